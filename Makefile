@@ -1,0 +1,21 @@
+# Thin aliases; .ci/run is the source of truth for CI.
+GO ?= go
+
+.PHONY: build test lint ci bench demo
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/icloudmon ./cmd/icloudmon
+
+test:
+	$(GO) test -race ./...
+
+lint:
+	gofmt -l $$(git ls-files '*.go')
+	$(GO) vet ./...
+	golangci-lint run ./...
+
+ci:
+	bash .ci/run
+
+demo:
+	$(GO) run ./cmd/icloudmon demo
