@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// allowedImports is design §1's table of arrows: which project packages each
+// package may import (outside its tests). cmd may import everything.
+var allowedImports = map[string][]string{
+	"agent":               {"icloudapi", "localindex", "checks", "metrics", "notify", "credstore", "store", "internal/fakeicloud"},
+	"metrics":             {"checks"},
+	"notify":              {"checks"},
+	"checks":              {},
+	"icloudapi":           {},
+	"localindex":          {},
+	"credstore":           {},
+	"store":               {},
+	"configs":             {},
+	"internal/fakeicloud": {},
+	"internal/deps":       {},
+}
+
+// singleOwner lists third-party modules that exactly one package may import.
+var singleOwner = map[string]string{
+	"github.com/spf13/viper":        "configs",
+	"github.com/zalando/go-keyring": "credstore",
+}
+
+const modulePath = "github.com/icloudmon/icloudmon"
+
+type listedPackage struct {
+	ImportPath string
+	Imports    []string
+}
+
+// TestImportArrows enforces the layering of design §1 with `go list`, so the
+// arrows hold even where golangci-lint's depguard is not run.
+func TestImportArrows(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	out, err := exec.Command("go", "list", "-e", "-json", modulePath+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	seen := 0
+	for {
+		var p listedPackage
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("decoding go list output: %v", err)
+		}
+		seen++
+		checkArrows(t, p)
+	}
+	if seen < 3 {
+		t.Fatalf("go list found %d packages; expected the whole module", seen)
+	}
+}
+
+func checkArrows(t *testing.T, p listedPackage) {
+	t.Helper()
+	rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, modulePath), "/")
+	allowed, known := allowedImports[rel]
+	for _, imp := range p.Imports {
+		for mod, owner := range singleOwner {
+			if (imp == mod || strings.HasPrefix(imp, mod+"/")) && rel != owner {
+				t.Errorf("%s imports %s; only %s may (design §1)", rel, imp, owner)
+			}
+		}
+		if !known || !strings.HasPrefix(imp, modulePath+"/") {
+			continue // cmd may import everything; third-party imports are checked above
+		}
+		target := strings.TrimPrefix(imp, modulePath+"/")
+		if !slices.Contains(allowed, target) {
+			t.Errorf("%s imports %s, which design §1 does not allow", rel, target)
+		}
+	}
+	if !known && !strings.HasPrefix(rel, "cmd/") {
+		t.Errorf("package %s is not in the architecture table; add it to design §1 and allowedImports", rel)
+	}
+}
