@@ -1,0 +1,180 @@
+package checks
+
+import "time"
+
+// Report is the verdict over all accounts of one cycle. Its JSON form is the
+// `verify --output json` and /api/status schema of design §4: times are
+// RFC 3339 in UTC, empty fields are omitted.
+type Report struct {
+	// Status is the worst account status (unknown when there is none).
+	Status Status `json:"status"`
+	// CheckedAt is the cycle time (the `now` given to Evaluate), UTC.
+	CheckedAt time.Time       `json:"checked_at"`
+	Accounts  []AccountReport `json:"accounts"`
+}
+
+// AccountReport is the verdict for one account.
+type AccountReport struct {
+	Name string `json:"name"`
+	// Status is the worst of the check statuses.
+	Status Status `json:"status"`
+	// Checks has one result per check id, in AllChecks order.
+	Checks []CheckResult `json:"checks"`
+	// Observed are the facts behind the verdict, for metrics and the
+	// status page.
+	Observed Observed `json:"observed"`
+}
+
+// Check returns the result of check id and whether it is present.
+func (a AccountReport) Check(id CheckID) (CheckResult, bool) {
+	for _, c := range a.Checks {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return CheckResult{}, false
+}
+
+// CheckResult is the verdict of one check.
+type CheckResult struct {
+	ID     CheckID `json:"id"`
+	Status Status  `json:"status"`
+	// Summary is one line for people ("3 of the newest 50 photos are not
+	// in /photos/alice").
+	Summary string `json:"summary"`
+	// Remediation tells a non-expert what to do; empty when nothing is.
+	Remediation string `json:"remediation,omitempty"`
+	// Details are the items and numbers behind the summary.
+	Details *Details `json:"details,omitempty"`
+}
+
+// Details carries the typed specifics of a check result. Only the fields
+// relevant to the check are set.
+type Details struct {
+	// Missing are cloud assets with no local copy (local_copy) or deleted
+	// items without a copy (recently_deleted).
+	Missing []Item `json:"missing,omitempty"`
+	// Incomplete are assets found locally with a part missing (e.g. the
+	// Live Photo video); they do not count as missing.
+	Incomplete []Item `json:"incomplete,omitempty"`
+	// Uncertain are assets matched only by capture time ("possible").
+	Uncertain []Item `json:"uncertain,omitempty"`
+	// Libraries are library names the check is about (library_coverage,
+	// indexing).
+	Libraries []string `json:"libraries,omitempty"`
+	// Folders are folder problems (folder check).
+	Folders []FolderProblem `json:"folders,omitempty"`
+	// Upload explains the upload-stall thresholds (icloud_upload).
+	Upload *UploadDetails `json:"upload,omitempty"`
+	// Notes are extra facts worth knowing that did not change the status.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Item is one asset named in a check result.
+type Item struct {
+	Filename string    `json:"filename"`
+	Library  string    `json:"library,omitempty"`
+	Folder   string    `json:"folder,omitempty"`
+	Added    time.Time `json:"added,omitzero"`
+	Taken    time.Time `json:"taken,omitzero"`
+	// PurgeAt is set for Recently Deleted items.
+	PurgeAt    time.Time  `json:"purge_at,omitzero"`
+	Confidence Confidence `json:"confidence,omitempty"`
+	// MissingParts lists the parts absent locally (Incomplete items, or
+	// PartOriginal when only an edit was found).
+	MissingParts []Part `json:"missing_parts,omitempty"`
+}
+
+// FolderProblem is one unhealthy folder.
+type FolderProblem struct {
+	Folder        string `json:"folder"`
+	Path          string `json:"path,omitempty"`
+	Problem       string `json:"problem"`
+	Files         int    `json:"files"`
+	PreviousFiles *int   `json:"previous_files,omitempty"`
+}
+
+// UploadDetails explains how icloud_upload judged the current gap.
+type UploadDetails struct {
+	// GapSeconds is now minus the newest added time (0 if in the future).
+	GapSeconds float64 `json:"gap_seconds"`
+	// Adaptive is true when learned thresholds were used.
+	Adaptive bool `json:"adaptive"`
+	// Events and Gaps are how many upload events and gaps were learned.
+	Events int `json:"events"`
+	Gaps   int `json:"gaps"`
+	// UsualGapSeconds is the policy quantile of the learned gaps.
+	UsualGapSeconds      float64 `json:"usual_gap_seconds,omitempty"`
+	WarningAfterSeconds  float64 `json:"warning_after_seconds"`
+	CriticalAfterSeconds float64 `json:"critical_after_seconds"`
+}
+
+// Observed are the facts metrics and the status page show, so that they
+// need nothing but the Report. Pointers and zero times mean "not known"
+// (metrics then omit the series).
+type Observed struct {
+	// Up is true when the account could be signed in and read this cycle.
+	Up bool `json:"up"`
+	// Auth is the sign-in outcome kind; ReauthRequired is true when a
+	// person must sign in again (2FA, password, …).
+	Auth           AuthKind  `json:"auth,omitempty"`
+	ReauthRequired bool      `json:"reauth_required"`
+	SessionExpiry  time.Time `json:"session_expiry,omitzero"`
+	// ICloudNewestAdded/Taken are over all libraries; LocalNewest over all
+	// folders (design §4 names).
+	ICloudNewestAdded time.Time `json:"icloud_newest_added,omitzero"`
+	ICloudNewestTaken time.Time `json:"icloud_newest_taken,omitzero"`
+	LocalNewest       time.Time `json:"local_newest,omitzero"`
+	// Storage in bytes and free ratio (0..1).
+	StorageUsedBytes  *int64   `json:"storage_used_bytes,omitempty"`
+	StorageTotalBytes *int64   `json:"storage_total_bytes,omitempty"`
+	StorageFreeRatio  *float64 `json:"storage_free_ratio,omitempty"`
+	// Recently Deleted: items, items without a local copy, next purge.
+	RecentlyDeleted            *int           `json:"recently_deleted,omitempty"`
+	RecentlyDeletedUnprotected *int           `json:"recently_deleted_unprotected,omitempty"`
+	RecentlyDeletedNextPurge   time.Time      `json:"recently_deleted_next_purge,omitzero"`
+	Libraries                  []LibraryFacts `json:"libraries,omitempty"`
+	Folders                    []FolderFacts  `json:"folders,omitempty"`
+}
+
+// LibraryFacts are the observed facts of one library.
+type LibraryFacts struct {
+	Name        string        `json:"name"`
+	Monitored   bool          `json:"monitored"`
+	NewestAdded time.Time     `json:"newest_added,omitzero"`
+	NewestTaken time.Time     `json:"newest_taken,omitzero"`
+	Assets      *int          `json:"assets,omitempty"`
+	Indexing    IndexingState `json:"indexing,omitempty"`
+}
+
+// FolderFacts are the observed facts of one local folder.
+type FolderFacts struct {
+	Name        string    `json:"name"`
+	Path        string    `json:"path,omitempty"`
+	LocalNewest time.Time `json:"local_newest,omitzero"`
+	Files       *int      `json:"files,omitempty"`
+	// Missing is how many of the newest cloud assets past grace have no
+	// local match; nil when the matcher did not run.
+	Missing *int `json:"missing,omitempty"`
+	// LagSeconds is the added-time distance between the newest cloud
+	// asset past grace and the newest one that is present locally; nil if
+	// unknown.
+	LagSeconds *float64 `json:"lag_seconds,omitempty"`
+}
+
+// Transition is a change of one check's status between two reports, for
+// notifications.
+type Transition struct {
+	Account string
+	Check   CheckID
+	From    Status
+	To      Status
+	// First is true when the previous report had no result for this check
+	// (From is then meaningless and StatusUnknown).
+	First bool
+	// Resolved is true when the check returned to ok from a non-ok status.
+	Resolved bool
+	// Summary and Remediation are copied from the current result.
+	Summary     string
+	Remediation string
+}

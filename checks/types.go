@@ -1,0 +1,330 @@
+package checks
+
+import "time"
+
+// Observation is everything one check cycle learned about one account: the
+// sign-in outcome, the cloud snapshot and the local snapshot with the
+// matcher's verdicts. The agent fills it; Evaluate judges it.
+//
+// Absent data is expressed by zero values, nil pointers and false "Listed"
+// or "Scanned" flags, and always makes the affected check unknown, never ok.
+// All times are absolute instants (any location; reports convert to UTC).
+type Observation struct {
+	// Account is the label of the account (never the Apple ID).
+	Account string
+	// Auth is the outcome of the sign-in step of this cycle.
+	Auth AuthObservation
+	// SessionExpiry is the earliest expiry of the web and trust cookies that
+	// the session depends on; zero when unknown.
+	SessionExpiry time.Time
+	// Libraries are the photo libraries (zones) that exist in iCloud, the
+	// monitored ones and the ones nobody covers alike.
+	Libraries []LibraryObservation
+	// RecentlyDeleted is the first page of Recently Deleted; nil when it
+	// was not read.
+	RecentlyDeleted *DeletedObservation
+	// Storage is the iCloud storage usage; nil when it was not read.
+	Storage *StorageObservation
+	// Folders are the local import folders configured for this account.
+	Folders []FolderObservation
+	// HiddenCovered is true when the configuration says that hidden items
+	// are imported too (so hidden items do not raise library_coverage).
+	HiddenCovered bool
+}
+
+// AuthKind classifies the outcome of signing in. It is a string so that it
+// reads well in JSON and history; the empty value means "not attempted".
+type AuthKind string
+
+// Sign-in outcomes. Every kind except AuthOK, AuthThrottled,
+// AuthNetworkError, AuthServiceError and AuthNone is a blocker that needs a
+// person and makes the auth check critical.
+const (
+	AuthNone                   AuthKind = ""                         // not attempted / no outcome recorded
+	AuthOK                     AuthKind = "ok"                       // session valid, data could be read
+	AuthReauthRequired         AuthKind = "reauth_required"          // 2FA needed (session or trust expired)
+	AuthPasswordRejected       AuthKind = "password_rejected"        // Apple rejected the stored password
+	AuthPasswordMissing        AuthKind = "password_missing"         // session gone and no password stored
+	AuthLocked                 AuthKind = "locked"                   // Apple ID locked for security reasons
+	AuthPasswordChangeRequired AuthKind = "password_change_required" // Apple forces a password change (HTTP 412)
+	AuthWebAccessDisabled      AuthKind = "web_access_disabled"      // ADP / "Access iCloud Data on the Web" off
+	AuthTermsNotAccepted       AuthKind = "terms_not_accepted"       // new iCloud terms must be accepted
+	AuthSetupIncomplete        AuthKind = "setup_incomplete"         // ZONE_NOT_FOUND / iCloud setup not finished
+	AuthWrongRegion            AuthKind = "wrong_region"             // China mainland account vs global config, or vice versa
+	AuthSecurityKeyOnly        AuthKind = "security_key_only"        // account requires a FIDO security key
+	AuthSignInBudget           AuthKind = "signin_budget_exhausted"  // the agent's own SRP budget is used up
+	AuthThrottled              AuthKind = "throttled"                // Apple answered 429/503: back off, not a blocker
+	AuthNetworkError           AuthKind = "network_error"            // DNS/TCP/TLS trouble reaching Apple
+	AuthServiceError           AuthKind = "service_error"            // unexpected or malformed answer from Apple
+)
+
+// AuthObservation is the sign-in outcome of a cycle.
+type AuthObservation struct {
+	Kind AuthKind
+	// Message is a short, secret-free explanation (e.g. Apple's error text).
+	Message string
+	// RetryAfter is when the agent will try again after throttling; zero if
+	// unknown.
+	RetryAfter time.Time
+}
+
+// Blocker reports whether k needs a person to act (auth is then critical).
+func (k AuthKind) Blocker() bool {
+	switch k {
+	case AuthOK, AuthNone, AuthThrottled, AuthNetworkError, AuthServiceError:
+		return false
+	}
+	return true
+}
+
+// IndexingState is the result of CheckIndexingState for a library.
+type IndexingState string
+
+// Indexing states; the empty value means it was not checked.
+const (
+	IndexingNotChecked IndexingState = ""
+	IndexingFinished   IndexingState = "finished"
+	IndexingRunning    IndexingState = "running"
+	IndexingOther      IndexingState = "other" // any other answer: treat as not ready
+)
+
+// LibraryObservation describes one iCloud photo library (a CloudKit zone).
+type LibraryObservation struct {
+	// Name is the library label used in metrics: "personal", "shared", ….
+	Name string
+	// Zone is the CloudKit zone name (PrimarySync, SharedSync-<UUID>).
+	Zone string
+	// Shared is true for an iCloud Shared Photo Library (other people add
+	// to it, so its uploads say little about this person's phone).
+	Shared bool
+	// Monitored is true when the configuration covers this library: its
+	// newest assets are read and matched against the account's folders.
+	// A library with Monitored false raises library_coverage.
+	Monitored bool
+	// Indexing is the CheckIndexingState answer; IndexingProgress its
+	// percentage when known (-1 or 0 if not given).
+	Indexing         IndexingState
+	IndexingProgress int
+	// Listed is true when Newest was read successfully; an empty Newest
+	// with Listed true means the library is empty.
+	Listed bool
+	// Newest are the newest assets by date added, newest first (up to
+	// Policy.Newest). Order is not relied upon.
+	Newest []Asset
+	// AssetCount is the number of assets in the library; nil if unknown.
+	AssetCount *int
+	// HiddenCount is the number of hidden assets; nil if unknown.
+	HiddenCount *int
+}
+
+// AssetKind is the kind of a cloud asset.
+type AssetKind string
+
+// Asset kinds.
+const (
+	KindPhoto AssetKind = "photo"
+	KindVideo AssetKind = "video"
+	KindLive  AssetKind = "live" // Live Photo: a still plus a short video part
+)
+
+// Asset is one cloud asset as CloudKit describes it.
+type Asset struct {
+	// ID is the CloudKit record name; unique within the account. It keys
+	// FolderObservation.Matches. Never shown in metrics.
+	ID string
+	// Filename is the original file name (IMG_4012.HEIC).
+	Filename string
+	Kind     AssetKind
+	// Added is when the asset entered the iCloud library (server time).
+	Added time.Time
+	// Taken is the capture instant (assetDate).
+	Taken time.Time
+	// TZOffset is the capture time zone in seconds east of UTC; the local
+	// wall clock at capture is Taken + TZOffset.
+	TZOffset int
+	// Size is the original's size in bytes; 0 if unknown.
+	Size int64
+	// Edited is true when the asset has an edited rendition.
+	Edited bool
+}
+
+// Confidence is how sure the matcher is that a local file is the asset.
+// The empty value is treated as ConfidenceNone.
+type Confidence string
+
+// Match confidences (design §2 step 4).
+const (
+	ConfidenceNone     Confidence = "none"     // no local file found
+	ConfidencePossible Confidence = "possible" // same capture time and kind, any name
+	ConfidenceLikely   Confidence = "likely"   // same name stem, capture time within tolerance
+	ConfidenceCertain  Confidence = "certain"  // same original name and size
+)
+
+// Present reports whether c counts as "a local copy exists" (possible,
+// likely or certain).
+func (c Confidence) Present() bool {
+	return c == ConfidencePossible || c == ConfidenceLikely || c == ConfidenceCertain
+}
+
+// Part names a component of an asset that can be missing locally.
+type Part string
+
+// Asset parts.
+const (
+	PartOriginal  Part = "original"   // the original file (only an edit or nothing found)
+	PartLiveVideo Part = "live_video" // the video half of a Live Photo
+	PartEdited    Part = "edited"     // the edited rendition
+	PartAlternate Part = "alternate"  // second original of a RAW+JPEG pair
+)
+
+// Match is the matcher's verdict for one cloud asset in one folder.
+type Match struct {
+	// AssetID is Asset.ID of the cloud asset.
+	AssetID string
+	// Confidence of the best local candidate; ConfidenceNone if none.
+	Confidence Confidence
+	// MissingParts lists parts of the asset absent locally even though a
+	// candidate was found (e.g. PartLiveVideo when only the still is there,
+	// PartOriginal when only the IMG_E edit is there).
+	MissingParts []Part
+	// LocalPath is the matched file relative to the folder; "" if none.
+	LocalPath string
+}
+
+// FolderHealth is what a scan of a local folder found.
+type FolderHealth struct {
+	// Scanned is true when a scan was attempted and its result is below.
+	Scanned bool
+	// Exists is false when the path is absent.
+	Exists bool
+	// Readable is false when the folder (or a part of it) cannot be read.
+	Readable bool
+	// Error is a short, user-readable reason when !Exists or !Readable.
+	Error string
+	// Files is the number of media files found.
+	Files int
+	// PreviousFiles is the count of the previous scan if the scanner knows
+	// it; nil to use History.FolderFiles instead.
+	PreviousFiles *int
+	// Newest is the capture (or modification) time of the newest file.
+	Newest time.Time
+}
+
+// FolderObservation is one local import folder and the matcher's results.
+type FolderObservation struct {
+	// Name is the folder label used in metrics; Path the absolute path.
+	Name string
+	Path string
+	// RenamesFiles is true for layouts that do not keep Apple's file names
+	// (immich, photoprism): there, capture-time-only ("possible") matches
+	// are expected and do not raise local_copy.
+	RenamesFiles bool
+	Health       FolderHealth
+	// Matched is true when the matcher ran for this folder; Matches then
+	// holds one entry per monitored cloud asset (an absent entry counts as
+	// ConfidenceNone).
+	Matched bool
+	Matches []Match
+}
+
+// DeletedObservation is the first page of Recently Deleted.
+type DeletedObservation struct {
+	Items []DeletedItem
+	// Total is the number of items in Recently Deleted if known; nil means
+	// len(Items). Items beyond the first page were not looked at.
+	Total *int
+}
+
+// DeletedItem is one asset in Recently Deleted.
+type DeletedItem struct {
+	ID       string
+	Filename string
+	Library  string
+	Added    time.Time
+	Taken    time.Time
+	// PurgeAt is when iCloud deletes it for good (dateExpunged); zero if
+	// unknown.
+	PurgeAt time.Time
+	// LocalCopy is the matcher's best confidence over all folders.
+	LocalCopy Confidence
+}
+
+// StorageObservation is the iCloud storage usage in bytes.
+type StorageObservation struct {
+	Used  int64
+	Total int64
+}
+
+// Policy holds the check thresholds. Its fields mirror the `checks:` keys
+// of the configuration (contracts §2), with the same meaning and defaults;
+// DefaultPolicy returns the defaults.
+type Policy struct {
+	Newest                 int           // newest: how many newest cloud assets are compared
+	Grace                  time.Duration // grace: younger assets are not yet expected locally
+	UploadWarning          time.Duration // upload_warning
+	UploadCritical         time.Duration // upload_critical
+	UploadAdaptive         bool          // upload_adaptive
+	UploadAdaptiveQuantile float64       // upload_adaptive_quantile
+	UploadAdaptiveFactor   float64       // upload_adaptive_factor
+	UploadHistory          time.Duration // upload_history: how far back gaps are learned
+	SessionWarning         time.Duration // session_warning
+	SessionCritical        time.Duration // session_critical
+	StorageWarning         float64       // storage_warning: free ratio below which → warning
+	StorageCritical        float64       // storage_critical: free ratio below which → critical
+	MissingWarning         int           // missing_warning
+	MissingCritical        int           // missing_critical
+	LagCritical            time.Duration // lag_critical
+	DeletedWarning         time.Duration // deleted_warning: time left before purge
+	DeletedCritical        time.Duration // deleted_critical
+	FolderShrink           float64       // folder_shrink: fraction of files lost that means "unmounted"
+	CaptureTolerance       time.Duration // capture_tolerance (used by the matcher; carried for completeness)
+}
+
+const day = 24 * time.Hour
+
+// DefaultPolicy returns the default thresholds of design §3 / contracts §2.
+func DefaultPolicy() Policy {
+	return Policy{
+		Newest: 50, Grace: 6 * time.Hour,
+		UploadWarning: 3 * day, UploadCritical: 7 * day,
+		UploadAdaptive: true, UploadAdaptiveQuantile: 0.99, UploadAdaptiveFactor: 2,
+		UploadHistory:  90 * day,
+		SessionWarning: 7 * day, SessionCritical: day,
+		StorageWarning: 0.10, StorageCritical: 0.02,
+		MissingWarning: 1, MissingCritical: 10,
+		LagCritical:    7 * day,
+		DeletedWarning: 7 * day, DeletedCritical: 2 * day,
+		FolderShrink:     0.5,
+		CaptureTolerance: 2 * time.Second,
+	}
+}
+
+// History is what Evaluate needs from earlier cycles. Build it from stored
+// HistoryPoints with BuildHistory; the zero value means "first run".
+type History struct {
+	// Uploads are added-times of assets seen in earlier cycles (any order,
+	// duplicates allowed), used to learn the usual gap between uploads.
+	Uploads []time.Time
+	// FolderFiles is the file count of each folder (by path) at the last
+	// successful scan.
+	FolderFiles map[string]int
+	// LastSuccess is the last cycle whose sign-in succeeded; zero if never.
+	LastSuccess time.Time
+}
+
+// HistoryPoint is what one cycle contributes to History. It is
+// JSON-serialisable so the agent can store it as a blob per cycle; make it
+// with NewHistoryPoint and turn stored points back into History with
+// BuildHistory.
+type HistoryPoint struct {
+	// At is the cycle time.
+	At time.Time `json:"at"`
+	// Auth is the sign-in outcome of the cycle.
+	Auth AuthKind `json:"auth,omitempty"`
+	// Uploads are added-times of monitored, non-shared assets seen this
+	// cycle that the previous History did not already contain.
+	Uploads []time.Time `json:"uploads,omitempty"`
+	// FolderFiles is the file count per folder path of folders scanned
+	// successfully this cycle.
+	FolderFiles map[string]int `json:"folder_files,omitempty"`
+}
