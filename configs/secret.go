@@ -1,0 +1,56 @@
+package configs
+
+import (
+	"encoding/json"
+	"log/slog"
+)
+
+// redacted is what every printing form of a set Secret shows.
+const redacted = "<secret>"
+
+// Secret is a configuration value that must never be printed: a token, a
+// notification URL with credentials in it. Every printing and marshalling
+// form shows "<secret>" (or "" when the secret is unset, so that people can
+// tell a missing value from a set one). Reveal returns the value for the code
+// that needs it.
+type Secret struct {
+	value string
+}
+
+// NewSecret wraps s.
+func NewSecret(s string) Secret { return Secret{value: s} }
+
+// Reveal returns the secret value. Call it only where the value is used
+// (an HTTP header, a notification client), never for printing.
+func (s Secret) Reveal() string { return s.value }
+
+// IsSet reports whether the secret holds a non-empty value.
+func (s Secret) IsSet() bool { return s.value != "" }
+
+// Equal reports whether two secrets hold the same value (used by go-cmp).
+func (s Secret) Equal(o Secret) bool { return s.value == o.value }
+
+func (s Secret) masked() string {
+	if s.value == "" {
+		return ""
+	}
+	return redacted
+}
+
+// String implements fmt.Stringer; it never returns the value.
+func (s Secret) String() string { return s.masked() }
+
+// GoString implements fmt.GoStringer for %#v; it never returns the value.
+func (s Secret) GoString() string { return "configs.Secret(" + `"` + s.masked() + `"` + ")" }
+
+// LogValue implements slog.LogValuer; it never returns the value.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.masked()) }
+
+// MarshalText implements encoding.TextMarshaler; it never returns the value.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.masked()), nil }
+
+// MarshalJSON implements json.Marshaler; it never returns the value.
+func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(s.masked()) }
+
+// MarshalYAML implements yaml.Marshaler; it never returns the value.
+func (s Secret) MarshalYAML() (any, error) { return s.masked(), nil }

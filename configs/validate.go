@@ -1,0 +1,111 @@
+package configs
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var (
+	labelRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	envVarRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// validator collects problems; every check adds to it and goes on.
+type validator struct {
+	ps Problems
+}
+
+func (v *validator) add(key, format string, args ...any) {
+	v.ps = append(v.ps, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+// Validate checks the rules of the configuration and returns every problem
+// at once as Problems (nil when the configuration is valid). Each problem
+// names the key, the bad value (never a secret's) and the fix.
+func (c *Config) Validate() error {
+	v := &validator{}
+	v.global(c)
+	v.accounts(c.Accounts)
+	v.checks(&c.Checks)
+	v.notify(&c.Notify)
+	return v.ps.errOrNil()
+}
+
+func (v *validator) global(c *Config) {
+	v.absPath("data_dir", c.DataDir, "/data")
+	v.listen(c.Listen)
+	if c.Interval < MinInterval {
+		v.add("interval", "%s is shorter than the minimum %s (Apple throttles frequent requests); use %s or more",
+			FormatDuration(c.Interval), FormatDuration(MinInterval), FormatDuration(MinInterval))
+	}
+	if c.Jitter < 0 || c.Jitter > c.Interval/2 {
+		v.add("jitter", "%s is not between 0s and half the interval (%s); use for example 5m",
+			FormatDuration(c.Jitter), FormatDuration(c.Interval/2))
+	}
+	if c.CycleTimeout <= 0 || c.CycleTimeout > c.Interval {
+		v.add("cycle_timeout", "%s is not between 0s and the interval (%s); use for example 10m",
+			FormatDuration(c.CycleTimeout), FormatDuration(c.Interval))
+	}
+	v.oneOf("log_level", c.LogLevel, logLevels)
+	v.oneOf("log_format", c.LogFormat, logFormats)
+	if c.HistoryRetention < c.Checks.UploadHistory {
+		v.add("history_retention", "%s is shorter than checks.upload_history (%s); keep the history at least that long",
+			FormatDuration(c.HistoryRetention), FormatDuration(c.Checks.UploadHistory))
+	}
+	if c.Web.ExternalURL != "" {
+		v.httpURL("web.external_url", c.Web.ExternalURL, false, false, "https://icloudmon.example.net")
+	}
+}
+
+func (v *validator) absPath(key, p, example string) {
+	switch {
+	case p == "":
+		v.add(key, "is empty; set an absolute path such as %s", example)
+	case !filepath.IsAbs(p):
+		v.add(key, "%q is a relative path; use an absolute path such as %s", p, example)
+	}
+}
+
+func (v *validator) listen(addr string) {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		if n, perr := strconv.Atoi(port); perr != nil || n < 0 || n > 65535 {
+			err = fmt.Errorf("bad port")
+		}
+	}
+	if err != nil {
+		v.add("listen", "%q is not a listen address; write [host]:port, for example \":9877\" or \"127.0.0.1:9877\"", addr)
+	}
+}
+
+func (v *validator) oneOf(key, val string, allowed []string) {
+	if !slices.Contains(allowed, val) {
+		v.add(key, "%q is not allowed; use one of %s", val, strings.Join(allowed, ", "))
+	}
+}
+
+// httpURL checks a URL; secret URLs are described by their scheme only.
+func (v *validator) httpURL(key, raw string, secret, httpsOnly bool, example string) {
+	u, err := url.Parse(raw)
+	shown := strconv.Quote(raw)
+	if secret {
+		shown = "the URL"
+		if err == nil {
+			shown = fmt.Sprintf("the URL (scheme %q)", u.Scheme)
+		}
+	}
+	want := "an http or https URL"
+	if httpsOnly {
+		want = "an https URL (TLS is never turned off)"
+	}
+	ok := err == nil && u.Host != "" && (u.Scheme == "https" || (!httpsOnly && u.Scheme == "http"))
+	if !ok {
+		v.add(key, "%s is not %s; write for example %s", shown, want, example)
+	}
+}
