@@ -1,0 +1,194 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nicholas-fedor/shoutrrr/pkg/format"
+	"github.com/nicholas-fedor/shoutrrr/pkg/router"
+	"github.com/nicholas-fedor/shoutrrr/pkg/types"
+)
+
+// Result is the outcome of one send to one target. Nothing in it is secret:
+// Target names the target by service and position, never by URL, and Err
+// has been scrubbed of URL parts.
+type Result struct {
+	// Notifier is the kind of target, the `notifier` label of
+	// icloudmon_notifications_total: a shoutrrr service name ("ntfy",
+	// "telegram", "generic"…), "webhook", "healthchecks" or "uptime_kuma".
+	Notifier string
+	// Target names the target for people: "ntfy#1" is the first URL of
+	// notify.urls, "webhook", "healthchecks", "uptime_kuma".
+	Target string
+	// Account is the account the message was about ("" for pings and tests).
+	Account string
+	// Err is nil on success.
+	Err      error
+	Duration time.Duration
+}
+
+// Outcome is the `result` label of icloudmon_notifications_total:
+// "success" or "failure".
+func (r Result) Outcome() string {
+	if r.Err != nil {
+		return "failure"
+	}
+	return "success"
+}
+
+// target is one place messages go.
+type target interface {
+	notifier() string
+	name() string
+	send(ctx context.Context, m message) error
+}
+
+// shoutrrrTarget sends through one shoutrrr service URL.
+type shoutrrrTarget struct {
+	service string
+	label   string
+	router  *router.ServiceRouter
+	red     *redactor
+}
+
+// newShoutrrrTarget validates rawURL and prepares its service. index is the
+// 1-based position in notify.urls, used in names and errors instead of the
+// URL.
+func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout time.Duration) (*shoutrrrTarget, error) {
+	red := newRedactor(rawURL)
+	service := serviceName(rawURL)
+	label := fmt.Sprintf("%s#%d", service, index)
+	r, err := router.NewWithOptions(nil, types.SenderOptions{HTTPClient: client, Timeout: timeout}, rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("notify.urls #%d (%s): %s; check the URL against the shoutrrr documentation "+
+			"(https://nicholas-fedor.github.io/shoutrrr/)", index, service, red.scrub(err.Error()))
+	}
+	return &shoutrrrTarget{service: service, label: label, router: r, red: red}, nil
+}
+
+// serviceName is the scheme of a shoutrrr URL without "+transport" (the
+// `notifier` metric label); "invalid" when it has none.
+func serviceName(rawURL string) string {
+	scheme, _, ok := strings.Cut(rawURL, "://")
+	if !ok || scheme == "" || strings.ContainsAny(scheme, "/@?") {
+		return "invalid"
+	}
+	scheme, _, _ = strings.Cut(scheme, "+")
+	return strings.ToLower(scheme)
+}
+
+func (t *shoutrrrTarget) notifier() string { return t.service }
+func (t *shoutrrrTarget) name() string     { return t.label }
+
+// send delivers m. Services whose configuration has no title get the title
+// as the first line of the text instead.
+func (t *shoutrrrTarget) send(ctx context.Context, m message) error {
+	err := t.route(ctx, m.Body, &types.Params{types.TitleKey: m.Title})
+	if errors.Is(err, format.ErrInvalidConfigKey) {
+		err = t.route(ctx, m.Title+"\n\n"+m.Body, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", t.label, t.red.scrubErr(err))
+	}
+	return nil
+}
+
+// route sends through the router, which enforces its own timeout; ctx
+// cancellation returns at once (the send then finishes in the background,
+// bounded by the HTTP client's timeout).
+func (t *shoutrrrTarget) route(ctx context.Context, text string, params *types.Params) error {
+	done := make(chan error, 1)
+	go func() { done <- errors.Join(t.router.Send(text, params)...) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// webhookTarget POSTs the JSON Event to a URL.
+type webhookTarget struct {
+	url    string
+	client *http.Client
+	red    *redactor
+}
+
+func (t *webhookTarget) notifier() string { return "webhook" }
+func (t *webhookTarget) name() string     { return "webhook" }
+
+func (t *webhookTarget) send(ctx context.Context, m message) error {
+	body, err := json.Marshal(m.Event)
+	if err != nil {
+		return fmt.Errorf("webhook: encoding event: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("webhook: %w", t.red.scrubErr(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	return doRequest(t.client, req, "webhook", t.red)
+}
+
+// userAgent identifies icloudmon to webhook and ping receivers.
+const userAgent = "icloudmon"
+
+// doRequest performs req and turns a non-2xx answer into an error.
+func doRequest(client *http.Client, req *http.Request, label string, red *redactor) error {
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", label, red.scrubErr(err))
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("%s: the server answered %s; check the URL and the receiver's logs", label, resp.Status)
+	}
+	return nil
+}
+
+// validateHTTPURL checks that raw is an absolute http(s) URL, without
+// repeating it in the error.
+func validateHTTPURL(raw, key string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s is not an http:// or https:// URL; copy it again from the service", key)
+	}
+	return nil
+}
+
+// fanOut sends m to every target at once, each bounded by timeout, and
+// returns one result per target in target order. A slow or failing target
+// never delays the others beyond the timeout.
+func fanOut(ctx context.Context, targets []target, m message, account string, timeout time.Duration) []Result {
+	results := make([]Result, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = sendOne(ctx, t, m, account, timeout)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// sendOne sends m to t within timeout.
+func sendOne(ctx context.Context, t target, m message, account string, timeout time.Duration) Result {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	err := t.send(ctx, m)
+	return Result{Notifier: t.notifier(), Target: t.name(), Account: account, Err: err, Duration: time.Since(start)}
+}
