@@ -1,0 +1,196 @@
+package icloudapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// ckPoster is what the Photos reads need from the Client: authenticated,
+// read-only, retrying, size-limited JSON POSTs, the service URLs from
+// accountLogin, and a one-shot re-validation after a 401/421. *Client
+// satisfies it; tests may substitute a recorder.
+type ckPoster interface {
+	postJSON(ctx context.Context, endpoint string, rawURL string, body any, out any) error
+	webservice(name string) (string, error)
+	revalidate(ctx context.Context) error
+}
+
+const (
+	photosContainer = "/database/1/com.apple.photos.cloud/production/"
+	// queryParams asks CloudKit for enum names and the zone's sync token.
+	queryParams = "?remapEnums=true&getCurrentSyncToken=true"
+	// bodyRetries is how often a retryable body-level error is retried.
+	bodyRetries = 2
+	// maxBodyRetryWait caps the wait for a body-level retryAfter; longer
+	// waits are returned to the caller as ErrThrottled.
+	maxBodyRetryWait = 30 * time.Second
+)
+
+// ckEnvelope is a decoded CloudKit answer that may carry body-level errors.
+type ckEnvelope interface {
+	bodyError() *ckBodyError
+	// shapeOK reports whether the answer has the fields this request must
+	// return (a schema-drifted answer must not read as "empty library").
+	shapeOK() bool
+}
+
+// photosReader performs the CloudKit reads of one snapshot.
+type photosReader struct {
+	c           ckPoster
+	ck          string // ckdatabasews base URL
+	requests    int    // POSTs issued by this reader (HTTP retries not included)
+	revalidated bool
+	sleep       func(context.Context, time.Duration) error
+}
+
+func newPhotosReader(c ckPoster) (*photosReader, error) {
+	ck, err := c.webservice("ckdatabasews")
+	if err != nil {
+		return nil, err
+	}
+	return &photosReader{c: c, ck: ck, sleep: sleepCtx}, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// dbURL is the URL of a path under the private or shared database.
+func (r *photosReader) dbURL(db, path string) string {
+	u := r.ck + photosContainer + db + "/" + path
+	if path == "records/query" || path == "internal/records/query/batch" {
+		u += queryParams
+	}
+	return u
+}
+
+// call POSTs body and decodes the answer into out. Retryable body-level
+// errors are retried with a short backoff; other body errors are classified.
+func (r *photosReader) call(ctx context.Context, endpoint, url string, body any, out ckEnvelope) error {
+	for attempt := 0; ; attempt++ {
+		raw, err := r.postRaw(ctx, endpoint, url, body)
+		if err != nil {
+			return err
+		}
+		if err := decodeCK(endpoint, raw, out); err != nil {
+			return err
+		}
+		be := out.bodyError()
+		if be == nil {
+			return nil
+		}
+		if ckRetryable[be.Code] && attempt < bodyRetries && be.RetryAfter <= maxBodyRetryWait {
+			if err := r.sleep(ctx, backoff(attempt, be.RetryAfter)); err != nil {
+				return err
+			}
+			continue
+		}
+		return r.classify(ctx, endpoint, be)
+	}
+}
+
+// postRaw POSTs and returns the raw JSON answer. A 401/421 triggers one
+// re-validation of the session per snapshot, then the request is repeated.
+func (r *photosReader) postRaw(ctx context.Context, endpoint, url string, body any) (json.RawMessage, error) {
+	for {
+		var raw json.RawMessage
+		r.requests++
+		err := r.c.postJSON(ctx, endpoint, url, body, &raw)
+		if errors.Is(err, ErrSessionExpired) && !r.revalidated {
+			r.revalidated = true
+			if verr := r.c.revalidate(ctx); verr != nil {
+				return nil, verr
+			}
+			continue
+		}
+		return raw, err
+	}
+}
+
+// decodeCK decodes a CloudKit answer and checks its shape.
+func decodeCK(endpoint string, raw []byte, out ckEnvelope) error {
+	if err := json.Unmarshal(raw, out); err != nil {
+		return newError(ErrProtocol, endpoint, 0, "iCloud Photos answered in an unexpected format: "+err.Error())
+	}
+	if out.bodyError() == nil && !out.shapeOK() {
+		return newError(ErrProtocol, endpoint, 0, "iCloud Photos answered without the expected fields (the format may have changed)")
+	}
+	return nil
+}
+
+// classify maps a final body error. For ACCESS_DENIED it re-validates the
+// session once: accountLogin's flags tell web-access/ADP blocks apart from
+// throttling (the validate answer fails with ErrWebAccessDisabled then).
+func (r *photosReader) classify(ctx context.Context, endpoint string, be *ckBodyError) error {
+	blocked := false
+	if be.Code == "ACCESS_DENIED" && !r.revalidated {
+		r.revalidated = true
+		blocked = errors.Is(r.c.revalidate(ctx), ErrWebAccessDisabled)
+	}
+	return be.classify(endpoint, blocked)
+}
+
+func backoff(attempt int, hint time.Duration) time.Duration {
+	if hint > 0 {
+		return hint
+	}
+	return time.Duration(1<<attempt) * time.Second
+}
+
+// body error extraction per answer type -------------------------------------
+
+func topError(code, reason string, retryAfter json.RawMessage) *ckBodyError {
+	if code == "" {
+		return nil
+	}
+	e := &ckBodyError{Code: code, Reason: reason}
+	if secs, ok := rawInt(retryAfter); ok && secs > 0 {
+		e.RetryAfter = time.Duration(secs) * time.Second
+	}
+	return e
+}
+
+func (q *ckQueryResponse) bodyError() *ckBodyError {
+	if e := topError(q.ServerErrorCode, q.Reason, q.RetryAfter); e != nil {
+		return e
+	}
+	for i := range q.Records {
+		if rec := &q.Records[i]; rec.ServerErrorCode != "" {
+			return &ckBodyError{Code: rec.ServerErrorCode, Reason: rec.Reason}
+		}
+	}
+	return nil
+}
+
+func (q *ckQueryResponse) shapeOK() bool { return q.Records != nil }
+
+// bodyError of a batch looks at the top level only: per-entry errors are
+// judged by the caller, entry by entry (a count iCloud cannot give is -1).
+func (b *ckBatchResponse) bodyError() *ckBodyError {
+	return topError(b.ServerErrorCode, b.Reason, b.RetryAfter)
+}
+
+func (b *ckBatchResponse) shapeOK() bool { return b.Batch != nil }
+
+func (z *ckZonesResponse) bodyError() *ckBodyError {
+	if e := topError(z.ServerErrorCode, z.Reason, z.RetryAfter); e != nil {
+		return e
+	}
+	for i := range z.Zones {
+		if ze := &z.Zones[i]; ze.ServerErrorCode != "" {
+			return &ckBodyError{Code: ze.ServerErrorCode, Reason: ze.Reason}
+		}
+	}
+	return nil
+}
+
+func (z *ckZonesResponse) shapeOK() bool { return z.Zones != nil }

@@ -1,0 +1,149 @@
+package icloudapi
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// pyicloud fixtures: browser-derived shapes with sparse, untyped fields and
+// CPLAsset before CPLMaster.
+func TestDecodePyicloudFixtures(t *testing.T) {
+	tests := []struct {
+		file     string
+		want     []Asset
+		unpaired int
+	}{
+		{"photos_live_photo_response.json", []Asset{{
+			ID: "ASSET_RECORD_ID_204", MasterID: "MASTER_RECORD_ID_204", Library: "PrimarySync",
+			Filename: "live_photo.HEIC", FilenameSource: FilenameEncoded, Size: 3456789, UTI: "public.heic", Kind: KindLivePhoto,
+			LiveVideo: &Resource{UTI: "com.apple.quicktime-movie", Size: 456789}, Width: 4032, Height: 3024,
+			Added: ms(1775666850000), Taken: ms(1775666800000),
+		}}, 0},
+		{"photos_video_only_response.json", []Asset{{
+			ID: "ASSET_RECORD_ID_205", MasterID: "MASTER_RECORD_ID_205", Library: "PrimarySync",
+			Filename: "video_only.MOV", FilenameSource: FilenameEncoded, Size: 5678901, UTI: "com.apple.quicktime-movie", Kind: KindVideo,
+			Added: ms(1775666950000), Taken: ms(1775666900000),
+		}}, 0},
+		{"photos_missing_counterparts_response.json", []Asset{{
+			ID: "ASSET_MATCHED_001", MasterID: "MASTER_MATCHED_001", Library: "PrimarySync",
+			Filename: "matched_photo.jpg", FilenameSource: FilenameEncoded, Size: -1, Kind: KindOther,
+			Added: ms(1775666700000), Taken: ms(1775666700000),
+		}}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got, unpaired := pairPage(t, readTestdata(t, "pyicloud/"+tt.file), "PrimarySync")
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+			if unpaired != tt.unpaired {
+				t.Errorf("unpaired = %d, want %d", unpaired, tt.unpaired)
+			}
+		})
+	}
+}
+
+func TestDecodePyicloudSharedAndDeleted(t *testing.T) {
+	shared, _ := pairPage(t, readTestdata(t, "pyicloud/photos_shared_library_all_photos_response.json"), "")
+	if len(shared) != 1 || shared[0].Library != "SharedSync-6E1C0494-1BF4-4928-BD07-3FD81633193E" || shared[0].Size != 1789749 {
+		t.Errorf("shared library asset = %+v", shared)
+	}
+	var q ckQueryResponse
+	if err := json.Unmarshal(readTestdata(t, "pyicloud/photos_browser_mutations/photo_delete_response.json"), &q); err != nil {
+		t.Fatal(err)
+	}
+	a := q.Records[0]
+	if !a.Fields.IsDeleted.flag() || msTime(a.Fields.DateExpunged) != ms(1778258717590) {
+		t.Errorf("delete answer: isDeleted %v dateExpunged %v", a.Fields.IsDeleted.flag(), msTime(a.Fields.DateExpunged))
+	}
+	var album ckQueryResponse // isDeleted as a JSON boolean must read as a flag, not fail
+	if err := json.Unmarshal(readTestdata(t, "pyicloud/photos_album_create_response.json"), &album); err != nil {
+		t.Fatal(err)
+	}
+	if album.Records[0].Fields.IsDeleted.flag() {
+		t.Error("isDeleted false read as true")
+	}
+}
+
+func TestDecodePyicloudZonesAndIndexing(t *testing.T) {
+	names := func(file string) []string {
+		var z ckZonesResponse
+		if err := decodeCK("t", readTestdata(t, "pyicloud/"+file), &z); err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range z.Zones {
+			if photoZone(e) {
+				out = append(out, e.ZoneID.ZoneName)
+			}
+		}
+		return out
+	}
+	if d := cmp.Diff([]string{"SharedSync-6E1C0494-1BF4-4928-BD07-3FD81633193E", "PrimarySync"}, names("photos_shared_library_private_zones_response.json")); d != "" {
+		t.Errorf("owner's private zones (-want +got):\n%s", d)
+	}
+	if got := names("photos_shared_library_shared_zones_response.json"); len(got) != 0 {
+		t.Errorf("shared zones = %v, want none", got)
+	}
+	if d := cmp.Diff([]string{"PrimarySync"}, names("photos_zones_list_response.json")); d != "" {
+		t.Errorf("zones/list: custom zones must be skipped (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"PrimarySync"}, names("photos_database_changes_response.json")); d != "" {
+		t.Errorf("changes/database (-want +got):\n%s", d)
+	}
+	q := decodePage(t, readTestdata(t, "pyicloud/photos_indexing_not_finished_response.json"))
+	if st, _ := q.Records[0].Fields.CheckIndexingState.str(); st != "NOT_FINISHED" {
+		t.Errorf("indexing state = %q", st)
+	}
+}
+
+// TestPairingAcrossPages splits the real 2023 page so that masters and
+// their assets land on different pages, in both directions, and with a
+// master repeated: the pairs must be the same as from the whole page.
+func TestPairingAcrossPages(t *testing.T) {
+	q := decodePage(t, cassetteAnswer(t, "download_autodelete_photos_part1", "private/records/query", idxAdded, 0))
+	whole := newPairer("PrimarySync")
+	whole.add(q.Records)
+	want, _ := whole.assets()
+
+	var masters, assets []ckRecord
+	for _, r := range q.Records {
+		if r.RecordType == recMaster {
+			masters = append(masters, r)
+		} else {
+			assets = append(assets, r)
+		}
+	}
+	pages := [][]ckRecord{
+		append(append([]ckRecord{}, masters[:60]...), assets[:40]...),   // 20 masters wait for their assets
+		append(append([]ckRecord{}, assets[40:80]...), masters[90:]...), // 20 assets wait for masters 60..79
+		append(append([]ckRecord{}, masters[55:90]...), assets[75:]...), // overlap: repeated masters and assets
+	}
+	p := newPairer("PrimarySync")
+	for _, pg := range pages {
+		p.add(pg)
+	}
+	got, unpaired := p.assets()
+	if unpaired != 0 {
+		t.Errorf("unpaired = %d", unpaired)
+	}
+	byID := func(as []Asset) map[string]Asset {
+		m := map[string]Asset{}
+		for _, a := range as {
+			m[a.ID] = a
+		}
+		return m
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d pairs across pages, %d from the whole page", len(got), len(want))
+	}
+	if d := cmp.Diff(byID(want), byID(got)); d != "" {
+		t.Errorf("(-whole +split):\n%s", d)
+	}
+	ordered, _ := visibleNewest(got, 100)
+	if d := cmp.Diff(want, ordered); d != "" {
+		t.Errorf("sorting the split result by added date must give the index order (-want +got):\n%s", d)
+	}
+}

@@ -1,0 +1,281 @@
+package icloudapi
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Databases of the Photos container.
+const (
+	dbPrivate = "private"
+	dbShared  = "shared"
+)
+
+// Zone is one photo library: the personal library (PrimarySync) or an
+// iCloud Shared Photo Library (SharedSync-<UUID>). A Shared Library you own
+// lives in the private database; one you take part in, in the shared one.
+type Zone struct {
+	Name     string `json:"name"`
+	Owner    string `json:"owner,omitempty"`
+	Type     string `json:"type,omitempty"`
+	Database string `json:"database"` // "private" or "shared"
+}
+
+// Personal reports the personal library.
+func (z Zone) Personal() bool { return z.Name == "PrimarySync" }
+
+// SharedLibrary reports an iCloud Shared Photo Library.
+func (z Zone) SharedLibrary() bool { return strings.HasPrefix(z.Name, "SharedSync-") }
+
+// Participant reports a Shared Library owned by someone else.
+func (z Zone) Participant() bool { return z.SharedLibrary() && z.Database == dbShared }
+
+func (z Zone) id() ckZoneID {
+	return ckZoneID{ZoneName: z.Name, OwnerRecordName: z.Owner, ZoneType: z.Type}
+}
+
+// photoZone keeps photo libraries and drops share links (CMM-*), app
+// libraries, other custom zones and deleted zones.
+func photoZone(e ckZoneEntry) bool {
+	n := e.ZoneID.ZoneName
+	return !e.Deleted && (n == "PrimarySync" || strings.HasPrefix(n, "SharedSync-"))
+}
+
+// listZones reads zones/list of one database.
+func (r *photosReader) listZones(ctx context.Context, db string) ([]Zone, error) {
+	var resp ckZonesResponse
+	if err := r.call(ctx, "ck_zones", r.dbURL(db, "zones/list"), struct{}{}, &resp); err != nil {
+		return nil, err
+	}
+	var zones []Zone
+	for _, e := range resp.Zones {
+		if photoZone(e) {
+			zones = append(zones, Zone{Name: e.ZoneID.ZoneName, Owner: e.ZoneID.OwnerRecordName, Type: e.ZoneID.ZoneType, Database: db})
+		}
+	}
+	return zones, nil
+}
+
+// maxChangePages bounds changes/database paging (moreComing).
+const maxChangePages = 5
+
+// dbChanges asks which zones changed since token ("" = baseline: all zones).
+// It returns the changed zone entries and the new database token.
+func (r *photosReader) dbChanges(ctx context.Context, db, token string) ([]ckZoneEntry, string, error) {
+	var changed []ckZoneEntry
+	for page := 0; page < maxChangePages; page++ {
+		var resp ckZonesResponse
+		err := r.call(ctx, "ck_changes", r.dbURL(db, "changes/database"), ckChangesRequest{SyncToken: token}, &resp)
+		if err != nil {
+			return nil, "", err
+		}
+		changed = append(changed, resp.Zones...)
+		if resp.SyncToken != "" {
+			token = resp.SyncToken
+		}
+		if !resp.MoreComing {
+			break
+		}
+	}
+	return changed, token, nil
+}
+
+// IndexingState is CheckIndexingState of one zone.
+type IndexingState struct {
+	State    string `json:"state"`              // FINISHED, RUNNING, …
+	Progress int    `json:"progress,omitempty"` // percent, when iCloud says
+}
+
+// Finished reports a library that can be listed completely.
+func (s IndexingState) Finished() bool { return s.State == indexingFinished }
+
+func (r *photosReader) indexing(ctx context.Context, z Zone) (IndexingState, error) {
+	var resp ckQueryResponse
+	if err := r.call(ctx, "ck_query", r.dbURL(z.Database, "records/query"), indexingQuery(z.id()), &resp); err != nil {
+		return IndexingState{}, err
+	}
+	for _, rec := range resp.Records {
+		if rec.RecordType == recIndexing {
+			st, _ := rec.Fields.CheckIndexingState.str()
+			return IndexingState{State: st, Progress: intField(rec.Fields.CheckIndexingPercent)}, nil
+		}
+	}
+	return IndexingState{}, newError(ErrProtocol, "ck_query", 0, "iCloud Photos did not report the indexing state of "+z.Name)
+}
+
+// page reads one window of an index and feeds it to the pairer. It returns
+// the zone sync token and how many index entries (assets) the page held.
+func (r *photosReader) page(ctx context.Context, z Zone, index string, start int, p *pairer) (string, int, error) {
+	var resp ckQueryResponse
+	if err := r.call(ctx, "ck_query", r.dbURL(z.Database, "records/query"), listQuery(index, z.id(), start, pageRecords), &resp); err != nil {
+		return "", 0, err
+	}
+	p.add(resp.Records)
+	assets, masters := 0, 0
+	for i := range resp.Records {
+		switch resp.Records[i].RecordType {
+		case recAsset:
+			assets++
+		case recMaster:
+			masters++
+		}
+	}
+	if assets == 0 {
+		assets = masters // a page of masters only must still move forward
+	}
+	return resp.SyncToken, assets, nil
+}
+
+// newestResult is the newest-added window of one zone.
+type newestResult struct {
+	assets    []Asset
+	token     string
+	unpaired  int
+	filtered  int // hidden or deleted entries skipped
+	exhausted bool
+}
+
+// newest returns the n most recently added visible assets of z (rank 0 =
+// newest added), paging past 100 and skipping hidden and deleted entries.
+// It reads at most n/100+2 pages, whatever the library size.
+func (r *photosReader) newest(ctx context.Context, z Zone, n int) (newestResult, error) {
+	var res newestResult
+	p := newPairer(z.Name)
+	start, maxPages := 0, n/pageAssets+2
+	for pg := 0; pg < maxPages; pg++ {
+		token, entries, err := r.page(ctx, z, idxAdded, start, p)
+		if err != nil {
+			return res, err
+		}
+		if token != "" {
+			res.token = token
+		}
+		start += entries
+		if entries == 0 || entries < pageAssets {
+			res.exhausted = true
+		}
+		all, _ := p.assets()
+		if res.exhausted || visibleCount(all) >= n {
+			break
+		}
+	}
+	all, unpaired := p.assets()
+	res.unpaired = unpaired
+	res.assets, res.filtered = visibleNewest(all, n)
+	return res, nil
+}
+
+func visibleCount(all []Asset) int {
+	n := 0
+	for i := range all {
+		if !all[i].Hidden && !all[i].Deleted {
+			n++
+		}
+	}
+	return n
+}
+
+// visibleNewest drops hidden and deleted assets, sorts by added date
+// (newest first; the index order already is, this is a safety net) and keeps n.
+func visibleNewest(all []Asset, n int) ([]Asset, int) {
+	out := make([]Asset, 0, min(n, len(all)))
+	filtered := 0
+	for _, a := range all {
+		if a.Hidden || a.Deleted {
+			filtered++
+			continue
+		}
+		out = append(out, a)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Added.After(out[j].Added) })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out, filtered
+}
+
+// recentlyDeleted reads Recently Deleted. The index runs from the most
+// recently deleted (rank 0) to the next to be purged; when it holds more
+// than one page, the window nearest to purge is read (that is what can be
+// lost soonest), plus the newest window if pages > 1.
+func (r *photosReader) recentlyDeleted(ctx context.Context, z Zone, count int64, pages int) ([]Asset, error) {
+	starts := []int{0}
+	if count > pageAssets {
+		starts = []int{int(count) - pageAssets}
+		if pages > 1 {
+			starts = append(starts, 0)
+		}
+	}
+	p := newPairer(z.Name)
+	for _, start := range starts {
+		if _, _, err := r.page(ctx, z, idxDeleted, start, p); err != nil {
+			return nil, err
+		}
+	}
+	all, _ := p.assets()
+	sort.SliceStable(all, func(i, j int) bool { return purgeBefore(all[i], all[j]) })
+	return all, nil
+}
+
+// purgeBefore orders by purge time, soonest first; unknown purge times last.
+func purgeBefore(a, b Asset) bool {
+	switch {
+	case a.Purge.IsZero() != b.Purge.IsZero():
+		return !a.Purge.IsZero()
+	default:
+		return a.Purge.Before(b.Purge)
+	}
+}
+
+// Counts are HyperionIndexCountLookup results of one zone; -1 = not read.
+type Counts struct {
+	Visible int64 `json:"visible"` // not hidden, not deleted
+	Added   int64 `json:"added"`   // everything in the added-date index
+	Hidden  int64 `json:"hidden"`
+	Deleted int64 `json:"deleted"` // in Recently Deleted
+}
+
+// counts reads the counts of several zones of one database in one batch.
+func (r *photosReader) counts(ctx context.Context, db string, zones []Zone) (map[string]Counts, error) {
+	ids := []string{countVisible, countAdded, countHidden, countDeleted}
+	var req ckBatchRequest
+	for _, z := range zones {
+		for _, id := range ids {
+			req.Batch = append(req.Batch, countQuery(id, z.id()))
+		}
+	}
+	var resp ckBatchResponse
+	if err := r.call(ctx, "ck_count", r.dbURL(db, "internal/records/query/batch"), req, &resp); err != nil {
+		return nil, err
+	}
+	if len(resp.Batch) != len(req.Batch) {
+		return nil, newError(ErrProtocol, "ck_count", 0, fmt.Sprintf("iCloud Photos answered %d counts for %d questions", len(resp.Batch), len(req.Batch)))
+	}
+	out := make(map[string]Counts, len(zones))
+	for i, z := range zones {
+		v := make([]int64, len(ids))
+		for j := range ids {
+			entry := &resp.Batch[i*len(ids)+j]
+			if be := entry.bodyError(); be != nil && j == 0 {
+				return nil, r.classify(ctx, "ck_count", be) // the library count itself failed
+			}
+			v[j] = itemCount(entry)
+		}
+		out[z.Name] = Counts{Visible: v[0], Added: v[1], Hidden: v[2], Deleted: v[3]}
+	}
+	return out, nil
+}
+
+func itemCount(q *ckQueryResponse) int64 {
+	if q.bodyError() != nil {
+		return -1
+	}
+	for _, rec := range q.Records {
+		if n, ok := rec.Fields.ItemCount.int64(); ok && n >= 0 {
+			return n
+		}
+	}
+	return -1
+}

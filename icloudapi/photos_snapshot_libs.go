@@ -1,0 +1,160 @@
+package icloudapi
+
+import (
+	"context"
+	"errors"
+	"slices"
+)
+
+// libraries re-reads the selected libraries that changed (or were never
+// read) and carries the others over from the previous snapshot.
+func (b *build) libraries(ctx context.Context) error {
+	var stale []Zone
+	kept := map[string]Library{}
+	for _, z := range b.selected {
+		if old := b.reusable(z); old != nil {
+			kept[z.Name] = *old
+			continue
+		}
+		stale = append(stale, z)
+	}
+	read, err := b.readLibraries(ctx, stale)
+	if err != nil {
+		return err
+	}
+	for _, z := range b.selected {
+		if lib, ok := kept[z.Name]; ok {
+			lib.Zone = z
+			b.s.Libraries = append(b.s.Libraries, lib)
+		} else {
+			b.s.Libraries = append(b.s.Libraries, read[z.Name])
+		}
+	}
+	return nil
+}
+
+// reusable returns the previous state of z when nothing says it changed.
+func (b *build) reusable(z Zone) *Library {
+	if b.prev == nil || b.prev.NewestN != b.opts.Newest || b.changed[z.Name] || b.baseline[z.Database] {
+		return nil
+	}
+	return b.prev.Library(z.Name)
+}
+
+// readLibraries reads counts (one batch per database), then indexing state,
+// newest assets and, for the personal library, Recently Deleted.
+func (b *build) readLibraries(ctx context.Context, stale []Zone) (map[string]Library, error) {
+	b.carryDeleted(stale)
+	if len(stale) == 0 {
+		return nil, nil
+	}
+	b.s.Changed = true
+	counts := map[string]Counts{}
+	for _, db := range databases(stale) {
+		c, err := b.r.counts(ctx, db, zonesIn(stale, db))
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range c {
+			counts[k] = v
+		}
+	}
+	out := make(map[string]Library, len(stale))
+	for _, z := range stale {
+		lib, err := b.readLibrary(ctx, z, counts[z.Name])
+		if err != nil {
+			return nil, err
+		}
+		out[z.Name] = lib
+		if z.Personal() && lib.Indexing.Finished() {
+			if err := b.readDeleted(ctx, z, counts[z.Name].Deleted); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+func zonesIn(zones []Zone, db string) []Zone {
+	var out []Zone
+	for _, z := range zones {
+		if z.Database == db {
+			out = append(out, z)
+		}
+	}
+	return out
+}
+
+// readLibrary checks indexing (once, until FINISHED) and reads the newest.
+func (b *build) readLibrary(ctx context.Context, z Zone, c Counts) (Library, error) {
+	lib := Library{Zone: z, Counts: c, ReadAt: b.now}
+	if old := b.prev.Library(z.Name); old != nil && old.Indexing.Finished() {
+		lib.Indexing = old.Indexing
+	} else {
+		st, err := b.r.indexing(ctx, z)
+		if err != nil {
+			return lib, err
+		}
+		lib.Indexing = st
+	}
+	if !lib.Indexing.Finished() {
+		lib.Skipped = "iCloud is still indexing this library (" + lib.Indexing.State + ")"
+		return lib, nil
+	}
+	res, err := b.r.newest(ctx, z, b.opts.Newest)
+	if err != nil {
+		return lib, err
+	}
+	lib.Newest, lib.Unpaired, lib.Filtered = res.assets, res.unpaired, res.filtered
+	lib.Complete, lib.SyncToken = res.exhausted, res.token
+	return lib, nil
+}
+
+// readDeleted reads Recently Deleted of the personal library. A count of
+// 0 costs no request; an unknown count (-1) reads the first window.
+func (b *build) readDeleted(ctx context.Context, z Zone, count int64) error {
+	b.s.RecentlyDeleted, b.s.RecentlyDeletedCount, b.s.RecentlyDeletedPartial = nil, count, false
+	if count == 0 {
+		return nil
+	}
+	pages := max(b.opts.DeletedPages, 1)
+	assets, err := b.r.recentlyDeleted(ctx, z, count, pages)
+	if err != nil {
+		return err
+	}
+	b.s.RecentlyDeleted = assets
+	if count < 0 {
+		b.s.RecentlyDeletedCount = int64(len(assets))
+		b.s.RecentlyDeletedPartial = len(assets) >= pageAssets
+	} else {
+		b.s.RecentlyDeletedPartial = int64(len(assets)) < count
+	}
+	return nil
+}
+
+// carryDeleted keeps the previous Recently Deleted when the personal
+// library is not re-read.
+func (b *build) carryDeleted(stale []Zone) {
+	if b.prev == nil || slices.ContainsFunc(stale, Zone.Personal) {
+		return
+	}
+	b.s.RecentlyDeleted = b.prev.RecentlyDeleted
+	b.s.RecentlyDeletedCount = b.prev.RecentlyDeletedCount
+	b.s.RecentlyDeletedPartial = b.prev.RecentlyDeletedPartial
+}
+
+// storage is read every cycle: a full iCloud is what stops uploads, so an
+// unchanged library is no reason to skip it. Failures that concern the
+// whole session stop the snapshot; others are reported beside it.
+func (b *build) storage(ctx context.Context) error {
+	st, err := b.r.storage(ctx)
+	switch {
+	case err == nil:
+		b.s.Storage = st
+		return nil
+	case ctx.Err() != nil, errors.Is(err, ErrSessionExpired), errors.Is(err, ErrThrottled), errors.Is(err, ErrWebAccessDisabled):
+		return err
+	}
+	b.s.StorageError = err.Error()
+	return nil
+}
