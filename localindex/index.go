@@ -1,0 +1,224 @@
+package localindex
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Options configure an Index. The zero value is usable.
+type Options struct {
+	// Ignore adds glob patterns (path.Match syntax, case-insensitive) for
+	// entries to skip. A pattern without '/' is matched against the base
+	// name; one with '/' against the slash path relative to the folder.
+	Ignore []string
+	// NoDefaultIgnore turns off DefaultIgnore.
+	NoDefaultIgnore bool
+	// ShrinkFraction is the fraction of files lost since the last healthy
+	// scan that makes the folder look unmounted (config checks.folder_shrink,
+	// default 0.5).
+	ShrinkFraction float64
+	// Layout is the configured folder layout (auto, icloudpd, immich,
+	// photoprism, windows, mac, flat). The matcher applies every naming rule
+	// whatever the layout: each rule is verified by size or capture time.
+	Layout string
+	// Progress, when set, is called during long scans (at most every
+	// ProgressEvery) and once at the end.
+	Progress func(Progress)
+	// ProgressEvery throttles Progress; default 500ms.
+	ProgressEvery time.Duration
+	// MaxHeaderBytes bounds how much of one file metadata reading may look
+	// at; default 16 MiB.
+	MaxHeaderBytes int64
+	// Logger receives warnings (corrupt saved index); default slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Layouts accepted in Options.Layout.
+var Layouts = []string{"", "auto", "icloudpd", "immich", "photoprism", "windows", "mac", "flat"}
+
+// Progress reports a running scan.
+type Progress struct {
+	Folder  string
+	Dirs    int // directories visited so far
+	Files   int // files indexed so far
+	Listed  int // directories listed (not skipped as unchanged)
+	Elapsed time.Duration
+	Done    bool
+}
+
+// Index is the incremental index of one local folder. It keeps the index in
+// memory between scans (a warm rescan decodes nothing) and persists it as one
+// blob per folder through KV. Methods are safe for concurrent use.
+type Index struct {
+	root string
+	kv   KV
+	opts Options
+	ign  *ignorer
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	dirs     map[string]*dirState
+	state    persisted
+	health   FolderHealth
+	lookup   *lookup // matcher maps, rebuilt after a scan changed something
+	dirty    bool    // in-memory state differs from the saved blob
+	stats    Stats
+	scanned  bool
+	loadWarn string
+}
+
+// persisted is the folder-level state saved beside the directory entries.
+type persisted struct {
+	lastScan  int64 // unix seconds
+	lastFiles int   // files in the last scan
+	baseline  int   // files in the last scan that did not look unmounted
+}
+
+// dirState is one directory of the index.
+type dirState struct {
+	rel        string // slash path relative to the root; "" for the root
+	mtime      int64  // unix nanoseconds
+	racy       bool   // listed within racyWindow of its mtime: list again next time
+	unreadable bool
+	subdirs    []string
+	files      []fileEntry // sorted by name
+}
+
+// fileEntry is one file. The capture fields cache header metadata for this
+// exact name+size+mtime: a changed file gets a fresh entry.
+type fileEntry struct {
+	name    string
+	size    int64
+	mtime   int64 // unix nanoseconds
+	capWall int64 // capture wall clock, unix seconds as if UTC
+	capOff  int32 // seconds east of UTC when capSrc&offsetKnown
+	capSrc  uint8 // CaptureSource, plus offsetKnown bit; 0 = not read yet
+}
+
+// Stats are cumulative counters of one Index.
+type Stats struct {
+	MetaReads     int // files whose headers were read
+	MetaCacheHits int // capture times served from the cache
+	MetaFailures  int // headers that gave no time (mtime used instead)
+}
+
+// Open returns the index of the folder root, loading what an earlier run
+// saved in kv. A corrupt saved index is logged and ignored (the next scan is
+// a cold one); only a failing kv is an error.
+func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	ign, err := newIgnorer(!opts.NoDefaultIgnore, opts.Ignore)
+	if err != nil {
+		return nil, err
+	}
+	ix := &Index{root: filepath.Clean(root), kv: kv, opts: opts.withDefaults(), ign: ign}
+	ix.log = ix.opts.Logger.With("folder", ix.root)
+	ix.dirs = map[string]*dirState{}
+	if err := ix.load(ctx); err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+func (o Options) validate() error {
+	if o.ShrinkFraction < 0 || o.ShrinkFraction > 1 {
+		return fmt.Errorf("folder shrink fraction %v is outside 0..1: set checks.folder_shrink to e.g. 0.5", o.ShrinkFraction)
+	}
+	for _, l := range Layouts {
+		if o.Layout == l {
+			return nil
+		}
+	}
+	return fmt.Errorf("folder layout %q is unknown: use one of auto, icloudpd, immich, photoprism, windows, mac, flat", o.Layout)
+}
+
+func (o Options) withDefaults() Options {
+	if o.ShrinkFraction == 0 {
+		o.ShrinkFraction = 0.5
+	}
+	if o.ProgressEvery == 0 {
+		o.ProgressEvery = 500 * time.Millisecond
+	}
+	if o.MaxHeaderBytes == 0 {
+		o.MaxHeaderBytes = 16 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Root returns the folder path.
+func (ix *Index) Root() string { return ix.root }
+
+// Stats returns the cumulative metadata counters.
+func (ix *Index) Stats() Stats {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.stats
+}
+
+// Health returns the folder health computed by the last scan.
+func (ix *Index) Health() FolderHealth {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.health
+}
+
+// FileCount returns how many files the index holds.
+func (ix *Index) FileCount() int {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.countFiles()
+}
+
+func (ix *Index) countFiles() int {
+	n := 0
+	for _, d := range ix.dirs {
+		n += len(d.files)
+	}
+	return n
+}
+
+// load reads the saved index, if any.
+func (ix *Index) load(ctx context.Context) error {
+	blob, ok, err := ix.kv.Get(ctx, kvNamespace, ix.root)
+	if err != nil {
+		return fmt.Errorf("read saved index of %s from the store: %w", ix.root, err)
+	}
+	if !ok {
+		return nil
+	}
+	dirs, st, err := decodeIndex(blob)
+	if err != nil {
+		ix.log.Warn("saved folder index is unreadable; the next scan reads the whole folder again", "err", err)
+		ix.loadWarn = err.Error()
+		return nil
+	}
+	ix.dirs, ix.state = dirs, st
+	return nil
+}
+
+// save writes the index blob when it changed.
+func (ix *Index) save(ctx context.Context) error {
+	if !ix.dirty {
+		return nil
+	}
+	blob := encodeIndex(ix.dirs, ix.state)
+	if err := ix.kv.Put(ctx, kvNamespace, ix.root, blob); err != nil {
+		return fmt.Errorf("save index of %s to the store: %w", ix.root, err)
+	}
+	ix.dirty = false
+	return nil
+}

@@ -1,0 +1,357 @@
+package localindex
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"time"
+)
+
+// Confidence says how sure a match is.
+type Confidence uint8
+
+// Confidence levels (design §2 step 4).
+const (
+	ConfidenceNone     Confidence = iota // no local copy found
+	ConfidencePossible                   // same capture time (±tolerance) and kind, any name
+	ConfidenceLikely                     // same name stem and capture time within tolerance
+	ConfidenceCertain                    // same name and same byte size
+)
+
+func (c Confidence) String() string {
+	switch c {
+	case ConfidencePossible:
+		return "possible"
+	case ConfidenceLikely:
+		return "likely"
+	case ConfidenceCertain:
+		return "certain"
+	}
+	return "none"
+}
+
+// CloudAsset is what the matcher needs to know about one iCloud asset
+// (filled by the caller from CPLAsset + CPLMaster).
+type CloudAsset struct {
+	ID            string        // CPLAsset recordName (reported back in Match)
+	MasterID      string        // CPLMaster recordName: icloudpd's id, for _<id7> names and nameless assets
+	Filename      string        // decoded filenameEnc; may be empty
+	Kind          Kind          // KindPhoto (also Live Photos) or KindVideo; KindUnknown accepts either
+	Size          int64         // resOriginalRes size
+	LiveVideoSize int64         // resOriginalVidComplRes size; > 0 makes it a Live Photo
+	EditedSize    int64         // resJPEGFullRes / resVidFullRes size when edited
+	AltSize       int64         // resOriginalAltRes size (RAW+JPEG pair)
+	Added         time.Time     // addedDate
+	Taken         time.Time     // assetDate (instant)
+	TZOffset      time.Duration // timeZoneOffset (east of UTC)
+	TZKnown       bool          // whether TZOffset was present
+}
+
+// wall returns the capture wall clock in UTC fields.
+func (a CloudAsset) wall() time.Time { return a.Taken.UTC().Add(a.TZOffset) }
+
+// FileMatch is one local file found for an asset.
+type FileMatch struct {
+	Path       string // relative to the folder root, slash-separated
+	Size       int64
+	ModTime    time.Time
+	Capture    *Capture // nil when the headers were not needed
+	Confidence Confidence
+	Reason     string
+}
+
+// Match is the verdict for one asset. Confidence is that of File, the copy
+// of the original (for a RAW+JPEG pair, either original counts).
+type Match struct {
+	AssetID          string
+	Confidence       Confidence
+	File             *FileMatch
+	LiveVideo        *FileMatch // the Live Photo video, when found
+	LiveVideoMissing bool       // a Live Photo whose video has no local copy
+	Edited           *FileMatch // the rendered edit, when found
+	Incomplete       bool       // the header-read budget ran out before every candidate was checked
+}
+
+// MatchOptions tune matching.
+type MatchOptions struct {
+	Tolerance      time.Duration // capture time tolerance; default 2s (checks.capture_tolerance)
+	MaxHeaderReads int           // headers read per Match call at most; default 20 000
+}
+
+// Match looks for a local copy of each asset. Capture times are read from
+// headers only for candidates the name and size rules cannot decide, and are
+// cached in the index (saved through KV).
+func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions) ([]Match, error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if mo.Tolerance <= 0 {
+		mo.Tolerance = 2 * time.Second
+	}
+	if mo.MaxHeaderReads <= 0 {
+		mo.MaxHeaderReads = 20000
+	}
+	m := &matcher{ix: ix, l: ix.getLookup(), opts: mo, budget: mo.MaxHeaderReads}
+	out := make([]Match, 0, len(assets))
+	for _, a := range assets {
+		if err := ctx.Err(); err != nil {
+			return out, fmt.Errorf("matching interrupted: %w", err)
+		}
+		out = append(out, m.match(a))
+	}
+	return out, ix.save(ctx)
+}
+
+// matcher is the state of one Match call.
+type matcher struct {
+	ix         *Index
+	l          *lookup
+	opts       MatchOptions
+	budget     int
+	incomplete bool
+}
+
+// cand is a file found by name.
+type cand struct {
+	id int32
+	ln localName
+}
+
+func (m *matcher) match(a CloudAsset) Match {
+	m.incomplete = false
+	res := Match{AssetID: a.ID}
+	cands := m.nameCands(a)
+	m.bySize(a, cands, &res)
+	if res.File == nil {
+		res.File = m.byNameTime(a, cands, a.Kind, m.opts.Tolerance, false)
+	}
+	if res.File == nil {
+		res.File = m.byTime(a, a.Kind, m.opts.Tolerance)
+	}
+	if res.File != nil {
+		res.Confidence = res.File.Confidence
+	}
+	if a.LiveVideoSize > 0 && res.LiveVideo == nil {
+		res.LiveVideo = m.liveVideo(a, cands)
+		res.LiveVideoMissing = res.LiveVideo == nil
+	}
+	if a.EditedSize > 0 && res.Edited == nil {
+		res.Edited = m.byNameTime(a, cands, a.Kind, m.opts.Tolerance, true)
+	}
+	res.Incomplete = m.incomplete && res.Confidence < ConfidenceLikely
+	return res
+}
+
+// nameCands returns files whose name keys equal one of the asset's keys,
+// dropping icloudpd _<id7> names that belong to another asset.
+func (m *matcher) nameCands(a CloudAsset) []cand {
+	keys := cloudKeys(a.Filename, a.MasterID)
+	own := id7(a.MasterID)
+	var ids []int32
+	for _, k := range keys {
+		ids = m.l.byKey(k, ids)
+	}
+	var out []cand
+	seen := map[int32]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		ln := parseLocal(m.l.refs[id].f().name)
+		if !sharesKey(ln.keys, keys) || (ln.id7 != "" && own != "" && ln.id7 != own && !contains(keys, ln.keys[0])) {
+			continue
+		}
+		out = append(out, cand{id: id, ln: ln})
+	}
+	return out
+}
+
+func sharesKey(a, b []string) bool {
+	for _, k := range a {
+		if contains(b, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// bySize finds certain matches: same name and exact byte size.
+func (m *matcher) bySize(a CloudAsset, cands []cand, res *Match) {
+	for _, c := range cands {
+		f := m.l.refs[c.id].f()
+		switch {
+		case res.File == nil && f.size == a.Size && kindFits(a.Kind, c.ln.kind):
+			res.File = m.found(c.id, ConfidenceCertain, "name and size equal", nil)
+		case res.File == nil && a.AltSize > 0 && f.size == a.AltSize && c.ln.kind == KindPhoto:
+			res.File = m.found(c.id, ConfidenceCertain, "name and size equal the RAW+JPEG alternative original", nil)
+		case res.LiveVideo == nil && a.LiveVideoSize > 0 && f.size == a.LiveVideoSize && c.ln.kind == KindVideo:
+			res.LiveVideo = m.found(c.id, ConfidenceCertain, "name and size equal the Live Photo video", nil)
+		case res.Edited == nil && a.EditedSize > 0 && f.size == a.EditedSize && c.ln.kind != KindUnknown:
+			res.Edited = m.found(c.id, ConfidenceCertain, "name and size equal the edited rendition", nil)
+		}
+	}
+}
+
+func kindFits(want, got Kind) bool {
+	return got != KindUnknown && (want == KindUnknown || want == got)
+}
+
+// byNameTime finds a likely match: a name candidate of the right kind whose
+// capture time agrees. edits selects edited renditions instead of originals.
+func (m *matcher) byNameTime(a CloudAsset, cands []cand, kind Kind, tol time.Duration, edits bool) *FileMatch {
+	var best *FileMatch
+	var bestScore time.Duration
+	for _, c := range cands {
+		if !kindFits(kind, c.ln.kind) || c.ln.edit != edits {
+			continue
+		}
+		cp, ok := m.capture(c.id)
+		if !ok {
+			continue
+		}
+		d, agree := agrees(a, cp, tol)
+		score := rank(d, cp)
+		if agree && (best == nil || score < bestScore) {
+			why := fmt.Sprintf("name stem equal and capture time (%s) within %s", cp.Source, d)
+			best, bestScore = m.found(c.id, ConfidenceLikely, why, &cp), score
+		}
+	}
+	return best
+}
+
+// byTime finds a possible match: any name, same kind, capture time agrees.
+func (m *matcher) byTime(a CloudAsset, kind Kind, tol time.Duration) *FileMatch {
+	var best *FileMatch
+	var bestScore time.Duration
+	for _, id := range m.timeCands(a, tol) {
+		f := m.l.refs[id].f()
+		if !kindFits(kind, kindOf(f.name)) {
+			continue
+		}
+		cp, ok := m.capture(id)
+		if !ok {
+			continue
+		}
+		d, agree := agrees(a, cp, tol)
+		score := rank(d, cp)
+		if agree && (best == nil || score < bestScore) {
+			why := fmt.Sprintf("capture time (%s) within %s and same kind; name differs", cp.Source, d)
+			best, bestScore = m.found(id, ConfidencePossible, why, &cp), score
+		}
+	}
+	return best
+}
+
+// liveVideo looks for the video of a Live Photo whose size did not match:
+// by name and capture time, then by capture time alone. The video's
+// creation date can differ from the still's by a second or two more.
+func (m *matcher) liveVideo(a CloudAsset, cands []cand) *FileMatch {
+	tol := m.opts.Tolerance + 2*time.Second
+	if v := m.byNameTime(a, cands, KindVideo, tol, false); v != nil {
+		return v
+	}
+	return m.byTime(a, KindVideo, tol)
+}
+
+// rank orders agreeing candidates: header times before mtimes, then by
+// distance.
+func rank(d time.Duration, c Capture) time.Duration {
+	if c.Source == SourceMtime {
+		d += time.Hour
+	}
+	return d
+}
+
+// agrees compares a capture time with the asset's: instants when the file
+// knows its offset, wall clocks otherwise.
+func agrees(a CloudAsset, c Capture, tol time.Duration) (time.Duration, bool) {
+	var d time.Duration
+	switch {
+	case c.OffsetKnown:
+		d = c.Instant().Sub(a.Taken)
+	case a.TZKnown:
+		d = c.Wall.Sub(a.wall())
+	default:
+		d = c.Wall.Sub(a.Taken.UTC())
+	}
+	d = d.Truncate(time.Second)
+	if d < 0 {
+		d = -d
+	}
+	return d, d <= tol
+}
+
+// timeCands gathers files that may have been taken at the asset's time:
+// cached capture seconds, names carrying the time, folders dated within a
+// day (any time zone), and files modified around the capture or after the
+// upload (import tools set one or the other).
+func (m *matcher) timeCands(a CloudAsset, tol time.Duration) []int32 {
+	var ids []int32
+	wall := a.wall()
+	ids = seconds(m.l.capInst, a.Taken, tol, ids)
+	ids = seconds(m.l.capWall, wall, tol, ids)
+	ids = seconds(m.l.byName, wall, tol, ids)
+	ids = seconds(m.l.byName, a.Taken.UTC(), tol, ids)
+	day := dayOf(wall)
+	for dd := day - 1; dd <= day+1; dd++ {
+		ids = append(ids, m.l.byDay[dd]...)
+	}
+	ids = m.l.mtimeRange(a.Taken.Add(-36*time.Hour), a.Taken.Add(36*time.Hour), ids)
+	if !a.Added.IsZero() && a.Added.After(a.Taken.Add(36*time.Hour)) {
+		ids = m.l.mtimeRange(a.Added.Add(-time.Hour), a.Added.Add(30*24*time.Hour), ids)
+	}
+	return dedup(ids)
+}
+
+func dedup(ids []int32) []int32 {
+	seen := make(map[int32]bool, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// capture returns the file's capture time, reading its headers when not
+// cached and the budget allows. Unparseable headers fall back to the mtime
+// (cached); a file that cannot be opened uses the mtime without caching.
+func (m *matcher) capture(id int32) (Capture, bool) {
+	f := m.l.refs[id].f()
+	if c, ok := f.capture(); ok {
+		m.ix.stats.MetaCacheHits++
+		return c, true
+	}
+	if m.budget <= 0 {
+		m.incomplete = true
+		return Capture{}, false
+	}
+	m.budget--
+	m.ix.stats.MetaReads++
+	c, err := ReadCapture(filepath.Join(m.ix.root, filepath.FromSlash(m.l.refs[id].rel())), m.ix.opts.MaxHeaderBytes)
+	if err == nil {
+		f.setCapture(c)
+		m.ix.dirty = true
+		m.l.addCapture(id, f)
+		return c, true
+	}
+	m.ix.stats.MetaFailures++
+	c = mtimeCapture(f.mtime)
+	var pe *fs.PathError
+	if !errors.As(err, &pe) {
+		f.setCapture(c)
+		m.ix.dirty = true
+	}
+	return c, true
+}
+
+// found builds a FileMatch.
+func (m *matcher) found(id int32, conf Confidence, why string, c *Capture) *FileMatch {
+	ref := m.l.refs[id]
+	f := ref.f()
+	return &FileMatch{Path: ref.rel(), Size: f.size, ModTime: time.Unix(0, f.mtime).UTC(), Capture: c, Confidence: conf, Reason: why}
+}

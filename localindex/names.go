@@ -1,0 +1,331 @@
+package localindex
+
+import (
+	"encoding/base64"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Kind is what a file or asset holds.
+type Kind uint8
+
+// Kinds. A Live Photo is a KindPhoto asset with a LiveVideoSize.
+const (
+	KindUnknown Kind = iota
+	KindPhoto
+	KindVideo
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindPhoto:
+		return "photo"
+	case KindVideo:
+		return "video"
+	}
+	return "unknown"
+}
+
+var extKinds = map[string]Kind{
+	"heic": KindPhoto, "heif": KindPhoto, "hif": KindPhoto, "jpg": KindPhoto, "jpeg": KindPhoto, "png": KindPhoto,
+	"gif": KindPhoto, "webp": KindPhoto, "avif": KindPhoto, "jxl": KindPhoto, "tif": KindPhoto, "tiff": KindPhoto,
+	"dng": KindPhoto, "cr2": KindPhoto, "cr3": KindPhoto, "crw": KindPhoto, "arw": KindPhoto, "raf": KindPhoto,
+	"rw2": KindPhoto, "nrw": KindPhoto, "nef": KindPhoto, "pef": KindPhoto, "orf": KindPhoto, "ori": KindPhoto,
+	"mov": KindVideo, "mp4": KindVideo, "m4v": KindVideo, "3gp": KindVideo, "avi": KindVideo, "mpg": KindVideo,
+	"mpeg": KindVideo, "mkv": KindVideo,
+}
+
+// splitExt returns the stem and the lower-case extension without the dot.
+func splitExt(name string) (string, string) {
+	ext := path.Ext(name)
+	if ext == "" || len(ext) > 6 {
+		return name, ""
+	}
+	return name[:len(name)-len(ext)], strings.ToLower(ext[1:])
+}
+
+// kindOf classifies a file name by extension.
+func kindOf(name string) Kind {
+	_, ext := splitExt(name)
+	return extKinds[ext]
+}
+
+// fold lower-cases s and brings it to Unicode NFC (names from macOS are
+// often NFD). ASCII names take a fast path.
+func fold(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return strings.ToLower(norm.NFC.String(s))
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// localName is what a local file name says about the asset it holds.
+type localName struct {
+	keys      []string // folded stem, then each form with one more decoration removed
+	ext       string
+	kind      Kind
+	edit      bool  // IMG_E…, -adjusted, _edited, -edited
+	hevc      bool  // icloudpd Live Photo video of a HEIC
+	dedupSize int64 // icloudpd -<size> de-dup suffix
+	id7       string
+}
+
+// parseLocal strips the decorations import tools add to the original name:
+// icloudpd (-<size>, _<id7>, _HEVC, -adjusted, -alternative, -original,
+// -medium, -thumb), PhotoPrism clashes (.0001), Immich sequences (+1),
+// Windows copies ( (1)), Mac/osxphotos edits (_edited) and IMG_E edits.
+// Every intermediate form is a key, so a real name that merely looks
+// decorated still matches itself.
+func parseLocal(name string) localName {
+	stem, ext := splitExt(name)
+	ln := localName{ext: ext, kind: extKinds[ext]}
+	s := fold(stem)
+	ln.keys = append(ln.keys, s)
+	for i := 0; i < 8; i++ {
+		next, ok := ln.strip(s)
+		if !ok {
+			break
+		}
+		s = next
+		ln.keys = append(ln.keys, s)
+	}
+	if e, ok := stripEditPrefix(s); ok {
+		ln.edit = true
+		ln.keys = append(ln.keys, e)
+	}
+	return ln
+}
+
+var wordSuffixes = []struct {
+	suffix string
+	edit   bool
+}{
+	{"-adjusted", true}, {"-alternative", false}, {"-original", false}, {"-medium", false},
+	{"-thumb", false}, {"_edited", true}, {"-edited", true}, {" edited", true},
+}
+
+// strip removes one decoration from the end of s.
+func (ln *localName) strip(s string) (string, bool) {
+	for _, w := range wordSuffixes {
+		if strings.HasSuffix(s, w.suffix) && len(s) > len(w.suffix) {
+			ln.edit = ln.edit || w.edit
+			return s[:len(s)-len(w.suffix)], true
+		}
+	}
+	if strings.HasSuffix(s, "_hevc") && len(s) > 5 {
+		ln.hevc = true
+		return s[:len(s)-5], true
+	}
+	if rest, digits, ok := cutNumber(s, "-"); ok {
+		if ln.dedupSize == 0 {
+			ln.dedupSize = atoi(digits)
+		}
+		return rest, true
+	}
+	for _, sep := range []string{"+", "."} {
+		if rest, _, ok := cutNumber(s, sep); ok {
+			return rest, true
+		}
+	}
+	if rest, ok := cutParenCopy(s); ok {
+		return rest, true
+	}
+	if len(s) > 8 && s[len(s)-8] == '_' && isID7(s[len(s)-7:]) {
+		ln.id7 = s[len(s)-7:]
+		return s[:len(s)-8], true
+	}
+	return s, false
+}
+
+// cutNumber cuts sep+digits from the end of s.
+func cutNumber(s, sep string) (string, string, bool) {
+	i := len(s)
+	for i > 0 && s[i-1] >= '0' && s[i-1] <= '9' {
+		i--
+	}
+	if i == len(s) || i < len(sep)+1 || s[i-len(sep):i] != sep || len(s)-i > 12 {
+		return s, "", false
+	}
+	return s[:i-len(sep)], s[i:], true
+}
+
+// cutParenCopy cuts " (12)" from the end of s.
+func cutParenCopy(s string) (string, bool) {
+	if !strings.HasSuffix(s, ")") {
+		return s, false
+	}
+	open := strings.LastIndex(s, " (")
+	if open <= 0 || open+3 > len(s)-1 {
+		return s, false
+	}
+	for _, c := range s[open+2 : len(s)-1] {
+		if c < '0' || c > '9' {
+			return s, false
+		}
+	}
+	return s[:open], true
+}
+
+// isID7 accepts icloudpd's 7-character base64 id (folded) with at least one
+// letter, so numeric counters are not mistaken for it.
+func isID7(s string) bool {
+	letter := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z':
+			letter = true
+		case c >= '0' && c <= '9', c == '+':
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+// stripEditPrefix turns img_e1234 into img_1234 (device edits).
+func stripEditPrefix(s string) (string, bool) {
+	us := strings.IndexByte(s, '_')
+	if us < 2 || us > 5 || len(s) < us+6 || s[us+1] != 'e' {
+		return s, false
+	}
+	for i := us + 2; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return s, false
+		}
+	}
+	return s[:us+1] + s[us+2:], true
+}
+
+func atoi(s string) int64 {
+	var n int64
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int64(s[i]-'0')
+	}
+	return n
+}
+
+// cloudKeys are the keys an iCloud original name can appear under:
+// folded, with icloudpd's forbidden characters replaced, and with non-ASCII
+// characters removed (icloudpd's default). A missing name becomes the first
+// 12 characters of the master record name, as icloudpd does.
+func cloudKeys(filename, masterID string) []string {
+	stem, _ := splitExt(filename)
+	if filename == "" && masterID != "" {
+		stem = cleanID(masterID)
+	}
+	if stem == "" {
+		return nil
+	}
+	keys := []string{fold(stem)}
+	cleaned := strings.Map(func(r rune) rune {
+		if strings.ContainsRune("<>:\"/\\|?*\x00", r) {
+			return '_'
+		}
+		return r
+	}, norm.NFC.String(stem))
+	ascii := strings.Map(func(r rune) rune {
+		if r >= utf8.RuneSelf {
+			return -1
+		}
+		return r
+	}, cleaned)
+	for _, k := range []string{fold(cleaned), fold(ascii)} {
+		if k != "" && !contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func cleanID(id string) string {
+	if len(id) > 12 {
+		id = id[:12]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < utf8.RuneSelf && (r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return r
+		}
+		return '_'
+	}, id)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// nameTime reads a capture time written into a name, as PhotoPrism
+// (20131012_155750_4286DBCD), Android and Pixel phones (IMG_20230615_123456,
+// PXL_20230615_123456789) do. The result is a wall clock in UTC fields.
+func nameTime(stem string) (time.Time, bool) {
+	for i := 0; i+15 <= len(stem); i++ {
+		if i > 0 && isDigit(stem[i-1]) {
+			continue
+		}
+		s := stem[i:]
+		if !allDigits(s[:8]) || (s[8] != '_' && s[8] != '-') || !allDigits(s[9:15]) {
+			continue
+		}
+		t, err := time.Parse("20060102150405", s[:8]+s[9:15])
+		if err == nil && validTime(t) {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// dirDay reads a date from the folder path: icloudpd 2023/06/15, Immich
+// 2023/2023-06-15, Mac exports "2023-06-15 …". Days since the Unix epoch.
+func dirDay(rel string) (int32, bool) {
+	parts := strings.Split(rel, "/")
+	for i, p := range parts {
+		if len(p) >= 10 && p[4] == '-' && p[7] == '-' {
+			if t, err := time.Parse("2006-01-02", p[:10]); err == nil {
+				return dayOf(t), true
+			}
+		}
+		if len(p) == 4 && allDigits(p) && i+2 < len(parts) && len(parts[i+1]) == 2 && len(parts[i+2]) == 2 {
+			if t, err := time.Parse("2006/01/02", p+"/"+parts[i+1]+"/"+parts[i+2]); err == nil {
+				return dayOf(t), true
+			}
+		}
+	}
+	return 0, false
+}
+
+func dayOf(t time.Time) int32 { return int32(t.Unix() / 86400) } //nolint:gosec // dates are validTime-bounded
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// id7 is icloudpd's name-id7 suffix: the first 7 characters of the base64
+// of the master record name, folded like local names.
+func id7(masterID string) string {
+	if masterID == "" {
+		return ""
+	}
+	enc := base64.StdEncoding.EncodeToString([]byte(masterID))
+	if len(enc) < 7 {
+		return ""
+	}
+	return fold(enc[:7])
+}
