@@ -1,0 +1,305 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/metrics"
+	"github.com/icloudmon/icloudmon/notify"
+	"github.com/icloudmon/icloudmon/store"
+)
+
+// CloudSource is the iCloud side of one account.
+type CloudSource interface {
+	// ObserveCloud signs in — never waiting for a person — and fills the
+	// cloud part of obs: Auth, SessionExpiry, Libraries, RecentlyDeleted
+	// and Storage. Failures are recorded in obs.Auth (and leave the data
+	// they prevented absent), not returned.
+	ObserveCloud(ctx context.Context, obs *checks.Observation)
+}
+
+// FolderSource is one local import folder.
+type FolderSource interface {
+	// ObserveFolder refreshes the folder's index and matches assets against
+	// it. assets is nil when the cloud side could not be read (the folder
+	// is then only health-checked). The returned slice holds, for each of
+	// deleted, the confidence that this folder has a copy.
+	ObserveFolder(ctx context.Context, assets []checks.Asset, deleted []checks.DeletedItem) (checks.FolderObservation, []checks.Confidence)
+}
+
+// Account is one monitored Apple ID with its folders.
+type Account struct {
+	Name    string
+	Cloud   CloudSource
+	Folders []FolderSource
+	// HiddenCovered is true when hidden items are imported too.
+	HiddenCovered bool
+}
+
+// Agent runs check cycles and keeps the last report of every account.
+type Agent struct {
+	accounts []Account
+	policy   checks.Policy
+	db       *store.DB
+	metrics  *metrics.Metrics // may be nil
+	notifier *notify.Notifier // may be nil
+	log      *slog.Logger
+	now      func() time.Time
+	health   *health
+
+	mu     sync.Mutex
+	last   map[string]checks.AccountReport
+	lastAt map[string]time.Time
+}
+
+// Options configures an Agent. DB is required; Metrics and Notifier are
+// optional.
+type Options struct {
+	Accounts []Account
+	Policy   checks.Policy
+	DB       *store.DB
+	Metrics  *metrics.Metrics
+	Notifier *notify.Notifier
+	Logger   *slog.Logger
+	// Interval is the check cadence; /healthz uses it.
+	Interval time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// New builds an agent. It loads each account's last report from the store
+// so /api/status and /metrics have something to show before the first
+// cycle of this process finishes.
+func New(ctx context.Context, opts Options) (*Agent, error) {
+	if opts.DB == nil {
+		return nil, fmt.Errorf("agent: no database given")
+	}
+	a := &Agent{
+		accounts: opts.Accounts, policy: opts.Policy, db: opts.DB,
+		metrics: opts.Metrics, notifier: opts.Notifier,
+		log: opts.Logger, now: opts.Now,
+		last: map[string]checks.AccountReport{}, lastAt: map[string]time.Time{},
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	a.health = newHealth(opts.Interval, a.AccountNames(), a.now)
+	a.loadLastReports(ctx)
+	return a, nil
+}
+
+// AccountNames lists the accounts in configuration order.
+func (a *Agent) AccountNames() []string {
+	names := make([]string, len(a.accounts))
+	for i, acct := range a.accounts {
+		names[i] = acct.Name
+	}
+	return names
+}
+
+func (a *Agent) account(name string) (Account, bool) {
+	for _, acct := range a.accounts {
+		if acct.Name == name {
+			return acct, true
+		}
+	}
+	return Account{}, false
+}
+
+// RunCycle runs one cycle for the named account and returns its report.
+// It is safe for different accounts concurrently.
+func (a *Agent) RunCycle(ctx context.Context, name string) (checks.AccountReport, error) {
+	acct, ok := a.account(name)
+	if !ok {
+		return checks.AccountReport{}, fmt.Errorf("no account named %q in the configuration", name)
+	}
+	start := a.now()
+	var cycle *notify.Cycle
+	if a.notifier != nil {
+		var results []notify.Result
+		cycle, results = a.notifier.Start(ctx, name)
+		a.countNotifications(results)
+	}
+	obs := a.observe(ctx, acct)
+	hist := a.loadHistory(ctx, name, start)
+	rep := checks.Evaluate(obs, a.policy, hist, start)
+	a.record(ctx, obs, hist, rep, start)
+	a.publish(ctx, cycle, rep, time.Since(start))
+	return rep, nil
+}
+
+// Cycle adapts RunCycle to the scheduler; errors are logged.
+func (a *Agent) Cycle(ctx context.Context, name string) {
+	rep, err := a.RunCycle(ctx, name)
+	if err != nil {
+		a.log.Error("cycle failed", "account", name, "err", err)
+		return
+	}
+	a.log.Info("cycle finished", "account", name, "status", rep.Status.String())
+}
+
+// observe gathers the observation: cloud first, then every folder.
+func (a *Agent) observe(ctx context.Context, acct Account) checks.Observation {
+	obs := checks.Observation{Account: acct.Name, HiddenCovered: acct.HiddenCovered}
+	acct.Cloud.ObserveCloud(ctx, &obs)
+	assets := monitoredAssets(obs.Libraries)
+	var deleted []checks.DeletedItem
+	if obs.RecentlyDeleted != nil {
+		deleted = obs.RecentlyDeleted.Items
+	}
+	for _, f := range acct.Folders {
+		fo, confs := f.ObserveFolder(ctx, assets, deleted)
+		obs.Folders = append(obs.Folders, fo)
+		for i := range deleted {
+			if i < len(confs) && rank(confs[i]) > rank(deleted[i].LocalCopy) {
+				deleted[i].LocalCopy = confs[i]
+			}
+		}
+	}
+	return obs
+}
+
+// monitoredAssets returns the newest assets of the monitored libraries,
+// or nil when none could be listed (so folders are not matched against
+// an empty list that would look like "nothing to find").
+func monitoredAssets(libs []checks.LibraryObservation) []checks.Asset {
+	var out []checks.Asset
+	listed := false
+	for _, l := range libs {
+		if l.Monitored && l.Listed {
+			listed = true
+			out = append(out, l.Newest...)
+		}
+	}
+	if !listed {
+		return nil
+	}
+	if out == nil {
+		out = []checks.Asset{}
+	}
+	return out
+}
+
+func rank(c checks.Confidence) int {
+	return slices.Index([]checks.Confidence{checks.ConfidenceNone, checks.ConfidencePossible,
+		checks.ConfidenceLikely, checks.ConfidenceCertain}, c)
+}
+
+// loadHistory reads the stored history points within the longest window
+// any check needs. A read failure is logged and yields an empty history:
+// adaptive checks then fall back to their static thresholds.
+func (a *Agent) loadHistory(ctx context.Context, name string, now time.Time) checks.History {
+	since := now.Add(-a.policy.UploadHistory - 24*time.Hour)
+	rows, err := a.db.History(ctx, name, since)
+	if err != nil {
+		a.log.Warn("history unavailable; using static thresholds", "account", name, "err", err)
+		return checks.History{}
+	}
+	points := make([]checks.HistoryPoint, 0, len(rows))
+	for _, r := range rows {
+		var p checks.HistoryPoint
+		if err := json.Unmarshal(r.Data, &p); err != nil {
+			a.log.Warn("skipping an unreadable history point", "account", name, "at", r.At, "err", err)
+			continue
+		}
+		points = append(points, p)
+	}
+	return checks.BuildHistory(points, a.policy, now)
+}
+
+// record persists the history point and the report; failures are logged,
+// the report is still served and notified.
+func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.History, rep checks.AccountReport, now time.Time) {
+	point, err := json.Marshal(checks.NewHistoryPoint(obs, hist, now))
+	if err == nil {
+		err = a.db.AppendHistory(ctx, obs.Account, now, point)
+	}
+	if err != nil {
+		a.log.Error("could not record history (is data_dir writable and not full?)", "account", obs.Account, "err", err)
+	}
+	data, err := json.Marshal(rep)
+	if err == nil {
+		err = a.db.SaveReport(ctx, obs.Account, now, data)
+	}
+	if err != nil {
+		a.log.Error("could not store the report (is data_dir writable and not full?)", "account", obs.Account, "err", err)
+	}
+	a.mu.Lock()
+	a.last[obs.Account] = rep
+	a.lastAt[obs.Account] = now
+	a.mu.Unlock()
+	a.health.cycleFinished(obs.Account)
+}
+
+// publish hands the new state to metrics and notifications.
+func (a *Agent) publish(ctx context.Context, cycle *notify.Cycle, rep checks.AccountReport, dur time.Duration) {
+	if a.metrics != nil {
+		a.metrics.SetReport(a.Report())
+		a.metrics.ObserveRun(rep.Name, dur, rep.Observed.Up)
+		if rep.Observed.Up {
+			a.metrics.SetLastSuccess(rep.Name, a.now())
+		}
+	}
+	if cycle == nil {
+		return
+	}
+	results, err := cycle.Done(ctx, checks.NewReport(a.now(), rep))
+	a.countNotifications(results)
+	if err != nil {
+		a.log.Warn("some notifications failed", "account", rep.Name, "err", err)
+	}
+}
+
+func (a *Agent) countNotifications(results []notify.Result) {
+	if a.metrics == nil {
+		return
+	}
+	for _, r := range results {
+		a.metrics.ObserveNotification(r.Notifier, r.Err)
+	}
+}
+
+// Report assembles the last report of every account (configuration
+// order); accounts that never finished a cycle are absent.
+func (a *Agent) Report() checks.Report {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var accounts []checks.AccountReport
+	var latest time.Time
+	for _, acct := range a.accounts {
+		if r, ok := a.last[acct.Name]; ok {
+			accounts = append(accounts, r)
+		}
+		if t := a.lastAt[acct.Name]; t.After(latest) {
+			latest = t
+		}
+	}
+	if latest.IsZero() {
+		latest = a.now()
+	}
+	return checks.NewReport(latest, accounts...)
+}
+
+// loadLastReports restores the reports of the previous process.
+func (a *Agent) loadLastReports(ctx context.Context) {
+	for _, acct := range a.accounts {
+		at, data, ok, err := a.db.LastReport(ctx, acct.Name)
+		if err != nil || !ok {
+			continue
+		}
+		var rep checks.AccountReport
+		if json.Unmarshal(data, &rep) == nil && rep.Name == acct.Name {
+			a.last[acct.Name] = rep
+			a.lastAt[acct.Name] = at
+		}
+	}
+}

@@ -1,0 +1,157 @@
+package agent
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/store"
+)
+
+var cycleNow = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+// stubCloud fills a fixed cloud observation.
+type stubCloud struct {
+	fill func(*checks.Observation)
+}
+
+func (s stubCloud) ObserveCloud(_ context.Context, obs *checks.Observation) { s.fill(obs) }
+
+// stubFolder reports every asset as certain unless listed in missing.
+type stubFolder struct {
+	missing    map[string]bool
+	gotAssets  *[]checks.Asset
+	deletedHas map[string]checks.Confidence
+}
+
+func (s stubFolder) ObserveFolder(_ context.Context, assets []checks.Asset, deleted []checks.DeletedItem) (checks.FolderObservation, []checks.Confidence) {
+	if s.gotAssets != nil {
+		*s.gotAssets = assets
+	}
+	fo := checks.FolderObservation{Name: "photos", Path: "/photos", Layout: "icloudpd",
+		Health: checks.FolderHealth{Scanned: true, Exists: true, Readable: true, Files: 100, Newest: cycleNow.Add(-time.Hour)}}
+	if assets != nil {
+		fo.Matched = true
+		for _, a := range assets {
+			c := checks.ConfidenceCertain
+			if s.missing[a.ID] {
+				c = checks.ConfidenceNone
+			}
+			fo.Matches = append(fo.Matches, checks.Match{AssetID: a.ID, Confidence: c})
+		}
+	}
+	confs := make([]checks.Confidence, len(deleted))
+	for i, d := range deleted {
+		confs[i] = s.deletedHas[d.ID]
+		if confs[i] == "" {
+			confs[i] = checks.ConfidenceNone
+		}
+	}
+	return fo, confs
+}
+
+func healthyCloud(obs *checks.Observation) {
+	obs.Auth = checks.AuthObservation{Kind: checks.AuthOK}
+	obs.SessionExpiry = cycleNow.Add(60 * 24 * time.Hour)
+	var newest []checks.Asset
+	for i := range 5 {
+		added := cycleNow.Add(-time.Duration(i+1) * 20 * time.Hour)
+		newest = append(newest, checks.Asset{ID: string(rune('a' + i)), Filename: "IMG_000" + string(rune('1'+i)) + ".HEIC",
+			Kind: checks.KindPhoto, Added: added, Taken: added, Size: 1000})
+	}
+	n := 5
+	obs.Libraries = []checks.LibraryObservation{{Name: "personal", Zone: "PrimarySync", Monitored: true,
+		Indexing: checks.IndexingFinished, Listed: true, Newest: newest, AssetCount: &n}}
+	obs.Storage = &checks.StorageObservation{Used: 10 << 30, Total: 200 << 30}
+	obs.RecentlyDeleted = &checks.DeletedObservation{Items: []checks.DeletedItem{
+		{ID: "gone", Filename: "IMG_0099.HEIC", PurgeAt: cycleNow.Add(24 * time.Hour)},
+	}}
+}
+
+func openDB(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "icloudmon.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+func newTestAgent(t *testing.T, db *store.DB, acct Account) *Agent {
+	t.Helper()
+	a, err := New(t.Context(), Options{Accounts: []Account{acct}, Policy: checks.DefaultPolicy(),
+		DB: db, Interval: time.Hour, Now: func() time.Time { return cycleNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestCycleHealthyThenMissing(t *testing.T) {
+	db := openDB(t)
+	a := newTestAgent(t, db, Account{Name: "alice", Cloud: stubCloud{healthyCloud},
+		Folders: []FolderSource{stubFolder{deletedHas: map[string]checks.Confidence{"gone": checks.ConfidenceCertain}}}})
+	rep, err := a.RunCycle(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Checks {
+		if c.ID == checks.CheckLocalCopy || c.ID == checks.CheckRecentlyDeleted || c.ID == checks.CheckAuth {
+			if c.Status != checks.StatusOK {
+				t.Errorf("%s = %s (%s), want ok", c.ID, c.Status, c.Summary)
+			}
+		}
+	}
+
+	b := newTestAgent(t, db, Account{Name: "alice", Cloud: stubCloud{healthyCloud},
+		Folders: []FolderSource{stubFolder{missing: map[string]bool{"b": true, "c": true}}}})
+	if got := b.Report(); len(got.Accounts) != 1 || got.Accounts[0].Status != rep.Status {
+		t.Fatalf("a new agent over the same store did not restore the last report: %+v", got)
+	}
+	rep, err = b.RunCycle(t.Context(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, _ := rep.Check(checks.CheckLocalCopy)
+	if lc.Status == checks.StatusOK || lc.Details == nil || len(lc.Details.Missing) != 2 {
+		t.Errorf("local_copy = %s with details %+v, want two missing items", lc.Status, lc.Details)
+	}
+	rd, _ := rep.Check(checks.CheckRecentlyDeleted)
+	if rd.Status != checks.StatusCritical {
+		t.Errorf("recently_deleted = %s, want critical: 1 day left and no copy", rd.Status)
+	}
+	rows, err := db.History(t.Context(), "alice", time.Time{})
+	if err != nil || len(rows) != 2 {
+		t.Errorf("history rows = %d (err %v), want one per cycle", len(rows), err)
+	}
+}
+
+func TestCycleCloudFailureHealthChecksFoldersOnly(t *testing.T) {
+	db := openDB(t)
+	var got []checks.Asset = []checks.Asset{{ID: "sentinel"}}
+	a := newTestAgent(t, db, Account{Name: "bob",
+		Cloud: stubCloud{func(obs *checks.Observation) {
+			obs.Auth = checks.AuthObservation{Kind: checks.AuthReauthRequired, Message: "2FA needed"}
+		}},
+		Folders: []FolderSource{stubFolder{gotAssets: &got}}})
+	rep, err := a.RunCycle(t.Context(), "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != nil {
+		t.Errorf("folder was given %d assets although the cloud was not read; want nil", len(got))
+	}
+	if rep.Status != checks.StatusCritical {
+		t.Errorf("status %s, want critical for re-auth required", rep.Status)
+	}
+	lc, _ := rep.Check(checks.CheckLocalCopy)
+	if lc.Status == checks.StatusOK {
+		t.Error("local_copy is ok although nothing could be compared")
+	}
+	if _, err := a.RunCycle(t.Context(), "nobody"); err == nil {
+		t.Error("a cycle for an unknown account did not fail")
+	}
+}
