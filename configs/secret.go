@@ -2,7 +2,10 @@ package configs
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
+	"strconv"
 )
 
 // redacted is what every printing form of a set Secret shows.
@@ -42,6 +45,19 @@ func (s Secret) String() string { return s.masked() }
 
 // GoString implements fmt.GoStringer for %#v; it never returns the value.
 func (s Secret) GoString() string { return "configs.Secret(" + `"` + s.masked() + `"` + ")" }
+
+// Format implements fmt.Formatter so that no verb (%d, %x, %+v …) can reach
+// the value through reflection.
+func (s Secret) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		_, _ = io.WriteString(f, s.GoString())
+	case verb == 'q':
+		_, _ = io.WriteString(f, strconv.Quote(s.masked()))
+	default:
+		_, _ = io.WriteString(f, s.masked())
+	}
+}
 
 // LogValue implements slog.LogValuer; it never returns the value.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(s.masked()) }

@@ -44,13 +44,16 @@ func (v *validator) global(c *Config) {
 		v.add("interval", "%s is shorter than the minimum %s (Apple throttles frequent requests); use %s or more",
 			FormatDuration(c.Interval), FormatDuration(MinInterval), FormatDuration(MinInterval))
 	}
-	if c.Jitter < 0 || c.Jitter > c.Interval/2 {
+	// Compare with the interval in force once interval itself is fixed, so
+	// that one mistake gives one problem.
+	interval := max(c.Interval, MinInterval)
+	if c.Jitter < 0 || c.Jitter > interval/2 {
 		v.add("jitter", "%s is not between 0s and half the interval (%s); use for example 5m",
-			FormatDuration(c.Jitter), FormatDuration(c.Interval/2))
+			FormatDuration(c.Jitter), FormatDuration(interval/2))
 	}
-	if c.CycleTimeout <= 0 || c.CycleTimeout > c.Interval {
+	if c.CycleTimeout <= 0 || c.CycleTimeout > interval {
 		v.add("cycle_timeout", "%s is not between 0s and the interval (%s); use for example 10m",
-			FormatDuration(c.CycleTimeout), FormatDuration(c.Interval))
+			FormatDuration(c.CycleTimeout), FormatDuration(interval))
 	}
 	v.oneOf("log_level", c.LogLevel, logLevels)
 	v.oneOf("log_format", c.LogFormat, logFormats)

@@ -1,0 +1,261 @@
+package configs
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
+)
+
+func TestLoadDefaults(t *testing.T) {
+	cleanEnv(t)
+	cfg, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Default(), *cfg); diff != "" {
+		t.Errorf("Load without file, env or flags differs from Default (-want +got):\n%s", diff)
+	}
+	if cfg.Checks.Newest != 50 || cfg.Checks.UploadCritical != 7*day || cfg.Interval != time.Hour || !cfg.Notify.QuietHoursCritical {
+		t.Errorf("defaults do not match design §3/§5: %+v", cfg.Checks)
+	}
+}
+
+// wantGood is testdata/good.yml as Load must return it.
+func wantGood() Config {
+	want := Default()
+	want.File = "testdata/good.yml"
+	want.DataDir = "/var/lib/icloudmon"
+	want.Listen = "127.0.0.1:9877"
+	want.Interval = 2 * time.Hour
+	want.Jitter = 10 * time.Minute
+	want.CycleTimeout = 15 * time.Minute
+	want.LogLevel, want.LogFormat = "debug", "json"
+	want.HistoryRetention = 200 * day
+	want.Web = Web{Token: NewSecret("web-token-s3cr3t-value"), TokenFile: "testdata/secrets/web_token",
+		ExternalURL: "https://photos-monitor.example.net/"}
+	want.TLS.CAFile = "testdata/secrets/ca.pem"
+	want.Accounts = []Account{{
+		Name: "alice", AppleID: "alice@example.com",
+		Password: Password{File: "testdata/secrets/alice_password"}, Region: RegionGlobal,
+		Libraries: []string{"personal", "shared"},
+		Folders: []Folder{
+			{Path: "/photos/Alice iPhone", Name: "alice_iphone", Layout: LayoutICloudPD, Ignore: []string{"*.tmp", ".@__thumb/*"}},
+			{Path: "/photos/immich/library", Name: "immich", Layout: LayoutImmich, Ignore: []string{}},
+		},
+	}, {
+		Name: "bob", AppleID: "bob@example.com", Password: Password{Keyring: true}, Region: RegionChina,
+		Endpoints: Endpoints{Auth: "https://auth.example.test/appleauth/auth", Setup: "https://setup.example.test/setup/ws/1",
+			Home: "https://www.example.test"},
+		Libraries: []string{"personal"}, Folders: []Folder{},
+	}}
+	c := &want.Checks
+	c.Newest, c.Grace, c.UploadWarning, c.UploadCritical = 80, 12*time.Hour, 2*day, 7*day
+	c.UploadAdaptive, c.StorageWarning, c.CaptureTolerance = false, 0.2, 3*time.Second
+	want.Notify = Notify{
+		URLs: []Secret{NewSecret("ntfy://:tk_s3cr3t_ntfy@ntfy.example.net/photos"),
+			NewSecret("gotify://gotify.example.net/As3cr3tGotifyToken")},
+		URLsFile:        "testdata/secrets/notify_urls",
+		HealthchecksURL: NewSecret("https://hc-ping.com/00000000-0000-0000-0000-000000000000"),
+		WebhookURL:      NewSecret("https://hooks.example.net/s3cr3t-webhook"), WebhookURLFile: "testdata/secrets/webhook_url",
+		RemindEvery: 12 * time.Hour, QuietHours: "22:00-07:00", QuietHoursCritical: false,
+	}
+	return want
+}
+
+func TestLoadGoodFile(t *testing.T) {
+	cleanEnv(t)
+	cfg, err := Load("testdata/good.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantGood(), *cfg); diff != "" {
+		t.Errorf("Load(good.yml) (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadConfigEnv(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("ICLOUDMON_CONFIG", "testdata/good.yml")
+	cfg, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.File != "testdata/good.yml" || cfg.DataDir != "/var/lib/icloudmon" {
+		t.Errorf("ICLOUDMON_CONFIG was not used: file %q, data_dir %q", cfg.File, cfg.DataDir)
+	}
+	if _, err := Load("testdata/no-such.yml", nil); err == nil {
+		t.Error("a missing config file loaded without error")
+	}
+}
+
+func TestLoadEnvOverrides(t *testing.T) {
+	cleanEnv(t)
+	for k, v := range map[string]string{
+		"ICLOUDMON_INTERVAL":                 "30m",
+		"ICLOUDMON_DATA_DIR":                 "/srv/icloudmon",
+		"ICLOUDMON_CHECKS_GRACE":             "2d",
+		"ICLOUDMON_CHECKS_NEWEST":            "70",
+		"ICLOUDMON_CHECKS_UPLOAD_ADAPTIVE":   "true",
+		"ICLOUDMON_CHECKS_STORAGE_CRITICAL":  "0.05",
+		"ICLOUDMON_NOTIFY_QUIET_HOURS":       "23:00-06:30",
+		"ICLOUDMON_NOTIFY_UPTIME_KUMA_URL":   "https://kuma.example.net/api/push/abc",
+		"ICLOUDMON_ACCOUNTS":                 `[{name: carol, apple_id: carol@example.com, folders: [{path: /photos/carol}]}]`,
+		"ICLOUDMON_TLS_CA_FILE":              "/etc/ssl/extra.pem",
+		"ICLOUDMON_NOTIFY_QUIET_HOURS_CRITI": "ignored: not a key",
+	} {
+		t.Setenv(k, v)
+	}
+	cfg, err := Load("testdata/good.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wantGood()
+	want.Interval, want.DataDir = 30*time.Minute, "/srv/icloudmon"
+	want.Checks.Grace, want.Checks.Newest, want.Checks.UploadAdaptive, want.Checks.StorageCritical = 2*day, 70, true, 0.05
+	want.Notify.QuietHours = "23:00-06:30"
+	want.Notify.UptimeKumaURL = NewSecret("https://kuma.example.net/api/push/abc")
+	want.TLS.CAFile = "/etc/ssl/extra.pem"
+	want.Accounts = []Account{{Name: "carol", AppleID: "carol@example.com", Password: Password{Keyring: true},
+		Region: RegionGlobal, Libraries: []string{"personal"},
+		Folders: []Folder{{Path: "/photos/carol", Name: "carol", Layout: LayoutAuto, Ignore: []string{}}}}}
+	if diff := cmp.Diff(want, *cfg); diff != "" {
+		t.Errorf("environment did not override the file (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadEnvList(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("ICLOUDMON_NOTIFY_URLS", "ntfy://ntfy.example.net/a \n gotify://g.example.net/tok")
+	cfg, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Secret{NewSecret("ntfy://ntfy.example.net/a"), NewSecret("gotify://g.example.net/tok")}
+	if diff := cmp.Diff(want, cfg.Notify.URLs); diff != "" {
+		t.Errorf("ICLOUDMON_NOTIFY_URLS (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadEnvErrors(t *testing.T) {
+	tests := []struct {
+		env, value, want string
+	}{
+		{"ICLOUDMON_CHECKS_NEWEST", "many",
+			`environment or flags: checks.newest: expected a whole number, got "many" (set by ICLOUDMON_CHECKS_NEWEST or a flag)`},
+		{"ICLOUDMON_CHECKS_GRACE", "soon",
+			`environment or flags: checks.grace: "soon" is not a duration; write for example 30m, 6h, 7d or 2w (set by ICLOUDMON_CHECKS_GRACE or a flag)`},
+		{"ICLOUDMON_NOTIFY_QUIET_HOURS_CRITICAL", "sometimes",
+			`environment or flags: notify.quiet_hours_critical: expected true or false, got "sometimes" (set by ICLOUDMON_NOTIFY_QUIET_HOURS_CRITICAL or a flag)`},
+		{"ICLOUDMON_ACCOUNTS", "[{name: carol, apple_idd: x}]",
+			`ICLOUDMON_ACCOUNTS: line 1: accounts[0].apple_idd: unknown key; check the spelling against CONFIGURATION.md`},
+		{"ICLOUDMON_ACCOUNTS", "{name: carol}",
+			`ICLOUDMON_ACCOUNTS: line 1: accounts: expected a list, got a mapping`},
+		{"ICLOUDMON_WEB_TOKEN_FILE", "/nonexistent/icloudmon-token",
+			`environment or flags: web.token_file: cannot read "/nonexistent/icloudmon-token": no such file or directory; create the file or correct the path`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.env, func(t *testing.T) {
+			cleanEnv(t)
+			t.Setenv(tc.env, tc.value)
+			_, err := Load("", nil)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("Load error\n got: %v\nwant: %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadFlags(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("ICLOUDMON_LISTEN", ":5555")
+	t.Setenv("ICLOUDMON_LOG_LEVEL", "warn")
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	AddFlags(fs)
+	fs.String("output", "text", "not a configuration key")
+	fs.String("checks.grace", "", "a nested key as a flag")
+	if err := fs.Parse([]string{"--listen", ":1234", "--interval", "2d", "--checks.grace", "1h", "--output", "json"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load("testdata/good.yml", fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := wantGood()
+	want.Listen, want.Interval, want.Checks.Grace = ":1234", 2*day, time.Hour // flags beat env and file
+	want.LogLevel = "warn"                                                    // env beats file; unset flag does not count
+	if diff := cmp.Diff(want, *cfg); diff != "" {
+		t.Errorf("flags (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadSecretFiles(t *testing.T) {
+	cleanEnv(t)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("token", "  tok-en \r\n")
+	write("hc", "https://hc-ping.com/abc\n")
+	write("kuma", "https://kuma.example.net/api/push/xyz")
+	cfgPath := write("c.yml", "web: {token_file: token}\nnotify: {healthchecks_url_file: hc, uptime_kuma_url_file: "+
+		filepath.Join(dir, "kuma")+"}\n")
+	cfg, err := Load(cfgPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{cfg.Web.Token.Reveal(), cfg.Notify.HealthchecksURL.Reveal(), cfg.Notify.UptimeKumaURL.Reveal(), cfg.Web.TokenFile}
+	want := []string{"tok-en", "https://hc-ping.com/abc", "https://kuma.example.net/api/push/xyz", filepath.Join(dir, "token")}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("secrets read from files (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadSecretBothSetByEnv(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("ICLOUDMON_NOTIFY_WEBHOOK_URL", "https://hooks.example.net/x")
+	t.Setenv("ICLOUDMON_NOTIFY_WEBHOOK_URL_FILE", "/run/secrets/webhook")
+	_, err := Load("", nil)
+	want := "environment or flags: notify.webhook_url: both notify.webhook_url and notify.webhook_url_file are set; keep one of them"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %s", err, want)
+	}
+}
+
+// TestYAMLLoadsBack: the effective configuration printed by config check is
+// itself a valid file that loads into the same configuration.
+func TestYAMLLoadsBack(t *testing.T) {
+	cleanEnv(t)
+	cfg, err := Load("testdata/good.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Web.Token, cfg.Web.TokenFile = Secret{}, ""
+	cfg.Notify.URLs, cfg.Notify.URLsFile = []Secret{}, ""
+	cfg.Notify.WebhookURL, cfg.Notify.WebhookURLFile = Secret{}, ""
+	cfg.Notify.HealthchecksURL = Secret{}
+	cfg.TLS.CAFile, cfg.Accounts[0].Password.File = "/etc/ssl/ca.pem", "/run/secrets/alice" // relative paths would move
+	out, err := cfg.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "effective.yml")
+	if err := os.WriteFile(p, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Load(p, nil)
+	if err != nil {
+		t.Fatalf("printed configuration does not load: %v\n%s", err, out)
+	}
+	again.File = cfg.File
+	if diff := cmp.Diff(*cfg, *again); diff != "" {
+		t.Errorf("printed configuration loads differently (-want +got):\n%s", diff)
+	}
+}
