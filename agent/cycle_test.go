@@ -131,7 +131,7 @@ func TestCycleHealthyThenMissing(t *testing.T) {
 
 func TestCycleCloudFailureHealthChecksFoldersOnly(t *testing.T) {
 	db := openDB(t)
-	var got []checks.Asset = []checks.Asset{{ID: "sentinel"}}
+	got := []checks.Asset{{ID: "sentinel"}}
 	a := newTestAgent(t, db, Account{Name: "bob",
 		Cloud: stubCloud{func(obs *checks.Observation) {
 			obs.Auth = checks.AuthObservation{Kind: checks.AuthReauthRequired, Message: "2FA needed"}
