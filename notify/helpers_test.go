@@ -166,7 +166,7 @@ func (a acct) report() checks.AccountReport {
 }
 
 func rep(accounts ...acct) checks.Report {
-	r := checks.Report{Status: checks.StatusOK}
+	r := checks.Report{Status: checks.StatusOK, CheckedAt: t0}
 	for _, a := range accounts {
 		ar := a.report()
 		r.Accounts = append(r.Accounts, ar)

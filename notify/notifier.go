@@ -158,19 +158,19 @@ func (n *Notifier) buildTargets(o Options) error {
 		if err := validateHTTPURL(o.WebhookURL, "notify.webhook_url"); err != nil {
 			return err
 		}
-		n.targets = append(n.targets, &webhookTarget{url: o.WebhookURL, client: o.HTTPClient, red: newRedactor(o.WebhookURL)})
+		n.targets = append(n.targets, &webhookTarget{url: o.WebhookURL, client: o.HTTPClient, red: newRedactor(o.WebhookURL, true)})
 	}
 	if o.HealthchecksURL != "" {
 		if err := validateHTTPURL(o.HealthchecksURL, "notify.healthchecks_url"); err != nil {
 			return err
 		}
-		n.hc = &healthchecks{base: o.HealthchecksURL, client: o.HTTPClient, red: newRedactor(o.HealthchecksURL)}
+		n.hc = &healthchecks{base: o.HealthchecksURL, client: o.HTTPClient, red: newRedactor(o.HealthchecksURL, true)}
 	}
 	if o.UptimeKumaURL != "" {
 		if err := validateHTTPURL(o.UptimeKumaURL, "notify.uptime_kuma_url"); err != nil {
 			return err
 		}
-		n.kuma = &uptimeKuma{base: o.UptimeKumaURL, client: o.HTTPClient, red: newRedactor(o.UptimeKumaURL)}
+		n.kuma = &uptimeKuma{base: o.UptimeKumaURL, client: o.HTTPClient, red: newRedactor(o.UptimeKumaURL, true)}
 	}
 	return nil
 }

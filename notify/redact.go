@@ -22,20 +22,24 @@ type redactor struct {
 	secrets []string // longest first, so that a URL is replaced before its parts
 }
 
-// newRedactor collects the secret fragments of rawURLs: each whole URL, its
-// user info, host, path segments and query values.
-func newRedactor(rawURLs ...string) *redactor {
+// notSecret are query values and words that URLs share with every error
+// text; replacing them would hide nothing and garble the message.
+var notSecret = map[string]bool{"http": true, "https": true, "json": true, "true": true, "false": true, "yes": true}
+
+// newRedactor collects the secret fragments of rawURL: the whole URL, its
+// user info, path segments and query values, and its host unless keepHost
+// (an http(s) URL's host is an address worth showing; a shoutrrr URL's
+// "host" is often a token or webhook id).
+func newRedactor(rawURL string, keepHost bool) *redactor {
 	seen := map[string]bool{}
 	add := func(s string) {
-		if len(s) >= minSecretLen {
+		if len(s) >= minSecretLen && !notSecret[strings.ToLower(s)] {
 			seen[s] = true
 		}
 	}
-	for _, raw := range rawURLs {
-		add(raw)
-		for _, f := range urlFragments(raw) {
-			add(f)
-		}
+	add(rawURL)
+	for _, f := range urlFragments(rawURL, keepHost) {
+		add(f)
 	}
 	r := &redactor{}
 	for s := range seen {
@@ -47,7 +51,7 @@ func newRedactor(rawURLs ...string) *redactor {
 
 // urlFragments returns the parts of raw that may carry a secret, both raw
 // and unescaped, because errors may show either form.
-func urlFragments(raw string) []string {
+func urlFragments(raw string, keepHost bool) []string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// Unparseable: fall back to splitting on URL punctuation.
@@ -60,7 +64,10 @@ func urlFragments(raw string) []string {
 			out = append(out, p, url.QueryEscape(p))
 		}
 	}
-	out = append(out, u.Host, u.Hostname(), u.Opaque, u.Path, u.EscapedPath(), u.RawQuery)
+	if !keepHost {
+		out = append(out, u.Host, u.Hostname())
+	}
+	out = append(out, u.Opaque, u.Path, u.EscapedPath(), u.RawQuery)
 	out = append(out, strings.Split(u.Path, "/")...)
 	out = append(out, strings.Split(u.EscapedPath(), "/")...)
 	for _, vs := range u.Query() {

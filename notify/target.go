@@ -64,7 +64,7 @@ type shoutrrrTarget struct {
 // 1-based position in notify.urls, used in names and errors instead of the
 // URL.
 func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout time.Duration) (*shoutrrrTarget, error) {
-	red := newRedactor(rawURL)
+	red := newRedactor(rawURL, false)
 	service := serviceName(rawURL)
 	label := fmt.Sprintf("%s#%d", service, index)
 	r, err := router.NewWithOptions(nil, types.SenderOptions{HTTPClient: client, Timeout: timeout}, rawURL)
@@ -95,6 +95,10 @@ func (t *shoutrrrTarget) send(ctx context.Context, m message) error {
 	err := t.route(ctx, m.Body, &types.Params{types.TitleKey: m.Title})
 	if errors.Is(err, format.ErrInvalidConfigKey) {
 		err = t.route(ctx, m.Title+"\n\n"+m.Body, nil)
+	}
+	var te *types.TargetError
+	if errors.As(err, &te) && te.Err != nil {
+		err = te.Err // drop the router's "<service>: " prefix; the label says it
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", t.label, t.red.scrubErr(err))

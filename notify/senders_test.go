@@ -1,0 +1,429 @@
+package notify
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/icloudmon/icloudmon/checks"
+)
+
+// request is what a fake server received.
+type request struct {
+	Method string
+	Path   string
+	Query  url.Values
+	Header http.Header
+	Body   string
+}
+
+// fakeServer records requests and answers with status and body.
+type fakeServer struct {
+	*httptest.Server
+	mu     sync.Mutex
+	reqs   []request
+	status int
+	answer string
+	delay  time.Duration
+}
+
+func newFake(t *testing.T, tls bool, status int, answer string) *fakeServer {
+	t.Helper()
+	f := &fakeServer{status: status, answer: answer}
+	h := http.HandlerFunc(f.serve)
+	if tls {
+		f.Server = httptest.NewUnstartedServer(h)
+		f.Config.ErrorLog = log.New(io.Discard, "", 0) // handshake failures are expected in one test
+		f.StartTLS()
+	} else {
+		f.Server = httptest.NewServer(h)
+	}
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeServer) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.reqs = append(f.reqs, request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query(), Header: r.Header.Clone(), Body: string(body)})
+	delay := f.delay
+	f.mu.Unlock()
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(f.status)
+	_, _ = io.WriteString(w, f.answer)
+}
+
+func (f *fakeServer) requests() []request {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]request(nil), f.reqs...)
+}
+
+// hostPort is the fake's "127.0.0.1:port".
+func (f *fakeServer) hostPort() string {
+	return strings.TrimPrefix(strings.TrimPrefix(f.URL, "http://"), "https://")
+}
+
+// newNotifier builds a Notifier for sender tests at t0.
+func newNotifier(t *testing.T, opts Options) (*Notifier, *bytes.Buffer) {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return t0 }
+	}
+	opts.Location = time.UTC
+	n, err := New(newMemKV(), opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return n, logs
+}
+
+func TestNtfyAndGenericWebhookReceiveTheChange(t *testing.T) {
+	ntfy := newFake(t, false, http.StatusOK, "{}")
+	generic := newFake(t, false, http.StatusOK, "")
+	n, _ := newNotifier(t, Options{
+		URLs: []string{
+			"ntfy://bob:s3cret@" + ntfy.hostPort() + "/icloudmon-alerts?scheme=http",
+			"generic+http://" + generic.hostPort() + "/hook?template=json",
+		},
+		BaseURL: "https://nas.example",
+	})
+	results, err := n.Notify(t.Context(), rep(one(checks.CheckAuth, checks.StatusCritical)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Result{{Notifier: "ntfy", Target: "ntfy#1", Account: "alice"}, {Notifier: "generic", Target: "generic#2", Account: "alice"}}
+	if diff := cmp.Diff(want, results, cmp.Comparer(func(a, b error) bool { return (a == nil) == (b == nil) }),
+		cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Duration" }, cmp.Ignore())); diff != "" {
+		t.Fatalf("results (-want +got):\n%s", diff)
+	}
+
+	nr := ntfy.requests()
+	if len(nr) != 1 {
+		t.Fatalf("ntfy got %d requests, want 1", len(nr))
+	}
+	if nr[0].Path != "/icloudmon-alerts" || nr[0].Header.Get("Title") != "icloudmon alice: CRITICAL (auth)" {
+		t.Errorf("ntfy request: path %q title %q", nr[0].Path, nr[0].Header.Get("Title"))
+	}
+	if u, p, ok := (&http.Request{Header: nr[0].Header}).BasicAuth(); !ok || u != "bob" || p != "s3cret" {
+		t.Errorf("ntfy basic auth = %q %q %v", u, p, ok)
+	}
+	for _, s := range []string{"[CRITICAL] auth: auth is critical", "What to do: fix auth on the iPhone", "https://nas.example/auth/alice"} {
+		if !strings.Contains(nr[0].Body, s) {
+			t.Errorf("ntfy body lacks %q:\n%s", s, nr[0].Body)
+		}
+	}
+
+	gr := generic.requests()
+	if len(gr) != 1 {
+		t.Fatalf("generic got %d requests, want 1", len(gr))
+	}
+	var payload map[string]string
+	if err := json.Unmarshal([]byte(gr[0].Body), &payload); err != nil {
+		t.Fatalf("generic body %q: %v", gr[0].Body, err)
+	}
+	if payload["title"] != "icloudmon alice: CRITICAL (auth)" || !strings.Contains(payload["message"], "auth is critical") {
+		t.Errorf("generic payload = %v", payload)
+	}
+}
+
+func TestShoutrrrOverTLSWithTheTestCA(t *testing.T) {
+	srv := newFake(t, true, http.StatusOK, "")
+	n, _ := newNotifier(t, Options{
+		URLs:       []string{"generic+https://" + srv.hostPort() + "/hook"},
+		HTTPClient: srv.Client(), // trusts the test CA; verification stays on
+	})
+	res := n.Test(t.Context())
+	if len(res) != 1 || res[0].Err != nil {
+		t.Fatalf("results = %+v", res)
+	}
+	if got := srv.requests(); len(got) != 1 || !strings.Contains(got[0].Body, "test message from icloudmon") {
+		t.Fatalf("requests = %+v", got)
+	}
+
+	// Without the test CA the same URL fails: TLS is verified.
+	n2, _ := newNotifier(t, Options{URLs: []string{"generic+https://" + srv.hostPort() + "/hook"}})
+	if res := n2.Test(t.Context()); res[0].Err == nil {
+		t.Fatal("a server with an unknown CA was accepted")
+	}
+}
+
+func TestJSONWebhookCarriesTypedReasons(t *testing.T) {
+	hook := newFake(t, true, http.StatusNoContent, "")
+	n, _ := newNotifier(t, Options{WebhookURL: hook.URL + "/events", HTTPClient: hook.Client(), BaseURL: "https://nas.example"})
+	a := one(checks.CheckLocalCopy, checks.StatusWarning)
+	if _, err := n.Notify(t.Context(), rep(a)); err != nil {
+		t.Fatal(err)
+	}
+	reqs := hook.requests()
+	if len(reqs) != 1 || reqs[0].Method != http.MethodPost || reqs[0].Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("requests = %+v", reqs)
+	}
+	var ev Event
+	if err := json.Unmarshal([]byte(reqs[0].Body), &ev); err != nil {
+		t.Fatal(err)
+	}
+	want := Event{
+		Type: "alert", Account: "alice", Status: "warning", Title: "icloudmon alice: WARNING (local_copy)",
+		Link: "https://nas.example/#alice", Time: t0,
+		Reasons: []Reason{{
+			Account: "alice", Check: "local_copy", Kind: KindChanged, To: "warning",
+			Summary: "local_copy is warning", Remediation: "fix local_copy on the iPhone",
+			Link: "https://nas.example/#alice", Time: t0,
+		}},
+	}
+	if diff := cmp.Diff(want, ev, cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Message" }, cmp.Ignore())); diff != "" {
+		t.Fatalf("event (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(reqs[0].Body, `"kind":"changed"`) || strings.Contains(reqs[0].Body, `"deadline"`) {
+		t.Errorf("event JSON: %s", reqs[0].Body)
+	}
+}
+
+func TestHealthchecksAndUptimeKumaPerCycle(t *testing.T) {
+	hc := newFake(t, false, http.StatusOK, "OK")
+	kuma := newFake(t, false, http.StatusOK, `{"ok":true}`)
+	now := t0
+	n, _ := newNotifier(t, Options{
+		HealthchecksURL: hc.URL + "/ping/5f1c0a3e-uuid",
+		UptimeKumaURL:   kuma.URL + "/api/push/pushtoken123?status=up&msg=OK&ping=",
+		Now:             func() time.Time { return now },
+	})
+	cycle := func(r checks.Report) string {
+		c, res := n.Start(t.Context(), "")
+		if len(res) != 1 || res[0].Err != nil {
+			t.Fatalf("start results = %+v", res)
+		}
+		now = now.Add(1500 * time.Millisecond)
+		res, err := c.Done(t.Context(), r)
+		if err != nil || len(res) != 2 || res[0].Err != nil || res[1].Err != nil {
+			t.Fatalf("done = %+v, %v", res, err)
+		}
+		return c.RunID()
+	}
+	rid1 := cycle(rep(acct{name: "alice"}))
+	rid2 := cycle(rep(one(checks.CheckLocalCopy, checks.StatusWarning)))
+	rid3 := cycle(rep(one(checks.CheckAuth, checks.StatusCritical)))
+	c, _ := n.Start(t.Context(), "")
+	c.Failed(t.Context(), errBoom)
+	rid4 := c.RunID()
+
+	type ping struct{ Path, RID, Body string }
+	var pings []ping
+	for _, r := range hc.requests() {
+		pings = append(pings, ping{r.Path, r.Query.Get("rid"), firstLine(r.Body)})
+	}
+	want := []ping{
+		{"/ping/5f1c0a3e-uuid/start", rid1, ""},
+		{"/ping/5f1c0a3e-uuid", rid1, "icloudmon: ok at 2026-11-22T12:00:00Z"},
+		{"/ping/5f1c0a3e-uuid/start", rid2, ""},
+		{"/ping/5f1c0a3e-uuid/1", rid2, "icloudmon: warning at 2026-11-22T12:00:00Z"},
+		{"/ping/5f1c0a3e-uuid/start", rid3, ""},
+		{"/ping/5f1c0a3e-uuid/2", rid3, "icloudmon: critical at 2026-11-22T12:00:00Z"},
+		{"/ping/5f1c0a3e-uuid/start", rid4, ""},
+		{"/ping/5f1c0a3e-uuid/fail", rid4, "icloudmon cycle failed: boom"},
+	}
+	if diff := cmp.Diff(want, pings); diff != "" {
+		t.Fatalf("healthchecks pings (-want +got):\n%s", diff)
+	}
+	if len(map[string]bool{rid1: true, rid2: true, rid3: true, rid4: true}) != 4 || len(rid1) != 36 {
+		t.Errorf("run ids are not distinct UUIDs: %s %s %s %s", rid1, rid2, rid3, rid4)
+	}
+	body := hc.requests()[3].Body
+	if !strings.Contains(body, "local_copy warning: local_copy is warning") {
+		t.Errorf("log body lacks the check summary:\n%s", body)
+	}
+
+	type push struct{ Path, Status, Msg, Ping string }
+	var pushes []push
+	for _, r := range kuma.requests() {
+		pushes = append(pushes, push{r.Path, r.Query.Get("status"), r.Query.Get("msg"), r.Query.Get("ping")})
+	}
+	wantPush := []push{
+		{"/api/push/pushtoken123", "up", "ok", "1500"},
+		{"/api/push/pushtoken123", "up", "warning: alice local_copy: local_copy is warning", "1500"},
+		{"/api/push/pushtoken123", "down", "critical: alice auth: auth is critical", "1500"},
+		{"/api/push/pushtoken123", "down", "icloudmon cycle failed: boom", "0"},
+	}
+	if diff := cmp.Diff(wantPush, pushes); diff != "" {
+		t.Fatalf("Uptime Kuma pushes (-want +got):\n%s", diff)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func TestPerAccountPingURL(t *testing.T) {
+	hc := newFake(t, false, http.StatusOK, "OK")
+	n, _ := newNotifier(t, Options{HealthchecksURL: hc.URL + "/ping/key/icloudmon-{account}"})
+	c, _ := n.Start(t.Context(), "alice")
+	_, _ = c.Done(t.Context(), rep(acct{name: "alice"}))
+	var paths []string
+	for _, r := range hc.requests() {
+		paths = append(paths, r.Path)
+	}
+	if diff := cmp.Diff([]string{"/ping/key/icloudmon-alice/start", "/ping/key/icloudmon-alice"}, paths); diff != "" {
+		t.Fatalf("paths (-want +got):\n%s", diff)
+	}
+}
+
+func TestFailingTargetDoesNotBlockOthers(t *testing.T) {
+	slow := newFake(t, false, http.StatusOK, "{}")
+	slow.delay = 10 * time.Second
+	broken := newFake(t, false, http.StatusInternalServerError, `{"error":"down"}`)
+	good := newFake(t, false, http.StatusOK, "{}")
+	n, _ := newNotifier(t, Options{
+		URLs: []string{
+			"ntfy://" + slow.hostPort() + "/slow?scheme=http",
+			"ntfy://" + broken.hostPort() + "/broken?scheme=http",
+			"ntfy://" + good.hostPort() + "/good?scheme=http",
+		},
+		WebhookURL: broken.URL + "/hook",
+		Timeout:    300 * time.Millisecond,
+	})
+	start := time.Now()
+	results, err := n.Notify(t.Context(), rep(one(checks.CheckStorage, checks.StatusCritical)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("a slow target held the cycle for %v", took)
+	}
+	var outcomes []string
+	for _, r := range results {
+		outcomes = append(outcomes, r.Target+"="+r.Outcome())
+	}
+	want := []string{"ntfy#1=failure", "ntfy#2=failure", "ntfy#3=success", "webhook=failure"}
+	if diff := cmp.Diff(want, outcomes); diff != "" {
+		t.Fatalf("outcomes (-want +got):\n%s", diff)
+	}
+	if len(good.requests()) != 1 {
+		t.Errorf("the good target got %d requests", len(good.requests()))
+	}
+	if !strings.Contains(results[3].Err.Error(), "500") {
+		t.Errorf("webhook error %q does not name the status", results[3].Err)
+	}
+}
+
+func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
+	// A closed port: every send fails with an error that, unscrubbed,
+	// would contain the URL.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	addr := strings.TrimPrefix(dead.URL, "http://")
+	dead.Close()
+	secrets := []string{"topsecret-topic-4711", "hunter2pass", "hc-uuid-0badcafe", "kumatoken99", "hooksecret77"}
+	n, logs := newNotifier(t, Options{
+		URLs: []string{
+			"ntfy://admin:hunter2pass@" + addr + "/topsecret-topic-4711?scheme=http",
+			"generic+http://" + addr + "/api/hooksecret77",
+		},
+		WebhookURL:      "http://" + addr + "/hooksecret77",
+		HealthchecksURL: "http://" + addr + "/hc-uuid-0badcafe",
+		UptimeKumaURL:   "http://" + addr + "/api/push/kumatoken99?status=up&msg=OK&ping=",
+		Timeout:         2 * time.Second,
+	})
+	var all []Result
+	c, res := n.Start(t.Context(), "")
+	all = append(all, res...)
+	res, _ = c.Done(t.Context(), rep(one(checks.CheckAuth, checks.StatusCritical)))
+	all = append(all, res...)
+	all = append(all, n.Test(t.Context())...)
+	if len(all) != 1+3+2+3+2 { // start; 3 targets + 2 pings; test of 3 targets + 2 pings
+		t.Fatalf("got %d results, want 11", len(all))
+	}
+	var texts []string
+	for _, r := range all {
+		if r.Err == nil {
+			t.Errorf("%s succeeded against a closed port", r.Target)
+			continue
+		}
+		texts = append(texts, r.Err.Error())
+		t.Logf("%s: %v", r.Target, r.Err)
+	}
+	texts = append(texts, logs.String())
+	for _, text := range texts {
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("secret %q leaked in %q", s, text)
+			}
+		}
+	}
+}
+
+func TestNewRejectsBadSettingsWithoutEchoingThem(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"unknown service", Options{URLs: []string{"nosuch://secret-token-1234@host/x"}}, "notify.urls #1"},
+		{"bad ntfy", Options{URLs: []string{"ntfy://secret-token-1234@"}}, "notify.urls #1"},
+		{"webhook scheme", Options{WebhookURL: "ftp://secret-token-1234/x"}, "notify.webhook_url"},
+		{"healthchecks", Options{HealthchecksURL: "hc-ping.com/secret-token-1234"}, "notify.healthchecks_url"},
+		{"kuma", Options{UptimeKumaURL: "::secret-token-1234"}, "notify.uptime_kuma_url"},
+		{"quiet hours", Options{QuietHours: "22:00"}, "notify.quiet_hours"},
+	} {
+		_, err := New(newMemKV(), tc.opts)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want it to name %s", tc.name, err, tc.want)
+			continue
+		}
+		if strings.Contains(err.Error(), "secret-token-1234") {
+			t.Errorf("%s: error echoes the secret: %v", tc.name, err)
+		}
+	}
+}
+
+func TestTestReportsEveryTarget(t *testing.T) {
+	ntfy := newFake(t, false, http.StatusOK, "{}")
+	hook := newFake(t, false, http.StatusOK, "")
+	hc := newFake(t, false, http.StatusOK, "OK")
+	kuma := newFake(t, false, http.StatusNotFound, `{"ok":false,"msg":"Monitor not found or not active."}`)
+	n, _ := newNotifier(t, Options{
+		URLs:            []string{"ntfy://" + ntfy.hostPort() + "/t?scheme=http"},
+		WebhookURL:      hook.URL + "/hook",
+		HealthchecksURL: hc.URL + "/uuid",
+		UptimeKumaURL:   kuma.URL + "/api/push/tok",
+	})
+	results := n.Test(t.Context())
+	var outcomes []string
+	for _, r := range results {
+		outcomes = append(outcomes, r.Notifier+"/"+r.Target+"="+r.Outcome())
+	}
+	want := []string{"ntfy/ntfy#1=success", "webhook/webhook=success", "healthchecks/healthchecks=success", "uptime_kuma/uptime_kuma=failure"}
+	if diff := cmp.Diff(want, outcomes); diff != "" {
+		t.Fatalf("outcomes (-want +got):\n%s", diff)
+	}
+	if got := ntfy.requests()[0].Header.Get("Title"); got != "icloudmon: test message" {
+		t.Errorf("ntfy title = %q", got)
+	}
+	if got := hc.requests()[0].Path; got != "/uuid/log" {
+		t.Errorf("healthchecks test path = %q, want /uuid/log (does not change the check's state)", got)
+	}
+	var ev Event
+	if err := json.Unmarshal([]byte(hook.requests()[0].Body), &ev); err != nil || ev.Type != "test" || ev.Reasons[0].Kind != KindTest {
+		t.Errorf("webhook test event = %+v, %v", ev, err)
+	}
+}
