@@ -2,4 +2,102 @@
 // now → Report.
 //
 // Imports: the standard library only. No I/O, no clock, no project imports.
+//
+// # Use
+//
+// Per account and cycle the agent calls
+//
+//	hist := checks.BuildHistory(storedPoints, policy, now)
+//	acct := checks.Evaluate(obs, policy, hist, now)
+//	point := checks.NewHistoryPoint(obs, hist, now) // store as JSON
+//
+// and per cycle checks.NewReport(now, accounts...) builds the Report whose
+// JSON is the schema of design §4. checks.Transitions(prev, cur) feeds
+// notifications; checks.RenderText(report) is the human table of `verify`.
+//
+// # Statuses
+//
+// Every check yields ok, warning, critical or unknown; the account and the
+// report take the worst, in the order ok < warning < unknown < critical
+// (not knowing is worse than a known warning, a known emergency is worst).
+// Absent data (nil pointers, zero times, Listed/Scanned/Matched false)
+// makes a check unknown, never ok. The zero Status is unknown.
+//
+// # Decisions
+//
+//   - auth: every blocker (re-auth, password rejected or missing, locked,
+//     password change, web access/ADP, terms, setup incomplete, wrong
+//     region, security key only, sign-in budget) is critical with a
+//     cause-specific remediation. Throttling, network and service errors are
+//     unknown and become warning once the last successful sign-in is 24 h
+//     old; they never become critical, so Apple's bursty 503s do not page.
+//   - session_expiry: expired or < session_critical left → critical,
+//     < session_warning → warning.
+//   - storage: full (used ≥ total) or free < storage_critical → critical;
+//     free < storage_warning → warning.
+//   - local_copy: each folder must hold each of the newest `newest` assets
+//     of every monitored library that are older than `grace`. An asset
+//     counts as missing when no file matched or only its edit did (the
+//     original is missing). A missing Live Photo video, edited rendition or
+//     RAW alternate makes the asset "incomplete": listed and noted, status
+//     unchanged (many importers skip those on purpose). "possible" matches
+//     (capture time only) count as present and are listed as uncertain;
+//     they raise a warning only in folders whose layout keeps Apple's names
+//     (RenamesFiles false), where a name mismatch is suspicious. Missing ≥
+//     missing_critical or lag ≥ lag_critical → critical; missing ≥
+//     missing_warning → warning. Lag is the added-time distance between the
+//     newest expected asset and the newest one present (a lower bound when
+//     none is present). A folder that cannot be scanned or was not matched
+//     makes its part unknown (the folder check says why).
+//   - recently_deleted: items without a local copy (matcher confidence
+//     below possible) by time left before purge: < deleted_critical (or
+//     past due) → critical, < deleted_warning or unknown purge date →
+//     warning. The page is ordered by purge date, so when it was truncated
+//     and its last item purges within deleted_warning, unseen items may be
+//     at risk and an otherwise ok result becomes unknown.
+//   - library_coverage: libraries in iCloud that are not monitored (e.g. a
+//     Shared Library) and hidden items (unless Observation.HiddenCovered) →
+//     warning.
+//   - folder: missing or unreadable → critical; empty although it had
+//     files, or lost at least folder_shrink of its files since the baseline
+//     → critical. A sharp drop becomes the new baseline only after it
+//     persisted 24 h (see BuildHistory), so a lost mount stays critical.
+//   - indexing: a monitored library still indexing → unknown (results are
+//     incomplete); the icloud_upload check is then unknown too.
+//   - icloud_upload: see below. An empty library is unknown (nothing was
+//     ever uploaded; iCloud Photos may be off). An added time more than
+//     5 minutes in the future is clock skew → warning (ages and grace
+//     periods are wrong until the clock is fixed).
+//
+// # Adaptive upload-stall detection
+//
+// The current gap is g = now − (newest added time over the non-shared
+// listed libraries; shared libraries are used only when there is no other).
+// Upload times are the added times in History.Uploads plus those of the
+// current observation, restricted to the last upload_history. Sorted, times
+// less than one hour apart are joined into one upload event (so a holiday
+// import of thousands of photos is one event). The gaps are the pauses
+// between consecutive events (next event's first upload − previous event's
+// last upload); the open gap g is not one of them, so a stall cannot teach
+// itself to be normal.
+//
+// With fewer than 8 gaps, or upload_adaptive false, the static rule applies:
+// g ≥ upload_warning → warning, g ≥ upload_critical → critical. Otherwise,
+// with q the upload_adaptive_quantile of the gaps (linear interpolation
+// between order statistics, "type 7") and F = upload_adaptive_factor:
+//
+//	warnAt = clamp(F·q, upload_warning, upload_critical)
+//	critAt = warnAt + (upload_critical − upload_warning)
+//
+// The static thresholds are floor and ceiling of the warning point: nobody
+// is warned sooner than upload_warning (a night without photos is normal
+// for anyone), and everybody is warned by upload_critical. Critical keeps
+// the static distance behind the warning. With the defaults (3 d, 7 d,
+// p99, ×2): a daily photographer (longest usual gap ~1.2 d) is warned at
+// 3 d and critical at 7 d, so 4 quiet days are flagged; a weekly one
+// (longest usual gap ~8 d) is warned at 7 d and critical at 11 d, so 4
+// quiet days are not. This deviates from the design table's "critical >
+// p99 × 2": applying the learned bound to the warning is what keeps a
+// weekly photographer quiet after 4 days while a phone that stopped
+// uploading is still critical within 11 days for anyone.
 package checks

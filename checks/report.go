@@ -87,9 +87,12 @@ type Item struct {
 
 // FolderProblem is one unhealthy folder.
 type FolderProblem struct {
-	Folder        string `json:"folder"`
-	Path          string `json:"path,omitempty"`
-	Problem       string `json:"problem"`
+	Folder string `json:"folder"`
+	Path   string `json:"path,omitempty"`
+	// Problem is missing, unreadable, empty, shrunk or not_scanned.
+	Problem string `json:"problem"`
+	// Error is the scanner's reason for missing or unreadable folders.
+	Error         string `json:"error,omitempty"`
 	Files         int    `json:"files"`
 	PreviousFiles *int   `json:"previous_files,omitempty"`
 }

@@ -215,6 +215,9 @@ type FolderObservation struct {
 	// Name is the folder label used in metrics; Path the absolute path.
 	Name string
 	Path string
+	// Layout is the configured layout (icloudpd, immich, photoprism, flat,
+	// auto); remediation texts use it to name the importer.
+	Layout string
 	// RenamesFiles is true for layouts that do not keep Apple's file names
 	// (immich, photoprism): there, capture-time-only ("possible") matches
 	// are expected and do not raise local_copy.

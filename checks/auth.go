@@ -1,0 +1,111 @@
+package checks
+
+import (
+	"fmt"
+	"time"
+)
+
+// staleAfter is how long transient sign-in trouble (throttling, network,
+// Apple errors) stays "unknown" before auth turns warning. It never turns
+// critical: Apple's throttling is bursty and must not page anyone.
+const staleAfter = 24 * time.Hour
+
+// auth judges the sign-in outcome.
+func (e *evaluator) auth() CheckResult {
+	a := e.obs.Auth
+	switch {
+	case a.Kind == AuthOK:
+		return result(CheckAuth, StatusOK, "Signed in to iCloud", "", nil)
+	case a.Kind == AuthNone:
+		return result(CheckAuth, StatusUnknown, "No sign-in was attempted this cycle", "", nil)
+	case a.Kind.Blocker():
+		return result(CheckAuth, StatusCritical, withMessage(authShort(a.Kind), a.Message),
+			authRemediation(a.Kind, e.obs.Account), nil)
+	}
+	return e.transientAuth(a)
+}
+
+// transientAuth handles throttling, network and service errors: unknown,
+// or warning once the last successful sign-in is older than staleAfter.
+func (e *evaluator) transientAuth(a AuthObservation) CheckResult {
+	summary := withMessage(authShort(a.Kind), a.Message)
+	if !a.RetryAfter.IsZero() && a.RetryAfter.After(e.now) {
+		summary += "; next try " + fmtTime(a.RetryAfter)
+	}
+	status := StatusUnknown
+	last := e.hist.LastSuccess
+	if !last.IsZero() {
+		summary += fmt.Sprintf("; last successful check %s ago", fmtDur(e.now.Sub(last)))
+		if e.now.Sub(last) >= staleAfter {
+			status = StatusWarning
+		}
+	}
+	return result(CheckAuth, status, summary, authRemediation(a.Kind, e.obs.Account), nil)
+}
+
+// sessionExpiry judges the time left before the session needs a new 2FA.
+func (e *evaluator) sessionExpiry() CheckResult {
+	exp := e.obs.SessionExpiry
+	if exp.IsZero() {
+		return e.notRead(CheckSessionExpiry, "the session expiry")
+	}
+	left := exp.Sub(e.now)
+	rem := sessionRemediation(e.obs.Account, exp)
+	switch {
+	case left <= 0:
+		return result(CheckSessionExpiry, StatusCritical, "The iCloud session expired on "+fmtTime(exp), rem, nil)
+	case left < e.p.SessionCritical:
+		return result(CheckSessionExpiry, StatusCritical, "The iCloud session expires in "+fmtDur(left)+" ("+fmtTime(exp)+")", rem, nil)
+	case left < e.p.SessionWarning:
+		return result(CheckSessionExpiry, StatusWarning, "The iCloud session expires in "+fmtDur(left)+" ("+fmtTime(exp)+")", rem, nil)
+	}
+	return result(CheckSessionExpiry, StatusOK, "The iCloud session is valid until "+fmtTime(exp), "", nil)
+}
+
+// authShort is a one-line description of a sign-in outcome.
+func authShort(k AuthKind) string {
+	switch k {
+	case AuthOK:
+		return "signed in"
+	case AuthNone:
+		return "no sign-in was attempted"
+	case AuthReauthRequired:
+		return "Apple needs a new two-factor sign-in"
+	case AuthPasswordRejected:
+		return "Apple rejected the stored password"
+	case AuthPasswordMissing:
+		return "the session expired and no password is stored"
+	case AuthLocked:
+		return "the Apple ID is locked"
+	case AuthPasswordChangeRequired:
+		return "Apple requires a password change"
+	case AuthWebAccessDisabled:
+		return "iCloud web access to this account is turned off (Advanced Data Protection)"
+	case AuthTermsNotAccepted:
+		return "new iCloud terms must be accepted"
+	case AuthSetupIncomplete:
+		return "iCloud setup is not complete for this account"
+	case AuthWrongRegion:
+		return "the account belongs to the other iCloud region"
+	case AuthSecurityKeyOnly:
+		return "the Apple ID requires a hardware security key"
+	case AuthSignInBudget:
+		return "automatic sign-ins are paused (3 attempts in 24 hours used)"
+	case AuthThrottled:
+		return "Apple is limiting sign-ins (throttled)"
+	case AuthNetworkError:
+		return "Apple could not be reached (network error)"
+	case AuthServiceError:
+		return "Apple answered with an unexpected error"
+	}
+	return "sign-in failed (" + string(k) + ")"
+}
+
+// withMessage appends Apple's or the client's message to a summary.
+func withMessage(summary, msg string) string {
+	summary = capitalize(summary)
+	if msg == "" {
+		return summary
+	}
+	return summary + ": " + msg
+}

@@ -1,0 +1,123 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+)
+
+// storage judges the iCloud storage free ratio.
+func (e *evaluator) storage() CheckResult {
+	s := e.obs.Storage
+	if s == nil || s.Total <= 0 || s.Used < 0 {
+		return e.notRead(CheckStorage, "the iCloud storage usage")
+	}
+	free := freeRatio(*s)
+	summary := fmt.Sprintf("iCloud storage %s free (%s of %s used)", fmtPercent(free), fmtBytes(s.Used), fmtBytes(s.Total))
+	switch {
+	case s.Used >= s.Total:
+		return result(CheckStorage, StatusCritical, fmt.Sprintf("iCloud storage is full (%s of %s used)", fmtBytes(s.Used), fmtBytes(s.Total)), storageRemediation(true), nil)
+	case free < e.p.StorageCritical:
+		return result(CheckStorage, StatusCritical, summary, storageRemediation(false), nil)
+	case free < e.p.StorageWarning:
+		return result(CheckStorage, StatusWarning, summary, storageRemediation(false), nil)
+	}
+	return result(CheckStorage, StatusOK, summary, "", nil)
+}
+
+// freeRatio is the free fraction of the storage, 0 when full.
+func freeRatio(s StorageObservation) float64 {
+	if s.Total <= 0 || s.Used >= s.Total {
+		return 0
+	}
+	return float64(s.Total-s.Used) / float64(s.Total)
+}
+
+// indexing reports libraries that iCloud is still indexing.
+func (e *evaluator) indexing() CheckResult {
+	libs := monitored(e.obs.Libraries)
+	if len(libs) == 0 {
+		return e.notRead(CheckIndexing, "the library list")
+	}
+	var running, unchecked []string
+	for _, l := range libs {
+		switch l.Indexing {
+		case IndexingFinished:
+		case IndexingNotChecked:
+			unchecked = append(unchecked, l.Name)
+		default:
+			running = append(running, indexingLabel(l))
+		}
+	}
+	if len(running) > 0 {
+		return result(CheckIndexing, StatusUnknown, "iCloud is still indexing "+strings.Join(running, ", ")+": results are incomplete until it finishes",
+			"Nothing to do: iCloud prepares a library after iCloud Photos is turned on or after a large import, which can take hours or days. Keep the iPhone on Wi-Fi and charging.",
+			&Details{Libraries: running})
+	}
+	if len(unchecked) > 0 {
+		return result(CheckIndexing, StatusUnknown, "Indexing state not checked for "+strings.Join(unchecked, ", "), "", &Details{Libraries: unchecked})
+	}
+	return result(CheckIndexing, StatusOK, "iCloud has finished indexing", "", nil)
+}
+
+// indexingLabel names a library with its indexing progress if known.
+func indexingLabel(l LibraryObservation) string {
+	if l.IndexingProgress > 0 && l.IndexingProgress < 100 {
+		return fmt.Sprintf("%s (%d %%)", l.Name, l.IndexingProgress)
+	}
+	return l.Name
+}
+
+// monitored returns the libraries the configuration covers.
+func monitored(libs []LibraryObservation) []LibraryObservation {
+	var out []LibraryObservation
+	for _, l := range libs {
+		if l.Monitored {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// libraryCoverage reports libraries (and hidden items) no folder covers.
+func (e *evaluator) libraryCoverage() CheckResult {
+	if len(e.obs.Libraries) == 0 {
+		return e.notRead(CheckLibraryCoverage, "the library list")
+	}
+	var names []string
+	var shared, hidden bool
+	for _, l := range e.obs.Libraries {
+		if !l.Monitored {
+			names = append(names, libraryLabel(l))
+			shared = shared || l.Shared
+			continue
+		}
+		if !e.obs.HiddenCovered && l.HiddenCount != nil && *l.HiddenCount > 0 {
+			names = append(names, fmt.Sprintf("%s in %s", plural(*l.HiddenCount, "hidden item"), l.Name))
+			hidden = true
+		}
+	}
+	if len(names) == 0 {
+		return result(CheckLibraryCoverage, StatusOK, "Every iCloud library is covered by a local folder", "", nil)
+	}
+	if !shared && !hidden {
+		shared = true // an uncovered non-shared library: same advice
+	}
+	return result(CheckLibraryCoverage, StatusWarning, "Not backed up by any folder: "+strings.Join(names, "; "),
+		coverageRemediation(shared, hidden), &Details{Libraries: names})
+}
+
+// libraryLabel names a library with its zone for people who configure
+// importers.
+func libraryLabel(l LibraryObservation) string {
+	kind := "library"
+	if l.Shared {
+		kind = "Shared Library"
+	}
+	switch {
+	case l.Name != "" && l.Zone != "" && l.Name != l.Zone:
+		return fmt.Sprintf("%s %q (zone %s)", kind, l.Name, l.Zone)
+	case l.Name != "":
+		return fmt.Sprintf("%s %q", kind, l.Name)
+	}
+	return fmt.Sprintf("%s zone %s", kind, l.Zone)
+}

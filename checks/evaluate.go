@@ -1,0 +1,143 @@
+package checks
+
+import (
+	"fmt"
+	"time"
+)
+
+// Evaluate judges one account: it runs every check of design §3 on obs with
+// the thresholds of policy, the learned past in hist and the cycle time now,
+// and returns the account's report. Checks come in AllChecks order; the
+// account status is the worst check status. Evaluate never fails: absent or
+// contradictory data makes the affected check unknown, never ok.
+func Evaluate(obs Observation, policy Policy, hist History, now time.Time) AccountReport {
+	e := evaluator{obs: obs, p: policy.sane(), hist: hist, now: now.UTC()}
+	results := []CheckResult{
+		e.auth(),
+		e.sessionExpiry(),
+		e.upload(),
+		e.storage(),
+		e.localCopy(),
+		e.recentlyDeleted(),
+		e.libraryCoverage(),
+		e.folder(),
+		e.indexing(),
+	}
+	statuses := make([]Status, len(results))
+	for i, r := range results {
+		statuses[i] = r.Status
+	}
+	return AccountReport{
+		Name:     obs.Account,
+		Status:   Worst(statuses...),
+		Checks:   results,
+		Observed: e.observed(),
+	}
+}
+
+// NewReport assembles the multi-account report of one cycle: its status is
+// the worst account status (unknown when there are no accounts) and
+// CheckedAt is now in UTC.
+func NewReport(now time.Time, accounts ...AccountReport) Report {
+	statuses := make([]Status, len(accounts))
+	for i, a := range accounts {
+		statuses[i] = a.Status
+	}
+	if accounts == nil {
+		accounts = []AccountReport{}
+	}
+	return Report{Status: Worst(statuses...), CheckedAt: now.UTC(), Accounts: accounts}
+}
+
+// evaluator carries the inputs of one Evaluate call.
+type evaluator struct {
+	obs  Observation
+	p    Policy
+	hist History
+	now  time.Time
+	// verdicts caches the per-folder local_copy verdicts.
+	verdicts []copyVerdict
+}
+
+// result builds a CheckResult.
+func result(id CheckID, s Status, summary, remediation string, d *Details) CheckResult {
+	return CheckResult{ID: id, Status: s, Summary: summary, Remediation: remediation, Details: d}
+}
+
+// notRead is the unknown result for a check whose data is absent; it names
+// the sign-in problem when that is the reason.
+func (e *evaluator) notRead(id CheckID, what string) CheckResult {
+	reason := what + " could not be read this cycle"
+	if k := e.obs.Auth.Kind; k != AuthOK {
+		reason = "not checked: " + authShort(k)
+	}
+	return result(id, StatusUnknown, capitalize(reason), "", nil)
+}
+
+// sane replaces unusable policy values with the defaults, so that a
+// half-filled Policy can never disable a check by accident.
+func (p Policy) sane() Policy {
+	d := DefaultPolicy()
+	fixDur := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	fixDur(&p.Grace, d.Grace)
+	fixDur(&p.UploadWarning, d.UploadWarning)
+	fixDur(&p.UploadCritical, d.UploadCritical)
+	fixDur(&p.UploadHistory, d.UploadHistory)
+	fixDur(&p.SessionWarning, d.SessionWarning)
+	fixDur(&p.SessionCritical, d.SessionCritical)
+	fixDur(&p.LagCritical, d.LagCritical)
+	fixDur(&p.DeletedWarning, d.DeletedWarning)
+	fixDur(&p.DeletedCritical, d.DeletedCritical)
+	if p.Newest <= 0 {
+		p.Newest = d.Newest
+	}
+	if p.UploadAdaptiveQuantile <= 0 || p.UploadAdaptiveQuantile > 1 {
+		p.UploadAdaptiveQuantile = d.UploadAdaptiveQuantile
+	}
+	if p.UploadAdaptiveFactor <= 0 {
+		p.UploadAdaptiveFactor = d.UploadAdaptiveFactor
+	}
+	if p.MissingWarning <= 0 {
+		p.MissingWarning = d.MissingWarning
+	}
+	if p.MissingCritical <= 0 {
+		p.MissingCritical = d.MissingCritical
+	}
+	if p.FolderShrink <= 0 || p.FolderShrink > 1 {
+		p.FolderShrink = d.FolderShrink
+	}
+	return p
+}
+
+// Validate reports the first unusable threshold, with the config key to fix.
+// Evaluate itself falls back to defaults for unusable values; Validate lets
+// the configuration loader reject them up front.
+func (p Policy) Validate() error {
+	switch {
+	case p.Newest <= 0:
+		return fmt.Errorf("checks.newest must be at least 1, got %d", p.Newest)
+	case p.UploadWarning <= 0 || p.UploadCritical < p.UploadWarning:
+		return fmt.Errorf("checks.upload_warning (%s) must be positive and not above checks.upload_critical (%s)", p.UploadWarning, p.UploadCritical)
+	case p.SessionWarning < p.SessionCritical:
+		return fmt.Errorf("checks.session_warning (%s) must not be below checks.session_critical (%s)", p.SessionWarning, p.SessionCritical)
+	case p.StorageWarning < p.StorageCritical || p.StorageCritical < 0 || p.StorageWarning > 1:
+		return fmt.Errorf("checks.storage_warning (%g) and storage_critical (%g) must satisfy 0 ≤ critical ≤ warning ≤ 1", p.StorageWarning, p.StorageCritical)
+	case p.MissingWarning <= 0 || p.MissingCritical < p.MissingWarning:
+		return fmt.Errorf("checks.missing_warning (%d) must be at least 1 and not above checks.missing_critical (%d)", p.MissingWarning, p.MissingCritical)
+	case p.DeletedWarning < p.DeletedCritical:
+		return fmt.Errorf("checks.deleted_warning (%s) must not be below checks.deleted_critical (%s)", p.DeletedWarning, p.DeletedCritical)
+	case p.UploadAdaptiveQuantile <= 0 || p.UploadAdaptiveQuantile > 1:
+		return fmt.Errorf("checks.upload_adaptive_quantile must be in (0, 1], got %g", p.UploadAdaptiveQuantile)
+	case p.UploadAdaptiveFactor < 1:
+		return fmt.Errorf("checks.upload_adaptive_factor must be at least 1, got %g", p.UploadAdaptiveFactor)
+	case p.FolderShrink <= 0 || p.FolderShrink > 1:
+		return fmt.Errorf("checks.folder_shrink must be in (0, 1], got %g", p.FolderShrink)
+	case p.Grace < 0 || p.LagCritical <= 0 || p.UploadHistory <= 0:
+		return fmt.Errorf("checks.grace, lag_critical and upload_history must be positive durations")
+	}
+	return nil
+}

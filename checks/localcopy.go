@@ -1,0 +1,251 @@
+package checks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// copyVerdict is the local_copy verdict for one folder.
+type copyVerdict struct {
+	folder      FolderObservation
+	judged      bool // the folder was healthy and matched: counts are real
+	status      Status
+	summary     string
+	expected    int // assets older than grace that the folder should hold
+	withinGrace int
+	missing     []Item
+	incomplete  []Item
+	uncertain   []Item
+	lag         time.Duration
+	lagKnown    bool
+	lagAtLeast  bool      // lag is a lower bound: no expected asset is present
+	newestCopy  time.Time // added time of the newest expected asset present
+}
+
+// expectedAssets returns the newest Policy.Newest assets of every listed,
+// monitored library, split into those older than grace (expected locally)
+// and the rest. complete is false when a monitored library was not listed.
+func (e *evaluator) expectedAssets() (expected, young []libAsset, listed, complete bool) {
+	complete = true
+	for _, l := range monitored(e.obs.Libraries) {
+		if !l.Listed {
+			complete = false
+			continue
+		}
+		listed = true
+		assets := slices.Clone(l.Newest)
+		slices.SortFunc(assets, func(a, b Asset) int { return b.Added.Compare(a.Added) })
+		for _, a := range assets[:min(len(assets), e.p.Newest)] {
+			if e.now.Sub(a.Added) >= e.p.Grace {
+				expected = append(expected, libAsset{a, l.Name})
+			} else {
+				young = append(young, libAsset{a, l.Name})
+			}
+		}
+	}
+	return expected, young, listed, complete
+}
+
+// libAsset is an asset with the name of its library.
+type libAsset struct {
+	Asset
+	library string
+}
+
+// localCopy judges whether the newest cloud assets are in every folder.
+func (e *evaluator) localCopy() CheckResult {
+	expected, young, listed, complete := e.expectedAssets()
+	if !listed {
+		return e.notRead(CheckLocalCopy, "the newest photos")
+	}
+	if len(e.obs.Folders) == 0 {
+		return result(CheckLocalCopy, StatusUnknown, "No local folder is configured for this account",
+			"Add the folder your importer writes to under `folders:` of this account in the icloudmon configuration.", nil)
+	}
+	verdicts := e.copyVerdicts(expected, len(young))
+	r := combineCopyVerdicts(verdicts)
+	if !complete && r.Status == StatusOK {
+		r.Status = StatusUnknown
+		r.Summary += "; but not every monitored library could be read this cycle"
+	}
+	if len(expected) == 0 && len(young) == 0 && r.Status == StatusOK {
+		return e.emptyLibraries()
+	}
+	return r
+}
+
+// emptyLibraries judges a listing that returned no asset at all: ok only
+// when the asset count confirms that every monitored library is empty.
+func (e *evaluator) emptyLibraries() CheckResult {
+	for _, l := range monitored(e.obs.Libraries) {
+		if l.AssetCount == nil {
+			return result(CheckLocalCopy, StatusUnknown, "iCloud listed no photos, but the library size is unknown: nothing could be compared", "", nil)
+		}
+		if *l.AssetCount > 0 {
+			return result(CheckLocalCopy, StatusUnknown,
+				fmt.Sprintf("iCloud listed no photos although library %s has %s: nothing could be compared", l.Name, plural(*l.AssetCount, "item")), "", nil)
+		}
+	}
+	return result(CheckLocalCopy, StatusOK, "The photo library is empty: nothing to back up yet", "", nil)
+}
+
+// copyVerdicts judges every folder (cached for the observed facts).
+func (e *evaluator) copyVerdicts(expected []libAsset, young int) []copyVerdict {
+	if e.verdicts != nil {
+		return e.verdicts
+	}
+	for _, f := range e.obs.Folders {
+		e.verdicts = append(e.verdicts, e.judgeFolderCopy(f, expected, young))
+	}
+	return e.verdicts
+}
+
+// judgeFolderCopy compares the expected assets with one folder's matches.
+func (e *evaluator) judgeFolderCopy(f FolderObservation, expected []libAsset, young int) copyVerdict {
+	v := copyVerdict{folder: f, expected: len(expected), withinGrace: young}
+	h := f.Health
+	switch {
+	case !h.Scanned || !h.Exists || !h.Readable:
+		v.summary = f.Path + " could not be scanned (see the folder check)"
+		return v
+	case !f.Matched:
+		v.summary = f.Path + " was not compared with iCloud this cycle"
+		return v
+	}
+	v.judged = true
+	byID := make(map[string]Match, len(f.Matches))
+	for _, m := range f.Matches {
+		byID[m.AssetID] = m
+	}
+	for _, a := range expected {
+		v.classify(a, byID[a.ID])
+	}
+	v.computeLag(expected)
+	v.status = e.copyStatus(v)
+	v.summary = v.describe(e.p.Grace)
+	return v
+}
+
+// classify sorts one expected asset into missing, incomplete, uncertain or
+// fine.
+func (v *copyVerdict) classify(a libAsset, m Match) {
+	it := Item{Filename: a.Filename, Library: a.library, Folder: v.folder.Name, Added: a.Added.UTC(),
+		Taken: a.Taken.UTC(), Confidence: m.Confidence, MissingParts: m.MissingParts}
+	if it.Confidence == "" {
+		it.Confidence = ConfidenceNone
+	}
+	if !m.Confidence.Present() || slices.Contains(m.MissingParts, PartOriginal) {
+		v.missing = append(v.missing, it)
+		return
+	}
+	if a.Added.After(v.newestCopy) {
+		v.newestCopy = a.Added
+	}
+	if len(m.MissingParts) > 0 {
+		v.incomplete = append(v.incomplete, it)
+	}
+	if m.Confidence == ConfidencePossible {
+		v.uncertain = append(v.uncertain, it)
+	}
+}
+
+// computeLag sets the added-time distance between the newest expected
+// asset and the newest one present locally.
+func (v *copyVerdict) computeLag(expected []libAsset) {
+	if len(expected) == 0 {
+		return
+	}
+	newest, oldest := expected[0].Added, expected[0].Added
+	for _, a := range expected {
+		if a.Added.After(newest) {
+			newest = a.Added
+		}
+		if a.Added.Before(oldest) {
+			oldest = a.Added
+		}
+	}
+	v.lagKnown = true
+	if v.newestCopy.IsZero() {
+		v.lag, v.lagAtLeast = newest.Sub(oldest), true
+		return
+	}
+	v.lag = max(newest.Sub(v.newestCopy), 0)
+}
+
+// copyStatus applies the thresholds to a folder verdict.
+func (e *evaluator) copyStatus(v copyVerdict) Status {
+	n := len(v.missing)
+	switch {
+	case n >= e.p.MissingCritical || (v.lagKnown && v.lag >= e.p.LagCritical):
+		return StatusCritical
+	case n >= e.p.MissingWarning:
+		return StatusWarning
+	case len(v.uncertain) > 0 && !v.folder.RenamesFiles:
+		return StatusWarning
+	}
+	return StatusOK
+}
+
+// describe writes the one-line summary of a folder verdict.
+func (v copyVerdict) describe(grace time.Duration) string {
+	var s string
+	switch {
+	case len(v.missing) > 0:
+		s = fmt.Sprintf("%d of the newest %d photos are not in %s", len(v.missing), v.expected, v.folder.Path)
+	case v.expected == 0 && v.withinGrace > 0:
+		s = fmt.Sprintf("No photo is older than the %s grace period yet (%s)", fmtDur(grace), v.folder.Path)
+	default:
+		s = fmt.Sprintf("All %d of the newest photos are in %s", v.expected, v.folder.Path)
+	}
+	if v.lagKnown && v.lag > 0 {
+		at := ""
+		if v.lagAtLeast {
+			at = "at least "
+		}
+		s += fmt.Sprintf(", %s%s behind iCloud", at, fmtDur(v.lag))
+	}
+	if n := len(v.uncertain); n > 0 {
+		s += fmt.Sprintf("; %s matched only by capture time", plural(n, "photo"))
+	}
+	if n := len(v.incomplete); n > 0 {
+		s += fmt.Sprintf("; %s with a part missing", plural(n, "photo"))
+	}
+	return s
+}
+
+// combineCopyVerdicts merges the folder verdicts into one check result.
+func combineCopyVerdicts(vs []copyVerdict) CheckResult {
+	var statuses []Status
+	var summaries, rems []string
+	d := &Details{}
+	for _, v := range vs {
+		statuses = append(statuses, v.status)
+		summaries = append(summaries, v.summary)
+		d.Missing = append(d.Missing, v.missing...)
+		d.Incomplete = append(d.Incomplete, v.incomplete...)
+		d.Uncertain = append(d.Uncertain, v.uncertain...)
+		if rem := v.remediation(); rem != "" {
+			rems = append(rems, rem)
+		}
+		if v.withinGrace > 0 && v.status != StatusUnknown {
+			d.Notes = append(d.Notes, fmt.Sprintf("%s: %s newer than the grace period not yet expected", v.folder.Path, plural(v.withinGrace, "photo")))
+		}
+	}
+	if d.Missing == nil && d.Incomplete == nil && d.Uncertain == nil && d.Notes == nil {
+		d = nil
+	}
+	return result(CheckLocalCopy, Worst(statuses...), capitalize(strings.Join(summaries, "; ")), strings.Join(rems, " "), d)
+}
+
+// remediation tells what to do about one folder's verdict.
+func (v copyVerdict) remediation() string {
+	switch {
+	case v.status == StatusOK || v.status == StatusUnknown:
+		return ""
+	case len(v.missing) > 0:
+		return localCopyRemediation(v.folder, v.newestCopy, v.lag > 0)
+	}
+	return fmt.Sprintf("Some photos in %s were matched only by their capture time, not by name: open the listed files to confirm they are the same photos. If the importer renames files, set the folder's layout (immich, photoprism) so that icloudmon expects it.", v.folder.Path)
+}

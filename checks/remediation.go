@@ -1,0 +1,125 @@
+package checks
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Remediation texts: written for the person who owns the iPhone, not for the
+// operator. They name the exact Settings path or command and say what
+// happens if nothing is done.
+
+// loginHint tells how to sign in again, by command or web page.
+func loginHint(account string) string {
+	return fmt.Sprintf("run `icloudmon login --account %s` where icloudmon runs, or open the re-auth page /auth/%s of the icloudmon web page, and enter the code your iPhone shows", account, account)
+}
+
+// authRemediation tells what to do about a sign-in outcome.
+func authRemediation(k AuthKind, account string) string {
+	switch k {
+	case AuthReauthRequired:
+		return "Apple wants a fresh two-factor sign-in. To continue, " + loginHint(account) + ". Until then icloudmon cannot see new photos for this account."
+	case AuthPasswordRejected:
+		return fmt.Sprintf("If the Apple ID password was changed, store the new one with `icloudmon password set --account %s`, then %s. icloudmon will not retry the old password, so it cannot lock the account.", account, loginHint(account))
+	case AuthPasswordMissing:
+		return fmt.Sprintf("To sign in now, %s. To let icloudmon renew sessions itself, store the password with `icloudmon password set --account %s`.", loginHint(account), account)
+	case AuthLocked:
+		return "Apple locked this Apple ID for security reasons. Unlock it at https://iforgot.apple.com or on the iPhone when it asks, then " + loginHint(account) + ". icloudmon has stopped signing in so it does not make things worse."
+	case AuthPasswordChangeRequired:
+		return fmt.Sprintf("Change the password on the iPhone (Settings › [your name] › Sign-In & Security › Change Password), store it with `icloudmon password set --account %s`, then %s.", account, loginHint(account))
+	case AuthWebAccessDisabled:
+		return "On the iPhone open Settings › [your name] › iCloud and turn on \"Access iCloud Data on the Web\". With Advanced Data Protection on, Apple asks for approval on a device at every web sign-in, so unattended checking may not be possible for this account."
+	case AuthTermsNotAccepted:
+		return "Apple has new iCloud terms. Sign in once at https://www.icloud.com in a browser with this Apple ID and accept them; the next check continues by itself."
+	case AuthSetupIncomplete:
+		return "Sign in once at https://www.icloud.com and open Photos to finish the setup, and make sure iCloud Photos is on (iPhone: Settings › [your name] › iCloud › Photos › Sync this iPhone)."
+	case AuthWrongRegion:
+		return "Apple IDs from mainland China use icloud.com.cn. Set `region: china` (or `region: global`) for this account in the icloudmon configuration and restart icloudmon."
+	case AuthSecurityKeyOnly:
+		return "This Apple ID can only sign in with a hardware security key, which an unattended agent cannot use. icloudmon cannot verify this account; remove it from the configuration or check its photos another way."
+	case AuthSignInBudget:
+		return "icloudmon pauses automatic sign-ins after 3 attempts in 24 hours so that Apple does not lock the Apple ID; it tries again later by itself. To continue now, " + loginHint(account) + "."
+	case AuthThrottled:
+		return "Nothing to do unless this lasts more than a day: icloudmon backs off and retries. Make sure no other tool (icloudpd, a second icloudmon) signs in with this Apple ID at the same time, and avoid VPN exits, which Apple often limits."
+	case AuthNetworkError:
+		return "Check the internet connection, DNS and proxy settings of the machine (or container) running icloudmon; it retries by itself."
+	case AuthServiceError:
+		return "icloudmon retries by itself. If this lasts more than a day, look for an icloudmon update: Apple may have changed something."
+	}
+	return "Run `icloudmon verify --account " + account + "` to see the full error."
+}
+
+// sessionRemediation tells how to renew a session before it expires.
+func sessionRemediation(account string, exp time.Time) string {
+	return fmt.Sprintf("Sign in again before %s so that checking does not stop: %s. It takes a minute and resets the clock.", fmtTime(exp), loginHint(account))
+}
+
+// uploadStallRemediation is the iPhone checklist for an upload stall.
+func uploadStallRemediation() string {
+	return strings.Join([]string{
+		"If photos were taken since then, the iPhone is not uploading. On the iPhone:",
+		"1) open Photos › Library and scroll to the very bottom: if it says \"Paused\" (Low Power Mode) or \"Waiting for Wi-Fi\", plug the phone in, join Wi-Fi and leave Photos open for a while;",
+		"2) check Settings › [your name] › iCloud › Photos: \"Sync this iPhone\" must be on;",
+		"3) check that iCloud storage is not full (Settings › [your name] › iCloud).",
+		"If nobody took photos, nothing is wrong and this clears with the next upload.",
+	}, " ")
+}
+
+// storageRemediation explains how to free iCloud storage.
+func storageRemediation(full bool) string {
+	first := "iCloud Photos needs about 10 % free space to keep syncing reliably."
+	if full {
+		first = "iCloud storage is full, so the iPhone has stopped uploading photos."
+	}
+	return first + " On the iPhone open Settings › [your name] › iCloud › Manage Account Storage: delete old device backups or large files, or choose \"Change Storage Plan\" for more space."
+}
+
+// deletedRemediation explains how to save items before they are purged.
+func deletedRemediation(earliest time.Time) string {
+	when := "before they are purged"
+	if !earliest.IsZero() {
+		when = "before " + fmtTime(earliest)
+	}
+	return "If you want to keep them, open Photos › Albums › Recently Deleted on the iPhone and tap Recover, or let your importer download them " + when + ". After that iCloud deletes them for good."
+}
+
+// coverageRemediation explains how to cover uncovered libraries.
+func coverageRemediation(shared, hidden bool) string {
+	var parts []string
+	if shared {
+		parts = append(parts, "Photos in an iCloud Shared Library are not in the personal library, so an importer of the personal library never sees them. Add the library to `libraries:` of this account (e.g. `libraries: [personal, shared]`) and make your importer download it too (icloudpd: `--library SharedSync-…` with the zone name shown).")
+	}
+	if hidden {
+		parts = append(parts, "Hidden photos (Photos › Albums › Hidden) are skipped by most importers; unhide the ones you want backed up, or make sure your importer includes hidden items.")
+	}
+	return strings.Join(parts, " ")
+}
+
+// folderRemediation explains a folder problem.
+func folderRemediation(path, problem string) string {
+	switch problem {
+	case problemMissing:
+		return fmt.Sprintf("%s does not exist on the machine running icloudmon. If it is on a NAS or USB disk, check that it is mounted, and (in Docker) that it is listed under `volumes:` of the icloudmon container.", path)
+	case problemUnreadable:
+		return fmt.Sprintf("Give the user icloudmon runs as read access to %s (in Docker: the container's user id); a read-only mount is enough.", path)
+	}
+	return fmt.Sprintf("%s lost most of its files since the last check. This usually means a disk or network share is no longer mounted and the mount point is empty: check the mount (NAS share, USB disk, `mount` output) before an importer starts filling the wrong place. If you deleted the files on purpose, this clears by itself within a day.", path)
+}
+
+// localCopyRemediation names the importer that seems stuck (the newest
+// photos are missing) or that skipped some photos (older ones are missing).
+func localCopyRemediation(f FolderObservation, newestCopy time.Time, stuck bool) string {
+	importer := "the importer"
+	if f.Layout != "" && f.Layout != "auto" && f.Layout != "flat" {
+		importer = "the importer (" + f.Layout + ")"
+	}
+	if !stuck {
+		return fmt.Sprintf("%s that fills %s is running but skipped the photos listed. Look in its log for errors about these files (download errors, unsupported formats, full disk) and run it again; if you deleted them locally on purpose, restore them from iCloud.", capitalize(importer), f.Path)
+	}
+	since := ""
+	if !newestCopy.IsZero() {
+		since = fmt.Sprintf(": the newest photo it copied reached iCloud %s", fmtTime(newestCopy))
+	}
+	return fmt.Sprintf("%s that fills %s seems stuck%s. Check that it is running and still signed in to iCloud (its log usually says why, e.g. an expired session), and that %s is really the mounted disk it writes to (the folder check reports a missing or empty mount).", capitalize(importer), f.Path, since, f.Path)
+}

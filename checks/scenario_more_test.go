@@ -1,0 +1,191 @@
+package checks
+
+import (
+	"time"
+)
+
+func localCopyScenarios() []scenario {
+	missing3 := healthyObs()
+	for _, i := range []int{5, 10, 20} {
+		missing3 = setMatch(missing3, i, ConfidenceNone)
+	}
+	young := withAssets(healthyObs(), assetsEvery(50, now.Add(-time.Hour), time.Hour))
+	for _, i := range []int{0, 1, 2} {
+		young = setMatch(young, i, ConfidenceNone)
+	}
+	missing12 := healthyObs()
+	for i := 3; i < 15; i++ {
+		missing12 = setMatch(missing12, i, ConfidenceNone)
+	}
+	lagging := withAssets(healthyObs(), assetsEvery(50, now.Add(-day), 2*day))
+	for i := range 4 {
+		lagging = setMatch(lagging, i, ConfidenceNone)
+	}
+	live := healthyObs()
+	for _, i := range []int{2, 7} {
+		live.Libraries[0].Newest[i].Kind = KindLive
+		live = setMatch(live, i, ConfidenceCertain, PartLiveVideo)
+	}
+	edited := setMatch(healthyObs(), 3, ConfidenceLikely, PartOriginal)
+	edited.Libraries[0].Newest[3].Edited = true
+	edited.Folders[0].Matches[3].LocalPath = "2026/11/IMG_E4997.HEIC"
+	renamed := healthyObs()
+	for _, i := range []int{1, 4, 9, 16} {
+		renamed = setMatch(renamed, i, ConfidencePossible)
+	}
+	immich := healthyObs()
+	immich.Folders[0].Layout, immich.Folders[0].RenamesFiles = "immich", true
+	for i := range immich.Folders[0].Matches {
+		immich = setMatch(immich, i, ConfidencePossible)
+	}
+	twoFolders := healthyObs()
+	nas := healthyFolder(twoFolders.Libraries[0].Newest)
+	nas.Name, nas.Path, nas.Layout = "nas", "/mnt/nas/photos", "photoprism"
+	for i := range 12 {
+		nas.Matches[i].Confidence = ConfidenceNone
+	}
+	twoFolders.Folders = append(twoFolders.Folders, nas)
+	noFolders := healthyObs()
+	noFolders.Folders = nil
+	return []scenario{
+		{name: "missing_3_of_50_past_grace", obs: missing3, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyFolderFacts(3)},
+		{name: "missing_3_of_50_within_grace", obs: young, hist: healthyHist(), verify: verifyFolderFacts(0)},
+		{name: "missing_12_of_50", obs: missing12, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}, verify: verifyFolderFacts(12)},
+		{name: "importer_stuck_lag_8_days", obs: lagging, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}, verify: verifyLag(8 * day)},
+		{name: "only_live_photo_video_missing", obs: live, hist: healthyHist(), verify: verifyFolderFacts(0)},
+		{name: "only_edited_rendition_present", obs: edited, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyFolderFacts(1)},
+		{name: "renamed_copies_low_confidence", obs: renamed, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyFolderFacts(0)},
+		{name: "immich_layout_capture_time_matches", obs: immich, hist: healthyHist(), verify: verifyFolderFacts(0)},
+		{name: "two_folders_one_behind", obs: twoFolders, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}},
+		{name: "no_folder_configured", obs: noFolders, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLocalCopy: StatusUnknown, CheckFolder: StatusUnknown}},
+	}
+}
+
+func cloudScenarios() []scenario {
+	shared := healthyObs()
+	shared.Libraries = append(shared.Libraries, LibraryObservation{
+		Name: "shared", Zone: "SharedSync-6D7E8F90-1A2B-4C3D-9E8F-00112233AABB", Shared: true, Indexing: IndexingFinished})
+	hidden := healthyObs()
+	hidden.Libraries[0].HiddenCount = ptr(23)
+	del1 := healthyObs()
+	del1.RecentlyDeleted.Items = append(del1.RecentlyDeleted.Items, DeletedItem{ID: "del-3", Filename: "IMG_4990.HEIC",
+		Library: "personal", Added: now.Add(-2 * day), Taken: now.Add(-2 * day), PurgeAt: now.Add(day), LocalCopy: ConfidenceNone})
+	del1copy := healthyObs()
+	del1copy.RecentlyDeleted.Items[0].PurgeAt = now.Add(day)
+	del5 := healthyObs()
+	del5.RecentlyDeleted.Items[1].PurgeAt, del5.RecentlyDeleted.Items[1].LocalCopy = now.Add(5*day), ""
+	truncated := healthyObs()
+	truncated.RecentlyDeleted.Items[0].PurgeAt = now.Add(3 * day)
+	truncated.RecentlyDeleted.Items[1].PurgeAt = now.Add(4 * day)
+	truncated.RecentlyDeleted.Total = ptr(230)
+	indexing := healthyObs()
+	indexing.Libraries[0].Indexing, indexing.Libraries[0].IndexingProgress = IndexingRunning, 42
+	empty := healthyObs()
+	empty.Libraries[0].Newest, empty.Libraries[0].AssetCount = []Asset{}, ptr(0)
+	empty.RecentlyDeleted.Items = nil
+	empty.Folders[0].Matches, empty.Folders[0].Health.Files, empty.Folders[0].Health.Newest = nil, 0, time.Time{}
+	emptyUncounted := healthyObs()
+	emptyUncounted.Libraries[0].Newest, emptyUncounted.Libraries[0].AssetCount = nil, nil
+	return []scenario{
+		{name: "shared_library_not_covered", obs: shared, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLibraryCoverage: StatusWarning}},
+		{name: "hidden_items_not_covered", obs: hidden, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLibraryCoverage: StatusWarning}},
+		{name: "recently_deleted_1_day_left_no_copy", obs: del1, hist: healthyHist(),
+			want: map[CheckID]Status{CheckRecentlyDeleted: StatusCritical}},
+		{name: "recently_deleted_1_day_left_with_copy", obs: del1copy, hist: healthyHist()},
+		{name: "recently_deleted_5_days_left_no_copy", obs: del5, hist: healthyHist(),
+			want: map[CheckID]Status{CheckRecentlyDeleted: StatusWarning}},
+		{name: "recently_deleted_first_page_only", obs: truncated, hist: healthyHist(),
+			want: map[CheckID]Status{CheckRecentlyDeleted: StatusUnknown}},
+		{name: "library_indexing", obs: indexing, hist: healthyHist(),
+			want: map[CheckID]Status{CheckIndexing: StatusUnknown, CheckICloudUpload: StatusUnknown}},
+		{name: "account_with_no_photos", obs: empty, hist: History{LastSuccess: now.Add(-time.Hour)},
+			want: map[CheckID]Status{CheckICloudUpload: StatusUnknown}},
+		{name: "empty_listing_without_count", obs: emptyUncounted, hist: healthyHist(),
+			want: map[CheckID]Status{CheckICloudUpload: StatusUnknown, CheckLocalCopy: StatusUnknown}},
+		{name: "session_expires_in_3_days", obs: sessionIn(3 * day), hist: healthyHist(),
+			want: map[CheckID]Status{CheckSessionExpiry: StatusWarning}},
+		{name: "session_expires_in_12_hours", obs: sessionIn(12 * time.Hour), hist: healthyHist(),
+			want: map[CheckID]Status{CheckSessionExpiry: StatusCritical}},
+		{name: "session_expired", obs: sessionIn(-time.Hour), hist: healthyHist(),
+			want: map[CheckID]Status{CheckSessionExpiry: StatusCritical}},
+	}
+}
+
+func sessionIn(d time.Duration) Observation {
+	o := healthyObs()
+	o.SessionExpiry = now.Add(d)
+	return o
+}
+
+func authScenarios() []scenario {
+	var out []scenario
+	for _, k := range []AuthKind{AuthReauthRequired, AuthPasswordRejected, AuthPasswordMissing, AuthLocked,
+		AuthPasswordChangeRequired, AuthWebAccessDisabled, AuthTermsNotAccepted, AuthSetupIncomplete,
+		AuthWrongRegion, AuthSecurityKeyOnly, AuthSignInBudget} {
+		out = append(out, scenario{name: "auth_" + string(k), obs: blocked(k, ""), hist: healthyHist(),
+			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusCritical}), verify: verifyReauth(true)})
+	}
+	throttled := blocked(AuthThrottled, "HTTP 503 Service Temporarily Unavailable")
+	throttled.Auth.RetryAfter = now.Add(30 * time.Minute)
+	old := healthyHist()
+	old.LastSuccess = now.Add(-50 * time.Hour)
+	return append(out,
+		scenario{name: "auth_throttled_recently", obs: throttled, hist: healthyHist(),
+			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusUnknown}), verify: verifyReauth(false)},
+		scenario{name: "auth_throttled_for_2_days", obs: throttled, hist: old,
+			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusWarning}), verify: verifyReauth(false)},
+		scenario{name: "auth_network_error", obs: blocked(AuthNetworkError, "dial tcp: lookup setup.icloud.com: no such host"), hist: healthyHist(),
+			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusUnknown})},
+		scenario{name: "auth_service_error_first_run", obs: blocked(AuthServiceError, "unexpected HTTP 500"), hist: History{},
+			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusUnknown})},
+		scenario{name: "nothing_observed", obs: Observation{Account: "alice"},
+			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusUnknown, CheckFolder: StatusUnknown})},
+	)
+}
+
+func folderScenarios() []scenario {
+	missing := healthyObs()
+	missing.Folders[0].Health = FolderHealth{Scanned: true, Error: "stat /photos/alice: no such file or directory"}
+	unreadable := healthyObs()
+	unreadable.Folders[0].Health = FolderHealth{Scanned: true, Exists: true, Error: "open /photos/alice: permission denied"}
+	emptied := healthyObs()
+	emptied.Folders[0].Health.Files, emptied.Folders[0].Health.Newest = 0, time.Time{}
+	for i := range emptied.Folders[0].Matches {
+		emptied = setMatch(emptied, i, ConfidenceNone)
+	}
+	shrunk := healthyObs()
+	shrunk.Folders[0].Health.Files = 5000
+	small := healthyObs()
+	small.Folders[0].Health.Files = 11000
+	notScanned := healthyObs()
+	notScanned.Folders[0].Health = FolderHealth{}
+	firstEmpty := healthyObs()
+	firstEmpty.Folders[0].Health.Files, firstEmpty.Folders[0].Health.Newest = 0, time.Time{}
+	for i := range firstEmpty.Folders[0].Matches {
+		firstEmpty = setMatch(firstEmpty, i, ConfidenceNone)
+	}
+	return []scenario{
+		{name: "folder_missing", obs: missing, hist: healthyHist(),
+			want: map[CheckID]Status{CheckFolder: StatusCritical, CheckLocalCopy: StatusUnknown}},
+		{name: "folder_unreadable", obs: unreadable, hist: healthyHist(),
+			want: map[CheckID]Status{CheckFolder: StatusCritical, CheckLocalCopy: StatusUnknown}},
+		{name: "folder_empty_after_being_full", obs: emptied, hist: healthyHist(),
+			want: map[CheckID]Status{CheckFolder: StatusCritical, CheckLocalCopy: StatusCritical}},
+		{name: "folder_shrunk_by_more_than_half", obs: shrunk, hist: healthyHist(),
+			want: map[CheckID]Status{CheckFolder: StatusCritical}},
+		{name: "folder_shrunk_a_little", obs: small, hist: healthyHist()},
+		{name: "folder_not_scanned", obs: notScanned, hist: healthyHist(),
+			want: map[CheckID]Status{CheckFolder: StatusUnknown, CheckLocalCopy: StatusUnknown}},
+		{name: "folder_empty_on_first_run", obs: firstEmpty, hist: History{LastSuccess: now.Add(-time.Hour)},
+			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}},
+	}
+}

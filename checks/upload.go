@@ -1,0 +1,188 @@
+package checks
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Adaptive upload-stall constants (see the package documentation).
+const (
+	// burstWindow joins uploads less than this apart into one upload event
+	// (a holiday import of 2,000 photos is one event, not 1,999 tiny gaps).
+	burstWindow = time.Hour
+	// minGaps is how many gaps between upload events are needed before the
+	// learned thresholds replace the static ones (cold start).
+	minGaps = 8
+	// skewTolerance is how far in the future an added time may lie before
+	// it is reported as clock skew.
+	skewTolerance = 5 * time.Minute
+)
+
+// uploadThresholds is the outcome of learning an account's upload rhythm.
+type uploadThresholds struct {
+	warn, crit time.Duration
+	adaptive   bool
+	events     int
+	gaps       int
+	usual      time.Duration // the policy quantile of the learned gaps
+}
+
+// uploadLibraries returns the listed libraries whose uploads say something
+// about this person's devices: non-shared ones, or all listed ones if the
+// account only has shared libraries listed.
+func (e *evaluator) uploadLibraries() []LibraryObservation {
+	var own, any []LibraryObservation
+	for _, l := range e.obs.Libraries {
+		if !l.Listed {
+			continue
+		}
+		any = append(any, l)
+		if !l.Shared {
+			own = append(own, l)
+		}
+	}
+	if len(own) > 0 {
+		return own
+	}
+	return any
+}
+
+// upload judges how long ago the newest asset reached iCloud.
+func (e *evaluator) upload() CheckResult {
+	libs := e.uploadLibraries()
+	if len(libs) == 0 {
+		return e.notRead(CheckICloudUpload, "the newest photos")
+	}
+	for _, l := range libs {
+		if l.Indexing == IndexingRunning || l.Indexing == IndexingOther {
+			return result(CheckICloudUpload, StatusUnknown,
+				"iCloud is still indexing library "+l.Name+"; the upload age cannot be judged yet", "", nil)
+		}
+	}
+	newest := newestAdded(libs)
+	if newest.IsZero() {
+		return result(CheckICloudUpload, StatusUnknown, "The photo library is empty: nothing has been uploaded to iCloud yet",
+			"If this person takes photos, turn on iCloud Photos on the iPhone: Settings › [your name] › iCloud › Photos › Sync this iPhone.", nil)
+	}
+	if skew := newest.Sub(e.now); skew > skewTolerance {
+		return result(CheckICloudUpload, StatusWarning,
+			fmt.Sprintf("iCloud reports a photo added %s in the future (%s): clocks disagree", fmtDur(skew), fmtTime(newest)),
+			"Check that the clock of the machine running icloudmon is right (NTP time sync); until it is, ages and grace periods are wrong.", nil)
+	}
+	return e.judgeGap(newest, e.learn(libs))
+}
+
+// judgeGap compares the current gap since the newest upload with th.
+func (e *evaluator) judgeGap(newest time.Time, th uploadThresholds) CheckResult {
+	gap := max(e.now.Sub(newest), 0)
+	d := &Details{Upload: &UploadDetails{
+		GapSeconds: gap.Seconds(), Adaptive: th.adaptive, Events: th.events, Gaps: th.gaps,
+		UsualGapSeconds: th.usual.Seconds(), WarningAfterSeconds: th.warn.Seconds(), CriticalAfterSeconds: th.crit.Seconds(),
+	}}
+	summary := fmt.Sprintf("Newest photo reached iCloud %s ago (%s)", fmtDur(gap), fmtTime(newest))
+	status := StatusOK
+	switch {
+	case gap >= th.crit:
+		status = StatusCritical
+	case gap >= th.warn:
+		status = StatusWarning
+	}
+	if th.adaptive {
+		summary += fmt.Sprintf("; usually at most %s between uploads", fmtDur(th.usual))
+	} else if th.gaps < minGaps {
+		d.Notes = append(d.Notes, fmt.Sprintf("Still learning this account's upload rhythm (%d of %d gaps seen): using the fixed thresholds", th.gaps, minGaps))
+	}
+	if status == StatusOK {
+		return result(CheckICloudUpload, status, summary, "", d)
+	}
+	return result(CheckICloudUpload, status, summary, uploadStallRemediation(), d)
+}
+
+// learn derives the warning and critical gap thresholds from history and
+// the current observation (see the package documentation for the math).
+func (e *evaluator) learn(libs []LibraryObservation) uploadThresholds {
+	static := uploadThresholds{warn: e.p.UploadWarning, crit: e.p.UploadCritical}
+	times := slices.Clone(e.hist.Uploads)
+	for _, l := range libs {
+		for _, a := range l.Newest {
+			times = append(times, a.Added)
+		}
+	}
+	events := uploadEvents(times, e.now.Add(-e.p.UploadHistory), e.now)
+	gaps := eventGaps(events)
+	static.events, static.gaps = len(events), len(gaps)
+	if !e.p.UploadAdaptive || len(gaps) < minGaps {
+		return static
+	}
+	q := quantile(gaps, e.p.UploadAdaptiveQuantile)
+	learned := time.Duration(float64(q) * e.p.UploadAdaptiveFactor)
+	warn := min(max(learned, e.p.UploadWarning), e.p.UploadCritical)
+	return uploadThresholds{
+		warn: warn, crit: warn + (e.p.UploadCritical - e.p.UploadWarning), adaptive: true,
+		events: len(events), gaps: len(gaps), usual: q,
+	}
+}
+
+// event is a run of uploads with no pause of burstWindow or more.
+type event struct{ start, end time.Time }
+
+// uploadEvents sorts the added times within [from, to], drops duplicates
+// and joins uploads closer than burstWindow into events.
+func uploadEvents(times []time.Time, from, to time.Time) []event {
+	in := make([]time.Time, 0, len(times))
+	for _, t := range times {
+		if !t.IsZero() && !t.Before(from) && !t.After(to) {
+			in = append(in, t)
+		}
+	}
+	slices.SortFunc(in, func(a, b time.Time) int { return a.Compare(b) })
+	var evs []event
+	for _, t := range in {
+		if n := len(evs); n > 0 && t.Sub(evs[n-1].end) < burstWindow {
+			evs[n-1].end = t
+			continue
+		}
+		evs = append(evs, event{start: t, end: t})
+	}
+	return evs
+}
+
+// eventGaps returns the pauses between consecutive events: the next
+// event's first upload minus the previous event's last upload.
+func eventGaps(evs []event) []time.Duration {
+	var gaps []time.Duration
+	for i := 1; i < len(evs); i++ {
+		gaps = append(gaps, evs[i].start.Sub(evs[i-1].end))
+	}
+	return gaps
+}
+
+// quantile returns the q-quantile of ds by linear interpolation between
+// the order statistics (the "type 7" definition of R and NumPy).
+func quantile(ds []time.Duration, q float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	h := float64(len(s)-1) * q
+	lo := int(math.Floor(h))
+	hi := min(lo+1, len(s)-1)
+	frac := h - float64(lo)
+	return s[lo] + time.Duration(frac*float64(s[hi]-s[lo]))
+}
+
+// newestAdded is the latest added time over the libraries' newest assets.
+func newestAdded(libs []LibraryObservation) time.Time {
+	var t time.Time
+	for _, l := range libs {
+		for _, a := range l.Newest {
+			if a.Added.After(t) {
+				t = a.Added
+			}
+		}
+	}
+	return t
+}
