@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/icloudmon/icloudmon/configs"
+)
+
+func init() { addCommand(newConfigCmd) }
+
+func newConfigCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Check the configuration",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newConfigCheckCmd(c))
+	return cmd
+}
+
+func newConfigCheckCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Validate the configuration and print it with secrets as <secret>",
+		Long: "check loads the configuration (file, ICLOUDMON_* environment, flags), reports every\n" +
+			"problem at once and prints the effective configuration as YAML with every secret\n" +
+			"shown as <secret>. Exit status 0 when it is valid, 3 when it is not.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := c.loadConfig(cmd)
+			if err != nil {
+				return withExit(exitUnknown, err)
+			}
+			out, err := cfg.YAML()
+			if err != nil {
+				return withExit(exitUnknown, fmt.Errorf("printing the configuration: %w", err))
+			}
+			if _, err := fmt.Fprintf(c.stdout, "# %s is valid; effective configuration, secrets hidden:\n%s",
+				configSource(cfg), out); err != nil {
+				return withExit(exitUnknown, err)
+			}
+			return nil
+		},
+	}
+	configs.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// loadConfig loads and validates the configuration for a subcommand: the
+// file of --config (or ICLOUDMON_CONFIG), the ICLOUDMON_* environment, and
+// the command's flags that name configuration keys (see configs.AddFlags).
+// Every problem is in the returned error, one per line; callers exit with
+// exitUnknown.
+func (c *cli) loadConfig(cmd *cobra.Command) (*configs.Config, error) {
+	cfg, err := configs.Load(c.configPath, cmd.Flags())
+	if err != nil {
+		return nil, fmt.Errorf("cannot load the configuration: %w%s", err, docHint)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, invalidConfig(cfg, err)
+	}
+	return cfg, nil
+}
+
+// docHint ends every configuration error.
+const docHint = "\nsee CONFIGURATION.md for every key"
+
+func invalidConfig(cfg *configs.Config, err error) error {
+	var ps configs.Problems
+	if !errors.As(err, &ps) || len(ps) == 1 {
+		return fmt.Errorf("%s is invalid: %w%s", configSource(cfg), err, docHint)
+	}
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = "  - " + p.Error()
+	}
+	return fmt.Errorf("%s is invalid (%d problems):\n%s%s",
+		configSource(cfg), len(ps), strings.Join(lines, "\n"), docHint)
+}
+
+func configSource(cfg *configs.Config) string {
+	if cfg.File == "" {
+		return "the configuration (environment and defaults, no file)"
+	}
+	return "config file " + cfg.File
+}
