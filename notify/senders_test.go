@@ -427,3 +427,98 @@ func TestTestReportsEveryTarget(t *testing.T) {
 		t.Errorf("webhook test event = %+v, %v", ev, err)
 	}
 }
+
+func TestServicesWithoutTitleGetItInTheText(t *testing.T) {
+	chat := newFake(t, true, http.StatusOK, "{}")
+	plain := newFake(t, false, http.StatusOK, "")
+	n, _ := newNotifier(t, Options{
+		URLs: []string{
+			"googlechat://" + chat.hostPort() + "/v1/spaces/AAA/messages?key=k1&token=t1",
+			"generic+http://" + plain.hostPort() + "/plain",
+		},
+		HTTPClient: chat.Client(),
+	})
+	results, err := n.Notify(t.Context(), rep(one(checks.CheckFolder, checks.StatusCritical)))
+	if err != nil || len(results) != 2 || results[0].Err != nil || results[1].Err != nil {
+		t.Fatalf("results = %+v, %v", results, err)
+	}
+	var payload struct{ Text string }
+	if err := json.Unmarshal([]byte(chat.requests()[0].Body), &payload); err != nil {
+		t.Fatal(err)
+	}
+	const title = "icloudmon alice: CRITICAL (folder)\n\n[CRITICAL] folder: folder is critical"
+	if !strings.HasPrefix(payload.Text, title) {
+		t.Errorf("google chat text = %q, want the title first", payload.Text)
+	}
+	if body := plain.requests()[0].Body; !strings.HasPrefix(body, title) {
+		t.Errorf("plain webhook body = %q, want the title first", body)
+	}
+}
+
+// TestSimulatedDaysThroughFakeServers runs three and a half days of hourly cycles
+// through a fake ntfy and a JSON webhook: the servers see one message per
+// real change, the reminders, the final-day reminder and nothing else.
+func TestSimulatedDaysThroughFakeServers(t *testing.T) {
+	ntfy := newFake(t, false, http.StatusOK, "{}")
+	hook := newFake(t, false, http.StatusOK, "")
+	now := t0
+	kv := newMemKV()
+	opts := Options{
+		URLs:        []string{"ntfy://" + ntfy.hostPort() + "/family?scheme=http"},
+		WebhookURL:  hook.URL + "/events",
+		RemindEvery: 24 * time.Hour,
+		Now:         func() time.Time { return now },
+		Location:    time.UTC,
+		Logger:      slog.New(slog.DiscardHandler),
+	}
+	n, err := New(kv, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expiry := t0.Add(3*24*time.Hour + 12*time.Hour)
+	for h := range 84 { // until the session expires
+		now = t0.Add(time.Duration(h) * time.Hour)
+		if h == 50 { // the agent restarts
+			if n, err = New(kv, opts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := acct{name: "alice", session: expiry, statuses: map[checks.CheckID]checks.Status{}}
+		if h >= 2 && h < 30 {
+			a.statuses[checks.CheckLocalCopy] = checks.StatusWarning
+		}
+		if now.After(expiry.Add(-7 * 24 * time.Hour)) {
+			a.statuses[checks.CheckSessionExpiry] = checks.StatusWarning
+		}
+		if _, err := n.Notify(t.Context(), rep(a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var events []string
+	for _, r := range hook.requests() {
+		var ev Event
+		if err := json.Unmarshal([]byte(r.Body), &ev); err != nil {
+			t.Fatal(err)
+		}
+		line := ev.Time.Sub(t0).String()
+		for _, rs := range ev.Reasons {
+			line += " " + string(rs.Kind) + ":" + rs.Check
+		}
+		events = append(events, line)
+	}
+	want := []string{
+		"0s changed:session_expiry",
+		"2h0m0s changed:local_copy",
+		"24h0m0s reminder:session_expiry",
+		"26h0m0s reminder:local_copy",
+		"30h0m0s resolved:local_copy",
+		"48h0m0s reminder:session_expiry",
+		"60h0m0s final_reminder:session_expiry",
+	}
+	if diff := cmp.Diff(want, events); diff != "" {
+		t.Fatalf("webhook events (-want +got):\n%s", diff)
+	}
+	if got := len(ntfy.requests()); got != len(want) {
+		t.Errorf("ntfy got %d messages, want %d", got, len(want))
+	}
+}

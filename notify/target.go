@@ -54,10 +54,11 @@ type target interface {
 
 // shoutrrrTarget sends through one shoutrrr service URL.
 type shoutrrrTarget struct {
-	service string
-	label   string
-	router  *router.ServiceRouter
-	red     *redactor
+	service     string
+	label       string
+	titleInText bool // the service shows no title: put it in the text
+	router      *router.ServiceRouter
+	red         *redactor
 }
 
 // newShoutrrrTarget validates rawURL and prepares its service. index is the
@@ -72,7 +73,16 @@ func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout ti
 		return nil, fmt.Errorf("notify.urls #%d (%s): %s; check the URL against the shoutrrr documentation "+
 			"(https://nicholas-fedor.github.io/shoutrrr/)", index, service, red.scrub(err.Error()))
 	}
-	return &shoutrrrTarget{service: service, label: label, router: r, red: red}, nil
+	t := &shoutrrrTarget{service: service, label: label, router: r, red: red}
+	t.titleInText = untitled[service] || (service == "generic" && !hasQuery(rawURL, "template"))
+	return t, nil
+}
+
+// hasQuery reports whether rawURL has query parameter key (a generic
+// webhook without "template" posts the bare text and drops the title).
+func hasQuery(rawURL, key string) bool {
+	u, err := url.Parse(rawURL)
+	return err == nil && u.Query().Has(key)
 }
 
 // serviceName is the scheme of a shoutrrr URL without "+transport" (the
@@ -89,12 +99,25 @@ func serviceName(rawURL string) string {
 func (t *shoutrrrTarget) notifier() string { return t.service }
 func (t *shoutrrrTarget) name() string     { return t.label }
 
+// untitled are the shoutrrr v0.17 services whose configuration has no
+// title: they get the title as the first line of the text.
+var untitled = map[string]bool{
+	"googlechat": true, "hangouts": true, "rocketchat": true, "signal": true, "wecom": true,
+	"pagerduty": true, "mqtt": true, "mqtts": true, "logger": true, "notifiarr": true,
+}
+
 // send delivers m. Services whose configuration has no title get the title
-// as the first line of the text instead.
+// as the first line of the text instead (also when a service refuses the
+// title parameter, which it does before any request is made).
 func (t *shoutrrrTarget) send(ctx context.Context, m message) error {
-	err := t.route(ctx, m.Body, &types.Params{types.TitleKey: m.Title})
-	if errors.Is(err, format.ErrInvalidConfigKey) {
+	var err error
+	if t.titleInText {
 		err = t.route(ctx, m.Title+"\n\n"+m.Body, nil)
+	} else {
+		err = t.route(ctx, m.Body, &types.Params{types.TitleKey: m.Title})
+		if errors.Is(err, format.ErrInvalidConfigKey) {
+			err = t.route(ctx, m.Title+"\n\n"+m.Body, nil)
+		}
 	}
 	var te *types.TargetError
 	if errors.As(err, &te) && te.Err != nil {
