@@ -216,10 +216,25 @@ func (a *Agent) loadHistory(ctx context.Context, name string, now time.Time) che
 	return checks.BuildHistory(points, a.policy, now)
 }
 
+// historyRecord is what the agent stores per cycle: the checks package's
+// point plus the few facts the status page charts. Unknown fields are
+// ignored when the point is read back for checks.BuildHistory.
+type historyRecord struct {
+	checks.HistoryPoint
+	Status            string    `json:"status,omitempty"`
+	ICloudNewestAdded time.Time `json:"icloud_newest_added,omitzero"`
+	LocalNewest       time.Time `json:"local_newest,omitzero"`
+}
+
 // record persists the history point and the report; failures are logged,
 // the report is still served and notified.
 func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.History, rep checks.AccountReport, now time.Time) {
-	point, err := json.Marshal(checks.NewHistoryPoint(obs, hist, now))
+	point, err := json.Marshal(historyRecord{
+		HistoryPoint:      checks.NewHistoryPoint(obs, hist, now),
+		Status:            rep.Status.String(),
+		ICloudNewestAdded: rep.Observed.ICloudNewestAdded,
+		LocalNewest:       rep.Observed.LocalNewest,
+	})
 	if err == nil {
 		err = a.db.AppendHistory(ctx, obs.Account, now, point)
 	}
