@@ -1,0 +1,218 @@
+package fakeicloud
+
+import (
+	"encoding/json"
+	"sort"
+	"strconv"
+)
+
+type ckFilterIn struct {
+	FieldName  string `json:"fieldName"`
+	Comparator string `json:"comparator"`
+	FieldValue struct {
+		Value json.RawMessage `json:"value"`
+	} `json:"fieldValue"`
+}
+
+type queryIn struct {
+	Query struct {
+		RecordType string          `json:"recordType"`
+		FilterBy   json.RawMessage `json:"filterBy"`
+	} `json:"query"`
+	ZoneID       ckZoneIDIn `json:"zoneID"`
+	ResultsLimit int        `json:"resultsLimit"`
+	DesiredKeys  []string   `json:"desiredKeys"`
+}
+
+// filters reads filterBy, which is a list in list queries and a single
+// object in count lookups.
+func (q *queryIn) filters() map[string]json.RawMessage {
+	var list []ckFilterIn
+	if json.Unmarshal(q.Query.FilterBy, &list) != nil {
+		var one ckFilterIn
+		if json.Unmarshal(q.Query.FilterBy, &one) == nil {
+			list = []ckFilterIn{one}
+		}
+	}
+	out := map[string]json.RawMessage{}
+	for _, f := range list {
+		out[f.FieldName] = f.FieldValue.Value
+	}
+	return out
+}
+
+type queryAnswer struct {
+	Records            []ckRecord `json:"records"`
+	ContinuationMarker string     `json:"continuationMarker,omitempty"`
+	SyncToken          string     `json:"syncToken"`
+}
+
+func (l *Library) query(db, body string) any {
+	var q queryIn
+	if err := json.Unmarshal([]byte(body), &q); err != nil {
+		return ckErr("BAD_REQUEST", "malformed request body")
+	}
+	z := l.zoneFor(db, q.ZoneID)
+	if z == nil {
+		return ckErr("ZONE_NOT_FOUND", "Zone '"+q.ZoneID.ZoneName+"' does not exist")
+	}
+	if q.Query.RecordType == "CheckIndexingState" {
+		r := envelope(z, "_fake-indexing-state", "CheckIndexingState", 0, l.now(), l.now())
+		r.Fields = map[string]ckField{"state": str(z.indexing), "progress": i64(100)}
+		if z.indexing != "FINISHED" {
+			r.Fields["progress"] = i64(42)
+		}
+		return queryAnswer{Records: []ckRecord{r}, SyncToken: l.token(z.seq)}
+	}
+	index, ok := l.index(z, q.Query.RecordType)
+	if !ok {
+		return ckErr("BAD_REQUEST", "Unknown index "+q.Query.RecordType)
+	}
+	return l.window(z, index, &q)
+}
+
+// index returns the entries of a list query, rank 0 first.
+func (l *Library) index(z *zone, recordType string) ([]*Asset, bool) {
+	switch recordType {
+	case "CPLAssetAndMasterByAddedDate":
+		return z.byAdded, true
+	case "CPLAssetAndMasterDeletedByExpungedDate":
+		return z.deleted, true
+	case "CPLAssetAndMasterHiddenByAssetDate":
+		return byTaken(z.byAdded, func(a *Asset) bool { return a.Hidden && !a.Deleted }), true
+	case "CPLAssetAndMasterByAssetDateWithoutHiddenOrDeleted":
+		return byTaken(z.byAdded, func(a *Asset) bool { return !a.Hidden && !a.Deleted }), true
+	}
+	return nil, false
+}
+
+// byTaken builds an asset-date index on demand (only for queries the agent
+// does not make; rank 0 = newest taken).
+func byTaken(all []*Asset, keep func(*Asset) bool) []*Asset {
+	var out []*Asset
+	for _, a := range all {
+		if keep(a) {
+			out = append(out, a)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Taken.After(out[j].Taken) })
+	return out
+}
+
+// window renders resultsLimit records from startRank in direction: the
+// masters first, then the assets. An odd limit leaves the last pair split
+// (its master on this page, its asset on the next).
+func (l *Library) window(z *zone, index []*Asset, q *queryIn) queryAnswer {
+	f := q.filters()
+	start, _ := strconv.Atoi(string(f["startRank"]))
+	desc := string(f["direction"]) == `"DESCENDING"`
+	limit := q.ResultsLimit
+	if limit <= 0 {
+		limit = 100
+	}
+	var entries []*Asset
+	for i := 0; i < (limit+1)/2; i++ {
+		rank := start + i
+		if desc {
+			rank = start - i
+		}
+		if rank < 0 || rank >= len(index) {
+			break
+		}
+		entries = append(entries, index[rank])
+	}
+	desired := map[string]bool{}
+	for _, k := range q.DesiredKeys {
+		desired[k] = true
+	}
+	out := queryAnswer{SyncToken: l.token(z.seq), Records: l.render(z, entries, limit, desired)}
+	if next := start + len(entries); !desc && next < len(index) {
+		out.ContinuationMarker = l.token(uint64(next)) //nolint:gosec // next is a non-negative rank
+	}
+	return out
+}
+
+func (l *Library) render(z *zone, entries []*Asset, limit int, desired map[string]bool) []ckRecord {
+	now := l.now()
+	recs := make([]ckRecord, 0, 2*len(entries))
+	seen := map[string]bool{}
+	for _, a := range entries {
+		if !seen[a.MasterID] {
+			seen[a.MasterID] = true
+			r := masterRecord(z, a, now)
+			keep(&r, desired)
+			recs = append(recs, r)
+		}
+	}
+	for i, a := range entries {
+		if len(recs) >= limit || limit%2 == 1 && i == len(entries)-1 {
+			break
+		}
+		r := assetRecord(z, a, now)
+		keep(&r, desired)
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+type batchIn struct {
+	Batch []queryIn `json:"batch"`
+}
+
+type batchAnswer struct {
+	Batch []any `json:"batch"`
+}
+
+// batch answers HyperionIndexCountLookup entries.
+func (l *Library) batch(db, body string) any {
+	var b batchIn
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		return ckErr("BAD_REQUEST", "malformed request body")
+	}
+	out := batchAnswer{Batch: []any{}}
+	for i := range b.Batch {
+		out.Batch = append(out.Batch, l.count(db, &b.Batch[i]))
+	}
+	return out
+}
+
+func (l *Library) count(db string, q *queryIn) any {
+	z := l.zoneFor(db, q.ZoneID)
+	if z == nil {
+		return ckErr("ZONE_NOT_FOUND", "Zone '"+q.ZoneID.ZoneName+"' does not exist")
+	}
+	var ids []string
+	if json.Unmarshal(q.filters()["indexCountID"], &ids) != nil || len(ids) == 0 || q.Query.RecordType != "HyperionIndexCountLookup" {
+		return ckErr("BAD_REQUEST", "expected a HyperionIndexCountLookup with indexCountID")
+	}
+	n, ok := l.countOf(z, ids[0])
+	if !ok {
+		return ckErr("BAD_REQUEST", "Unknown index count "+ids[0])
+	}
+	r := envelope(z, ids[0], "IndexCountResult", 0, l.now(), l.now())
+	r.Fields = map[string]ckField{"itemCount": i64(n)}
+	return queryAnswer{Records: []ckRecord{r}, SyncToken: l.token(z.seq)}
+}
+
+func (l *Library) countOf(z *zone, id string) (int64, bool) {
+	var keep func(*Asset) bool
+	switch id {
+	case "CPLAssetByAddedDate":
+		return int64(len(z.byAdded)), true
+	case "CPLAssetDeletedByExpungedDate":
+		return int64(len(z.deleted)), true
+	case "CPLAssetByAssetDateWithoutHiddenOrDeleted":
+		keep = func(a *Asset) bool { return !a.Hidden && !a.Deleted }
+	case "CPLAssetHiddenByAssetDate":
+		keep = func(a *Asset) bool { return a.Hidden && !a.Deleted }
+	default:
+		return 0, false
+	}
+	n := int64(0)
+	for _, a := range z.byAdded {
+		if keep(a) {
+			n++
+		}
+	}
+	return n, true
+}
