@@ -98,7 +98,7 @@ func idmsaOK(w http.ResponseWriter, r *http.Request) bool {
 // idmsaCookie sets the idmsa routing cookie every answer carries.
 func (s *Server) idmsaCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: "aasp", Value: hex.EncodeToString(randBytes(8)), Domain: host(r), Path: "/",
-		Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode})
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 func host(r *http.Request) string {

@@ -95,7 +95,7 @@ func (s *Server) loginCookies(w http.ResponseWriter, r *http.Request, full bool)
 	now := s.now()
 	set := func(name, value string, expires time.Time) {
 		http.SetCookie(w, &http.Cookie{Name: name, Value: value, Quoted: true, Domain: host(r), Path: "/",
-			Expires: expires, Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode})
+			Expires: expires, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}
 	set("X-APPLE-WEBAUTH-USER", "v=1:s=0:d="+s.dsid(), now.Add(s.sessionLifetime()))
 	set("X-APPLE-WEBAUTH-LOGIN", "v=1:t="+randToken(""), time.Time{})
@@ -111,7 +111,7 @@ func (s *Server) loginCookies(w http.ResponseWriter, r *http.Request, full bool)
 	set("X-APPLE-WEBAUTH-HSA-TRUST", "v=1:t="+randToken(""), now.Add(s.trustLifetime()))
 	set("X_APPLE_WEB_KB-FAKE", "v=1:t="+randToken(""), now.Add(60*24*time.Hour))
 	http.SetCookie(w, &http.Cookie{Name: "X-APPLE-WEBAUTH-HSA-LOGIN", Value: "", Domain: host(r), Path: "/",
-		Expires: time.Unix(0, 0), Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode})
+		Expires: time.Unix(0, 0), Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 }
 
 func (s *Server) accountBody(r *http.Request, trusted bool) map[string]any {
