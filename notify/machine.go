@@ -23,6 +23,7 @@ const (
 // machine is the alert policy: when a check's status deserves a message.
 type machine struct {
 	remindEvery   time.Duration
+	unknownAfter  time.Duration
 	flapWindow    time.Duration
 	flapChanges   int
 	quiet         QuietHours
@@ -49,26 +50,46 @@ func (m *machine) step(st *accountState, acc accountView, now time.Time) []Reaso
 // stepCheck decides about one check: a change, a reminder, or nothing.
 func (m *machine) stepCheck(cs *checkState, c checkView, account string, now time.Time) (Reason, bool) {
 	m.trackChanges(cs, c.Status, now)
+	if m.holdUnknown(cs, c.Status, now) {
+		return Reason{}, false
+	}
 	switch {
 	case cs.Announced == "" && c.Status == statusOK:
 		cs.Announced = statusOK // first seen healthy: nothing to say
 		return Reason{}, false
 	case c.Status != cs.Announced:
 		return m.change(cs, c, account, now)
-	case c.Status != statusOK && now.Sub(cs.Notified) >= m.remindEvery:
+	case c.Status != statusOK && c.Status != statusUnknown && now.Sub(cs.Notified) >= m.remindEvery:
 		cs.Notified = now
 		return m.reason(KindReminder, c, account, c.Status, now), true
 	}
 	return Reason{}, false
 }
 
-// trackChanges records an observed status change and ends a flapping
-// episode once no change happened for the flap window.
-func (m *machine) trackChanges(cs *checkState, status string, now time.Time) {
-	if cs.Observed != "" && cs.Observed != status {
-		cs.Changes = append(cs.Changes, now)
+// holdUnknown keeps a check that has just become unknown quiet for the
+// unknown grace: a cycle or two that could not read iCloud (network,
+// throttling) is not news, and the status people know still stands.
+func (m *machine) holdUnknown(cs *checkState, status string, now time.Time) bool {
+	if status != statusUnknown || cs.Announced == statusUnknown {
+		cs.UnknownSince = time.Time{}
+		return false
 	}
-	cs.Observed = status
+	if cs.UnknownSince.IsZero() {
+		cs.UnknownSince = now
+	}
+	return now.Sub(cs.UnknownSince) < m.unknownAfter
+}
+
+// trackChanges records a change between known statuses (unknown blips do
+// not count) and ends a flapping episode once no change happened for the
+// flap window.
+func (m *machine) trackChanges(cs *checkState, status string, now time.Time) {
+	if status != statusUnknown {
+		if cs.Observed != "" && cs.Observed != status {
+			cs.Changes = append(cs.Changes, now)
+		}
+		cs.Observed = status
+	}
 	kept := cs.Changes[:0]
 	for _, t := range cs.Changes {
 		if now.Sub(t) < m.flapWindow {

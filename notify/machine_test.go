@@ -364,7 +364,7 @@ func TestManyChangesInOneCycleMakeOneMessagePerAccount(t *testing.T) {
 	h := newHarness(t, Options{})
 	all := map[checks.CheckID]checks.Status{}
 	for _, id := range checks.AllChecks() {
-		all[id] = unknown
+		all[id] = warning
 	}
 	all[checks.CheckAuth] = critical
 	h.cycle(t0, rep(acct{name: "alice", statuses: all}, acct{name: "bob", statuses: all}))
@@ -421,5 +421,39 @@ func TestNewerStateFormatIsRefused(t *testing.T) {
 	raw, _, _ := h.kv.Get(t.Context(), stateNamespace, stateKeyPrefix+"alice")
 	if string(raw) != `{"v":99}` {
 		t.Errorf("the newer state was overwritten: %s", raw)
+	}
+}
+
+func TestUnknownBlipsAreNotNews(t *testing.T) {
+	// auth: ok, unknown for 3 hours (Apple throttled us), ok again: nothing.
+	// Then unknown for 8 hours: announced once after the 6-hour grace,
+	// never reminded, resolved when ok. local_copy warning, then unknown
+	// for a while, then warning again: the warning stands, no message.
+	h := newHarness(t, Options{UnknownAfter: 6 * time.Hour, RemindEvery: 4 * time.Hour})
+	h.timeline(t0, 30, func(i int) checks.Report {
+		s := map[checks.CheckID]checks.Status{checks.CheckLocalCopy: warning}
+		if (i >= 2 && i < 5) || (i >= 10 && i < 18) {
+			s[checks.CheckAuth] = unknown
+		}
+		if i >= 1 && i < 3 {
+			s[checks.CheckLocalCopy] = unknown
+		}
+		return rep(acct{name: "alice", statuses: s})
+	})
+	var want []got
+	want = append(want, got{At: t0, Reasons: []string{"changed:local_copy:>warning"}})
+	for hr := 4; hr < 30; hr += 4 {
+		r := got{At: t0.Add(time.Duration(hr) * time.Hour), Reasons: []string{"reminder:local_copy:warning>warning"}}
+		switch hr {
+		case 16:
+			r.Reasons = []string{"changed:auth:ok>unknown", "reminder:local_copy:warning>warning"}
+		}
+		want = append(want, r)
+		if hr == 16 {
+			want = append(want, got{At: t0.Add(18 * time.Hour), Reasons: []string{"resolved:auth:unknown>ok"}})
+		}
+	}
+	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
+		t.Fatalf("messages (-want +got):\n%s", diff)
 	}
 }

@@ -20,6 +20,9 @@ const (
 	DefaultRemindEvery = 24 * time.Hour
 	DefaultFlapWindow  = 6 * time.Hour
 	DefaultFlapChanges = 4
+	// DefaultUnknownAfter is how long a check must stay unknown before
+	// people are told.
+	DefaultUnknownAfter = 6 * time.Hour
 )
 
 // Options configure a Notifier. URLs are secrets: they are never logged and
@@ -64,6 +67,11 @@ type Options struct {
 	// out.
 	FlapWindow  time.Duration
 	FlapChanges int
+	// UnknownAfter is how long a check must stay unknown (iCloud could not
+	// be read) before that is announced (default 6h); until then the last
+	// announced status stands and nothing is sent. Unknown is announced
+	// once, never reminded.
+	UnknownAfter time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Logger receives one line per send and per problem (default
@@ -104,7 +112,7 @@ func New(kv KV, opts Options) (*Notifier, error) {
 		links: linker{base: strings.TrimSuffix(opts.BaseURL, "/")}, accounts: map[string]bool{},
 	}
 	n.machine = machine{
-		remindEvery: opts.RemindEvery, flapWindow: opts.FlapWindow, flapChanges: opts.FlapChanges,
+		remindEvery: opts.RemindEvery, unknownAfter: opts.UnknownAfter, flapWindow: opts.FlapWindow, flapChanges: opts.FlapChanges,
 		quiet: quiet, quietCritical: opts.QuietHoursCritical, link: n.links.forCheck,
 	}
 	if err := n.buildTargets(opts); err != nil {
@@ -120,6 +128,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.RemindEvery <= 0 {
 		o.RemindEvery = DefaultRemindEvery
+	}
+	if o.UnknownAfter <= 0 {
+		o.UnknownAfter = DefaultUnknownAfter
 	}
 	if o.FlapWindow <= 0 {
 		o.FlapWindow = DefaultFlapWindow

@@ -522,3 +522,30 @@ func TestSimulatedDaysThroughFakeServers(t *testing.T) {
 		t.Errorf("ntfy got %d messages, want %d", got, len(want))
 	}
 }
+
+func TestConcurrentAccountCyclesShareTargets(t *testing.T) {
+	ntfy := newFake(t, false, http.StatusOK, "{}")
+	n, _ := newNotifier(t, Options{URLs: []string{"ntfy://" + ntfy.hostPort() + "/t?scheme=http"}})
+	var wg sync.WaitGroup
+	for _, name := range []string{"alice", "bob", "carol", "dave"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a := acct{name: name, statuses: map[checks.CheckID]checks.Status{checks.CheckStorage: checks.StatusWarning}}
+			if _, err := n.Notify(t.Context(), rep(a)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	titles := map[string]bool{}
+	for _, r := range ntfy.requests() {
+		if v := r.Header.Values("Title"); len(v) != 1 {
+			t.Errorf("Title headers = %q, want exactly one", v)
+		}
+		titles[r.Header.Get("Title")] = true
+	}
+	if len(titles) != 4 || !titles["icloudmon carol: WARNING (storage)"] {
+		t.Fatalf("titles = %v, want one per account", titles)
+	}
+}

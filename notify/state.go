@@ -43,8 +43,11 @@ type accountState struct {
 
 // checkState is the persisted alert state of one (account, check).
 type checkState struct {
-	// Observed is the status seen in the last cycle.
+	// Observed is the last known (not unknown) status seen.
 	Observed string `json:"observed"`
+	// UnknownSince is when the check became unknown, while that is held
+	// back.
+	UnknownSince time.Time `json:"unknown_since,omitzero"`
 	// Announced is the status people were last told about ("" before the
 	// check was first seen).
 	Announced string `json:"announced"`

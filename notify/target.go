@@ -57,7 +57,8 @@ type shoutrrrTarget struct {
 	service     string
 	label       string
 	titleInText bool // the service shows no title: put it in the text
-	router      *router.ServiceRouter
+	rawURL      string
+	opts        types.SenderOptions
 	red         *redactor
 }
 
@@ -65,17 +66,29 @@ type shoutrrrTarget struct {
 // 1-based position in notify.urls, used in names and errors instead of the
 // URL.
 func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout time.Duration) (*shoutrrrTarget, error) {
-	red := newRedactor(rawURL, false)
 	service := serviceName(rawURL)
-	label := fmt.Sprintf("%s#%d", service, index)
-	r, err := router.NewWithOptions(nil, types.SenderOptions{HTTPClient: client, Timeout: timeout}, rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("notify.urls #%d (%s): %s; check the URL against the shoutrrr documentation "+
-			"(https://nicholas-fedor.github.io/shoutrrr/)", index, service, red.scrub(err.Error()))
+	t := &shoutrrrTarget{
+		service: service, label: fmt.Sprintf("%s#%d", service, index), rawURL: rawURL,
+		opts: types.SenderOptions{HTTPClient: client, Timeout: timeout}, red: newRedactor(rawURL, false),
 	}
-	t := &shoutrrrTarget{service: service, label: label, router: r, red: red}
+	if _, err := t.newRouter(); err != nil {
+		return nil, fmt.Errorf("notify.urls #%d (%s): %w; check the URL against the shoutrrr documentation "+
+			"(https://nicholas-fedor.github.io/shoutrrr/)", index, service, err)
+	}
 	t.titleInText = untitled[service] || (service == "generic" && !hasQuery(rawURL, "template"))
 	return t, nil
+}
+
+// newRouter builds a fresh shoutrrr service for one send. Services keep
+// per-send state (shoutrrr v0.17.0's ntfy adds the Title header to a shared
+// header map on every send, so a reused service would repeat old titles);
+// a fresh one per message is cheap (it parses the URL) and shares nothing.
+func (t *shoutrrrTarget) newRouter() (*router.ServiceRouter, error) {
+	r, err := router.NewWithOptions(nil, t.opts, t.rawURL)
+	if err != nil {
+		return nil, t.red.scrubErr(err)
+	}
+	return r, nil
 }
 
 // hasQuery reports whether rawURL has query parameter key (a generic
@@ -134,7 +147,11 @@ func (t *shoutrrrTarget) send(ctx context.Context, m message) error {
 // bounded by the HTTP client's timeout).
 func (t *shoutrrrTarget) route(ctx context.Context, text string, params *types.Params) error {
 	done := make(chan error, 1)
-	go func() { done <- errors.Join(t.router.Send(text, params)...) }()
+	r, err := t.newRouter()
+	if err != nil {
+		return err
+	}
+	go func() { done <- errors.Join(r.Send(text, params)...) }()
 	select {
 	case err := <-done:
 		return err
