@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -241,5 +242,28 @@ func BenchmarkAppendHistory(b *testing.B) {
 		if err := db.AppendHistory(ctx, "alice", at.Add(time.Duration(i)*time.Second), data); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkOpen100k measures Open (integrity check, version check) of a
+// database holding 100,000 index entries of 200 bytes.
+func BenchmarkOpen100k(b *testing.B) {
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), FileName)
+	db, err := Open(path)
+	must(b, err)
+	entries := make([]Entry, 10000)
+	for round := range 10 {
+		for i := range entries {
+			entries[i] = Entry{Key: fmt.Sprint(round, "/", i), Value: make([]byte, 200)}
+		}
+		must(b, db.PutMany(ctx, "index", entries))
+	}
+	must(b, db.Close())
+	b.ResetTimer()
+	for b.Loop() {
+		db, err := Open(path)
+		must(b, err)
+		must(b, db.Close())
 	}
 }
