@@ -1,0 +1,210 @@
+package metrics
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/icloudmon/icloudmon/checks"
+)
+
+// reportDescs describes the metrics derived from a Report (design §6).
+type reportDescs struct {
+	up, checkStatus, reauth, sessionExpiry        *prometheus.Desc
+	newestAdded, newestTaken, assets              *prometheus.Desc
+	localNewest, localFiles, missing, lag         *prometheus.Desc
+	deleted, deletedUnprotected, deletedNextPurge *prometheus.Desc
+	storageUsed, storageTotal                     *prometheus.Desc
+}
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
+}
+
+func newReportDescs() reportDescs {
+	acc := []string{"account"}
+	lib := []string{"account", "library"}
+	fol := []string{"account", "folder"}
+	return reportDescs{
+		up:            desc("up", "1 if the last check cycle could sign in to iCloud and read the account, 0 otherwise.", acc...),
+		checkStatus:   desc("check_status", "Status of a check: 0 ok, 1 warning, 2 critical, 3 unknown.", "account", "check"),
+		reauth:        desc("reauth_required", "1 if a person must sign in again (2FA code or password) before the account can be checked.", acc...),
+		sessionExpiry: desc("session_expiry_timestamp_seconds", "Unix time when the saved iCloud session or trust expires and a new 2FA sign-in is needed.", acc...),
+		newestAdded:   desc("icloud_newest_added_timestamp_seconds", "Unix time when the newest asset was added to the iCloud library.", lib...),
+		newestTaken:   desc("icloud_newest_taken_timestamp_seconds", "Capture time (Unix) of the newest asset in the iCloud library.", lib...),
+		assets:        desc("icloud_assets", "Number of assets in the iCloud library.", lib...),
+		localNewest:   desc("local_newest_timestamp_seconds", "Unix time of the newest file in the local folder.", fol...),
+		localFiles:    desc("local_files", "Number of media files in the local folder.", fol...),
+		missing:       desc("missing_assets", "Newest iCloud assets past the grace period that have no copy in the local folder.", fol...),
+		lag:           desc("local_lag_seconds", "Added-time distance between the newest iCloud asset and the newest one with a local copy.", fol...),
+		deleted:       desc("recently_deleted_assets", "Number of items in Recently Deleted.", acc...),
+		deletedUnprotected: desc("recently_deleted_unprotected_assets",
+			"Items in Recently Deleted that have no local copy.", acc...),
+		deletedNextPurge: desc("recently_deleted_next_purge_timestamp_seconds",
+			"Unix time when iCloud next purges an item from Recently Deleted for good.", acc...),
+		storageUsed:  desc("storage_used_bytes", "iCloud storage used by the account, in bytes.", acc...),
+		storageTotal: desc("storage_total_bytes", "iCloud storage available to the account (plan size), in bytes.", acc...),
+	}
+}
+
+func (d reportDescs) all() []*prometheus.Desc {
+	return []*prometheus.Desc{
+		d.up, d.checkStatus, d.reauth, d.sessionExpiry,
+		d.newestAdded, d.newestTaken, d.assets,
+		d.localNewest, d.localFiles, d.missing, d.lag,
+		d.deleted, d.deletedUnprotected, d.deletedNextPurge,
+		d.storageUsed, d.storageTotal,
+	}
+}
+
+// reportCollector is a prometheus.Collector that turns the last Report into
+// const metrics at scrape time, so nothing goes stale and series of accounts,
+// libraries or folders that disappear vanish with the next report.
+type reportCollector struct {
+	d reportDescs
+
+	mu     sync.RWMutex
+	report *checks.Report
+}
+
+func newReportCollector() *reportCollector {
+	return &reportCollector{d: newReportDescs()}
+}
+
+func (c *reportCollector) set(r checks.Report) {
+	c.mu.Lock()
+	c.report = &r
+	c.mu.Unlock()
+}
+
+// Describe implements prometheus.Collector.
+func (c *reportCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.d.all() {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *reportCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.RLock()
+	r := c.report
+	c.mu.RUnlock()
+	if r == nil {
+		return
+	}
+	e := emitter{ch: ch, seen: map[string]bool{}}
+	for _, a := range r.Accounts {
+		if e.seen["account\x00"+a.Name] {
+			continue // a duplicate account would make the whole scrape fail
+		}
+		e.seen["account\x00"+a.Name] = true
+		c.collectAccount(&e, a)
+	}
+}
+
+func (c *reportCollector) collectAccount(e *emitter, a checks.AccountReport) {
+	o := a.Observed
+	e.gauge(c.d.up, boolValue(o.Up), a.Name)
+	e.gauge(c.d.reauth, boolValue(o.ReauthRequired), a.Name)
+	for _, cr := range a.Checks {
+		e.gaugeOnce(c.d.checkStatus, float64(cr.Status.Value()), a.Name, string(cr.ID))
+	}
+	e.timestamp(c.d.sessionExpiry, o.SessionExpiry, a.Name)
+	e.optInt64(c.d.storageUsed, o.StorageUsedBytes, a.Name)
+	e.optInt64(c.d.storageTotal, o.StorageTotalBytes, a.Name)
+	e.optInt(c.d.deleted, o.RecentlyDeleted, a.Name)
+	e.optInt(c.d.deletedUnprotected, o.RecentlyDeletedUnprotected, a.Name)
+	e.timestamp(c.d.deletedNextPurge, o.RecentlyDeletedNextPurge, a.Name)
+	for _, l := range o.Libraries {
+		c.collectLibrary(e, a.Name, l)
+	}
+	for _, f := range o.Folders {
+		c.collectFolder(e, a.Name, f)
+	}
+}
+
+func (c *reportCollector) collectLibrary(e *emitter, account string, l checks.LibraryFacts) {
+	if !e.first("library", account, l.Name) {
+		return
+	}
+	e.timestamp(c.d.newestAdded, l.NewestAdded, account, l.Name)
+	e.timestamp(c.d.newestTaken, l.NewestTaken, account, l.Name)
+	e.optInt(c.d.assets, l.Assets, account, l.Name)
+}
+
+func (c *reportCollector) collectFolder(e *emitter, account string, f checks.FolderFacts) {
+	if !e.first("folder", account, f.Name) {
+		return
+	}
+	e.timestamp(c.d.localNewest, f.LocalNewest, account, f.Name)
+	e.optInt(c.d.localFiles, f.Files, account, f.Name)
+	e.optInt(c.d.missing, f.Missing, account, f.Name)
+	if f.LagSeconds != nil {
+		e.gauge(c.d.lag, *f.LagSeconds, account, f.Name)
+	}
+}
+
+// emitter sends const gauges and skips facts that are not known (nil or
+// zero time), so an unknown value is an absent series, never a false 0.
+type emitter struct {
+	ch   chan<- prometheus.Metric
+	seen map[string]bool
+}
+
+// first reports whether the (kind, labels) key is new; later duplicates are
+// skipped because a repeated series would make the whole scrape fail.
+func (e *emitter) first(kind string, labels ...string) bool {
+	k := kind
+	for _, l := range labels {
+		k += "\x00" + l
+	}
+	if e.seen[k] {
+		return false
+	}
+	e.seen[k] = true
+	return true
+}
+
+func (e *emitter) gauge(d *prometheus.Desc, v float64, labels ...string) {
+	for i, l := range labels {
+		labels[i] = strings.ToValidUTF8(l, "\uFFFD")
+	}
+	m, err := prometheus.NewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	if err != nil {
+		m = prometheus.NewInvalidMetric(d, err) // unreachable with valid UTF-8 and fixed label counts
+	}
+	e.ch <- m
+}
+
+func (e *emitter) gaugeOnce(d *prometheus.Desc, v float64, labels ...string) {
+	if e.first(d.String(), labels...) {
+		e.gauge(d, v, labels...)
+	}
+}
+
+func (e *emitter) timestamp(d *prometheus.Desc, t time.Time, labels ...string) {
+	if !t.IsZero() {
+		e.gauge(d, unixSeconds(t), labels...)
+	}
+}
+
+func (e *emitter) optInt(d *prometheus.Desc, v *int, labels ...string) {
+	if v != nil {
+		e.gauge(d, float64(*v), labels...)
+	}
+}
+
+func (e *emitter) optInt64(d *prometheus.Desc, v *int64, labels ...string) {
+	if v != nil {
+		e.gauge(d, float64(*v), labels...)
+	}
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
