@@ -14,6 +14,11 @@ type message struct {
 	Title string
 	Body  string
 	Event Event
+	// Click is the link of the worst reason (ntfy opens it on a tap);
+	// Priority is "high" for critical news and final reminders, "low" for
+	// all-resolved messages, "" otherwise.
+	Click    string
+	Priority string
 }
 
 // linker builds the links that messages carry from the base URL of the
@@ -57,10 +62,25 @@ func buildMessage(account string, rs []Reason, now time.Time, loc *time.Location
 		}
 		writeReason(&b, r, loc)
 	}
-	return message{Title: title, Body: b.String(), Event: Event{
+	return message{Title: title, Body: b.String(), Click: rs[0].Link, Priority: priority(rs), Event: Event{
 		Type: "alert", Account: account, Status: worstTo(rs), Title: title, Message: b.String(),
 		Link: links.status(account), Time: now, Reasons: rs,
 	}}
+}
+
+// priority maps the reasons to a push priority.
+func priority(rs []Reason) string {
+	resolved := true
+	for _, r := range rs {
+		if r.Kind == KindFinalReminder || (r.To == statusCritical && r.Kind != KindReminder) {
+			return "high"
+		}
+		resolved = resolved && r.Kind == KindResolved
+	}
+	if resolved {
+		return "low"
+	}
+	return ""
 }
 
 // messageTitle says whose, how bad and which checks, in one line.

@@ -125,6 +125,9 @@ func TestNtfyAndGenericWebhookReceiveTheChange(t *testing.T) {
 	if nr[0].Path != "/icloudmon-alerts" || nr[0].Header.Get("Title") != "icloudmon alice: CRITICAL (auth)" {
 		t.Errorf("ntfy request: path %q title %q", nr[0].Path, nr[0].Header.Get("Title"))
 	}
+	if c, p := nr[0].Header.Get("Click"), nr[0].Header.Get("Priority"); c != "https://nas.example/auth/alice" || !strings.EqualFold(p, "high") {
+		t.Errorf("ntfy click %q priority %q, want the re-auth page and high", c, p)
+	}
 	if u, p, ok := (&http.Request{Header: nr[0].Header}).BasicAuth(); !ok || u != "bob" || p != "s3cret" {
 		t.Errorf("ntfy basic auth = %q %q %v", u, p, ok)
 	}

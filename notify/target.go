@@ -57,6 +57,7 @@ type shoutrrrTarget struct {
 	service     string
 	label       string
 	titleInText bool // the service shows no title: put it in the text
+	pushHints   bool // ntfy: send click and priority unless the URL sets them
 	rawURL      string
 	opts        types.SenderOptions
 	red         *redactor
@@ -76,6 +77,7 @@ func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout ti
 			"(https://nicholas-fedor.github.io/shoutrrr/)", index, service, err)
 	}
 	t.titleInText = untitled[service] || (service == "generic" && !hasQuery(rawURL, "template"))
+	t.pushHints = service == "ntfy"
 	return t, nil
 }
 
@@ -127,7 +129,7 @@ func (t *shoutrrrTarget) send(ctx context.Context, m message) error {
 	if t.titleInText {
 		err = t.route(ctx, m.Title+"\n\n"+m.Body, nil)
 	} else {
-		err = t.route(ctx, m.Body, &types.Params{types.TitleKey: m.Title})
+		err = t.route(ctx, m.Body, t.params(m))
 		if errors.Is(err, format.ErrInvalidConfigKey) {
 			err = t.route(ctx, m.Title+"\n\n"+m.Body, nil)
 		}
@@ -140,6 +142,22 @@ func (t *shoutrrrTarget) send(ctx context.Context, m message) error {
 		return fmt.Errorf("%s: %w", t.label, t.red.scrubErr(err))
 	}
 	return nil
+}
+
+// params are the per-message parameters: the title, and for ntfy the click
+// link and priority unless the user's URL sets them.
+func (t *shoutrrrTarget) params(m message) *types.Params {
+	p := types.Params{types.TitleKey: m.Title}
+	if !t.pushHints {
+		return &p
+	}
+	if m.Click != "" && !hasQuery(t.rawURL, "click") {
+		p["click"] = m.Click
+	}
+	if m.Priority != "" && !hasQuery(t.rawURL, "priority") {
+		p["priority"] = m.Priority
+	}
+	return &p
 }
 
 // route sends through the router, which enforces its own timeout; ctx
