@@ -23,6 +23,7 @@ const (
 	SourceQuickTime               // com.apple.quicktime.creationdate (keeps the offset)
 	SourceMvhd                    // MOV/MP4 movie header (UTC)
 	SourceMtime                   // file modification time
+	SourceFilename                // a date and time in the file name (PhotoPrism, Android), headers unreadable
 )
 
 func (s CaptureSource) String() string {
@@ -35,6 +36,8 @@ func (s CaptureSource) String() string {
 		return "mvhd"
 	case SourceMtime:
 		return "mtime"
+	case SourceFilename:
+		return "filename"
 	}
 	return "none"
 }
@@ -82,6 +85,16 @@ func (f *fileEntry) setCapture(c Capture) {
 // mtimeCapture is the fallback when the headers give no time.
 func mtimeCapture(mtimeNS int64) Capture {
 	return Capture{Wall: time.Unix(0, mtimeNS).UTC().Truncate(time.Second), OffsetKnown: true, Source: SourceMtime}
+}
+
+// fallbackCapture is used when the headers give no time: a time written in
+// the name (wall clock), else the mtime.
+func fallbackCapture(f *fileEntry) Capture {
+	stem, _ := splitExt(f.name)
+	if t, ok := nameTime(stem); ok {
+		return Capture{Wall: t, Source: SourceFilename}
+	}
+	return mtimeCapture(f.mtime)
 }
 
 // ReadCapture reads the capture time from the headers of the file at path,

@@ -13,7 +13,7 @@ import (
 // cached capture time) as varints. 200 000 files take about 6 MB and decode
 // in well under a second; the in-memory index is kept between cycles, so only
 // the first cycle after a restart decodes it.
-const indexMagic = "LIX1"
+const indexMagic = "LIX2"
 
 var errTruncated = errors.New("saved index is truncated")
 
@@ -48,6 +48,13 @@ func (e *encoder) str(s string) {
 	e.b.WriteString(s)
 }
 
+func (e *encoder) strs(list []string) {
+	e.int(int64(len(list)))
+	for _, s := range list {
+		e.str(s)
+	}
+}
+
 func (e *encoder) dir(d *dirState) {
 	e.str(d.rel)
 	e.int(d.mtime)
@@ -59,10 +66,8 @@ func (e *encoder) dir(d *dirState) {
 		flags |= 2
 	}
 	e.int(flags)
-	e.int(int64(len(d.subdirs)))
-	for _, s := range d.subdirs {
-		e.str(s)
-	}
+	e.strs(d.subdirs)
+	e.strs(d.links)
 	e.int(int64(len(d.files)))
 	for i := range d.files {
 		f := &d.files[i]
@@ -148,14 +153,21 @@ func (d *decoder) byte() uint8 {
 	return c
 }
 
+func (d *decoder) strs() []string {
+	n := d.count()
+	var out []string
+	for i := 0; i < n && d.err == nil; i++ {
+		out = append(out, d.str())
+	}
+	return out
+}
+
 func (d *decoder) dir() *dirState {
 	ds := &dirState{rel: d.str(), mtime: d.int()}
 	flags := d.int()
 	ds.racy, ds.unreadable = flags&1 != 0, flags&2 != 0
-	ns := d.count()
-	for i := 0; i < ns && d.err == nil; i++ {
-		ds.subdirs = append(ds.subdirs, d.str())
-	}
+	ds.subdirs = d.strs()
+	ds.links = d.strs()
 	nf := d.count()
 	if d.err == nil {
 		ds.files = make([]fileEntry, 0, nf)

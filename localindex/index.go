@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -70,6 +71,7 @@ type Index struct {
 	dirty    bool    // in-memory state differs from the saved blob
 	stats    Stats
 	scanned  bool
+	openDir  func(string) (*os.File, error) // os.Open; tests inject failures
 	loadWarn string
 }
 
@@ -87,6 +89,7 @@ type dirState struct {
 	racy       bool   // listed within racyWindow of its mtime: list again next time
 	unreadable bool
 	subdirs    []string
+	links      []string    // subdirectories reached through symlinks, walked after subdirs
 	files      []fileEntry // sorted by name
 }
 
@@ -122,6 +125,7 @@ func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error)
 	ix := &Index{root: filepath.Clean(root), kv: kv, opts: opts.withDefaults(), ign: ign}
 	ix.log = ix.opts.Logger.With("folder", ix.root)
 	ix.dirs = map[string]*dirState{}
+	ix.openDir = os.Open
 	if err := ix.load(ctx); err != nil {
 		return nil, err
 	}

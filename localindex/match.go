@@ -92,13 +92,26 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 	if mo.MaxHeaderReads <= 0 {
 		mo.MaxHeaderReads = 20000
 	}
-	m := &matcher{ix: ix, l: ix.getLookup(), opts: mo, budget: mo.MaxHeaderReads}
-	out := make([]Match, 0, len(assets))
-	for _, a := range assets {
-		if err := ctx.Err(); err != nil {
-			return out, fmt.Errorf("matching interrupted: %w", err)
+	m := &matcher{ix: ix, l: ix.getLookup(), opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{}}
+	out := make([]Match, len(assets))
+	cands := make([][]cand, len(assets))
+	passes := []func(a CloudAsset, cands []cand, res *Match){m.passSize, m.passName, m.passTime}
+	for _, pass := range passes {
+		for i, a := range assets {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("matching interrupted: %w", err)
+			}
+			if cands[i] == nil {
+				out[i].AssetID = a.ID
+				cands[i] = m.nameCands(a)
+			}
+			m.incomplete = false
+			pass(a, cands[i], &out[i])
+			out[i].Incomplete = out[i].Incomplete || m.incomplete
 		}
-		out = append(out, m.match(a))
+	}
+	for i, a := range assets {
+		finish(a, &out[i])
 	}
 	return out, ix.save(ctx)
 }
@@ -110,6 +123,7 @@ type matcher struct {
 	opts       MatchOptions
 	budget     int
 	incomplete bool
+	claimed    map[int32]bool // files already matched to an asset in this call
 }
 
 // cand is a file found by name.
@@ -118,29 +132,46 @@ type cand struct {
 	ln localName
 }
 
-func (m *matcher) match(a CloudAsset) Match {
-	m.incomplete = false
-	res := Match{AssetID: a.ID}
-	cands := m.nameCands(a)
-	m.bySize(a, cands, &res)
+// passSize finds certain matches for every asset first, so that weaker
+// passes never hand one asset's file to another.
+func (m *matcher) passSize(a CloudAsset, cands []cand, res *Match) {
+	m.bySize(a, cands, res)
+}
+
+// passName finds likely matches: name stem plus capture time.
+func (m *matcher) passName(a CloudAsset, cands []cand, res *Match) {
 	if res.File == nil {
 		res.File = m.byNameTime(a, cands, a.Kind, m.opts.Tolerance, false)
 	}
-	if res.File == nil {
-		res.File = m.byTime(a, a.Kind, m.opts.Tolerance)
-	}
-	if res.File != nil {
-		res.Confidence = res.File.Confidence
-	}
 	if a.LiveVideoSize > 0 && res.LiveVideo == nil {
-		res.LiveVideo = m.liveVideo(a, cands)
-		res.LiveVideoMissing = res.LiveVideo == nil
+		res.LiveVideo = m.byNameTime(a, cands, KindVideo, m.liveTolerance(), false)
 	}
 	if a.EditedSize > 0 && res.Edited == nil {
 		res.Edited = m.byNameTime(a, cands, a.Kind, m.opts.Tolerance, true)
 	}
-	res.Incomplete = m.incomplete && res.Confidence < ConfidenceLikely
-	return res
+}
+
+// passTime finds possible matches: capture time and kind, any name.
+func (m *matcher) passTime(a CloudAsset, _ []cand, res *Match) {
+	if res.File == nil {
+		res.File = m.byTime(a, a.Kind, m.opts.Tolerance)
+	}
+	if a.LiveVideoSize > 0 && res.LiveVideo == nil {
+		res.LiveVideo = m.byTime(a, KindVideo, m.liveTolerance())
+	}
+}
+
+// liveTolerance: a Live Photo video's creation date can differ from the
+// still's by a second or two more.
+func (m *matcher) liveTolerance() time.Duration { return m.opts.Tolerance + 2*time.Second }
+
+// finish sets the summary fields.
+func finish(a CloudAsset, res *Match) {
+	if res.File != nil {
+		res.Confidence = res.File.Confidence
+	}
+	res.LiveVideoMissing = a.LiveVideoSize > 0 && res.LiveVideo == nil
+	res.Incomplete = res.Incomplete && res.Confidence < ConfidenceLikely
 }
 
 // nameCands returns files whose name keys equal one of the asset's keys,
@@ -181,6 +212,9 @@ func sharesKey(a, b []string) bool {
 func (m *matcher) bySize(a CloudAsset, cands []cand, res *Match) {
 	for _, c := range cands {
 		f := m.l.refs[c.id].f()
+		if m.claimed[c.id] {
+			continue
+		}
 		switch {
 		case res.File == nil && f.size == a.Size && kindFits(a.Kind, c.ln.kind):
 			res.File = m.found(c.id, ConfidenceCertain, "name and size equal", nil)
@@ -204,7 +238,7 @@ func (m *matcher) byNameTime(a CloudAsset, cands []cand, kind Kind, tol time.Dur
 	var best *FileMatch
 	var bestScore time.Duration
 	for _, c := range cands {
-		if !kindFits(kind, c.ln.kind) || c.ln.edit != edits {
+		if !kindFits(kind, c.ln.kind) || c.ln.edit != edits || m.claimed[c.id] {
 			continue
 		}
 		cp, ok := m.capture(c.id)
@@ -226,13 +260,12 @@ func (m *matcher) byTime(a CloudAsset, kind Kind, tol time.Duration) *FileMatch 
 	var best *FileMatch
 	var bestScore time.Duration
 	for _, id := range m.timeCands(a, tol) {
-		f := m.l.refs[id].f()
-		if !kindFits(kind, kindOf(f.name)) {
+		if m.claimed[id] || !m.timeCandidate(id, kind) {
 			continue
 		}
 		cp, ok := m.capture(id)
-		if !ok {
-			continue
+		if !ok || cp.Source == SourceMtime {
+			continue // an mtime alone is too weak without a name
 		}
 		d, agree := agrees(a, cp, tol)
 		score := rank(d, cp)
@@ -244,15 +277,11 @@ func (m *matcher) byTime(a CloudAsset, kind Kind, tol time.Duration) *FileMatch 
 	return best
 }
 
-// liveVideo looks for the video of a Live Photo whose size did not match:
-// by name and capture time, then by capture time alone. The video's
-// creation date can differ from the still's by a second or two more.
-func (m *matcher) liveVideo(a CloudAsset, cands []cand) *FileMatch {
-	tol := m.opts.Tolerance + 2*time.Second
-	if v := m.byNameTime(a, cands, KindVideo, tol, false); v != nil {
-		return v
-	}
-	return m.byTime(a, KindVideo, tol)
+// timeCandidate: the right kind, and not an edit (an IMG_E or _edited
+// file is a rendition, not the original).
+func (m *matcher) timeCandidate(id int32, kind Kind) bool {
+	ln := parseLocal(m.l.refs[id].f().name)
+	return kindFits(kind, ln.kind) && !ln.edit
 }
 
 // rank orders agreeing candidates: header times before mtimes, then by
@@ -340,7 +369,7 @@ func (m *matcher) capture(id int32) (Capture, bool) {
 		return c, true
 	}
 	m.ix.stats.MetaFailures++
-	c = mtimeCapture(f.mtime)
+	c = fallbackCapture(f)
 	var pe *fs.PathError
 	if !errors.As(err, &pe) {
 		f.setCapture(c)
@@ -351,6 +380,7 @@ func (m *matcher) capture(id int32) (Capture, bool) {
 
 // found builds a FileMatch.
 func (m *matcher) found(id int32, conf Confidence, why string, c *Capture) *FileMatch {
+	m.claimed[id] = true
 	ref := m.l.refs[id]
 	f := ref.f()
 	return &FileMatch{Path: ref.rel(), Size: f.size, ModTime: time.Unix(0, f.mtime).UTC(), Capture: c, Confidence: conf, Reason: why}

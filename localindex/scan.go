@@ -148,6 +148,9 @@ func (w *walker) walk(rel string, info fs.FileInfo, chain []fileID, depth int) {
 	for _, name := range d.subdirs {
 		w.descend(path.Join(rel, name), chain, depth)
 	}
+	for _, name := range d.links {
+		w.descend(path.Join(rel, name), chain, depth)
+	}
 }
 
 // descend stats a subdirectory (following symlinks) and walks it.
@@ -182,7 +185,7 @@ func (w *walker) dir(rel string, info fs.FileInfo) *dirState {
 // list reads the directory entries into d, reusing unchanged file entries
 // (and their cached metadata) from old.
 func (w *walker) list(d *dirState, old *dirState) {
-	f, err := os.Open(w.abs(d.rel))
+	f, err := w.ix.openDir(w.abs(d.rel))
 	if err != nil {
 		d.unreadable = true
 		w.fail(d.rel, "list", err)
@@ -201,6 +204,7 @@ func (w *walker) list(d *dirState, old *dirState) {
 	})
 	slices.SortFunc(d.files, func(a, b fileEntry) int { return strings.Compare(a.name, b.name) })
 	slices.Sort(d.subdirs)
+	slices.Sort(d.links)
 	w.compare(d, old)
 }
 
@@ -240,7 +244,7 @@ func (w *walker) symlink(d *dirState, name string) {
 	case err != nil:
 		w.fail(rel, "follow symlink", err)
 	case info.IsDir():
-		d.subdirs = append(d.subdirs, name)
+		d.links = append(d.links, name)
 	case info.Mode().IsRegular():
 		d.files = append(d.files, fileEntry{name: name, size: info.Size(), mtime: info.ModTime().UnixNano()})
 	}

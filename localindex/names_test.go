@@ -1,0 +1,85 @@
+package localindex
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseLocal(t *testing.T) {
+	tests := []struct {
+		name string
+		want localName
+	}{
+		{"IMG_7409.JPG", localName{keys: []string{"img_7409"}, ext: "jpg", kind: KindPhoto}},
+		{"IMG_7409-1884695.JPG", localName{keys: []string{"img_7409-1884695", "img_7409"}, ext: "jpg", kind: KindPhoto, dedupSize: 1884695}},
+		{"IMG_7409_QVk2Yyt.JPG", localName{keys: []string{"img_7409_qvk2yyt", "img_7409"}, ext: "jpg", kind: KindPhoto, id7: "qvk2yyt"}},
+		{"IMG_7409_QVk2Yyt_HEVC.MOV", localName{keys: []string{"img_7409_qvk2yyt_hevc", "img_7409_qvk2yyt", "img_7409"}, ext: "mov", kind: KindVideo, hevc: true, id7: "qvk2yyt"}},
+		{"FullSizeRender_HEVC-4559592.MOV", localName{keys: []string{"fullsizerender_hevc-4559592", "fullsizerender_hevc", "fullsizerender"}, ext: "mov", kind: KindVideo, hevc: true, dedupSize: 4559592}},
+		{"IMG_1234-adjusted.HEIC", localName{keys: []string{"img_1234-adjusted", "img_1234"}, ext: "heic", kind: KindPhoto, edit: true}},
+		{"IMG_7409-alternative.CR2", localName{keys: []string{"img_7409-alternative", "img_7409"}, ext: "cr2", kind: KindPhoto}},
+		{"IMG_7409-medium.MOV", localName{keys: []string{"img_7409-medium", "img_7409"}, ext: "mov", kind: KindVideo}},
+		{"IMG_7409-thumb.JPG", localName{keys: []string{"img_7409-thumb", "img_7409"}, ext: "jpg", kind: KindPhoto}},
+		{"IMG_1234-original.JPG", localName{keys: []string{"img_1234-original", "img_1234"}, ext: "jpg", kind: KindPhoto}},
+		{"IMG_E1300.JPG", localName{keys: []string{"img_e1300", "img_1300"}, ext: "jpg", kind: KindPhoto, edit: true}},
+		{"IMG_1600_edited.jpeg", localName{keys: []string{"img_1600_edited", "img_1600"}, ext: "jpeg", kind: KindPhoto, edit: true}},
+		{"IMG_1500+1.HEIC", localName{keys: []string{"img_1500+1", "img_1500"}, ext: "heic", kind: KindPhoto}},
+		{"20131012_155750_4286DBCD.0001.cr2", localName{keys: []string{"20131012_155750_4286dbcd.0001", "20131012_155750_4286dbcd"}, ext: "cr2", kind: KindPhoto}},
+		{"IMG_0004 (1).PNG", localName{keys: []string{"img_0004 (1)", "img_0004"}, ext: "png", kind: KindPhoto}},
+		{"PXL_20230615_1234567.jpg", localName{keys: []string{"pxl_20230615_1234567"}, ext: "jpg", kind: KindPhoto}},
+		{"c53b0510-8e3a-4c1b-9d4e-2a7f0c1d9e11.jpg", localName{keys: []string{"c53b0510-8e3a-4c1b-9d4e-2a7f0c1d9e11"}, ext: "jpg", kind: KindPhoto}},
+		{"Cafe\u0301.JPG", localName{keys: []string{"café"}, ext: "jpg", kind: KindPhoto}},
+		{"IMG_1234.HEIC.xmp", localName{keys: []string{"img_1234.heic"}, ext: "xmp"}},
+	}
+	for _, tt := range tests {
+		got := parseLocal(tt.name)
+		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(localName{})); diff != "" {
+			t.Errorf("parseLocal(%q) (-want +got):\n%s", tt.name, diff)
+		}
+	}
+}
+
+func TestCloudKeys(t *testing.T) {
+	tests := []struct {
+		filename, master string
+		want             []string
+	}{
+		{"IMG_7409.JPG", masterA, []string{"img_7409"}},
+		{"IMG_中文_7409.JPG", "", []string{"img_中文_7409", "img__7409"}},
+		{"a:b?.JPG", "", []string{"a:b?", "a_b_"}},
+		{"", masterA, []string{"ay6c_bse0jja"}},
+		{"", "", nil},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, cloudKeys(tt.filename, tt.master)); diff != "" {
+			t.Errorf("cloudKeys(%q) (-want +got):\n%s", tt.filename, diff)
+		}
+	}
+	if got := id7(masterA); got != "qvk2yyt" {
+		t.Errorf("id7 = %q, want qvk2yyt (icloudpd's IMG_7409_QVk2Yyt.JPG)", got)
+	}
+}
+
+func TestNameTimeAndDirDay(t *testing.T) {
+	for stem, want := range map[string]string{
+		"20131012_155750_4286DBCD.0001": "2013-10-12 15:57:50",
+		"IMG_20230615_123456":           "2023-06-15 12:34:56",
+		"PXL_20230615_123456789":        "2023-06-15 12:34:56",
+		"IMG_7409":                      "",
+		"120230615_123456":              "",
+	} {
+		got, ok := nameTime(stem)
+		if (want == "") == ok || (ok && got.Format(time.DateTime) != want) {
+			t.Errorf("nameTime(%q) = %v, %v; want %q", stem, got, ok, want)
+		}
+	}
+	day := dayOf(time.Date(2023, 6, 15, 0, 0, 0, 0, time.UTC))
+	for rel, want := range map[string]bool{"2023/06/15": true, "photos/2023/06/15": true, "library/admin/2023/2023-06-15": true,
+		"2023-06-15 Trip": true, "2023/06": false, "flat": false} {
+		got, ok := dirDay(rel)
+		if ok != want || (ok && got != day) {
+			t.Errorf("dirDay(%q) = %d, %v; want %v", rel, got, ok, want)
+		}
+	}
+}
