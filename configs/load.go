@@ -51,6 +51,9 @@ func Load(path string, flags *pflag.FlagSet) (*Config, error) {
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AutomaticEnv()
+	if ps := envProblems(); len(ps) > 0 {
+		return nil, &LoadError{Source: "environment", Problems: ps}
+	}
 	if err := envAccounts(v); err != nil {
 		return nil, err
 	}
@@ -129,6 +132,37 @@ func fillAccountDefaults(accounts any) {
 			}
 		}
 	}
+}
+
+// envProblems checks every ICLOUDMON_* variable of a key outside the
+// accounts list, so that all bad values are reported at once.
+func envProblems() Problems {
+	var ps Problems
+	for _, k := range Keys() {
+		env := EnvName(k)
+		val, ok := os.LookupEnv(env)
+		if !ok || val == "" || strings.HasPrefix(k, "accounts") {
+			continue
+		}
+		t, _ := keyType(k)
+		if _, err := decodeHook(nil, t, val); err != nil {
+			ps = append(ps, Problem{Key: k, Message: fmt.Sprintf("%v (set by %s)", err, env)})
+		}
+	}
+	return ps
+}
+
+// keyType returns the Go type of a dotted key outside lists.
+func keyType(key string) (reflect.Type, bool) {
+	t := reflect.TypeFor[Config]()
+	for name := range strings.SplitSeq(key, ".") {
+		f, ok := fieldByTag(t, name)
+		if !ok {
+			return nil, false
+		}
+		t = f.Type
+	}
+	return t, true
 }
 
 // envAccounts reads ICLOUDMON_ACCOUNTS, a YAML or JSON list of accounts.

@@ -145,11 +145,11 @@ func TestLoadEnvErrors(t *testing.T) {
 		env, value, want string
 	}{
 		{"ICLOUDMON_CHECKS_NEWEST", "many",
-			`environment or flags: checks.newest: expected a whole number, got "many" (set by ICLOUDMON_CHECKS_NEWEST or a flag)`},
+			`environment: checks.newest: expected a whole number, got "many" (set by ICLOUDMON_CHECKS_NEWEST)`},
 		{"ICLOUDMON_CHECKS_GRACE", "soon",
-			`environment or flags: checks.grace: "soon" is not a duration; write for example 30m, 6h, 7d or 2w (set by ICLOUDMON_CHECKS_GRACE or a flag)`},
+			`environment: checks.grace: "soon" is not a duration; write for example 30m, 6h, 7d or 2w (set by ICLOUDMON_CHECKS_GRACE)`},
 		{"ICLOUDMON_NOTIFY_QUIET_HOURS_CRITICAL", "sometimes",
-			`environment or flags: notify.quiet_hours_critical: expected true or false, got "sometimes" (set by ICLOUDMON_NOTIFY_QUIET_HOURS_CRITICAL or a flag)`},
+			`environment: notify.quiet_hours_critical: expected true or false, got "sometimes" (set by ICLOUDMON_NOTIFY_QUIET_HOURS_CRITICAL)`},
 		{"ICLOUDMON_ACCOUNTS", "[{name: carol, apple_idd: x}]",
 			`ICLOUDMON_ACCOUNTS: line 1: accounts[0].apple_idd: unknown key; check the spelling against CONFIGURATION.md`},
 		{"ICLOUDMON_ACCOUNTS", "{name: carol}",
@@ -189,6 +189,20 @@ func TestLoadFlags(t *testing.T) {
 	want.LogLevel = "warn"                                                    // env beats file; unset flag does not count
 	if diff := cmp.Diff(want, *cfg); diff != "" {
 		t.Errorf("flags (-want +got):\n%s", diff)
+	}
+}
+
+func TestLoadFlagError(t *testing.T) {
+	cleanEnv(t)
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	AddFlags(fs)
+	if err := fs.Parse([]string{"--interval", "hourly"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load("", fs)
+	want := `environment or flags: interval: "hourly" is not a duration; write for example 30m, 6h, 7d or 2w (set by ICLOUDMON_INTERVAL or a flag)`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
 	}
 }
 
@@ -257,5 +271,25 @@ func TestYAMLLoadsBack(t *testing.T) {
 	again.File = cfg.File
 	if diff := cmp.Diff(*cfg, *again); diff != "" {
 		t.Errorf("printed configuration loads differently (-want +got):\n%s", diff)
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load("testdata/good.yml", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkValidate(b *testing.B) {
+	cfg, err := Load("icloudmon.example.yml", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if err := cfg.Validate(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
