@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/localindex"
 	"github.com/icloudmon/icloudmon/metrics"
 	"github.com/icloudmon/icloudmon/notify"
 	"github.com/icloudmon/icloudmon/store"
@@ -20,8 +21,19 @@ type CloudSource interface {
 	// ObserveCloud signs in — never waiting for a person — and fills the
 	// cloud part of obs: Auth, SessionExpiry, Libraries, RecentlyDeleted
 	// and Storage. Failures are recorded in obs.Auth (and leave the data
-	// they prevented absent), not returned.
-	ObserveCloud(ctx context.Context, obs *checks.Observation)
+	// they prevented absent), not returned. It returns the assets folders
+	// are matched against, or nil when the libraries could not be read.
+	ObserveCloud(ctx context.Context, obs *checks.Observation) *CloudAssets
+}
+
+// CloudAssets are the cloud assets a folder is matched against, with the
+// details the matcher needs (sizes of Live Photo videos, edits…).
+type CloudAssets struct {
+	// Newest are the newest assets of the monitored libraries.
+	Newest []localindex.CloudAsset
+	// Deleted are the Recently Deleted items, in the order of
+	// obs.RecentlyDeleted.Items.
+	Deleted []localindex.CloudAsset
 }
 
 // FolderSource is one local import folder.
@@ -29,8 +41,8 @@ type FolderSource interface {
 	// ObserveFolder refreshes the folder's index and matches assets against
 	// it. assets is nil when the cloud side could not be read (the folder
 	// is then only health-checked). The returned slice holds, for each of
-	// deleted, the confidence that this folder has a copy.
-	ObserveFolder(ctx context.Context, assets []checks.Asset, deleted []checks.DeletedItem) (checks.FolderObservation, []checks.Confidence)
+	// assets.Deleted, the confidence that this folder has a copy.
+	ObserveFolder(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence)
 }
 
 // Account is one monitored Apple ID with its folders.
@@ -150,14 +162,13 @@ func (a *Agent) Cycle(ctx context.Context, name string) {
 // observe gathers the observation: cloud first, then every folder.
 func (a *Agent) observe(ctx context.Context, acct Account) checks.Observation {
 	obs := checks.Observation{Account: acct.Name, HiddenCovered: acct.HiddenCovered}
-	acct.Cloud.ObserveCloud(ctx, &obs)
-	assets := monitoredAssets(obs.Libraries)
+	assets := acct.Cloud.ObserveCloud(ctx, &obs)
 	var deleted []checks.DeletedItem
 	if obs.RecentlyDeleted != nil {
 		deleted = obs.RecentlyDeleted.Items
 	}
 	for _, f := range acct.Folders {
-		fo, confs := f.ObserveFolder(ctx, assets, deleted)
+		fo, confs := f.ObserveFolder(ctx, assets)
 		obs.Folders = append(obs.Folders, fo)
 		for i := range deleted {
 			if i < len(confs) && rank(confs[i]) > rank(deleted[i].LocalCopy) {
@@ -166,27 +177,6 @@ func (a *Agent) observe(ctx context.Context, acct Account) checks.Observation {
 		}
 	}
 	return obs
-}
-
-// monitoredAssets returns the newest assets of the monitored libraries,
-// or nil when none could be listed (so folders are not matched against
-// an empty list that would look like "nothing to find").
-func monitoredAssets(libs []checks.LibraryObservation) []checks.Asset {
-	var out []checks.Asset
-	listed := false
-	for _, l := range libs {
-		if l.Monitored && l.Listed {
-			listed = true
-			out = append(out, l.Newest...)
-		}
-	}
-	if !listed {
-		return nil
-	}
-	if out == nil {
-		out = []checks.Asset{}
-	}
-	return out
 }
 
 func rank(c checks.Confidence) int {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/localindex"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -17,33 +18,51 @@ type stubCloud struct {
 	fill func(*checks.Observation)
 }
 
-func (s stubCloud) ObserveCloud(_ context.Context, obs *checks.Observation) { s.fill(obs) }
+func (s stubCloud) ObserveCloud(_ context.Context, obs *checks.Observation) *CloudAssets {
+	s.fill(obs)
+	if len(obs.Libraries) == 0 {
+		return nil
+	}
+	out := &CloudAssets{}
+	for _, l := range obs.Libraries {
+		for _, a := range l.Newest {
+			out.Newest = append(out.Newest, localindex.CloudAsset{ID: a.ID, Filename: a.Filename, Size: a.Size})
+		}
+	}
+	if obs.RecentlyDeleted != nil {
+		for _, d := range obs.RecentlyDeleted.Items {
+			out.Deleted = append(out.Deleted, localindex.CloudAsset{ID: d.ID, Filename: d.Filename})
+		}
+	}
+	return out
+}
 
 // stubFolder reports every asset as certain unless listed in missing.
 type stubFolder struct {
 	missing    map[string]bool
-	gotAssets  *[]checks.Asset
+	gotAssets  **CloudAssets
 	deletedHas map[string]checks.Confidence
 }
 
-func (s stubFolder) ObserveFolder(_ context.Context, assets []checks.Asset, deleted []checks.DeletedItem) (checks.FolderObservation, []checks.Confidence) {
+func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence) {
 	if s.gotAssets != nil {
 		*s.gotAssets = assets
 	}
 	fo := checks.FolderObservation{Name: "photos", Path: "/photos", Layout: "icloudpd",
 		Health: checks.FolderHealth{Scanned: true, Exists: true, Readable: true, Files: 100, Newest: cycleNow.Add(-time.Hour)}}
-	if assets != nil {
-		fo.Matched = true
-		for _, a := range assets {
-			c := checks.ConfidenceCertain
-			if s.missing[a.ID] {
-				c = checks.ConfidenceNone
-			}
-			fo.Matches = append(fo.Matches, checks.Match{AssetID: a.ID, Confidence: c})
-		}
+	if assets == nil {
+		return fo, nil
 	}
-	confs := make([]checks.Confidence, len(deleted))
-	for i, d := range deleted {
+	fo.Matched = true
+	for _, a := range assets.Newest {
+		c := checks.ConfidenceCertain
+		if s.missing[a.ID] {
+			c = checks.ConfidenceNone
+		}
+		fo.Matches = append(fo.Matches, checks.Match{AssetID: a.ID, Confidence: c})
+	}
+	confs := make([]checks.Confidence, len(assets.Deleted))
+	for i, d := range assets.Deleted {
 		confs[i] = s.deletedHas[d.ID]
 		if confs[i] == "" {
 			confs[i] = checks.ConfidenceNone
@@ -131,7 +150,7 @@ func TestCycleHealthyThenMissing(t *testing.T) {
 
 func TestCycleCloudFailureHealthChecksFoldersOnly(t *testing.T) {
 	db := openDB(t)
-	got := []checks.Asset{{ID: "sentinel"}}
+	got := &CloudAssets{}
 	a := newTestAgent(t, db, Account{Name: "bob",
 		Cloud: stubCloud{func(obs *checks.Observation) {
 			obs.Auth = checks.AuthObservation{Kind: checks.AuthReauthRequired, Message: "2FA needed"}
@@ -142,7 +161,7 @@ func TestCycleCloudFailureHealthChecksFoldersOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got != nil {
-		t.Errorf("folder was given %d assets although the cloud was not read; want nil", len(got))
+		t.Errorf("folder was given %d assets although the cloud was not read; want nil", len(got.Newest))
 	}
 	if rep.Status != checks.StatusCritical {
 		t.Errorf("status %s, want critical for re-auth required", rep.Status)

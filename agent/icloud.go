@@ -1,0 +1,194 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/icloudapi"
+	"github.com/icloudmon/icloudmon/store"
+)
+
+// SessionStore keeps each account's opaque session blob (credstore).
+type SessionStore interface {
+	Load(ctx context.Context, account string) ([]byte, error)
+	Save(ctx context.Context, account string, blob []byte) error
+}
+
+// PasswordFunc returns the account's password, or "" when none is stored.
+// It is called only when a sign-in might be needed.
+type PasswordFunc func(ctx context.Context) (string, error)
+
+// snapshotNS is the store namespace of the last Photos snapshot per account
+// (zones, sync tokens and unchanged libraries are reused from it).
+const snapshotNS = "photos_snapshot"
+
+// ICloud is the CloudSource of one account, backed by icloudapi.
+type ICloud struct {
+	Account   string
+	Client    *icloudapi.Client
+	Sessions  SessionStore
+	Password  PasswordFunc
+	DB        *store.DB
+	Libraries []string
+	Newest    int
+	Logger    *slog.Logger
+
+	restored bool
+}
+
+// ObserveCloud implements CloudSource: restore the session, authenticate
+// without a person, read the Photos snapshot, and save session and
+// snapshot for the next cycle.
+func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *CloudAssets {
+	log := c.logger()
+	c.restore(ctx, log)
+	defer c.saveSession(ctx, log)
+	if err := c.Client.Authenticate(ctx, c.password(ctx, log)); err != nil {
+		c.fail(obs, err)
+		return nil
+	}
+	prev := c.loadSnapshot(ctx, log)
+	snap, err := c.Client.PhotosSnapshot(ctx, icloudapi.SnapshotOptions{
+		Newest: c.Newest, Libraries: c.Libraries, Previous: prev})
+	if err != nil {
+		c.fail(obs, err)
+		return nil
+	}
+	c.saveSnapshot(ctx, log, snap)
+	obs.Auth = checks.AuthObservation{Kind: checks.AuthOK}
+	c.sessionExpiry(obs)
+	fillFromSnapshot(obs, snap)
+	return matchAssets(snap)
+}
+
+func (c *ICloud) logger() *slog.Logger {
+	if c.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return c.Logger.With("account", c.Account)
+}
+
+// restore loads the saved session once per process.
+func (c *ICloud) restore(ctx context.Context, log *slog.Logger) {
+	if c.restored {
+		return
+	}
+	c.restored = true
+	blob, err := c.Sessions.Load(ctx, c.Account)
+	switch {
+	case errors.Is(err, credstore.ErrNotFound):
+		log.Info("no saved session; a sign-in is needed (run `icloudmon login`)")
+		return
+	case err != nil:
+		log.Warn("could not load the saved session", "err", err)
+		return
+	}
+	if err := c.Client.RestoreSession(blob); err != nil {
+		log.Warn("the saved session could not be restored; a sign-in is needed", "err", err)
+	}
+}
+
+func (c *ICloud) saveSession(ctx context.Context, log *slog.Logger) {
+	blob, err := c.Client.MarshalSession()
+	if err == nil {
+		err = c.Sessions.Save(ctx, c.Account, blob)
+	}
+	if err != nil {
+		log.Error("could not save the session; the next start may need a new sign-in", "err", err)
+	}
+}
+
+func (c *ICloud) password(ctx context.Context, log *slog.Logger) string {
+	if c.Password == nil {
+		return ""
+	}
+	pw, err := c.Password(ctx)
+	if err != nil && !errors.Is(err, credstore.ErrNotFound) {
+		log.Warn("password lookup failed", "err", err)
+	}
+	return pw
+}
+
+func (c *ICloud) sessionExpiry(obs *checks.Observation) {
+	if t, ok := c.Client.SessionExpiry(); ok {
+		obs.SessionExpiry = t
+	}
+}
+
+// fail records why the cloud side could not be read.
+func (c *ICloud) fail(obs *checks.Observation, err error) {
+	obs.Auth = authObservation(err)
+	c.sessionExpiry(obs)
+}
+
+func (c *ICloud) loadSnapshot(ctx context.Context, log *slog.Logger) *icloudapi.PhotosSnapshot {
+	data, ok, err := c.DB.Get(ctx, snapshotNS, c.Account)
+	if err != nil || !ok {
+		if err != nil {
+			log.Warn("previous snapshot unavailable; reading the library afresh", "err", err)
+		}
+		return nil
+	}
+	var snap icloudapi.PhotosSnapshot
+	if err := json.Unmarshal(data, &snap); err != nil {
+		log.Warn("previous snapshot unreadable; reading the library afresh", "err", err)
+		return nil
+	}
+	return &snap
+}
+
+func (c *ICloud) saveSnapshot(ctx context.Context, log *slog.Logger, snap *icloudapi.PhotosSnapshot) {
+	data, err := json.Marshal(snap)
+	if err == nil {
+		err = c.DB.Put(ctx, snapshotNS, c.Account, data)
+	}
+	if err != nil {
+		log.Warn("could not store the snapshot; the next cycle reads the library afresh", "err", err)
+	}
+}
+
+// authKinds maps icloudapi's error kinds to the checks' auth outcomes.
+var authKinds = []struct {
+	err  error
+	kind checks.AuthKind
+}{
+	{icloudapi.ErrReauthRequired, checks.AuthReauthRequired},
+	{icloudapi.ErrPasswordRejected, checks.AuthPasswordRejected},
+	{icloudapi.ErrAccountLocked, checks.AuthLocked},
+	{icloudapi.ErrWebAccessDisabled, checks.AuthWebAccessDisabled},
+	{icloudapi.ErrTermsNotAccepted, checks.AuthTermsNotAccepted},
+	{icloudapi.ErrWrongRegion, checks.AuthWrongRegion},
+	{icloudapi.ErrSecurityKeyOnly, checks.AuthSecurityKeyOnly},
+	{icloudapi.ErrNotActivated, checks.AuthSetupIncomplete},
+	{icloudapi.ErrThrottled, checks.AuthThrottled},
+	{icloudapi.ErrSignInBudget, checks.AuthSignInBudget},
+	{icloudapi.ErrNoPassword, checks.AuthPasswordMissing},
+	{icloudapi.ErrProtocol, checks.AuthServiceError},
+	{icloudapi.ErrSessionExpired, checks.AuthServiceError},
+}
+
+// authObservation classifies a sign-in or read error. Anything that is not
+// one of icloudapi's kinds is a network or service problem, never "ok".
+func authObservation(err error) checks.AuthObservation {
+	obs := checks.AuthObservation{Kind: checks.AuthNetworkError, Message: err.Error()}
+	for _, k := range authKinds {
+		if errors.Is(err, k.err) {
+			obs.Kind = k.kind
+			break
+		}
+	}
+	var httpErr *icloudapi.HTTPError
+	if obs.Kind == checks.AuthNetworkError && errors.As(err, &httpErr) {
+		obs.Kind = checks.AuthServiceError
+	}
+	var apiErr *icloudapi.Error
+	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+		obs.RetryAfter = time.Now().Add(apiErr.RetryAfter)
+	}
+	return obs
+}

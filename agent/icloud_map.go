@@ -1,0 +1,135 @@
+package agent
+
+import (
+	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/icloudapi"
+	"github.com/icloudmon/icloudmon/localindex"
+)
+
+// fillFromSnapshot translates a Photos snapshot into the observation.
+func fillFromSnapshot(obs *checks.Observation, snap *icloudapi.PhotosSnapshot) {
+	for _, z := range snap.Zones {
+		obs.Libraries = append(obs.Libraries, libraryObservation(z, snap.Library(z.Name)))
+	}
+	deleted := &checks.DeletedObservation{}
+	for _, a := range snap.RecentlyDeleted {
+		deleted.Items = append(deleted.Items, checks.DeletedItem{
+			ID: a.ID, Filename: a.Filename, Library: libraryName(icloudapi.Zone{Name: a.Library}),
+			Added: a.Added, Taken: a.Taken, PurgeAt: a.Purge, LocalCopy: checks.ConfidenceNone})
+	}
+	if snap.RecentlyDeletedCount >= 0 {
+		total := int(snap.RecentlyDeletedCount)
+		deleted.Total = &total
+	}
+	obs.RecentlyDeleted = deleted
+	if snap.Storage != nil {
+		obs.Storage = &checks.StorageObservation{Used: snap.Storage.Used, Total: snap.Storage.Total}
+	}
+}
+
+// libraryName is the label of a library in metrics and configuration.
+func libraryName(z icloudapi.Zone) string {
+	switch {
+	case z.Personal():
+		return "personal"
+	case z.SharedLibrary():
+		return "shared"
+	}
+	return z.Name
+}
+
+func libraryObservation(z icloudapi.Zone, lib *icloudapi.Library) checks.LibraryObservation {
+	lo := checks.LibraryObservation{Name: libraryName(z), Zone: z.Name, Shared: z.SharedLibrary()}
+	if lib == nil {
+		return lo // exists in iCloud, not monitored: library_coverage looks at it
+	}
+	lo.Monitored = true
+	lo.Indexing, lo.IndexingProgress = indexingState(lib.Indexing), lib.Indexing.Progress
+	lo.Listed = lib.Skipped == ""
+	for _, a := range lib.Newest {
+		lo.Newest = append(lo.Newest, checkAsset(a))
+	}
+	lo.AssetCount = optCount(lib.Counts.Visible)
+	lo.HiddenCount = optCount(lib.Counts.Hidden)
+	return lo
+}
+
+func indexingState(s icloudapi.IndexingState) checks.IndexingState {
+	switch {
+	case s.State == "":
+		return checks.IndexingNotChecked
+	case s.Finished():
+		return checks.IndexingFinished
+	case s.State == "RUNNING":
+		return checks.IndexingRunning
+	}
+	return checks.IndexingOther
+}
+
+func optCount(n int64) *int {
+	if n < 0 {
+		return nil
+	}
+	v := int(n)
+	return &v
+}
+
+// checkAsset translates one cloud asset for the verdict engine.
+func checkAsset(a icloudapi.Asset) checks.Asset {
+	out := checks.Asset{ID: a.ID, Filename: a.Filename, Added: a.Added, Taken: a.Taken,
+		Size: max(a.Size, 0), Edited: a.Edited != nil, Kind: checks.KindPhoto}
+	switch a.Kind {
+	case icloudapi.KindLivePhoto:
+		out.Kind = checks.KindLive
+	case icloudapi.KindVideo:
+		out.Kind = checks.KindVideo
+	}
+	if a.TZOffset != nil {
+		out.TZOffset = *a.TZOffset
+	}
+	return out
+}
+
+// matchAssets lists what folders are matched against: the newest assets of
+// every library that was listed, and the Recently Deleted window.
+func matchAssets(snap *icloudapi.PhotosSnapshot) *CloudAssets {
+	out := &CloudAssets{Newest: []localindex.CloudAsset{}}
+	for _, lib := range snap.Libraries {
+		if lib.Skipped != "" {
+			continue
+		}
+		for _, a := range lib.Newest {
+			out.Newest = append(out.Newest, localAsset(a))
+		}
+	}
+	for _, a := range snap.RecentlyDeleted {
+		out.Deleted = append(out.Deleted, localAsset(a))
+	}
+	return out
+}
+
+// localAsset translates one cloud asset for the matcher.
+func localAsset(a icloudapi.Asset) localindex.CloudAsset {
+	out := localindex.CloudAsset{ID: a.ID, MasterID: a.MasterID, Filename: a.Filename,
+		Kind: localindex.KindPhoto, Size: max(a.Size, 0), Added: a.Added, Taken: a.Taken}
+	if a.Kind == icloudapi.KindVideo {
+		out.Kind = localindex.KindVideo
+	} else if a.Kind == icloudapi.KindOther {
+		out.Kind = localindex.KindUnknown
+	}
+	if a.LiveVideo != nil {
+		out.LiveVideoSize = max(a.LiveVideo.Size, 0)
+	}
+	if a.Edited != nil {
+		out.EditedSize = max(a.Edited.Size, 0)
+	}
+	if a.Alternative != nil {
+		out.AltSize = max(a.Alternative.Size, 0)
+	}
+	if a.TZOffset != nil {
+		out.TZOffset, out.TZKnown = time.Duration(*a.TZOffset)*time.Second, true
+	}
+	return out
+}
