@@ -8,6 +8,9 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/configs"
 )
 
 // configEnv runs the test from the configs directory (so that the messages
@@ -136,5 +139,13 @@ func TestConfigCheckSeveralProblems(t *testing.T) {
 	_, _, errOut := runCLI(t, "", "--config", "testdata/bad-several.yml", "config", "check")
 	if !strings.Contains(errOut, "(3 problems):\n  - interval:") {
 		t.Errorf("problems are not listed one per line:\n%s", errOut)
+	}
+}
+
+// TestChecksConfigIsPolicy: configs.Checks converts to checks.Policy as is
+// (same fields, contracts §2) and both packages agree on the defaults.
+func TestChecksConfigIsPolicy(t *testing.T) {
+	if got, want := checks.Policy(configs.DefaultChecks()), checks.DefaultPolicy(); got != want {
+		t.Errorf("configs.DefaultChecks() = %+v\nchecks.DefaultPolicy() = %+v", got, want)
 	}
 }
