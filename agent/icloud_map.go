@@ -114,9 +114,10 @@ func matchAssets(snap *icloudapi.PhotosSnapshot) *CloudAssets {
 func localAsset(a icloudapi.Asset) localindex.CloudAsset {
 	out := localindex.CloudAsset{ID: a.ID, MasterID: a.MasterID, Filename: a.Filename,
 		Kind: localindex.KindPhoto, Size: max(a.Size, 0), Added: a.Added, Taken: a.Taken}
-	if a.Kind == icloudapi.KindVideo {
+	switch a.Kind {
+	case icloudapi.KindVideo:
 		out.Kind = localindex.KindVideo
-	} else if a.Kind == icloudapi.KindOther {
+	case icloudapi.KindOther:
 		out.Kind = localindex.KindUnknown
 	}
 	if a.LiveVideo != nil {
