@@ -30,6 +30,7 @@ const (
 
 // ckEnvelope is a decoded CloudKit answer that may carry body-level errors.
 type ckEnvelope interface {
+	reset()
 	bodyError() *ckBodyError
 	// shapeOK reports whether the answer has the fields this request must
 	// return (a schema-drifted answer must not read as "empty library").
@@ -118,6 +119,7 @@ func (r *photosReader) postRaw(ctx context.Context, endpoint, url string, body a
 
 // decodeCK decodes a CloudKit answer and checks its shape.
 func decodeCK(endpoint string, raw []byte, out ckEnvelope) error {
+	out.reset() // a retried answer must not inherit fields of the previous one
 	if err := json.Unmarshal(raw, out); err != nil {
 		return newError(ErrProtocol, endpoint, 0, "iCloud Photos answered in an unexpected format: "+err.Error())
 	}
@@ -139,11 +141,15 @@ func (r *photosReader) classify(ctx context.Context, endpoint string, be *ckBody
 	return be.classify(endpoint, blocked)
 }
 
+// bodyRetryBase is the first wait before retrying a retryable body-level
+// error without a retryAfter hint; it doubles per attempt.
+var bodyRetryBase = time.Second
+
 func backoff(attempt int, hint time.Duration) time.Duration {
 	if hint > 0 {
 		return hint
 	}
-	return time.Duration(1<<attempt) * time.Second
+	return bodyRetryBase << attempt
 }
 
 // body error extraction per answer type -------------------------------------
@@ -158,6 +164,10 @@ func topError(code, reason string, retryAfter json.RawMessage) *ckBodyError {
 	}
 	return e
 }
+
+func (q *ckQueryResponse) reset() { *q = ckQueryResponse{} }
+func (b *ckBatchResponse) reset() { *b = ckBatchResponse{} }
+func (z *ckZonesResponse) reset() { *z = ckZonesResponse{} }
 
 func (q *ckQueryResponse) bodyError() *ckBodyError {
 	if e := topError(q.ServerErrorCode, q.Reason, q.RetryAfter); e != nil {

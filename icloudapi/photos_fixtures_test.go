@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,12 +45,18 @@ func readTestdata(t testing.TB, name string) []byte {
 	return b
 }
 
+var cassettes sync.Map // name → []exchange, parsed once per test binary
+
 func loadCassette(t testing.TB, name string) []exchange {
 	t.Helper()
+	if ex, ok := cassettes.Load(name); ok {
+		return ex.([]exchange)
+	}
 	var ex []exchange
 	if err := json.Unmarshal(readTestdata(t, "icloudpd/"+name+".json.gz"), &ex); err != nil {
 		t.Fatal(err)
 	}
+	cassettes.Store(name, ex)
 	return ex
 }
 

@@ -38,7 +38,10 @@ func (b *build) reusable(z Zone) *Library {
 	if b.prev == nil || b.prev.NewestN != b.opts.Newest || b.changed[z.Name] || b.baseline[z.Database] {
 		return nil
 	}
-	return b.prev.Library(z.Name)
+	if old := b.prev.Library(z.Name); old != nil && old.Indexing.Finished() {
+		return old
+	}
+	return nil // still indexing: ask again (costs requests only while iCloud indexes)
 }
 
 // readLibraries reads counts (one batch per database), then indexing state,
@@ -143,8 +146,8 @@ func (b *build) carryDeleted(stale []Zone) {
 	b.s.RecentlyDeletedPartial = b.prev.RecentlyDeletedPartial
 }
 
-// storage is read every cycle: a full iCloud is what stops uploads, so an
-// unchanged library is no reason to skip it. Failures that concern the
+// storage is read every cycle: a full iCloud is what stops devices from
+// syncing new photos, so an unchanged library is no reason to skip it. Failures that concern the
 // whole session stop the snapshot; others are reported beside it.
 func (b *build) storage(ctx context.Context) error {
 	st, err := b.r.storage(ctx)
