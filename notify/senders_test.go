@@ -434,15 +434,17 @@ func TestTestReportsEveryTarget(t *testing.T) {
 func TestServicesWithoutTitleGetItInTheText(t *testing.T) {
 	chat := newFake(t, true, http.StatusOK, "{}")
 	plain := newFake(t, false, http.StatusOK, "")
+	ntfy := newFake(t, false, http.StatusOK, "{}")
 	n, _ := newNotifier(t, Options{
 		URLs: []string{
 			"googlechat://" + chat.hostPort() + "/v1/spaces/AAA/messages?key=k1&token=t1",
 			"generic+http://" + plain.hostPort() + "/plain",
+			"ntfy://" + ntfy.hostPort() + "/topic?scheme=http&title=Family+backup",
 		},
 		HTTPClient: chat.Client(),
 	})
 	results, err := n.Notify(t.Context(), rep(one(checks.CheckFolder, checks.StatusCritical)))
-	if err != nil || len(results) != 2 || results[0].Err != nil || results[1].Err != nil {
+	if err != nil || len(results) != 3 || results[0].Err != nil || results[1].Err != nil || results[2].Err != nil {
 		t.Fatalf("results = %+v, %v", results, err)
 	}
 	var payload struct{ Text string }
@@ -453,8 +455,13 @@ func TestServicesWithoutTitleGetItInTheText(t *testing.T) {
 	if !strings.HasPrefix(payload.Text, title) {
 		t.Errorf("google chat text = %q, want the title first", payload.Text)
 	}
-	if body := plain.requests()[0].Body; !strings.HasPrefix(body, title) {
-		t.Errorf("plain webhook body = %q, want the title first", body)
+	for _, r := range append(plain.requests(), ntfy.requests()...) {
+		if !strings.HasPrefix(r.Body, title) {
+			t.Errorf("%s body = %q, want the title first", r.Path, r.Body)
+		}
+		if r.Path == "/topic" && r.Header.Get("Title") != "Family backup" {
+			t.Errorf("ntfy title = %q, want the user's own", r.Header.Get("Title"))
+		}
 	}
 }
 

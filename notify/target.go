@@ -76,7 +76,8 @@ func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout ti
 		return nil, fmt.Errorf("notify.urls #%d (%s): %w; check the URL against the shoutrrr documentation "+
 			"(https://nicholas-fedor.github.io/shoutrrr/)", index, service, err)
 	}
-	t.titleInText = untitled[service] || (service == "generic" && !hasQuery(rawURL, "template"))
+	t.titleInText = untitled[service] || (service == "generic" && !hasQuery(rawURL, "template")) ||
+		hasQuery(rawURL, "title") || hasQuery(rawURL, "subject") // the user's own title stays
 	t.pushHints = service == "ntfy"
 	return t, nil
 }
