@@ -382,3 +382,32 @@ func TestConcurrentReportsAndScrapes(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestReauthRequiredOnlyWhenASignInFixesIt(t *testing.T) {
+	tests := []struct {
+		auth   checks.AuthKind
+		reauth bool // Observed.ReauthRequired as checks sets it (any blocker)
+		want   float64
+	}{
+		{checks.AuthOK, false, 0},
+		{checks.AuthReauthRequired, true, 1},
+		{checks.AuthPasswordMissing, true, 1},
+		{checks.AuthPasswordRejected, true, 0},
+		{checks.AuthLocked, true, 0},
+		{checks.AuthWebAccessDisabled, true, 0},
+		{checks.AuthThrottled, false, 0},
+		{checks.AuthNone, true, 1},
+		{checks.AuthNone, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%v", tt.auth, tt.reauth), func(t *testing.T) {
+			m, reg := newMetrics(t)
+			m.SetReport(checks.Report{Accounts: []checks.AccountReport{{
+				Name: "alice", Observed: checks.Observed{Auth: tt.auth, ReauthRequired: tt.reauth},
+			}}})
+			if got := testutil.ToFloat64(gaugeOf(t, reg, "icloudmon_reauth_required")); got != tt.want {
+				t.Errorf("icloudmon_reauth_required = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -30,7 +30,7 @@ func newReportDescs() reportDescs {
 	return reportDescs{
 		up:            desc("up", "1 if the last check cycle could sign in to iCloud and read the account, 0 otherwise.", acc...),
 		checkStatus:   desc("check_status", "Status of a check: 0 ok, 1 warning, 2 critical, 3 unknown.", "account", "check"),
-		reauth:        desc("reauth_required", "1 if a person must sign in again (2FA code or password) before the account can be checked.", acc...),
+		reauth:        desc("reauth_required", "1 if a new sign-in (2FA code, or the password when none is stored) is needed before the account can be checked.", acc...),
 		sessionExpiry: desc("session_expiry_timestamp_seconds", "Unix time when the saved iCloud session or trust expires and a new 2FA sign-in is needed.", acc...),
 		newestAdded:   desc("icloud_newest_added_timestamp_seconds", "Unix time when the newest asset was added to the iCloud library.", lib...),
 		newestTaken:   desc("icloud_newest_taken_timestamp_seconds", "Capture time (Unix) of the newest asset in the iCloud library.", lib...),
@@ -43,7 +43,7 @@ func newReportDescs() reportDescs {
 		deletedUnprotected: desc("recently_deleted_unprotected_assets",
 			"Items in Recently Deleted that have no local copy.", acc...),
 		deletedNextPurge: desc("recently_deleted_next_purge_timestamp_seconds",
-			"Unix time when iCloud next purges an item from Recently Deleted for good.", acc...),
+			"Unix time when iCloud purges the next Recently Deleted item that has no local copy.", acc...),
 		storageUsed:  desc("storage_used_bytes", "iCloud storage used by the account, in bytes.", acc...),
 		storageTotal: desc("storage_total_bytes", "iCloud storage available to the account (plan size), in bytes.", acc...),
 	}
@@ -107,7 +107,7 @@ func (c *reportCollector) Collect(ch chan<- prometheus.Metric) {
 func (c *reportCollector) collectAccount(e *emitter, a checks.AccountReport) {
 	o := a.Observed
 	e.gauge(c.d.up, boolValue(o.Up), a.Name)
-	e.gauge(c.d.reauth, boolValue(o.ReauthRequired), a.Name)
+	e.gauge(c.d.reauth, boolValue(needsSignIn(o)), a.Name)
 	for _, cr := range a.Checks {
 		e.gaugeOnce(c.d.checkStatus, float64(cr.Status.Value()), a.Name, string(cr.ID))
 	}
@@ -200,6 +200,22 @@ func (e *emitter) optInt64(d *prometheus.Desc, v *int64, labels ...string) {
 	if v != nil {
 		e.gauge(d, float64(*v), labels...)
 	}
+}
+
+// needsSignIn reports whether a new sign-in by a person fixes the account:
+// Apple wants a 2FA code, or there is no session and no stored password.
+// Other blockers (password rejected, account locked, web access off, …)
+// show as a critical auth check instead, so that alerts can tell people
+// the right thing to do. Without an auth kind (a report from an older
+// version) the report's own ReauthRequired flag decides.
+func needsSignIn(o checks.Observed) bool {
+	switch o.Auth {
+	case checks.AuthReauthRequired, checks.AuthPasswordMissing:
+		return true
+	case checks.AuthNone:
+		return o.ReauthRequired
+	}
+	return false
 }
 
 func boolValue(b bool) float64 {
