@@ -83,9 +83,12 @@ func (e *evaluator) libraryCoverage() CheckResult {
 	if len(e.obs.Libraries) == 0 {
 		return e.notRead(CheckLibraryCoverage, "the library list")
 	}
-	var names []string
+	var names, uncounted []string
 	var shared, hidden bool
 	for _, l := range e.obs.Libraries {
+		if l.Monitored && !e.obs.HiddenCovered && l.HiddenCount == nil {
+			uncounted = append(uncounted, l.Name)
+		}
 		if !l.Monitored {
 			names = append(names, libraryLabel(l))
 			shared = shared || l.Shared
@@ -95,6 +98,9 @@ func (e *evaluator) libraryCoverage() CheckResult {
 			names = append(names, fmt.Sprintf("%s in %s", plural(*l.HiddenCount, "hidden item"), l.Name))
 			hidden = true
 		}
+	}
+	if len(names) == 0 && len(uncounted) > 0 {
+		return result(CheckLibraryCoverage, StatusUnknown, "Hidden items were not counted in "+strings.Join(uncounted, ", ")+": coverage of hidden photos is unknown", "", nil)
 	}
 	if len(names) == 0 {
 		return result(CheckLibraryCoverage, StatusOK, "Every iCloud library is covered by a local folder", "", nil)

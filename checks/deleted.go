@@ -9,6 +9,7 @@ import (
 // deletedFacts summarises Recently Deleted.
 type deletedFacts struct {
 	total       int
+	seen        int           // items on the page read
 	unprotected []DeletedItem // no local copy, soonest purge first (unknown purge last)
 	nextPurge   time.Time     // soonest purge among unprotected items
 	lastSeen    time.Time     // latest purge among all items seen
@@ -16,7 +17,7 @@ type deletedFacts struct {
 
 // summarizeDeleted computes the facts of a Recently Deleted observation.
 func summarizeDeleted(d DeletedObservation) deletedFacts {
-	f := deletedFacts{total: len(d.Items)}
+	f := deletedFacts{total: len(d.Items), seen: len(d.Items)}
 	if d.Total != nil && *d.Total > f.total {
 		f.total = *d.Total
 	}
@@ -54,14 +55,13 @@ func (e *evaluator) recentlyDeleted() CheckResult {
 	f := summarizeDeleted(obs)
 	status, d := e.deletedStatus(f)
 	summary := e.deletedSummary(f)
-	if f.total > len(obs.Items) {
-		note := fmt.Sprintf("Only the first %d of %d items in Recently Deleted were checked", len(obs.Items), f.total)
-		d.Notes = append(d.Notes, note)
+	if unseen := f.total - len(obs.Items); unseen > 0 {
+		d.Notes = append(d.Notes, fmt.Sprintf("Only the first %d of %d items in Recently Deleted were checked (the ones purged first)", len(obs.Items), f.total))
 		if status == StatusOK && (f.lastSeen.IsZero() || f.lastSeen.Sub(e.now) < e.p.DeletedWarning) {
 			// The page is ordered by purge date: unseen items purge after
 			// lastSeen, which is already within the warning window.
 			status = StatusUnknown
-			summary += "; " + lowerFirst(note)
+			summary += fmt.Sprintf("; %d more were not checked and may be purged within %s", unseen, fmtDur(e.p.DeletedWarning))
 		}
 	}
 	if len(d.Missing) == 0 && len(d.Notes) == 0 {
@@ -100,6 +100,8 @@ func (e *evaluator) deletedSummary(f deletedFacts) string {
 	switch {
 	case f.total == 0:
 		return "Recently Deleted is empty"
+	case n == 0 && f.seen < f.total:
+		return fmt.Sprintf("%d of %s in Recently Deleted checked, all with a local copy", f.seen, plural(f.total, "item"))
 	case n == 0:
 		return fmt.Sprintf("%s in Recently Deleted, all with a local copy", plural(f.total, "item"))
 	case f.nextPurge.IsZero():
@@ -112,12 +114,4 @@ func (e *evaluator) deletedSummary(f deletedFacts) string {
 	}
 	return fmt.Sprintf("Recently Deleted: %d of %s without a local copy; the first is purged for good %s (%s)",
 		n, plural(f.total, "item"), when, fmtTime(f.nextPurge))
-}
-
-// lowerFirst lower-cases the first byte of an ASCII sentence.
-func lowerFirst(s string) string {
-	if s != "" && s[0] >= 'A' && s[0] <= 'Z' {
-		return string(s[0]+'a'-'A') + s[1:]
-	}
-	return s
 }

@@ -52,6 +52,9 @@ func (e *evaluator) folderHealth(f FolderObservation) (Status, *FolderProblem) {
 		p.PreviousFiles = &prev
 	}
 	switch {
+	case f.Path == "":
+		p.Problem = problemNotScanned
+		return StatusUnknown, p
 	case !h.Scanned:
 		p.Problem = problemNotScanned
 		return StatusUnknown, p
@@ -104,6 +107,9 @@ func folderProblemText(p FolderProblem) string {
 		return fmt.Sprintf("%s is empty but had %s at the last check (lost mount?)", p.Path, plural(prev, "file"))
 	case problemShrunk:
 		return fmt.Sprintf("%s shrank from %d to %s since the last check (lost mount?)", p.Path, prev, plural(p.Files, "file"))
+	}
+	if p.Path == "" {
+		return "A folder without a path was not scanned"
 	}
 	return p.Path + " was not scanned this cycle"
 }

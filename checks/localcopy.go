@@ -193,7 +193,11 @@ func (v copyVerdict) describe(grace time.Duration) string {
 	var s string
 	switch {
 	case len(v.missing) > 0:
-		s = fmt.Sprintf("%d of the newest %d photos are not in %s", len(v.missing), v.expected, v.folder.Path)
+		verb := "are"
+		if len(v.missing) == 1 {
+			verb = "is"
+		}
+		s = fmt.Sprintf("%d of the newest %d photos %s not in %s", len(v.missing), v.expected, verb, v.folder.Path)
 	case v.expected == 0 && v.withinGrace > 0:
 		s = fmt.Sprintf("No photo is older than the %s grace period yet (%s)", fmtDur(grace), v.folder.Path)
 	default:

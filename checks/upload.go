@@ -71,7 +71,26 @@ func (e *evaluator) upload() CheckResult {
 			fmt.Sprintf("iCloud reports a photo added %s in the future (%s): clocks disagree", fmtDur(skew), fmtTime(newest)),
 			"Check that the clock of the machine running icloudmon is right (NTP time sync); until it is, ages and grace periods are wrong.", nil)
 	}
-	return e.judgeGap(newest, e.learn(libs))
+	r := e.judgeGap(newest, e.learn(libs))
+	if n := undated(libs); n > 0 && r.Status == StatusOK {
+		r.Status = StatusUnknown
+		r.Summary += fmt.Sprintf("; but %s had no added date", plural(n, "asset"))
+	}
+	return r
+}
+
+// undated counts listed assets without an added time (malformed records):
+// one of them might be the newest, so an ok cannot be vouched for.
+func undated(libs []LibraryObservation) int {
+	n := 0
+	for _, l := range libs {
+		for _, a := range l.Newest {
+			if a.Added.IsZero() {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // judgeGap compares the current gap since the newest upload with th.

@@ -1,0 +1,159 @@
+package checks
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+// roundTrip stores and loads a point as the agent does.
+func roundTrip(t *testing.T, p HistoryPoint) HistoryPoint {
+	t.Helper()
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back HistoryPoint
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	return back
+}
+
+func TestNewHistoryPointRecordsOnlyNewUploads(t *testing.T) {
+	obs := healthyObs()
+	first := roundTrip(t, NewHistoryPoint(obs, History{}, now))
+	if len(first.Uploads) != 50 || first.Auth != AuthOK || first.FolderFiles[folderPath] != 12000 {
+		t.Fatalf("first point = %d uploads, auth %q, files %v", len(first.Uploads), first.Auth, first.FolderFiles)
+	}
+	hist := BuildHistory([]HistoryPoint{first}, DefaultPolicy(), now)
+	second := NewHistoryPoint(obs, hist, now.Add(time.Hour))
+	if len(second.Uploads) != 0 {
+		t.Errorf("second point re-records %d known uploads", len(second.Uploads))
+	}
+	obs = withAssets(obs, append(assetsEvery(1, now.Add(30*time.Minute), time.Hour), obs.Libraries[0].Newest[:49]...))
+	third := NewHistoryPoint(obs, hist, now.Add(time.Hour))
+	if len(third.Uploads) != 1 || !third.Uploads[0].Equal(now.Add(30*time.Minute)) {
+		t.Errorf("third point uploads = %v, want the one new upload", third.Uploads)
+	}
+}
+
+func TestNewHistoryPointSkipsUnhealthyFoldersAndSharedLibraries(t *testing.T) {
+	obs := healthyObs()
+	obs.Folders[0].Health.Exists = false
+	obs.Libraries = append(obs.Libraries, LibraryObservation{Name: "shared", Shared: true, Listed: true,
+		Newest: assetsEvery(3, now.Add(-time.Minute), time.Minute)})
+	p := NewHistoryPoint(obs, History{}, now)
+	if p.FolderFiles != nil {
+		t.Errorf("a missing folder's count was recorded: %v", p.FolderFiles)
+	}
+	if len(p.Uploads) != 50 {
+		t.Errorf("recorded %d uploads, want the 50 of the personal library only", len(p.Uploads))
+	}
+}
+
+func TestBuildHistory(t *testing.T) {
+	old := now.Add(-100 * day)
+	pts := []HistoryPoint{
+		{At: now.Add(-time.Hour), Auth: AuthThrottled, Uploads: []time.Time{now.Add(-2 * time.Hour)}},
+		{At: now.Add(-3 * time.Hour), Auth: AuthOK, Uploads: []time.Time{now.Add(-2 * time.Hour), old}},
+		{At: now.Add(time.Hour), Auth: AuthOK}, // from the future: ignored
+	}
+	h := BuildHistory(pts, DefaultPolicy(), now)
+	if !h.LastSuccess.Equal(now.Add(-3 * time.Hour)) {
+		t.Errorf("LastSuccess = %v", h.LastSuccess)
+	}
+	if len(h.Uploads) != 1 {
+		t.Errorf("Uploads = %v, want one (deduplicated, window-limited)", h.Uploads)
+	}
+	if BuildHistory(nil, DefaultPolicy(), now).FolderFiles != nil {
+		t.Error("empty history has folder baselines")
+	}
+}
+
+func TestFolderBaselineAcceptsADropOnlyAfterADay(t *testing.T) {
+	at := func(h int, files int) HistoryPoint {
+		return HistoryPoint{At: now.Add(time.Duration(h) * time.Hour), FolderFiles: map[string]int{folderPath: files}}
+	}
+	tests := []struct {
+		name string
+		pts  []HistoryPoint
+		want int
+	}{
+		{"growth", []HistoryPoint{at(0, 100), at(1, 120)}, 120},
+		{"small shrink", []HistoryPoint{at(0, 100), at(1, 60)}, 60},
+		{"sharp drop pending", []HistoryPoint{at(0, 100), at(1, 10), at(20, 10)}, 100},
+		{"sharp drop accepted after 24 h", []HistoryPoint{at(0, 100), at(1, 10), at(25, 10)}, 10},
+		{"empty pending", []HistoryPoint{at(0, 100), at(1, 0), at(2, 0)}, 100},
+		{"drop then recovery resets", []HistoryPoint{at(0, 100), at(1, 0), at(2, 100), at(30, 0)}, 100},
+	}
+	for _, tt := range tests {
+		got := BuildHistory(tt.pts, DefaultPolicy(), now.Add(48*time.Hour)).FolderFiles[folderPath]
+		if got != tt.want {
+			t.Errorf("%s: baseline %d, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestAgentLoopLostMount runs hourly cycles like the agent (build history
+// from stored JSON points, evaluate, store a new point) through a lost
+// mount: the folder check stays critical for a day, local_copy throughout.
+func TestAgentLoopLostMount(t *testing.T) {
+	p := DefaultPolicy()
+	var stored [][]byte
+	lostAt := now.Add(-48 * time.Hour)
+	for h := -72; h <= 0; h++ {
+		t0 := now.Add(time.Duration(h) * time.Hour)
+		var pts []HistoryPoint
+		for _, b := range stored {
+			var pt HistoryPoint
+			if err := json.Unmarshal(b, &pt); err != nil {
+				t.Fatal(err)
+			}
+			pts = append(pts, pt)
+		}
+		hist := BuildHistory(pts, p, t0)
+		obs := healthyObs()
+		if !t0.Before(lostAt) {
+			obs.Folders[0].Health.Files = 0
+			for i := range obs.Folders[0].Matches {
+				obs = setMatch(obs, i, ConfidenceNone)
+			}
+		}
+		a := Evaluate(obs, p, hist, t0)
+		folder, _ := a.Check(CheckFolder)
+		local, _ := a.Check(CheckLocalCopy)
+		since := t0.Sub(lostAt)
+		switch {
+		case t0.Before(lostAt) && (folder.Status != StatusOK || local.Status != StatusOK):
+			t.Fatalf("%v before the loss: folder %s, local_copy %s", since, folder.Status, local.Status)
+		case !t0.Before(lostAt) && local.Status != StatusCritical:
+			t.Fatalf("%v after the loss: local_copy %s", since, local.Status)
+		case !t0.Before(lostAt) && since <= 24*time.Hour && folder.Status != StatusCritical:
+			t.Fatalf("%v after the loss: folder %s, want critical", since, folder.Status)
+		case since > 26*time.Hour && folder.Status != StatusOK:
+			t.Fatalf("%v after the loss: folder %s, want the drop accepted", since, folder.Status)
+		}
+		b, err := json.Marshal(NewHistoryPoint(obs, hist, t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, b)
+	}
+}
+
+func TestPruneHistoryKeepsFolderBaselines(t *testing.T) {
+	pts := []HistoryPoint{
+		{At: now.Add(-120 * day), FolderFiles: map[string]int{"/a": 5}},
+		{At: now.Add(-100 * day), FolderFiles: map[string]int{"/a": 7}},
+		{At: now.Add(-95 * day), Uploads: []time.Time{now.Add(-95 * day)}},
+		{At: now.Add(-day), Uploads: []time.Time{now.Add(-day)}},
+	}
+	got := PruneHistory(pts, DefaultPolicy(), now)
+	if len(got) != 2 || got[0].FolderFiles["/a"] != 7 || !got[1].At.Equal(now.Add(-day)) {
+		t.Errorf("PruneHistory kept %+v", got)
+	}
+	if h := BuildHistory(got, DefaultPolicy(), now); h.FolderFiles["/a"] != 7 {
+		t.Errorf("baseline after pruning = %v", h.FolderFiles)
+	}
+}
