@@ -210,7 +210,7 @@ func decode(v *viper.Viper, path string) (*Config, error) {
 		dc.WeaklyTypedInput = false
 	})
 	if err != nil {
-		return nil, &LoadError{Source: sourceEnvFlags, Problems: decodeProblems(err)}
+		return nil, &LoadError{Source: "flags", Problems: decodeProblems(err)}
 	}
 	cfg.File = path
 	deriveFolderNames(cfg)
@@ -263,14 +263,15 @@ func decodeHook(_ reflect.Type, to reflect.Type, data any) (any, error) {
 	return s, nil
 }
 
-// decodeProblems turns mapstructure's joined errors into Problems that name
-// the environment variable.
+// decodeProblems turns mapstructure's joined errors into Problems. The file
+// and the environment are checked before, so what is left comes from flags.
 func decodeProblems(err error) Problems {
 	var ps Problems
 	for _, e := range leafErrors(err) {
 		var de *mapstructure.DecodeError
 		if errors.As(e, &de) {
-			ps = append(ps, Problem{Key: de.Name(), Message: fmt.Sprintf("%v (set by %s or a flag)", de.Unwrap(), EnvName(de.Name()))})
+			flag := "--" + strings.ReplaceAll(de.Name(), "_", "-")
+			ps = append(ps, Problem{Key: de.Name(), Message: fmt.Sprintf("%v (set by %s)", de.Unwrap(), flag)})
 			continue
 		}
 		ps = append(ps, Problem{Key: "?", Message: e.Error()})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
 )
 
 func TestLoadDefaults(t *testing.T) {
@@ -74,6 +75,9 @@ func TestLoadGoodFile(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantGood(), *cfg); diff != "" {
 		t.Errorf("Load(good.yml) (-want +got):\n%s", diff)
+	}
+	if keys := viper.AllKeys(); len(keys) != 0 {
+		t.Errorf("Load touched the global viper: %v", keys)
 	}
 }
 
@@ -200,7 +204,7 @@ func TestLoadFlagError(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load("", fs)
-	want := `environment or flags: interval: "hourly" is not a duration; write for example 30m, 6h, 7d or 2w (set by ICLOUDMON_INTERVAL or a flag)`
+	want := `flags: interval: "hourly" is not a duration; write for example 30m, 6h, 7d or 2w (set by --interval)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
