@@ -2,7 +2,9 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -39,48 +41,115 @@ func (n *Notifier) Start(ctx context.Context, account string) (*Cycle, []Result)
 func (c *Cycle) RunID() string { return c.rid }
 
 // Done ends a cycle that produced rep: it runs Notify, then pings
-// healthchecks (success when rep is ok, otherwise /<exit code> 1, 2 or 3,
-// with the summary as log body) and pushes to Uptime Kuma (down when rep is
-// critical). The error is Notify's.
+// healthchecks (success when ok, otherwise /<exit code> 1, 2 or 3, with the
+// summary as log body) and pushes to Uptime Kuma (down when critical). When
+// a ping URL has no "{account}", it is shared by the per-account cycles of
+// all accounts, so it reports the worst status over the latest report of
+// every account: one healthy account does not hide a failing one. The
+// error is Notify's.
 func (c *Cycle) Done(ctx context.Context, rep checks.Report) ([]Result, error) {
 	results, err := c.n.Notify(ctx, rep)
-	suffix := ""
-	if rep.Status != checks.StatusOK {
-		suffix = "/" + strconv.Itoa(rep.Status.Value())
-	}
-	up := rep.Status != checks.StatusCritical
-	results = append(results, c.finish(ctx, suffix, up, reportSummary(rep), headline(rep))...)
-	return results, err
+	c.n.remember(rep)
+	return append(results, c.finish(ctx, rep, nil)...), err
 }
 
 // Failed ends a cycle that produced no report (the agent could not run it
 // at all): healthchecks /fail with the error as log body, Uptime Kuma down.
 // cause must not contain secrets; it is sent as is.
 func (c *Cycle) Failed(ctx context.Context, cause error) []Result {
-	text := "icloudmon cycle failed"
-	if cause != nil {
-		text += ": " + cause.Error()
+	if cause == nil {
+		cause = errors.New("no report")
 	}
-	return c.finish(ctx, "/fail", false, text, text)
+	return c.finish(ctx, checks.Report{}, cause)
 }
 
 // finish sends the end-of-cycle pings.
-func (c *Cycle) finish(ctx context.Context, suffix string, up bool, body, short string) []Result {
+func (c *Cycle) finish(ctx context.Context, rep checks.Report, cause error) []Result {
 	var results []Result
 	n := c.n
 	if n.hc != nil {
 		results = append(results, n.pingResult(ctx, "healthchecks", func(ctx context.Context) error {
-			return n.hc.ping(ctx, c.account, suffix, c.rid, body)
+			return c.pingHealthchecks(ctx, rep, cause)
 		}))
 	}
 	if n.kuma != nil {
-		took := n.now().Sub(c.started)
 		results = append(results, n.pingResult(ctx, "uptime_kuma", func(ctx context.Context) error {
-			return n.kuma.push(ctx, c.account, up, short, took)
+			return c.pushKuma(ctx, rep, cause)
 		}))
 	}
 	n.logResults("end ping", results, "account", c.account)
 	return results
+}
+
+func (c *Cycle) pingHealthchecks(ctx context.Context, rep checks.Report, cause error) error {
+	if cause != nil {
+		return c.n.hc.ping(ctx, c.account, "/fail", c.rid, "icloudmon cycle failed: "+cause.Error())
+	}
+	status, others := c.n.overall(rep, perAccount(c.n.hc.base))
+	suffix := ""
+	if status != checks.StatusOK {
+		suffix = "/" + strconv.Itoa(status.Value())
+	}
+	return c.n.hc.ping(ctx, c.account, suffix, c.rid, reportSummary(rep)+others)
+}
+
+func (c *Cycle) pushKuma(ctx context.Context, rep checks.Report, cause error) error {
+	took := c.n.now().Sub(c.started)
+	if cause != nil {
+		return c.n.kuma.push(ctx, c.account, false, "icloudmon cycle failed: "+cause.Error(), took)
+	}
+	status, others := c.n.overall(rep, perAccount(c.n.kuma.base))
+	msg := headline(rep)
+	if others != "" {
+		msg += "; " + strings.ReplaceAll(strings.TrimSpace(others), "\n", "; ")
+	}
+	return c.n.kuma.push(ctx, c.account, status != checks.StatusCritical, msg, took)
+}
+
+// perAccount reports whether a ping URL is specific to one account.
+func perAccount(pingURL string) bool { return strings.Contains(pingURL, accountPlaceholder) }
+
+// remember keeps each account's latest status for shared ping URLs.
+func (n *Notifier) remember(rep checks.Report) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, a := range rep.Accounts {
+		n.lastStatus[a.Name] = a.Status
+	}
+}
+
+// overall is the status a ping reports: rep's own for a per-account URL,
+// otherwise the worst over the latest report of every account, with a line
+// per other account that is not ok.
+func (n *Notifier) overall(rep checks.Report, perAccountURL bool) (checks.Status, string) {
+	if perAccountURL {
+		return rep.Status, ""
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	in := map[string]bool{}
+	for _, a := range rep.Accounts {
+		in[a.Name] = true
+	}
+	status, others := rep.Status, ""
+	for _, name := range sortedKeys(n.lastStatus) {
+		st := n.lastStatus[name]
+		if in[name] || st == checks.StatusOK {
+			continue
+		}
+		status = checks.Worst(status, st)
+		others += fmt.Sprintf("%s: %s (last cycle)\n", name, st)
+	}
+	return status, others
+}
+
+func sortedKeys(m map[string]checks.Status) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // reportSummary is the log body of a healthchecks ping: the overall status,

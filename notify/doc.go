@@ -46,7 +46,9 @@
 // critical and unknown; /fail when the cycle could not run; a log body with
 // the summary; one run id per cycle) and the Uptime Kuma push
 // (status=up|down, msg, ping in milliseconds; down when the report is
-// critical or the cycle failed).
+// critical or the cycle failed). A ping URL may contain "{account}" to give
+// each account its own check; without it, the URL is shared and every ping
+// reports the worst latest status over all accounts.
 //
 // Notification URLs are secrets: they never appear in logs, errors or
 // results, which name targets as "ntfy#1", "webhook", "healthchecks".

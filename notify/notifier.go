@@ -94,6 +94,8 @@ type Notifier struct {
 	log      *slog.Logger
 	mu       sync.Mutex // serialises load → decide → save of account states
 	accounts map[string]bool
+	// lastStatus is each account's latest status, for shared ping URLs.
+	lastStatus map[string]checks.Status
 }
 
 // New validates opts and builds a Notifier that keeps its alert state in kv.
@@ -110,6 +112,7 @@ func New(kv KV, opts Options) (*Notifier, error) {
 	n := &Notifier{
 		kv: kv, loc: opts.Location, timeout: opts.Timeout, now: opts.Now, log: opts.Logger,
 		links: linker{base: strings.TrimSuffix(opts.BaseURL, "/")}, accounts: map[string]bool{},
+		lastStatus: map[string]checks.Status{},
 	}
 	n.machine = machine{
 		remindEvery: opts.RemindEvery, unknownAfter: opts.UnknownAfter, flapWindow: opts.FlapWindow, flapChanges: opts.FlapChanges,

@@ -559,3 +559,42 @@ func TestConcurrentAccountCyclesShareTargets(t *testing.T) {
 		t.Fatalf("titles = %v, want one per account", titles)
 	}
 }
+
+func TestSharedPingURLReportsTheWorstAccount(t *testing.T) {
+	hc := newFake(t, false, http.StatusOK, "OK")
+	kuma := newFake(t, false, http.StatusOK, `{"ok":true}`)
+	n, _ := newNotifier(t, Options{HealthchecksURL: hc.URL + "/uuid", UptimeKumaURL: kuma.URL + "/api/push/tok"})
+	run := func(a acct) {
+		c, _ := n.Start(t.Context(), a.name)
+		if _, err := c.Done(t.Context(), rep(a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(acct{name: "bob", statuses: map[checks.CheckID]checks.Status{checks.CheckAuth: checks.StatusCritical}})
+	run(acct{name: "alice"})
+	run(acct{name: "bob"})
+	run(acct{name: "alice"})
+	var got []string
+	for _, r := range hc.requests() {
+		if !strings.HasSuffix(r.Path, "/start") {
+			got = append(got, r.Path)
+		}
+	}
+	if diff := cmp.Diff([]string{"/uuid/2", "/uuid/2", "/uuid", "/uuid"}, got); diff != "" {
+		t.Fatalf("healthchecks pings (-want +got):\n%s", diff)
+	}
+	alice := hc.requests()[3]
+	if !strings.Contains(alice.Body, "bob: critical (last cycle)") {
+		t.Errorf("alice's ping does not say why it fails:\n%s", alice.Body)
+	}
+	var status []string
+	for _, r := range kuma.requests() {
+		status = append(status, r.Query.Get("status"))
+	}
+	if diff := cmp.Diff([]string{"down", "down", "up", "up"}, status); diff != "" {
+		t.Fatalf("kuma statuses (-want +got):\n%s", diff)
+	}
+	if msg := kuma.requests()[1].Query.Get("msg"); msg != "ok; bob: critical (last cycle)" {
+		t.Errorf("kuma msg = %q", msg)
+	}
+}
