@@ -74,7 +74,7 @@ func sampleReport() checks.Report {
 }
 
 // newMetrics returns metrics on a fresh registry with a fixed clock.
-func newMetrics(t *testing.T) (*metrics.Metrics, *prometheus.Registry) {
+func newMetrics(t testing.TB) (*metrics.Metrics, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	m, err := metrics.New(reg, metrics.Options{Version: "1.2.3", Revision: "abc1234", Now: func() time.Time { return now }})
@@ -86,7 +86,7 @@ func newMetrics(t *testing.T) (*metrics.Metrics, *prometheus.Registry) {
 
 // fullMetrics returns metrics where every metric family has at least one
 // series: the sample report plus one call of every Observe method.
-func fullMetrics(t *testing.T) (*metrics.Metrics, *prometheus.Registry) {
+func fullMetrics(t testing.TB) (*metrics.Metrics, *prometheus.Registry) {
 	t.Helper()
 	m, reg := newMetrics(t)
 	m.SetReport(sampleReport())
@@ -105,7 +105,7 @@ func fullMetrics(t *testing.T) (*metrics.Metrics, *prometheus.Registry) {
 }
 
 // exportedNames gathers reg and returns the metric family names, sorted.
-func exportedNames(t *testing.T, reg prometheus.Gatherer) []string {
+func exportedNames(t testing.TB, reg prometheus.Gatherer) []string {
 	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
