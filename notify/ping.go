@@ -42,9 +42,7 @@ func (h *healthchecks) ping(ctx context.Context, account, suffix, rid, body stri
 		q.Set("rid", rid)
 		u.RawQuery = q.Encode()
 	}
-	if len(body) > maxPingBody {
-		body = body[:maxPingBody]
-	}
+	body = truncate(body, maxPingBody)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("healthchecks: %w", h.red.scrubErr(err))
