@@ -291,6 +291,22 @@ func (n *Notifier) logResults(what string, results []Result, attrs ...any) {
 	}
 }
 
+// Targets names every configured target in send order ("ntfy#1",
+// "webhook", "healthchecks", "uptime_kuma"); never a URL.
+func (n *Notifier) Targets() []string {
+	var out []string
+	for _, t := range n.targets {
+		out = append(out, t.name())
+	}
+	if n.hc != nil {
+		out = append(out, "healthchecks")
+	}
+	if n.kuma != nil {
+		out = append(out, "uptime_kuma")
+	}
+	return out
+}
+
 // Test sends a test message to every target, a /log ping to healthchecks
 // and an "up" push to Uptime Kuma, and reports each result
 // (`icloudmon notify test`). It does not touch the alert state.

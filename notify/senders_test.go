@@ -410,6 +410,9 @@ func TestTestReportsEveryTarget(t *testing.T) {
 		HealthchecksURL: hc.URL + "/uuid",
 		UptimeKumaURL:   kuma.URL + "/api/push/tok",
 	})
+	if diff := cmp.Diff([]string{"ntfy#1", "webhook", "healthchecks", "uptime_kuma"}, n.Targets()); diff != "" {
+		t.Errorf("Targets (-want +got):\n%s", diff)
+	}
 	results := n.Test(t.Context())
 	var outcomes []string
 	for _, r := range results {
