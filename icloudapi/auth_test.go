@@ -15,46 +15,46 @@ const (
 	testPassword = "correct horse battery staple"
 )
 
-// clock is a settable clock shared by the client and the fake.
-type clock struct {
+// testClock is a settable clock shared by the client and the fake.
+type testClock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time {
+func (c *testClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.t
 }
 
-func (c *clock) Add(d time.Duration) {
+func (c *testClock) Add(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
 
-type env struct {
+type authEnv struct {
 	t     *testing.T
 	srv   *fakeicloud.Server
-	clock *clock
+	testClock *testClock
 	opts  Options
 }
 
-func newEnv(t *testing.T, sc fakeicloud.Scenario) *env {
+func newAuthEnv(t *testing.T, sc fakeicloud.Scenario) *authEnv {
 	t.Helper()
 	if sc.AppleID == "" {
 		sc.AppleID, sc.Password = "alice@example.com", testPassword
 	}
-	clk := &clock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	clk := &testClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
 	srv := fakeicloud.New(fakeicloud.Options{Scenario: sc, Now: clk.Now})
 	t.Cleanup(srv.Close)
 	opts := Options{AppleID: testAccount, AuthURL: srv.AuthURL(), SetupURL: srv.SetupURL(), HomeURL: srv.HomeURL(),
 		RootCAs: srv.CertPool(), Now: clk.Now, RetryWait: time.Millisecond, RetryMaxWait: 20 * time.Millisecond}
-	return &env{t: t, srv: srv, clock: clk, opts: opts}
+	return &authEnv{t: t, srv: srv, testClock: clk, opts: opts}
 }
 
 // client returns a new client, optionally restored from a session blob.
-func (e *env) client(blob []byte) *Client {
+func (e *authEnv) client(blob []byte) *Client {
 	e.t.Helper()
 	c, err := New(e.opts)
 	if err != nil {
@@ -68,7 +68,7 @@ func (e *env) client(blob []byte) *Client {
 	return c
 }
 
-func blob(t *testing.T, c *Client) []byte {
+func sessionBlob(t *testing.T, c *Client) []byte {
 	t.Helper()
 	b, err := c.MarshalSession()
 	if err != nil {
@@ -106,7 +106,7 @@ const (
 )
 
 func TestSignInWithout2FA(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{})
+	e := newAuthEnv(t, fakeicloud.Scenario{})
 	c := e.client(nil)
 	if err := c.Authenticate(context.Background(), testPassword); err != nil {
 		t.Fatal(err)
@@ -122,18 +122,18 @@ func TestSignInWithout2FA(t *testing.T) {
 		t.Errorf("dsid = %q", c.dsid())
 	}
 	exp, ok := c.SessionExpiry()
-	if want := e.clock.Now().Add(30 * 24 * time.Hour); !ok || !exp.Equal(want) {
+	if want := e.testClock.Now().Add(30 * 24 * time.Hour); !ok || !exp.Equal(want) {
 		t.Errorf("SessionExpiry = %v, %v; want %v (the 30-day web cookies, earlier than the 90-day trust)", exp, ok, want)
 	}
 }
 
 func TestStartupOrderPrefersValidateThenReplay(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{})
+	e := newAuthEnv(t, fakeicloud.Scenario{})
 	first := e.client(nil)
 	if err := first.Authenticate(context.Background(), testPassword); err != nil {
 		t.Fatal(err)
 	}
-	saved := blob(t, first)
+	saved := sessionBlob(t, first)
 
 	c := e.client(saved)
 	if err := c.Authenticate(context.Background(), ""); err != nil {
@@ -152,7 +152,7 @@ func TestStartupOrderPrefersValidateThenReplay(t *testing.T) {
 }
 
 func TestTwoFactorByDeviceWrongThenRightCodeThenTrustReuse(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true,
+	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true,
 		Phones: []fakeicloud.Phone{{ID: 1, Number: "+1 (•••) •••-••12"}}})
 	ctx := context.Background()
 	c := e.client(nil)
@@ -183,7 +183,7 @@ func TestTwoFactorByDeviceWrongThenRightCodeThenTrustReuse(t *testing.T) {
 	// Next run: the session tokens are gone, SRP with the trust token
 	// signs in without a code.
 	e.srv.ExpireSessionTokens()
-	next := e.client(blob(t, c))
+	next := e.client(sessionBlob(t, c))
 	verifies := e.srv.Count(pVerifyTD)
 	if err := next.Authenticate(ctx, testPassword); err != nil {
 		t.Fatalf("sign-in with trust token: %v", err)
@@ -194,7 +194,7 @@ func TestTwoFactorByDeviceWrongThenRightCodeThenTrustReuse(t *testing.T) {
 }
 
 func TestTwoFactorBySMSWithBridgeBootArgsAndRestart(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{Require2FA: true, BridgeBootArgs: true,
+	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, BridgeBootArgs: true,
 		Phones: []fakeicloud.Phone{{ID: 3, Number: "+49 ••• •••••34"}, {ID: 7, Number: "+1 (•••) •••-••56", Mode: "voice"}}})
 	ctx := context.Background()
 	c := e.client(nil)
@@ -206,7 +206,7 @@ func TestTwoFactorBySMSWithBridgeBootArgsAndRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The process restarts between sending and entering the code.
-	restored := e.client(blob(t, c))
+	restored := e.client(sessionBlob(t, c))
 	if err := restored.SubmitCode(ctx, e.srv.LastCode()); err != nil {
 		t.Fatalf("submit after restart: %v", err)
 	}
@@ -216,7 +216,7 @@ func TestTwoFactorBySMSWithBridgeBootArgsAndRestart(t *testing.T) {
 }
 
 func TestTwoFactor2026ConflictMeansAccepted(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true, ConflictOnValid: true})
+	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true, ConflictOnValid: true})
 	ctx := context.Background()
 	c := e.client(nil)
 	wantKind(t, c.SignIn(ctx, testPassword), ErrReauthRequired)
@@ -229,7 +229,7 @@ func TestTwoFactor2026ConflictMeansAccepted(t *testing.T) {
 }
 
 func TestAutomaticSignInNeverAsksForCode(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
+	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
 	err := e.client(nil).Authenticate(context.Background(), testPassword)
 	wantKind(t, err, ErrReauthRequired)
 	if e.srv.LastCode() != "" || e.srv.Count("/appleauth/auth") != 0 {
@@ -238,7 +238,7 @@ func TestAutomaticSignInNeverAsksForCode(t *testing.T) {
 }
 
 func TestRepair412(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{Repair412: true})
+	e := newAuthEnv(t, fakeicloud.Scenario{Repair412: true})
 	if err := e.client(nil).Authenticate(context.Background(), testPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestRepair412(t *testing.T) {
 }
 
 func TestLeadingZeroBRestartsBeforeComplete(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{LeadingZeroB: 2})
+	e := newAuthEnv(t, fakeicloud.Scenario{LeadingZeroB: 2})
 	if err := e.client(nil).Authenticate(context.Background(), testPassword); err != nil {
 		t.Fatal(err)
 	}
@@ -258,11 +258,11 @@ func TestLeadingZeroBRestartsBeforeComplete(t *testing.T) {
 }
 
 func TestRejectedPasswordStopsAutomaticSignIn(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{})
+	e := newAuthEnv(t, fakeicloud.Scenario{})
 	ctx := context.Background()
 	c := e.client(nil)
 	wantKind(t, c.Authenticate(ctx, "wrong password"), ErrPasswordRejected)
-	saved := blob(t, c)
+	saved := sessionBlob(t, c)
 	again := e.client(saved)
 	wantKind(t, again.Authenticate(ctx, "wrong password"), ErrPasswordRejected)
 	if n := e.srv.Count(pComplete); n != 1 {
@@ -274,18 +274,18 @@ func TestRejectedPasswordStopsAutomaticSignIn(t *testing.T) {
 }
 
 func TestSignInBudget(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{})
+	e := newAuthEnv(t, fakeicloud.Scenario{})
 	ctx := context.Background()
 	c := e.client(nil)
 	for i := range 3 {
 		wantKind(t, c.Authenticate(ctx, "wrong "+string(rune('a'+i))), ErrPasswordRejected)
 	}
-	c = e.client(blob(t, c)) // the budget survives a restart
+	c = e.client(sessionBlob(t, c)) // the budget survives a restart
 	wantKind(t, c.Authenticate(ctx, testPassword), ErrSignInBudget)
 	if n := e.srv.Count(pInit); n != 3 {
 		t.Fatalf("%d SRP attempts, want 3", n)
 	}
-	e.clock.Add(24*time.Hour + time.Minute)
+	e.testClock.Add(24*time.Hour + time.Minute)
 	if err := c.Authenticate(ctx, testPassword); err != nil {
 		t.Fatalf("after 24 h: %v", err)
 	}
@@ -308,7 +308,7 @@ func TestAccountStates(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, tc.sc)
+			e := newAuthEnv(t, tc.sc)
 			ae := wantAPIError(t, e.client(nil).Authenticate(context.Background(), testPassword), tc.kind)
 			if n := e.srv.Count(pInit); n != 1 {
 				t.Errorf("%d signin/init requests; sign-in must never be retried", n)
@@ -324,7 +324,7 @@ func TestAccountStates(t *testing.T) {
 }
 
 func TestLogoutKeepsTrust(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
+	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
 	ctx := context.Background()
 	c := e.client(nil)
 	wantKind(t, c.SignIn(ctx, testPassword), ErrReauthRequired)
@@ -343,7 +343,7 @@ func TestLogoutKeepsTrust(t *testing.T) {
 	if err := c.validate(ctx); !errors.Is(err, ErrSessionExpired) {
 		t.Errorf("validate after logout: %v", err)
 	}
-	if err := e.client(blob(t, c)).Authenticate(ctx, testPassword); err != nil {
+	if err := e.client(sessionBlob(t, c)).Authenticate(ctx, testPassword); err != nil {
 		t.Fatalf("sign-in after logout needed more than the trust token: %v", err)
 	}
 }

@@ -115,7 +115,7 @@ func TestPostJSONSendsSessionAndParams(t *testing.T) {
 		got = r.Clone(context.Background())
 		_, _ = io.WriteString(w, `{}`)
 	})
-	e := newEnv(t, fakeicloud.Scenario{})
+	e := newAuthEnv(t, fakeicloud.Scenario{})
 	srv := fakeicloud.New(fakeicloud.Options{Scenario: fakeicloud.Scenario{AppleID: "alice@example.com", Password: testPassword}, Photos: photos})
 	t.Cleanup(srv.Close)
 	e.opts.AuthURL, e.opts.SetupURL, e.opts.HomeURL, e.opts.RootCAs = srv.AuthURL(), srv.SetupURL(), srv.HomeURL(), srv.CertPool()
@@ -147,7 +147,7 @@ func TestPostJSONSendsSessionAndParams(t *testing.T) {
 }
 
 func TestRevalidate(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{})
+	e := newAuthEnv(t, fakeicloud.Scenario{})
 	c := e.client(nil)
 	ctx := context.Background()
 	if err := c.Authenticate(ctx, testPassword); err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 )
 
-func mustURL(t *testing.T, s string) *url.URL {
+func mustParseURL(t *testing.T, s string) *url.URL {
 	t.Helper()
 	u, err := url.Parse(s)
 	if err != nil {
@@ -22,7 +22,7 @@ func mustURL(t *testing.T, s string) *url.URL {
 	return u
 }
 
-func names(cs []*http.Cookie) string {
+func cookieNames(cs []*http.Cookie) string {
 	var out []string
 	for _, c := range cs {
 		out = append(out, c.Name+"="+c.Value)
@@ -33,7 +33,7 @@ func names(cs []*http.Cookie) string {
 func TestCookieJarScoping(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	j := &cookieJar{now: func() time.Time { return now }}
-	setup := mustURL(t, "https://setup.icloud.com/setup/ws/1/accountLogin")
+	setup := mustParseURL(t, "https://setup.icloud.com/setup/ws/1/accountLogin")
 	j.SetCookies(setup, []*http.Cookie{
 		{Name: "WEB", Value: "v=2:t=x", Quoted: true, Domain: ".icloud.com", Path: "/", Secure: true, Expires: now.Add(time.Hour)},
 		{Name: "HOST", Value: "h"},                                            // host-only, default path /setup/ws/1
@@ -51,22 +51,22 @@ func TestCookieJarScoping(t *testing.T) {
 		{"https://evilicloud.com/", ""},
 	}
 	for _, tc := range tests {
-		if got := names(j.Cookies(mustURL(t, tc.url))); got != tc.want {
+		if got := cookieNames(j.Cookies(mustParseURL(t, tc.url))); got != tc.want {
 			t.Errorf("Cookies(%s) = %q, want %q", tc.url, got, tc.want)
 		}
 	}
-	if got := j.Cookies(mustURL(t, "https://www.icloud.com/"))[0]; !got.Quoted {
+	if got := j.Cookies(mustParseURL(t, "https://www.icloud.com/"))[0]; !got.Quoted {
 		t.Error("quoted flag lost")
 	}
 	now = now.Add(2 * time.Hour)
-	if got := names(j.Cookies(mustURL(t, "https://www.icloud.com/"))); got != "" {
+	if got := cookieNames(j.Cookies(mustParseURL(t, "https://www.icloud.com/"))); got != "" {
 		t.Errorf("expired cookie still sent: %q", got)
 	}
 }
 
 func TestCookieJarEmptyValueDeletes(t *testing.T) {
 	j := &cookieJar{now: time.Now}
-	u := mustURL(t, "https://setup.icloud.com/")
+	u := mustParseURL(t, "https://setup.icloud.com/")
 	j.SetCookies(u, []*http.Cookie{{Name: "HSA-LOGIN", Value: "x", Domain: "icloud.com", Path: "/"}})
 	j.SetCookies(u, []*http.Cookie{{Name: "HSA-LOGIN", Value: "", Domain: "icloud.com", Path: "/", Expires: time.Unix(0, 0)}})
 	if n := len(j.snapshot()); n != 0 {
@@ -75,7 +75,7 @@ func TestCookieJarEmptyValueDeletes(t *testing.T) {
 }
 
 func TestSessionBlobRoundTripIsExact(t *testing.T) {
-	e := newEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
+	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
 	ctx := context.Background()
 	c := e.client(nil)
 	_ = c.SignIn(ctx, testPassword)
@@ -86,9 +86,9 @@ func TestSessionBlobRoundTripIsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.rejectPassword("old password")
-	first := blob(t, c)
+	first := sessionBlob(t, c)
 	restored := e.client(first)
-	second := blob(t, restored)
+	second := sessionBlob(t, restored)
 	if !bytes.Equal(first, second) {
 		t.Fatalf("blob changed in a round trip:\n%s", cmp.Diff(string(first), string(second)))
 	}
