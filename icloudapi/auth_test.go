@@ -34,10 +34,10 @@ func (c *testClock) Add(d time.Duration) {
 }
 
 type authEnv struct {
-	t     *testing.T
-	srv   *fakeicloud.Server
+	t         *testing.T
+	srv       *fakeicloud.Server
 	testClock *testClock
-	opts  Options
+	opts      Options
 }
 
 func newAuthEnv(t *testing.T, sc fakeicloud.Scenario) *authEnv {
