@@ -84,7 +84,7 @@ func (e *evaluator) libraryCoverage() CheckResult {
 		return e.notRead(CheckLibraryCoverage, "the library list")
 	}
 	var names, uncounted []string
-	var shared, hidden bool
+	var shared, other, hidden bool
 	for _, l := range e.obs.Libraries {
 		if l.Monitored && !e.obs.HiddenCovered && l.HiddenCount == nil {
 			uncounted = append(uncounted, l.Name)
@@ -92,6 +92,7 @@ func (e *evaluator) libraryCoverage() CheckResult {
 		if !l.Monitored {
 			names = append(names, libraryLabel(l))
 			shared = shared || l.Shared
+			other = other || !l.Shared
 			continue
 		}
 		if !e.obs.HiddenCovered && l.HiddenCount != nil && *l.HiddenCount > 0 {
@@ -105,11 +106,8 @@ func (e *evaluator) libraryCoverage() CheckResult {
 	if len(names) == 0 {
 		return result(CheckLibraryCoverage, StatusOK, "Every iCloud library is covered by a local folder", "", nil)
 	}
-	if !shared && !hidden {
-		shared = true // an uncovered non-shared library: same advice
-	}
 	return result(CheckLibraryCoverage, StatusWarning, "Not backed up by any folder: "+strings.Join(names, "; "),
-		coverageRemediation(shared, hidden), &Details{Libraries: names})
+		coverageRemediation(shared, other, hidden), &Details{Libraries: names})
 }
 
 // libraryLabel names a library with its zone for people who configure

@@ -2,7 +2,6 @@ package checks
 
 import (
 	"bytes"
-	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -45,11 +44,11 @@ func TestScenarios(t *testing.T) {
 				sc.verify(t, a)
 			}
 			rep := NewReport(now, a)
-			js, err := json.MarshalIndent(rep, "", "  ")
+			js, err := rep.JSON()
 			if err != nil {
 				t.Fatalf("marshal: %v", err)
 			}
-			golden(t, sc.name+".json", append(js, '\n'))
+			golden(t, sc.name+".json", js)
 			golden(t, sc.name+".txt", []byte(RenderText(rep)))
 		})
 	}

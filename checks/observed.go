@@ -8,7 +8,7 @@ func (e *evaluator) observed() Observed {
 	o := Observed{
 		Up:             k == AuthOK,
 		Auth:           k,
-		ReauthRequired: k.Blocker(),
+		ReauthRequired: k.NeedsLogin(),
 		SessionExpiry:  utc(e.obs.SessionExpiry),
 	}
 	for _, l := range e.obs.Libraries {

@@ -85,8 +85,11 @@ func deletedRemediation(earliest time.Time) string {
 }
 
 // coverageRemediation explains how to cover uncovered libraries.
-func coverageRemediation(shared, hidden bool) string {
+func coverageRemediation(shared, other, hidden bool) string {
 	var parts []string
+	if other {
+		parts = append(parts, "A photo library of this account is not checked and probably not backed up. Add it to `libraries:` of this account in the icloudmon configuration and make sure your importer downloads it.")
+	}
 	if shared {
 		parts = append(parts, "Photos in an iCloud Shared Library are not in the personal library, so an importer of the personal library never sees them. Add the library to `libraries:` of this account (e.g. `libraries: [personal, shared]`) and make your importer download it too (icloudpd: `--library SharedSync-…` with the zone name shown).")
 	}

@@ -1,6 +1,11 @@
 package checks
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // Report is the verdict over all accounts of one cycle. Its JSON form is the
 // `verify --output json` and /api/status schema of design §4: times are
@@ -59,8 +64,9 @@ type Details struct {
 	Incomplete []Item `json:"incomplete,omitempty"`
 	// Uncertain are assets matched only by capture time ("possible").
 	Uncertain []Item `json:"uncertain,omitempty"`
-	// Libraries are library names the check is about (library_coverage,
-	// indexing).
+	// Libraries describe the libraries the check is about: names with
+	// progress (indexing) or with zone and hidden-item counts
+	// (library_coverage), for people.
 	Libraries []string `json:"libraries,omitempty"`
 	// Folders are folder problems (folder check).
 	Folders []FolderProblem `json:"folders,omitempty"`
@@ -119,7 +125,8 @@ type Observed struct {
 	// Up is true when the account could be signed in and read this cycle.
 	Up bool `json:"up"`
 	// Auth is the sign-in outcome kind; ReauthRequired is true when a
-	// person must sign in again (2FA, password, …).
+	// person must sign in again (AuthKind.NeedsLogin: 2FA, password, lock,
+	// sign-in budget).
 	Auth           AuthKind  `json:"auth,omitempty"`
 	ReauthRequired bool      `json:"reauth_required"`
 	SessionExpiry  time.Time `json:"session_expiry,omitzero"`
@@ -180,4 +187,18 @@ type Transition struct {
 	// Summary and Remediation are copied from the current result.
 	Summary     string
 	Remediation string
+}
+
+// JSON encodes the report as `verify --output json` and /api/status print
+// it: indented by two spaces, without HTML escaping (so "&" and "›" stay
+// readable), with a trailing newline.
+func (r Report) JSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("encode report: %w", err)
+	}
+	return b.Bytes(), nil
 }

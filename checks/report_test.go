@@ -73,13 +73,27 @@ func TestReportJSONSchema(t *testing.T) {
 	if a := missing[0]["added"].(string); !strings.HasSuffix(a, "Z") {
 		t.Errorf("added time %q is not UTC", a)
 	}
-	var back Report
-	if err := json.Unmarshal(b, &back); err != nil {
+	for _, enc := range [][]byte{b, mustJSON(t, r)} {
+		var back Report
+		if err := json.Unmarshal(enc, &back); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(back, r) {
+			t.Errorf("JSON round trip changed the report")
+		}
+	}
+	if js := mustJSON(t, r); strings.Contains(string(js), `\u0026`) || !strings.HasSuffix(string(js), "}\n") {
+		t.Errorf("Report.JSON escapes HTML or lacks the trailing newline")
+	}
+}
+
+func mustJSON(t *testing.T, r Report) []byte {
+	t.Helper()
+	b, err := r.JSON()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(back, r) {
-		t.Errorf("JSON round trip changed the report")
-	}
+	return b
 }
 
 func TestReportOmitsUnknownFacts(t *testing.T) {

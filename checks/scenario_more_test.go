@@ -93,7 +93,25 @@ func cloudScenarios() []scenario {
 	empty.Folders[0].Matches, empty.Folders[0].Health.Files, empty.Folders[0].Health.Newest = nil, 0, time.Time{}
 	emptyUncounted := healthyObs()
 	emptyUncounted.Libraries[0].Newest, emptyUncounted.Libraries[0].AssetCount = nil, nil
+	phoneClock := healthyObs()
+	for i := range 3 {
+		phoneClock.Libraries[0].Newest[i].Taken = now.Add(400 * day)
+	}
+	onlyShared := healthyObs()
+	onlyShared.Libraries[0].Monitored = false
+	onlyShared.Libraries = append(onlyShared.Libraries, LibraryObservation{Name: "shared", Zone: "SharedSync-1", Shared: true,
+		Monitored: true, Indexing: IndexingFinished, Listed: true, Newest: onlyShared.Libraries[0].Newest,
+		AssetCount: ptr(400), HiddenCount: ptr(0)})
 	return []scenario{
+		{name: "phone_clock_wrong_taken_in_future", obs: phoneClock, hist: healthyHist(),
+			verify: func(t testingT, a AccountReport) {
+				t.Helper()
+				if c, _ := a.Check(CheckICloudUpload); c.Details == nil || len(c.Details.Notes) != 1 {
+					t.Errorf("no note about capture times in the future: %+v", c.Details)
+				}
+			}},
+		{name: "personal_library_not_monitored", obs: onlyShared, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLibraryCoverage: StatusWarning}},
 		{name: "shared_library_not_covered", obs: shared, hist: healthyHist(),
 			want: map[CheckID]Status{CheckLibraryCoverage: StatusWarning}},
 		{name: "hidden_items_not_covered", obs: hidden, hist: healthyHist(),
@@ -132,7 +150,7 @@ func authScenarios() []scenario {
 		AuthPasswordChangeRequired, AuthWebAccessDisabled, AuthTermsNotAccepted, AuthSetupIncomplete,
 		AuthWrongRegion, AuthSecurityKeyOnly, AuthSignInBudget} {
 		out = append(out, scenario{name: "auth_" + string(k), obs: blocked(k, ""), hist: healthyHist(),
-			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusCritical}), verify: verifyReauth(true)})
+			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusCritical}), verify: verifyReauth(k.NeedsLogin())})
 	}
 	throttled := blocked(AuthThrottled, "HTTP 503 Service Temporarily Unavailable")
 	throttled.Auth.RetryAfter = now.Add(30 * time.Minute)

@@ -83,6 +83,9 @@ func TestAuthKindBlocker(t *testing.T) {
 		if got := k.Blocker(); got == transient[k] {
 			t.Errorf("%q.Blocker() = %v", k, got)
 		}
+		if k.NeedsLogin() && !k.Blocker() {
+			t.Errorf("%q needs a login but is not a blocker", k)
+		}
 		if authShort(k) == "" || authRemediation(k, "alice") == "" {
 			t.Errorf("%q lacks a description or remediation", k)
 		}

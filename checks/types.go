@@ -77,6 +77,19 @@ func (k AuthKind) Blocker() bool {
 	return true
 }
 
+// NeedsLogin reports whether k is fixed by a person signing in again with
+// `icloudmon login` (possibly after changing or unlocking the password);
+// it drives Observed.ReauthRequired. Blockers such as unaccepted terms, web
+// access, region or security keys need other action and are not included.
+func (k AuthKind) NeedsLogin() bool {
+	switch k {
+	case AuthReauthRequired, AuthPasswordRejected, AuthPasswordMissing, AuthLocked,
+		AuthPasswordChangeRequired, AuthSignInBudget:
+		return true
+	}
+	return false
+}
+
 // IndexingState is the result of CheckIndexingState for a library.
 type IndexingState string
 

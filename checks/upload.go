@@ -72,11 +72,28 @@ func (e *evaluator) upload() CheckResult {
 			"Check that the clock of the machine running icloudmon is right (NTP time sync); until it is, ages and grace periods are wrong.", nil)
 	}
 	r := e.judgeGap(newest, e.learn(libs))
+	if n := takenInFuture(libs, e.now); n > 0 {
+		r.Details.Notes = append(r.Details.Notes, fmt.Sprintf("%s dated more than a day in the future: the camera's or iPhone's clock may be wrong (Settings › General › Date & Time › Set Automatically); matching by capture time is then unreliable", plural(n, "photo")))
+	}
 	if n := undated(libs); n > 0 && r.Status == StatusOK {
 		r.Status = StatusUnknown
 		r.Summary += fmt.Sprintf("; but %s had no added date", plural(n, "asset"))
 	}
 	return r
+}
+
+// takenInFuture counts assets whose capture time is more than a day ahead
+// of now: a device clock that is off, not an upload problem.
+func takenInFuture(libs []LibraryObservation, now time.Time) int {
+	n := 0
+	for _, l := range libs {
+		for _, a := range l.Newest {
+			if a.Taken.Sub(now) > day {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // undated counts listed assets without an added time (malformed records):
