@@ -24,7 +24,9 @@ type Folder struct {
 	// FullScanEvery forces a full rescan (which notices files rewritten in
 	// place) this often; zero means once a day.
 	FullScanEvery time.Duration
-	Logger        *slog.Logger
+	// FullScan makes every scan a full one (verify --no-cache).
+	FullScan bool
+	Logger   *slog.Logger
 
 	mu       sync.Mutex
 	index    *localindex.Index
@@ -82,7 +84,7 @@ func (f *Folder) fullDue() bool {
 	if every <= 0 {
 		every = 24 * time.Hour
 	}
-	return !f.lastFull.IsZero() && time.Since(f.lastFull) >= every
+	return f.FullScan || (!f.lastFull.IsZero() && time.Since(f.lastFull) >= every)
 }
 
 func (f *Folder) logScan(res localindex.ScanResult) {

@@ -37,6 +37,12 @@ type ICloud struct {
 	Libraries []string
 	Newest    int
 	Logger    *slog.Logger
+	// NoCache ignores the stored snapshot (verify --no-cache): every
+	// library is read afresh.
+	NoCache bool
+	// OnSignIn, if set, is told the outcome of every cycle that made an
+	// SRP sign-in attempt (icloudmon_signin_attempts_total).
+	OnSignIn func(checks.AuthKind)
 
 	restored bool
 }
@@ -48,7 +54,12 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 	log := c.logger()
 	c.restore(ctx, log)
 	defer c.saveSession(ctx, log)
-	if err := c.Client.Authenticate(ctx, c.password(ctx, log)); err != nil {
+	attempts := c.Client.SignInAttempts()
+	err := c.Client.Authenticate(ctx, c.password(ctx, log))
+	if c.OnSignIn != nil && c.Client.SignInAttempts() > attempts {
+		c.OnSignIn(authObservation(err).Kind)
+	}
+	if err != nil {
 		c.fail(obs, err)
 		return nil
 	}
@@ -127,6 +138,9 @@ func (c *ICloud) fail(obs *checks.Observation, err error) {
 }
 
 func (c *ICloud) loadSnapshot(ctx context.Context, log *slog.Logger) *icloudapi.PhotosSnapshot {
+	if c.NoCache {
+		return nil
+	}
 	data, ok, err := c.DB.Get(ctx, snapshotNS, c.Account)
 	if err != nil || !ok {
 		if err != nil {
@@ -175,6 +189,9 @@ var authKinds = []struct {
 // authObservation classifies a sign-in or read error. Anything that is not
 // one of icloudapi's kinds is a network or service problem, never "ok".
 func authObservation(err error) checks.AuthObservation {
+	if err == nil {
+		return checks.AuthObservation{Kind: checks.AuthOK}
+	}
 	obs := checks.AuthObservation{Kind: checks.AuthNetworkError, Message: err.Error()}
 	for _, k := range authKinds {
 		if errors.Is(err, k.err) {

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/icloudmon/icloudmon/agent"
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/configs"
+	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/icloudapi"
+	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/metrics"
+	"github.com/icloudmon/icloudmon/notify"
+	"github.com/icloudmon/icloudmon/store"
+)
+
+// app is everything built from one configuration.
+type app struct {
+	cfg      *configs.Config
+	log      *slog.Logger
+	db       *store.DB
+	reg      *prometheus.Registry
+	metrics  *metrics.Metrics
+	notifier *notify.Notifier
+	sessions *credstore.SessionStore
+	agent    *agent.Agent
+}
+
+// newLogger builds the slog logger of log_level and log_format.
+func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens data_dir/icloudmon.db, explaining what to do when it
+// cannot.
+func openStore(cfg *configs.Config) (*store.DB, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create data_dir %s (mount a writable volume there or set data_dir): %w", cfg.DataDir, err)
+	}
+	db, err := store.Open(filepath.Join(cfg.DataDir, "icloudmon.db"))
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// buildOptions adapt the wiring to one-shot commands.
+type buildOptions struct {
+	only     string // monitor only this account ("" = all)
+	noCache  bool   // ignore cached snapshots, rescan folders fully
+	noNotify bool   // send no notifications or pings
+}
+
+// build wires the agent from the configuration.
+func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buildOptions) (*app, error) {
+	rt := &app{cfg: cfg, log: log, reg: metrics.NewRegistry()}
+	var err error
+	if rt.db, err = openStore(cfg); err != nil {
+		return nil, err
+	}
+	ver, rev, _ := buildInfo()
+	if rt.metrics, err = metrics.New(rt.reg, metrics.Options{Version: ver, Revision: rev}); err != nil {
+		return nil, rt.closeWith(err)
+	}
+	if rt.sessions, err = credstore.NewSessionStore(cfg.DataDir, credstore.ModeAuto, log); err != nil {
+		return nil, rt.closeWith(err)
+	}
+	if !opts.noNotify {
+		if rt.notifier, err = newNotifier(cfg, rt.db, log); err != nil {
+			return nil, rt.closeWith(err)
+		}
+	}
+	accounts, err := rt.accounts(opts)
+	if err != nil {
+		return nil, rt.closeWith(err)
+	}
+	rt.agent, err = agent.New(ctx, agent.Options{
+		Accounts: accounts, Policy: checks.Policy(cfg.Checks), DB: rt.db,
+		Metrics: rt.metrics, Notifier: rt.notifier, Logger: log, Interval: cfg.Interval})
+	if err != nil {
+		return nil, rt.closeWith(err)
+	}
+	return rt, nil
+}
+
+func (rt *app) closeWith(err error) error {
+	rt.Close()
+	return err
+}
+
+// Close releases the database.
+func (rt *app) Close() {
+	if rt.db != nil {
+		if err := rt.db.Close(); err != nil {
+			rt.log.Warn("closing the database", "err", err)
+		}
+	}
+}
+
+func newNotifier(cfg *configs.Config, db *store.DB, log *slog.Logger) (*notify.Notifier, error) {
+	n := cfg.Notify
+	urls := make([]string, len(n.URLs))
+	for i, u := range n.URLs {
+		urls[i] = u.Reveal()
+	}
+	return notify.New(db, notify.Options{
+		URLs: urls, WebhookURL: n.WebhookURL.Reveal(),
+		HealthchecksURL: n.HealthchecksURL.Reveal(), UptimeKumaURL: n.UptimeKumaURL.Reveal(),
+		RemindEvery: n.RemindEvery, QuietHours: n.QuietHours, QuietHoursCritical: n.QuietHoursCritical,
+		BaseURL: strings.TrimRight(cfg.Web.ExternalURL, "/"), Logger: log,
+	})
+}
+
+// accounts builds the agent's account sources.
+func (rt *app) accounts(opts buildOptions) ([]agent.Account, error) {
+	roots, err := extraRoots(rt.cfg.TLS.CAFile)
+	if err != nil {
+		return nil, err
+	}
+	var out []agent.Account
+	for _, a := range rt.cfg.Accounts {
+		if opts.only != "" && a.Name != opts.only {
+			continue
+		}
+		acct, err := rt.account(a, roots, opts.noCache)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.Name, err)
+		}
+		out = append(out, acct)
+	}
+	if opts.only != "" && len(out) == 0 {
+		return nil, fmt.Errorf("no account named %q in the configuration", opts.only)
+	}
+	return out, nil
+}
+
+func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (agent.Account, error) {
+	client, err := newICloudClient(a, roots, rt.log, rt.metrics)
+	if err != nil {
+		return agent.Account{}, err
+	}
+	cloud := &agent.ICloud{
+		Account: a.Name, Client: client, Sessions: rt.sessions, DB: rt.db,
+		Password: passwordFunc(a), Libraries: a.Libraries, Newest: rt.cfg.Checks.Newest,
+		Logger: rt.log, NoCache: noCache, OnSignIn: func(kind checks.AuthKind) { rt.metrics.ObserveSignIn(a.Name, kind) },
+	}
+	acct := agent.Account{Name: a.Name, Cloud: cloud}
+	for _, f := range a.Folders {
+		acct.Folders = append(acct.Folders, &agent.Folder{
+			Name: f.Name, Path: f.Path, Layout: matcherLayout(f.Layout), KV: rt.db, Logger: rt.log,
+			Tolerance: rt.cfg.Checks.CaptureTolerance, FullScan: noCache,
+			Options: localindex.Options{Ignore: f.Ignore, ShrinkFraction: rt.cfg.Checks.FolderShrink},
+		})
+	}
+	return acct, nil
+}
+
+// matcherLayout maps configuration layout names to localindex's.
+func matcherLayout(layout string) string {
+	if layout == configs.LayoutOSXPhotos {
+		return "mac"
+	}
+	return layout
+}
+
+func newICloudClient(a configs.Account, roots *x509.CertPool, log *slog.Logger, m *metrics.Metrics) (*icloudapi.Client, error) {
+	return icloudapi.New(icloudapi.Options{
+		AppleID: a.AppleID, Region: a.Region,
+		AuthURL: a.Endpoints.Auth, SetupURL: a.Endpoints.Setup, HomeURL: a.Endpoints.Home,
+		RootCAs: roots, Logger: log.With("account", a.Name),
+		Observe: func(endpoint string, code int) { m.ObserveRequest(a.Name, endpoint, code) },
+	})
+}
+
+// passwordFunc looks the password up in the configured sources each time
+// a sign-in may be needed; "" when none has it.
+func passwordFunc(a configs.Account) agent.PasswordFunc {
+	return func(ctx context.Context) (string, error) {
+		pw, err := credstore.LookupPassword(ctx, passwordOptions(a))
+		if err != nil {
+			return "", err
+		}
+		return pw.Value.Reveal(), nil
+	}
+}
+
+func passwordOptions(a configs.Account) credstore.PasswordOptions {
+	return credstore.PasswordOptions{Account: a.Name, AppleID: a.AppleID,
+		Keyring: a.Password.Keyring, File: a.Password.File, Env: a.Password.Env}
+}
+
+// extraRoots returns the system roots plus tls.ca_file, or nil for the
+// system roots alone.
+func extraRoots(caFile string) (*x509.CertPool, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls.ca_file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, errors.New("tls.ca_file holds no PEM certificate")
+	}
+	return pool, nil
+}
