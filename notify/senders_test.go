@@ -601,3 +601,30 @@ func TestSharedPingURLReportsTheWorstAccount(t *testing.T) {
 		t.Errorf("kuma msg = %q", msg)
 	}
 }
+
+func TestTLSVerificationCannotBeSwitchedOffInTheURL(t *testing.T) {
+	for _, u := range []string{
+		"ntfy://ntfy.example/t?disabletlsverification=yes",
+		"gotify://gotify.example/Atoken?InsecureSkipVerify=true",
+		"smtp://u:p@mail.example:587/?to=a@example.com&skiptlsverify=1",
+	} {
+		_, err := New(newMemKV(), Options{URLs: []string{u}})
+		if err == nil || !strings.Contains(err.Error(), "tls.ca_file") {
+			t.Errorf("%s: err = %v, want a refusal", u, err)
+		}
+	}
+	if _, err := New(newMemKV(), Options{URLs: []string{"ntfy://ntfy.example/t?disabletlsverification=no"}}); err != nil {
+		t.Errorf("an explicit no was refused: %v", err)
+	}
+	// Even if a service did turn it off internally, the injected client
+	// (which verifies) replaces its own.
+	srv := newFake(t, true, http.StatusOK, "{}")
+	n, _ := newNotifier(t, Options{URLs: []string{"ntfy://" + srv.hostPort() + "/t"}})
+	res := n.Test(t.Context())
+	if len(res) != 1 || res[0].Err == nil {
+		t.Fatalf("a server with an unknown CA was accepted: %+v", res)
+	}
+	if len(srv.requests()) != 0 {
+		t.Fatal("the message reached a server whose certificate was not verified")
+	}
+}

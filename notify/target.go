@@ -72,6 +72,10 @@ func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout ti
 		service: service, label: fmt.Sprintf("%s#%d", service, index), rawURL: rawURL,
 		opts: types.SenderOptions{HTTPClient: client, Timeout: timeout}, red: newRedactor(rawURL, false),
 	}
+	if skipsVerification(rawURL) {
+		return nil, fmt.Errorf("notify.urls #%d (%s) asks to skip TLS certificate verification, which icloudmon never does; "+
+			"remove that option and trust the server's CA with tls.ca_file instead", index, service)
+	}
 	if _, err := t.newRouter(); err != nil {
 		return nil, fmt.Errorf("notify.urls #%d (%s): %w; check the URL against the shoutrrr documentation "+
 			"(https://nicholas-fedor.github.io/shoutrrr/)", index, service, err)
@@ -92,6 +96,29 @@ func (t *shoutrrrTarget) newRouter() (*router.ServiceRouter, error) {
 		return nil, t.red.scrubErr(err)
 	}
 	return r, nil
+}
+
+// skipsVerification reports whether a shoutrrr URL turns TLS certificate
+// verification off (ntfy and mqtt disabletlsverification, gotify
+// insecureskipverify, smtp skiptlsverify).
+func skipsVerification(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	for key, vals := range u.Query() {
+		switch strings.ToLower(key) {
+		case "disabletlsverification", "insecureskipverify", "skiptlsverify":
+			for _, v := range vals {
+				switch strings.ToLower(v) {
+				case "", "no", "false", "0", "off":
+				default:
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // hasQuery reports whether rawURL has query parameter key (a generic
