@@ -63,7 +63,7 @@ type Metrics struct {
 	lastSuccess    *prometheus.GaugeVec
 	runDuration    *prometheus.GaugeVec
 
-	mu sync.Mutex // serialises ObserveRun so last_run never moves backwards
+	mu sync.Mutex // serialises ObserveRun: last_run is the time of the latest call
 }
 
 // New creates the metrics and registers them on reg, the registry the agent
@@ -76,10 +76,15 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 	}
 	m := newMetrics(opts)
 	m.lastRun.Set(unixSeconds(m.now()))
+	var done []prometheus.Collector
 	for _, c := range m.collectors(opts) {
 		if err := reg.Register(c); err != nil {
+			for _, d := range done {
+				reg.Unregister(d) // leave reg as it was
+			}
 			return nil, fmt.Errorf("register icloudmon metrics (was New called twice on one registry?): %w", err)
 		}
+		done = append(done, c)
 	}
 	return m, nil
 }

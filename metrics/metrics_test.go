@@ -319,6 +319,18 @@ func TestNewRefusesNilDefaultAndDoubleRegistration(t *testing.T) {
 	if _, err := metrics.New(reg, metrics.Options{}); err == nil {
 		t.Error("second New on the same registry succeeded, want an error")
 	}
+	// A failed New leaves the registry as it was.
+	partial := prometheus.NewRegistry()
+	clash := prometheus.NewGauge(prometheus.GaugeOpts{Name: "icloudmon_last_run_timestamp_seconds",
+		Help: "Unix time when the agent last finished a check cycle for any account (its start time before the first cycle)."})
+	partial.MustRegister(clash)
+	if _, err := metrics.New(partial, metrics.Options{}); err == nil {
+		t.Fatal("New on a registry with a clashing metric succeeded, want an error")
+	}
+	partial.Unregister(clash)
+	if _, err := metrics.New(partial, metrics.Options{}); err != nil {
+		t.Errorf("New after removing the clash: %v (a failed New left collectors behind)", err)
+	}
 }
 
 func TestHandlerServesExposition(t *testing.T) {
