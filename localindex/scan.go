@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -77,18 +78,50 @@ type FolderHealth struct {
 	ErrorPaths     int    // paths that could not be read in the last scan
 }
 
-// walker carries one scan's state.
+// scanWorkers bounds how many directories are listed at once. Listing is
+// syscall-bound (one fstatat per file), so a few workers hide latency on
+// network shares and use both cores of a small NAS.
+const scanWorkers = 4
+
+// walker carries one scan's state. Directories are listed by up to
+// scanWorkers goroutines; mu guards the shared fields.
 type walker struct {
-	ix       *Index
-	ctx      context.Context
-	full     bool
-	start    time.Time
-	old      map[string]*dirState
+	ix    *Index
+	ctx   context.Context
+	full  bool
+	start time.Time
+	old   map[string]*dirState
+	sem   chan struct{}
+	wg    sync.WaitGroup
+
+	mu       sync.Mutex
 	new      map[string]*dirState
 	visited  map[fileID]bool
+	links    []job // symlinked directories, walked after the real tree
 	res      *ScanResult
 	files    int
 	lastProg time.Time
+}
+
+// job is one directory to index.
+type job struct {
+	rel   string
+	info  fs.FileInfo
+	chain []fileID // ancestors, for loop detection
+	depth int
+}
+
+// tally is what one directory contributes to the ScanResult.
+type tally struct {
+	listed, unchanged, statted, added, removed, changed int
+	errors                                              []PathError
+}
+
+func (t *tally) fail(rel, op string, err error) {
+	if rel == "" {
+		rel = "."
+	}
+	t.errors = append(t.errors, PathError{Path: rel, Op: op, Err: err})
 }
 
 // Scan refreshes the index from disk and saves it when something changed.
@@ -99,11 +132,11 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	defer ix.mu.Unlock()
 	start := ix.opts.Now()
 	res := ScanResult{Folder: ix.root, Started: start, Full: so.Full}
-	w := &walker{ix: ix, ctx: ctx, full: so.Full, start: start, old: ix.dirs,
+	w := &walker{ix: ix, ctx: ctx, full: so.Full, start: start, old: ix.dirs, sem: make(chan struct{}, scanWorkers),
 		new: map[string]*dirState{}, visited: map[fileID]bool{}, res: &res}
 	rootInfo, rootErr := os.Stat(ix.root)
 	if rootErr == nil && rootInfo.IsDir() {
-		w.walk("", rootInfo, nil, 0)
+		w.run(job{info: rootInfo})
 	}
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("scan of %s interrupted: %w", ix.root, err)
@@ -120,96 +153,172 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	return res, nil
 }
 
-// walk indexes the directory rel (already stat'ed, symlinks followed) and
-// its subdirectories. chain holds the ids of its ancestors.
-func (w *walker) walk(rel string, info fs.FileInfo, chain []fileID, depth int) {
+// run walks the real tree in parallel, then the symlinked directories one
+// by one (so a directory reached both ways is indexed under its real path).
+func (w *walker) run(root job) {
+	w.wg.Add(1)
+	w.visit(root)
+	w.wg.Wait()
+	for len(w.links) > 0 {
+		j := w.links[0]
+		w.links = w.links[1:]
+		w.wg.Add(1)
+		w.visit(j)
+		w.wg.Wait()
+	}
+	slices.Sort(w.res.ListedDirs)
+}
+
+// visit indexes one directory and schedules its subdirectories: on a new
+// goroutine while a worker slot is free, inline otherwise.
+func (w *walker) visit(j job) {
+	defer w.wg.Done()
 	if w.ctx.Err() != nil {
 		return
 	}
-	if id, ok := idOf(info); ok {
-		if slices.Contains(chain, id) {
-			w.fail(rel, "symlink loop", errors.New("directory links back to one of its parents; skipped"))
-			return
-		}
-		if w.visited[id] {
-			return // reached twice through a symlink: index it once
-		}
-		w.visited[id] = true
-		chain = append(chain, id)
+	var t tally
+	chain, ok := w.enter(j, &t)
+	var d *dirState
+	if ok {
+		d = w.dir(j.rel, j.info, &t)
 	}
-	if depth > maxDepth {
-		w.fail(rel, "list", errors.New("directory nesting too deep; skipped"))
+	w.merge(j.rel, d, &t)
+	if d == nil {
 		return
 	}
-	d := w.dir(rel, info)
-	w.new[rel] = d
-	w.files += len(d.files)
-	w.progress(false)
 	for _, name := range d.subdirs {
-		w.descend(path.Join(rel, name), chain, depth)
+		w.spawn(w.child(path.Join(j.rel, name), chain, j.depth, &t))
 	}
+	var lt tally
 	for _, name := range d.links {
-		w.descend(path.Join(rel, name), chain, depth)
+		if c := w.child(path.Join(j.rel, name), chain, j.depth, &lt); c != nil {
+			w.mu.Lock()
+			w.links = append(w.links, *c)
+			w.mu.Unlock()
+		}
+	}
+	w.merge("", nil, &lt)
+}
+
+func (w *walker) spawn(c *job) {
+	if c == nil {
+		return
+	}
+	w.wg.Add(1)
+	select {
+	case w.sem <- struct{}{}:
+		go func() {
+			defer func() { <-w.sem }()
+			w.visit(*c)
+		}()
+	default:
+		w.visit(*c)
 	}
 }
 
-// descend stats a subdirectory (following symlinks) and walks it.
-func (w *walker) descend(rel string, chain []fileID, depth int) {
+// enter checks for loops and directories already indexed through a link.
+func (w *walker) enter(j job, t *tally) ([]fileID, bool) {
+	if j.depth > maxDepth {
+		t.fail(j.rel, "list", errors.New("directory nesting too deep; skipped"))
+		return nil, false
+	}
+	id, ok := idOf(j.info)
+	if !ok {
+		return j.chain, true
+	}
+	if slices.Contains(j.chain, id) {
+		t.fail(j.rel, "symlink loop", errors.New("directory links back to one of its parents; skipped"))
+		return nil, false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.visited[id] {
+		return nil, false // reached twice through a symlink: index it once
+	}
+	w.visited[id] = true
+	return append(slices.Clip(j.chain), id), true
+}
+
+// child stats a subdirectory (following symlinks) into a job.
+func (w *walker) child(rel string, chain []fileID, depth int, t *tally) *job {
 	info, err := os.Stat(w.abs(rel))
 	if err != nil {
-		w.fail(rel, "stat", err)
-		return
+		t.fail(rel, "stat", err)
+		return nil
 	}
 	if !info.IsDir() {
+		return nil
+	}
+	return &job{rel: rel, info: info, chain: chain, depth: depth + 1}
+}
+
+// merge adds one directory's results to the scan.
+func (w *walker) merge(rel string, d *dirState, t *tally) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.res
+	r.DirsListed += t.listed
+	r.DirsUnchanged += t.unchanged
+	r.FilesStatted += t.statted
+	r.FilesAdded += t.added
+	r.FilesRemoved += t.removed
+	r.FilesChanged += t.changed
+	r.Errors = append(r.Errors, t.errors...)
+	t.errors = nil
+	if d == nil {
 		return
 	}
-	w.walk(rel, info, chain, depth+1)
+	if t.listed > 0 {
+		r.ListedDirs = append(r.ListedDirs, rel)
+		w.ix.dirty = true
+	}
+	w.new[rel] = d
+	w.files += len(d.files)
+	w.progressLocked(false)
 }
 
 // dir returns the directory's entry, listing it only when needed.
-func (w *walker) dir(rel string, info fs.FileInfo) *dirState {
+func (w *walker) dir(rel string, info fs.FileInfo, t *tally) *dirState {
 	mtime := info.ModTime().UnixNano()
 	old := w.old[rel]
 	if old != nil && !w.full && !old.racy && !old.unreadable && old.mtime == mtime {
-		w.res.DirsUnchanged++
+		t.unchanged++
 		return old
 	}
 	d := &dirState{rel: rel, mtime: mtime, racy: w.start.Sub(info.ModTime()) < racyWindow}
-	w.list(d, old)
-	w.ix.dirty = true
-	w.res.DirsListed++
-	w.res.ListedDirs = append(w.res.ListedDirs, rel)
+	w.list(d, old, t)
+	t.listed++
 	return d
 }
 
 // list reads the directory entries into d, reusing unchanged file entries
 // (and their cached metadata) from old.
-func (w *walker) list(d *dirState, old *dirState) {
+func (w *walker) list(d *dirState, old *dirState, t *tally) {
 	f, err := w.ix.openDir(w.abs(d.rel))
 	if err != nil {
 		d.unreadable = true
-		w.fail(d.rel, "list", err)
+		t.fail(d.rel, "list", err)
 		return
 	}
 	defer f.Close()
 	ents, err := f.ReadDir(-1)
 	if err != nil {
 		d.unreadable = true
-		w.fail(d.rel, "list", err)
+		t.fail(d.rel, "list", err)
 	}
 	withStatAt(f, w.abs(d.rel), func(stat statFunc) {
 		for _, e := range ents {
-			w.entry(d, stat, e)
+			w.entry(d, stat, e, t)
 		}
 	})
 	slices.SortFunc(d.files, func(a, b fileEntry) int { return strings.Compare(a.name, b.name) })
 	slices.Sort(d.subdirs)
 	slices.Sort(d.links)
-	w.compare(d, old)
+	compare(d, old, t)
 }
 
 // entry adds one directory entry to d.
-func (w *walker) entry(d *dirState, stat statFunc, e fs.DirEntry) {
+func (w *walker) entry(d *dirState, stat statFunc, e fs.DirEntry, t *tally) {
 	name := e.Name()
 	if w.ix.ign.skip(d.rel, name) {
 		return
@@ -220,29 +329,30 @@ func (w *walker) entry(d *dirState, stat statFunc, e fs.DirEntry) {
 		return
 	}
 	if typ&fs.ModeSymlink != 0 {
-		w.symlink(d, name)
+		w.symlink(d, name, t)
 		return
 	}
 	if !typ.IsRegular() {
 		return // devices, sockets, pipes
 	}
 	size, mtime, err := stat(name)
-	w.res.FilesStatted++
+	t.statted++
 	if err != nil {
-		w.fail(path.Join(d.rel, name), "stat", err)
+		t.fail(path.Join(d.rel, name), "stat", err)
 		return
 	}
 	d.files = append(d.files, fileEntry{name: name, size: size, mtime: mtime})
 }
 
-// symlink follows a link: a directory becomes a subdirectory, a file a file.
-func (w *walker) symlink(d *dirState, name string) {
+// symlink follows a link: a directory becomes a linked subdirectory, a file
+// a file.
+func (w *walker) symlink(d *dirState, name string, t *tally) {
 	rel := path.Join(d.rel, name)
 	info, err := os.Stat(w.abs(rel))
-	w.res.FilesStatted++
+	t.statted++
 	switch {
 	case err != nil:
-		w.fail(rel, "follow symlink", err)
+		t.fail(rel, "follow symlink", err)
 	case info.IsDir():
 		d.links = append(d.links, name)
 	case info.Mode().IsRegular():
@@ -252,9 +362,9 @@ func (w *walker) symlink(d *dirState, name string) {
 
 // compare counts added, changed and removed files and carries cached
 // metadata over for files whose size and mtime did not change.
-func (w *walker) compare(d, old *dirState) {
+func compare(d, old *dirState, t *tally) {
 	if old == nil {
-		w.res.FilesAdded += len(d.files)
+		t.added += len(d.files)
 		return
 	}
 	seen := 0
@@ -263,16 +373,16 @@ func (w *walker) compare(d, old *dirState) {
 		j, ok := slices.BinarySearchFunc(old.files, f.name, func(e fileEntry, n string) int { return strings.Compare(e.name, n) })
 		switch {
 		case !ok:
-			w.res.FilesAdded++
+			t.added++
 		case old.files[j].size == f.size && old.files[j].mtime == f.mtime:
 			*f = old.files[j]
 			seen++
 		default:
-			w.res.FilesChanged++
+			t.changed++
 			seen++
 		}
 	}
-	w.res.FilesRemoved += len(old.files) - seen
+	t.removed += len(old.files) - seen
 }
 
 // finish accounts for directories that disappeared and installs the result.
@@ -290,13 +400,6 @@ func (w *walker) finish() {
 	w.ix.scanned = true
 }
 
-func (w *walker) fail(rel, op string, err error) {
-	if rel == "" {
-		rel = "."
-	}
-	w.res.Errors = append(w.res.Errors, PathError{Path: rel, Op: op, Err: err})
-}
-
 func (w *walker) abs(rel string) string {
 	if rel == "" {
 		return w.ix.root
@@ -304,8 +407,15 @@ func (w *walker) abs(rel string) string {
 	return filepath.Join(w.ix.root, filepath.FromSlash(rel))
 }
 
-// progress calls the Progress callback, throttled.
+// progress calls the Progress callback at the end of a scan.
 func (w *walker) progress(done bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.progressLocked(done)
+}
+
+// progressLocked calls the Progress callback, throttled; w.mu is held.
+func (w *walker) progressLocked(done bool) {
 	cb := w.ix.opts.Progress
 	if cb == nil {
 		return
