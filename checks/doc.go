@@ -57,17 +57,24 @@
 //     at risk and an otherwise ok result becomes unknown.
 //   - library_coverage: libraries in iCloud that are not monitored (e.g. a
 //     Shared Library) and hidden items (unless Observation.HiddenCovered) →
-//     warning.
+//     warning; hidden items not counted (HiddenCount nil) → unknown.
 //   - folder: missing or unreadable → critical; empty although it had
 //     files, or lost at least folder_shrink of its files since the baseline
 //     → critical. A sharp drop becomes the new baseline only after it
-//     persisted 24 h (see BuildHistory), so a lost mount stays critical.
+//     persisted 24 h (see BuildHistory), so a lost mount cannot look fine at
+//     the next cycle; after a day the folder check accepts it while
+//     local_copy keeps reporting every missing photo.
 //   - indexing: a monitored library still indexing → unknown (results are
 //     incomplete); the icloud_upload check is then unknown too.
 //   - icloud_upload: see below. An empty library is unknown (nothing was
 //     ever uploaded; iCloud Photos may be off). An added time more than
 //     5 minutes in the future is clock skew → warning (ages and grace
-//     periods are wrong until the clock is fixed).
+//     periods are wrong until the clock is fixed). Assets without an added
+//     time turn an ok into unknown (one of them might be the newest).
+//     Capture times more than a day ahead only add a note (a device clock
+//     is off; the matcher's capture-time rules suffer, uploads do not).
+//   - local_copy with an empty listing is ok only when AssetCount says the
+//     library is empty; otherwise unknown.
 //
 // # Adaptive upload-stall detection
 //

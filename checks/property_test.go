@@ -37,7 +37,8 @@ type mutation struct {
 
 // mutations lists, for every field reachable in obs (through pointers and
 // every slice element), the mutation that sets it to its zero value. With
-// sampled, long slices contribute only some of their elements (-short).
+// sampled, long slices contribute only some of their elements (-short and
+// -race runs; a plain `go test` walks every element).
 func mutations(obs Observation, sampled bool) []mutation {
 	var out []mutation
 	var walk func(v reflect.Value, path string, route []int)
@@ -140,7 +141,7 @@ func TestRemovingDataNeverMakesOK(t *testing.T) {
 			p = *sc.policy
 		}
 		base := Evaluate(sc.obs, p, sc.hist, now)
-		for _, m := range mutations(sc.obs, testing.Short()) {
+		for _, m := range mutations(sc.obs, testing.Short() || raceEnabled) {
 			o := deepCopy(sc.obs)
 			m.apply(&o)
 			got := Evaluate(o, p, sc.hist, now)

@@ -6,8 +6,15 @@ import "time"
 // sign-in outcome, the cloud snapshot and the local snapshot with the
 // matcher's verdicts. The agent fills it; Evaluate judges it.
 //
-// Absent data is expressed by zero values, nil pointers and false "Listed"
-// or "Scanned" flags, and always makes the affected check unknown, never ok.
+// Absent data is expressed by zero values, nil pointers and false "Listed",
+// "Scanned" or "Matched" flags, and makes the affected check unknown, never
+// ok (the property test in property_test.go zeroes every field to prove
+// it). A few zero values are statements of fact instead, so collectors must
+// set them only when they know: StorageObservation.Used (0 = nothing used),
+// Match.MissingParts (empty = all parts present), DeletedObservation.Items
+// (empty = Recently Deleted is empty) and Total (nil = the page is
+// complete), FolderHealth.PreviousFiles (nil = use the history), and the
+// identity/configuration flags Shared, Monitored and RenamesFiles.
 // All times are absolute instants (any location; reports convert to UTC).
 type Observation struct {
 	// Account is the label of the account (never the Apple ID).
@@ -125,8 +132,11 @@ type LibraryObservation struct {
 	// Policy.Newest). Order is not relied upon.
 	Newest []Asset
 	// AssetCount is the number of assets in the library; nil if unknown.
+	// An empty Newest is trusted as "empty library" only when AssetCount
+	// is 0.
 	AssetCount *int
-	// HiddenCount is the number of hidden assets; nil if unknown.
+	// HiddenCount is the number of hidden assets; nil if unknown, which
+	// makes library_coverage unknown unless Observation.HiddenCovered.
 	HiddenCount *int
 }
 
