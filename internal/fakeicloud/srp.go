@@ -35,6 +35,15 @@ func pad(x *big.Int) []byte { return x.FillBytes(make([]byte, srpLen)) }
 
 // verifier derives v = g^x for the password as Apple stores it.
 func verifier(password, protocol string, salt []byte, iterations int) (*big.Int, error) {
+	x, err := xOf(password, protocol, salt, iterations)
+	if err != nil {
+		return nil, err
+	}
+	return new(big.Int).Exp(srpG, x, srpN), nil
+}
+
+// xOf is x = H(salt | H(":" | P)) with P from s2k or s2k_fo.
+func xOf(password, protocol string, salt []byte, iterations int) (*big.Int, error) {
 	sum := sha256.Sum256([]byte(password))
 	input := sum[:]
 	if protocol == "s2k_fo" {
@@ -44,8 +53,7 @@ func verifier(password, protocol string, salt []byte, iterations int) (*big.Int,
 	if err != nil {
 		return nil, err
 	}
-	x := new(big.Int).SetBytes(hashOf(salt, hashOf([]byte(":"), p)))
-	return new(big.Int).Exp(srpG, x, srpN), nil
+	return new(big.Int).SetBytes(hashOf(salt, hashOf([]byte(":"), p))), nil
 }
 
 // srpSession is one init→complete exchange.
