@@ -126,7 +126,8 @@ const (
 
 	LibraryPersonal = "personal"
 	LibraryShared   = "shared"
-	LibraryAll      = "all"
+	LibraryHidden   = "hidden" // hidden items are imported too (e.g. icloudpd --album Hidden)
+	LibraryAll      = "all"    // personal, shared and hidden
 
 	LayoutAuto       = "auto"
 	LayoutICloudPD   = "icloudpd"
@@ -139,7 +140,7 @@ const (
 
 var (
 	regions    = []string{RegionGlobal, RegionChina}
-	libraries  = []string{LibraryPersonal, LibraryShared, LibraryAll}
+	libraries  = []string{LibraryPersonal, LibraryShared, LibraryHidden, LibraryAll}
 	layouts    = []string{LayoutAuto, LayoutICloudPD, LayoutImmich, LayoutPhotoPrism, LayoutWindows, LayoutOSXPhotos, LayoutFlat}
 	logLevels  = []string{"debug", "info", "warn", "error"}
 	logFormats = []string{"text", "json"}

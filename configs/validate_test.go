@@ -48,7 +48,7 @@ var badFiles = []struct {
 	{"bad-password-env.yml", "accounts[0].password.env: \"my password\" is not an environment variable name; give the NAME of the variable that holds the password, for example ALICE_ICLOUD_PASSWORD"},
 	{"bad-region.yml", "accounts[0].region: \"europe\" is not allowed; use one of global, china"},
 	{"bad-endpoint.yml", "accounts[0].endpoints.auth: \"http://127.0.0.1:8080/appleauth/auth\" is not an https URL (TLS is never turned off); write for example https://idmsa.apple.com/appleauth/auth"},
-	{"bad-library.yml", "accounts[0].libraries[1]: \"family\" is not allowed; use one of personal, shared, all"},
+	{"bad-library.yml", "accounts[0].libraries[1]: \"family\" is not allowed; use one of personal, shared, hidden, all"},
 	{"bad-libraries-empty.yml", "accounts[0].libraries: is empty; use [personal], [shared] or [all]"},
 	{"bad-folder-relative.yml", "accounts[0].folders[0].path: \"photos/alice\" is a relative path; use an absolute path such as /photos/alice"},
 	{"bad-folder-path-missing.yml", "accounts[0].folders[0].path: is empty; set an absolute path such as /photos/alice"},

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -159,10 +160,11 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 	}
 	cloud := &agent.ICloud{
 		Account: a.Name, Client: client, Sessions: rt.sessions, DB: rt.db,
-		Password: passwordFunc(a), Libraries: a.Libraries, Newest: rt.cfg.Checks.Newest,
+		Password: passwordFunc(a), Libraries: cloudLibraries(a.Libraries), Newest: rt.cfg.Checks.Newest,
 		Logger: rt.log, NoCache: noCache, OnSignIn: func(kind checks.AuthKind) { rt.metrics.ObserveSignIn(a.Name, kind) },
 	}
-	acct := agent.Account{Name: a.Name, Cloud: cloud}
+	acct := agent.Account{Name: a.Name, Cloud: cloud,
+		HiddenCovered: slices.Contains(a.Libraries, configs.LibraryHidden) || slices.Contains(a.Libraries, configs.LibraryAll)}
 	for _, f := range a.Folders {
 		acct.Folders = append(acct.Folders, &agent.Folder{
 			Name: f.Name, Path: f.Path, Layout: matcherLayout(f.Layout), KV: rt.db, Logger: rt.log,
@@ -171,6 +173,16 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 		})
 	}
 	return acct, nil
+}
+
+// cloudLibraries are the libraries read from iCloud: "hidden" only says
+// that the folders hold hidden items too.
+func cloudLibraries(libs []string) []string {
+	out := slices.DeleteFunc(slices.Clone(libs), func(l string) bool { return l == configs.LibraryHidden })
+	if len(out) == 0 {
+		out = []string{configs.LibraryPersonal}
+	}
+	return out
 }
 
 // matcherLayout maps configuration layout names to localindex's.
