@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,6 +45,8 @@ type SessionStore struct {
 	kc    *keychain
 	log   *slog.Logger
 	now   func() time.Time
+
+	fellBack atomic.Bool // the file fallback was already logged at Info
 }
 
 // NewSessionStore returns a store that keeps files in dataDir/sessions.
@@ -160,7 +163,11 @@ func (s *SessionStore) saveAuto(ctx context.Context, account string, env envelop
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	s.log.Info("OS keychain not usable; keeping the session in a 0600 file",
+	level := slog.LevelInfo
+	if s.fellBack.Swap(true) {
+		level = slog.LevelDebug // said once; sessions are saved every cycle
+	}
+	s.log.Log(ctx, level, "OS keychain not usable; keeping the session in a 0600 file",
 		"account", account, "path", s.files.path(account), "reason", err)
 	return s.files.write(account, env)
 }

@@ -120,8 +120,12 @@ func TestAutoModeFallsBackToFile(t *testing.T) {
 		t.Errorf("fallback file mode %04o", m)
 	}
 	f.mustLoad(t, "alice", blob)
-	if !strings.Contains(f.logs.String(), "no OS keychain available (no D-Bus session)") {
-		t.Errorf("log does not say why the file store is used:\n%s", f.logs)
+	must(t, f.s.Save(bg, "alice", blob))
+	logs := f.logs.String()
+	if !strings.Contains(logs, `"level":"INFO","msg":"OS keychain not usable`) ||
+		!strings.Contains(logs, `"level":"DEBUG","msg":"OS keychain not usable`) ||
+		!strings.Contains(logs, "no OS keychain available (no D-Bus session)") {
+		t.Errorf("log does not say once at INFO (then at DEBUG) why the file store is used:\n%s", logs)
 	}
 	must(t, f.s.Delete(bg, "alice"))
 	if _, err := os.Stat(f.file("alice")); !errors.Is(err, os.ErrNotExist) {
