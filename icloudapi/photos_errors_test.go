@@ -81,7 +81,7 @@ func TestSnapshot421RevalidatesOnce(t *testing.T) {
 	e.photos.Inject(fakeicloud.PhotosFault{Path: "changes/database", Status: 421})
 	validates = e.count("/validate")
 	_, err := e.snapErr(SnapshotOptions{})
-	wantPhotosErr(t, err, ErrSessionExpired)
+	_ = wantPhotosErr(t, err, ErrSessionExpired)
 	if n := e.count("/validate") - validates; n != 1 {
 		t.Errorf("%d validate calls for a persistent 421, want exactly 1", n)
 	}
@@ -185,7 +185,7 @@ func TestSnapshotRetryableBodyErrorIsRetried(t *testing.T) {
 	}
 	e.photos.Inject(fakeicloud.PhotosFault{Path: "internal/records/query/batch", CKError: "THROTTLED", Reason: "slow down"})
 	_, err := e.snapErr(SnapshotOptions{})
-	wantPhotosErr(t, err, ErrThrottled)
+	_ = wantPhotosErr(t, err, ErrThrottled)
 }
 
 func TestSnapshotForgottenSyncTokenRebaselines(t *testing.T) {

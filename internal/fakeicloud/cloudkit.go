@@ -118,8 +118,19 @@ func masterRecord(z *zone, a *Asset, now time.Time) ckRecord {
 		f["resOriginalAltFileType"] = str(a.AltUTI)
 	}
 	deletedFields(f, a)
+	delete(f, "isExpunged") // recorded masters carry isDeleted and dateExpunged only
+	r.ExpirationTime = expiration(a)
 	r.Fields = f
 	return r
+}
+
+// expiration is the envelope's expirationTime of a deleted record: seconds,
+// deletion + 40 days (dateExpunged + 10 days) in every recording.
+func expiration(a *Asset) int64 {
+	if !a.Deleted || a.Expunge.IsZero() {
+		return 0
+	}
+	return a.Expunge.Add(10 * 24 * time.Hour).Unix()
 }
 
 // assetRecord renders the CPLAsset of a.
@@ -148,9 +159,7 @@ func assetRecord(z *zone, a *Asset, now time.Time) ckRecord {
 		f["burstId"] = str(a.BurstID)
 	}
 	deletedFields(f, a)
-	if a.Deleted && !a.Expunge.IsZero() {
-		r.ExpirationTime = a.Expunge.Add(10 * 24 * time.Hour).Unix() // seconds, deletion + 40 d
-	}
+	r.ExpirationTime = expiration(a)
 	r.Fields = f
 	return r
 }
