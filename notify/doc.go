@@ -20,9 +20,9 @@
 //
 // Quiet hours hold non-urgent reasons back; they are coalesced (a change
 // that undid itself during the night disappears) and sent by the first
-// Notify or Flush after quiet hours end. A change to critical and final
-// reminders break quiet hours when so configured; a final reminder whose
-// deadline would pass before quiet hours end always does.
+// Notify or Flush after quiet hours end. A change to critical breaks quiet
+// hours when so configured; a final reminder breaks them only when its
+// deadline would pass before they end.
 //
 // # Persistence and delivery guarantee
 //

@@ -178,19 +178,18 @@ func (m *machine) release(st *accountState, rs []Reason, now time.Time) []Reason
 	return nil
 }
 
-// urgent reports whether some reason must break quiet hours: a change to
-// critical or a final reminder when critical overrides quiet hours, and a
-// final reminder whose deadline passes before quiet hours end.
+// urgent reports whether some reason must break quiet hours: a final
+// reminder whose deadline passes before quiet hours end, and, when critical
+// overrides quiet hours, a change to critical. A final reminder that can
+// wait for the morning waits.
 func (m *machine) urgent(rs []Reason, now time.Time) bool {
 	end := m.quiet.End(now)
 	for _, r := range rs {
 		if r.Kind == KindFinalReminder && !r.Deadline.After(end) {
 			return true
 		}
-		if !m.quietCritical {
-			continue
-		}
-		if r.Kind == KindFinalReminder || (r.To == statusCritical && r.Kind != KindReminder && r.Kind != KindResolved) {
+		changed := r.From != r.To && r.Kind != KindReminder && r.Kind != KindResolved
+		if m.quietCritical && changed && r.To == statusCritical {
 			return true
 		}
 	}

@@ -457,3 +457,24 @@ func TestUnknownBlipsAreNotNews(t *testing.T) {
 		t.Fatalf("messages (-want +got):\n%s", diff)
 	}
 }
+
+func TestQuietHoursFinalReminderWaitsForTheMorningWhenItCan(t *testing.T) {
+	// recently_deleted has been critical since the afternoon; its final
+	// window opens at 23:00 for a purge at 22:00 the next day. Even with
+	// the critical override it is no news that cannot wait until 07:00.
+	day := time.Date(2026, 11, 22, 15, 0, 0, 0, time.UTC)
+	purge := time.Date(2026, 11, 23, 22, 30, 0, 0, time.UTC)
+	h := newHarness(t, Options{QuietHours: "22:00-07:00", QuietHoursCritical: true})
+	h.timeline(day, 18, func(int) checks.Report {
+		a := one(checks.CheckRecentlyDeleted, critical)
+		a.purge = purge
+		return rep(a)
+	})
+	want := []got{
+		{At: day, Reasons: []string{"changed:recently_deleted:>critical"}},
+		{At: day.Add(16 * time.Hour), Reasons: []string{"final_reminder:recently_deleted:critical>critical"}},
+	}
+	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
+		t.Fatalf("messages (-want +got):\n%s", diff)
+	}
+}

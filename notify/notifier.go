@@ -45,8 +45,8 @@ type Options struct {
 	// QuietHours is "HH:MM-HH:MM" in Location, or empty. Non-urgent
 	// messages are held back and sent, coalesced, when quiet hours end.
 	QuietHours string
-	// QuietHoursCritical lets changes to critical and final reminders break
-	// quiet hours.
+	// QuietHoursCritical lets changes to critical break quiet hours. (A
+	// final reminder breaks them only when its deadline comes first.)
 	QuietHoursCritical bool
 	// Location is the time zone of quiet hours and of times in messages
 	// (default time.Local).
