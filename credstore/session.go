@@ -26,13 +26,16 @@ const (
 	ModeFile Mode = "file"
 )
 
-// ParseMode accepts "auto" (also ""), "keychain" or "file".
+// ParseMode accepts "auto" (also ""), "keychain" (also "keyring", the
+// word the password settings use) or "file".
 func ParseMode(s string) (Mode, error) {
 	switch Mode(s) {
 	case "", ModeAuto:
 		return ModeAuto, nil
-	case ModeKeychain, ModeFile:
-		return Mode(s), nil
+	case ModeKeychain, "keyring":
+		return ModeKeychain, nil
+	case ModeFile:
+		return ModeFile, nil
 	}
 	return "", fmt.Errorf("session store %q: use auto, keychain or file", s)
 }
@@ -53,11 +56,9 @@ type SessionStore struct {
 // logger receives warnings (permissions fixed, keychain skipped); nil
 // discards them.
 func NewSessionStore(dataDir string, mode Mode, logger *slog.Logger) (*SessionStore, error) {
-	if _, err := ParseMode(string(mode)); err != nil {
+	mode, err := ParseMode(string(mode))
+	if err != nil {
 		return nil, err
-	}
-	if mode == "" {
-		mode = ModeAuto
 	}
 	if dataDir == "" {
 		return nil, errors.New("session store: data_dir is empty; set data_dir")

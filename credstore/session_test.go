@@ -270,13 +270,13 @@ func TestAutoModeDamagedFileButKeychainCopy(t *testing.T) {
 }
 
 func TestParseModeAndConstructor(t *testing.T) {
-	for in, want := range map[string]Mode{"": ModeAuto, "auto": ModeAuto, "keychain": ModeKeychain, "file": ModeFile} {
+	for in, want := range map[string]Mode{"": ModeAuto, "auto": ModeAuto, "keychain": ModeKeychain, "keyring": ModeKeychain, "file": ModeFile} {
 		if got, err := ParseMode(in); err != nil || got != want {
 			t.Errorf("ParseMode(%q) = %q, %v", in, got, err)
 		}
 	}
-	if _, err := ParseMode("keyring"); err == nil || !strings.Contains(err.Error(), "use auto, keychain or file") {
-		t.Errorf("ParseMode(keyring) = %v", err)
+	if _, err := ParseMode("disk"); err == nil || !strings.Contains(err.Error(), "use auto, keychain or file") {
+		t.Errorf("ParseMode(disk) = %v", err)
 	}
 	if _, err := NewSessionStore("", ModeFile, nil); err == nil {
 		t.Error("NewSessionStore with empty data_dir succeeded")
