@@ -4,5 +4,41 @@
 // against local files with a stated confidence.
 //
 // Imports: no project package. Persistence goes through a small interface this
-// package owns; the store package implements it.
+// package owns (KV, the Get/Put of store.DB); the store package implements it.
+//
+// # Scanning
+//
+// Open returns the Index of one folder; Index.Scan refreshes it. A directory
+// whose mtime did not change since the last scan is not listed again, and a
+// file whose size and mtime did not change keeps its cached capture time. The
+// in-memory index is kept between cycles, so a warm rescan costs one stat per
+// directory; the index is saved as one compact blob per folder (namespace
+// "localindex", key = folder path) only when something changed.
+//
+// Trade-off: a file rewritten in place keeps its directory's mtime, so the
+// incremental scan does not notice it; ScanOptions.Full lists everything and
+// should run periodically (e.g. daily). Directories changed within two
+// seconds of a scan are listed again next time, so a change in the same
+// timestamp tick is not lost. Permission errors, dangling links and symlink
+// loops are reported per path in ScanResult.Errors, never fatal. Junk
+// (DefaultIgnore) and Options.Ignore patterns are skipped.
+//
+// # Capture times
+//
+// ReadCapture reads JPEG, HEIC/HEIF, TIFF/DNG/CR2/CR3 EXIF (imagemeta), PNG
+// eXIf, and MOV/MP4 (com.apple.quicktime.creationdate from moov/meta
+// keys+ilst, then mvhd) with bounded reads; parser panics are recovered.
+// The matcher reads headers lazily, only for files the name and size rules
+// cannot decide; a file without a usable header falls back to a time in its
+// name, then to its mtime, and the Capture says which.
+//
+// # Matching
+//
+// Index.Match decides, for each CloudAsset, in three passes over all assets
+// (so a file matched strongly to one asset is never handed to another):
+// certain = same name (icloudpd, Windows, Immich, PhotoPrism, Mac decorations
+// removed, case-insensitive, NFC) and same byte size; likely = same name stem
+// and capture time within the tolerance; possible = capture time within the
+// tolerance and same kind, any name (UUID and PhotoPrism names). Live Photo
+// videos and edited renditions are reported beside the original.
 package localindex

@@ -65,6 +65,7 @@ type Index struct {
 
 	mu       sync.Mutex
 	dirs     map[string]*dirState
+	stash    map[string]*dirState // last healthy index while the folder looks unmounted
 	state    persisted
 	health   FolderHealth
 	lookup   *lookup // matcher maps, rebuilt after a scan changed something

@@ -143,6 +143,7 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	}
 	w.finish()
 	res.Health = ix.updateHealth(rootInfo, rootErr, &res)
+	ix.keepStash(w.old, res.Health)
 	res.Duration = time.Since(start)
 	w.progress(true)
 	res.Saved = ix.dirty
@@ -281,6 +282,9 @@ func (w *walker) merge(rel string, d *dirState, t *tally) {
 func (w *walker) dir(rel string, info fs.FileInfo, t *tally) *dirState {
 	mtime := info.ModTime().UnixNano()
 	old := w.old[rel]
+	if old == nil {
+		old = w.ix.stash[rel]
+	}
 	if old != nil && !w.full && !old.racy && !old.unreadable && old.mtime == mtime {
 		t.unchanged++
 		return old
@@ -383,6 +387,21 @@ func compare(d, old *dirState, t *tally) {
 		}
 	}
 	t.removed += len(old.files) - seen
+}
+
+// keepStash: while the folder looks unmounted, the last healthy index is
+// kept in memory (and the saved blob is not overwritten), so that when the
+// share comes back its directories are recognised as unchanged and the
+// cached capture times survive.
+func (ix *Index) keepStash(old map[string]*dirState, h FolderHealth) {
+	if !h.LooksUnmounted {
+		ix.stash = nil
+		return
+	}
+	if ix.stash == nil || len(old) > len(ix.stash) {
+		ix.stash = old
+	}
+	ix.dirty = false
 }
 
 // finish accounts for directories that disappeared and installs the result.

@@ -354,3 +354,25 @@ func TestProgressCallback(t *testing.T) {
 		t.Errorf("progress calls: %+v", got)
 	}
 }
+
+// TestRemountReusesIndex: a share that disappears and comes back unchanged
+// is not listed again, and the saved index is not overwritten meanwhile.
+func TestRemountReusesIndex(t *testing.T) {
+	root := buildTree(t)
+	kv := NewMemKV()
+	ix := openIndex(t, kv, root, Options{})
+	scan(t, ix, false)
+	puts := kv.Puts()
+	mustRename(t, root, root+".off")
+	if h := scan(t, ix, false).Health; !h.LooksUnmounted || kv.Puts() != puts {
+		t.Fatalf("unmounted: %+v, puts %d → %d (want no write)", h, puts, kv.Puts())
+	}
+	mustRename(t, root+".off", root)
+	res := scan(t, ix, false)
+	if res.DirsListed != 0 || res.Files != 6 || res.Health.LooksUnmounted {
+		t.Errorf("after remount: listed %d, files %d, health %+v; want 0 listed, 6 files, healthy", res.DirsListed, res.Files, res.Health)
+	}
+	if ix2 := openIndex(t, kv, root, Options{}); scan(t, ix2, false).DirsListed != 0 {
+		t.Error("the saved index was lost while the folder was unmounted")
+	}
+}
