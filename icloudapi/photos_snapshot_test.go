@@ -109,9 +109,18 @@ func budgetCycles(t *testing.T, size int) []int {
 	var costs []int
 	s, n := e.snap(opts)
 	costs = append(costs, n)
+	kv := memKV{}
 	check := func(label string, max int, changed bool) {
 		t.Helper()
-		opts.Previous = s
+		// the previous snapshot goes through the store, as across restarts
+		if err := SavePhotosSnapshot(context.Background(), kv, "alice", s); err != nil {
+			t.Fatal(err)
+		}
+		prev, err := LoadPhotosSnapshot(context.Background(), kv, "alice")
+		if err != nil || prev == nil {
+			t.Fatalf("load: %v", err)
+		}
+		opts.Previous = prev
 		e.now = e.now.Add(time.Hour)
 		s, n = e.snap(opts)
 		costs = append(costs, n)
@@ -254,5 +263,34 @@ func TestSnapshotRecentlyDeletedTailWindow(t *testing.T) {
 		if !tail[a.ID] {
 			t.Errorf("%s is not among the 100 nearest to purge", a.ID)
 		}
+	}
+}
+
+// memKV is an in-memory SnapshotKV.
+type memKV map[string][]byte
+
+func (m memKV) Get(_ context.Context, ns, key string) ([]byte, bool, error) {
+	v, ok := m[ns+"/"+key]
+	return v, ok, nil
+}
+
+func (m memKV) Put(_ context.Context, ns, key string, val []byte) error {
+	m[ns+"/"+key] = append([]byte(nil), val...)
+	return nil
+}
+
+func TestLoadPhotosSnapshotEdgeCases(t *testing.T) {
+	ctx := context.Background()
+	kv := memKV{}
+	if s, err := LoadPhotosSnapshot(ctx, kv, "bob"); s != nil || err != nil {
+		t.Errorf("nothing saved: %v %v", s, err)
+	}
+	kv[snapshotNS+"/bob"] = []byte(`{"version":`)
+	if s, err := LoadPhotosSnapshot(ctx, kv, "bob"); s != nil || err == nil {
+		t.Errorf("corrupt value: %v %v", s, err)
+	}
+	kv[snapshotNS+"/bob"] = []byte(`{"version":99,"zones":[]}`)
+	if s, err := LoadPhotosSnapshot(ctx, kv, "bob"); s != nil || err != nil {
+		t.Errorf("future version: %v %v", s, err)
 	}
 }
