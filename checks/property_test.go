@@ -3,6 +3,7 @@ package checks
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,6 +201,27 @@ func TestRemovingHistoryNeverMakesOK(t *testing.T) {
 					t.Errorf("%s: forgetting %s turned %s from %s to ok", sc.name, name, c.ID, c.Status)
 				}
 			}
+		}
+	}
+}
+
+// TestEvaluateDoesNotModifyItsInputs: Evaluate sorts and filters copies,
+// never the caller's slices.
+func TestEvaluateDoesNotModifyItsInputs(t *testing.T) {
+	for _, sc := range scenarios() {
+		// Reverse the (newest-first) lists so that an in-place sort shows.
+		obs, hist := deepCopy(sc.obs), sc.hist
+		for _, l := range obs.Libraries {
+			slices.Reverse(l.Newest)
+		}
+		hist.Uploads = slices.Clone(hist.Uploads)
+		slices.Reverse(hist.Uploads)
+		wantObs, uploads := deepCopy(obs), slices.Clone(hist.Uploads)
+		Evaluate(obs, DefaultPolicy(), hist, now)
+		NewHistoryPoint(obs, hist, now)
+		BuildHistory([]HistoryPoint{{At: now, Uploads: hist.Uploads}}, DefaultPolicy(), now)
+		if !reflect.DeepEqual(obs, wantObs) || !reflect.DeepEqual(uploads, hist.Uploads) {
+			t.Errorf("%s: Evaluate modified its input", sc.name)
 		}
 	}
 }
