@@ -74,8 +74,9 @@ func (e *evaluator) notRead(id CheckID, what string) CheckResult {
 	return result(id, StatusUnknown, capitalize(reason), "", nil)
 }
 
-// sane replaces unusable policy values with the defaults, so that a
-// half-filled Policy can never disable a check by accident.
+// sane replaces unusable policy values (zero, negative, out of range) with
+// the defaults, so that a half-filled Policy can never disable a check by
+// accident. Both storage ratios zero counts as unset.
 func (p Policy) sane() Policy {
 	d := DefaultPolicy()
 	fixDur := func(v *time.Duration, def time.Duration) {
@@ -106,6 +107,9 @@ func (p Policy) sane() Policy {
 	}
 	if p.MissingCritical <= 0 {
 		p.MissingCritical = d.MissingCritical
+	}
+	if p.StorageWarning <= 0 && p.StorageCritical <= 0 {
+		p.StorageWarning, p.StorageCritical = d.StorageWarning, d.StorageCritical
 	}
 	if p.FolderShrink <= 0 || p.FolderShrink > 1 {
 		p.FolderShrink = d.FolderShrink

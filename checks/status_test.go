@@ -118,9 +118,9 @@ func TestPolicyValidate(t *testing.T) {
 }
 
 func TestZeroPolicyFallsBackToDefaults(t *testing.T) {
-	for _, sc := range scenarios()[:12] {
+	for _, sc := range scenarios() {
 		want := Evaluate(sc.obs, DefaultPolicy(), sc.hist, now)
-		p := Policy{UploadAdaptive: true, StorageWarning: 0.10, StorageCritical: 0.02}
+		p := Policy{UploadAdaptive: true}
 		got := Evaluate(sc.obs, p, sc.hist, now)
 		if want.Status != got.Status {
 			t.Errorf("%s: zero policy gave %s, defaults %s", sc.name, got.Status, want.Status)
