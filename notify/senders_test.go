@@ -500,3 +500,25 @@ func TestTLSVerificationCannotBeSwitchedOffInTheURL(t *testing.T) {
 		t.Fatal("the message reached a server whose certificate was not verified")
 	}
 }
+
+func TestCommonServiceURLsAreAccepted(t *testing.T) {
+	urls := []string{
+		"ntfy://ntfy.sh/family-photos",
+		"gotify://gotify.example/AbCdEf123",
+		"telegram://123456:ABC-token@telegram?chats=@family",
+		"discord://token@123456789",
+		"slack://hook:T00000000-B00000000-XXXXXXXXXXXXXXXXXXXXXXXX@webhook",
+		"pushover://shoutrrr:apitoken@userkey/",
+		"matrix://user:password@matrix.example/?rooms=!room:matrix.example",
+		"smtp://user:pass@mail.example:587/?from=icloudmon@example.com&to=me@example.com",
+		"generic+https://hooks.example/icloudmon",
+	}
+	n, err := New(newMemKV(), Options{URLs: urls})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ntfy#1", "gotify#2", "telegram#3", "discord#4", "slack#5", "pushover#6", "matrix#7", "smtp#8", "generic#9"}
+	if diff := cmp.Diff(want, n.Targets()); diff != "" {
+		t.Fatalf("targets (-want +got):\n%s", diff)
+	}
+}

@@ -76,7 +76,7 @@ func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout ti
 		return nil, fmt.Errorf("notify.urls #%d (%s) asks to skip TLS certificate verification, which icloudmon never does; "+
 			"remove that option and trust the server's CA with tls.ca_file instead", index, service)
 	}
-	if _, err := t.newRouter(); err != nil {
+	if err := t.validate(); err != nil {
 		return nil, fmt.Errorf("notify.urls #%d (%s): %w; check the URL against the shoutrrr documentation "+
 			"(https://nicholas-fedor.github.io/shoutrrr/)", index, service, err)
 	}
@@ -84,6 +84,22 @@ func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout ti
 		hasQuery(rawURL, "title") || hasQuery(rawURL, "subject") // the user's own title stays
 	t.pushHints = service == "ntfy"
 	return t, nil
+}
+
+// signsInOnInit are services whose initialisation talks to the server
+// (matrix logs in): New must not depend on them being reachable, so only
+// their scheme is checked up front.
+var signsInOnInit = map[string]bool{"matrix": true}
+
+// validate checks the URL the way a send would parse it, without network
+// traffic.
+func (t *shoutrrrTarget) validate() error {
+	if signsInOnInit[t.service] {
+		_, err := (&router.ServiceRouter{}).NewService(t.service)
+		return t.red.scrubErr(err)
+	}
+	_, err := t.newRouter()
+	return err
 }
 
 // newRouter builds a fresh shoutrrr service for one send. Services keep
@@ -193,11 +209,14 @@ func (t *shoutrrrTarget) params(m message) *types.Params {
 // bounded by the HTTP client's timeout).
 func (t *shoutrrrTarget) route(ctx context.Context, text string, params *types.Params) error {
 	done := make(chan error, 1)
-	r, err := t.newRouter()
-	if err != nil {
-		return err
-	}
-	go func() { done <- errors.Join(r.Send(text, params)...) }()
+	go func() {
+		r, err := t.newRouter() // inside: a matrix sign-in is bounded by ctx too
+		if err != nil {
+			done <- err
+			return
+		}
+		done <- errors.Join(r.Send(text, params)...)
+	}()
 	select {
 	case err := <-done:
 		return err
