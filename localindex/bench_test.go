@@ -240,3 +240,23 @@ func benchAssets() []CloudAsset {
 	}
 	return out
 }
+
+// BenchmarkLookupBuild: building the matcher maps for 200 000 files (done
+// on the first Match after a scan that changed something).
+func BenchmarkLookupBuild(b *testing.B) {
+	dir := benchTree(b)
+	ix, err := Open(context.Background(), NewMemKV(), dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := ix.Scan(context.Background(), ScanOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if l := buildLookup(ix.dirs); len(l.refs) != benchDirs*benchFilesPerDir {
+			b.Fatalf("lookup has %d files", len(l.refs))
+		}
+	}
+	reportRSS(b)
+}

@@ -412,8 +412,10 @@ func (w *walker) finish() {
 			w.ix.dirty = true
 		}
 	}
+	if w.res.DirsListed > 0 || len(w.new) != len(w.old) {
+		w.ix.lookup = nil // the matcher maps point into the old entries
+	}
 	w.ix.dirs = w.new
-	w.ix.lookup = nil
 	w.res.Dirs = len(w.new)
 	w.res.Files = w.files
 	w.ix.scanned = true
