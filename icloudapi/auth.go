@@ -220,6 +220,9 @@ func (c *Client) afterComplete(ctx context.Context, resp *resty.Response, passwo
 	if hasCode(resp.Body(), "-20209") {
 		return newError(ErrAccountLocked, "signin_complete", code, "Apple reports the account as locked")
 	}
+	if code == http.StatusOK || code == http.StatusConflict || code == http.StatusPreconditionFailed {
+		c.acceptPassword(password)
+	}
 	switch code {
 	case http.StatusOK:
 		return c.accountLogin(ctx)
@@ -239,6 +242,15 @@ func (c *Client) rejectPassword(password string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sess.Rejected = newFingerprint(password)
+}
+
+// acceptPassword clears the rejection mark once Apple accepted password.
+func (c *Client) acceptPassword(password string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess.Rejected.matches(password) {
+		c.sess.Rejected = nil
+	}
 }
 
 // repair completes Apple's "precondition failed" step, then logs in.

@@ -12,9 +12,9 @@ type accountLoginRequest struct {
 	TrustToken         string `json:"trustToken"`
 }
 
-// setupCall POSTs to a setup endpoint (validate, accountLogin) without
-// retries of the read policy: these are cheap and their failure is an
-// answer, not a glitch. rawBody is sent verbatim.
+// setupCall POSTs body to a setup endpoint (validate, accountLogin) with
+// the no-retry client: their failure is an answer, not a glitch, and
+// accountLogin is a sign-in POST.
 func (c *Client) setupCall(ctx context.Context, endpoint, path string, body any) (*accountLoginResponse, error) {
 	req := c.signin.R().SetContext(withEndpoint(ctx, endpoint)).SetHeaders(c.homeHeaders()).SetBody(body)
 	resp, err := req.Post(c.setup + path)
