@@ -2,6 +2,7 @@ package icloudapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -145,5 +146,54 @@ func TestPairingAcrossPages(t *testing.T) {
 	ordered, _ := visibleNewest(got, 100)
 	if d := cmp.Diff(want, ordered); d != "" {
 		t.Errorf("sorting the split result by added date must give the index order (-want +got):\n%s", d)
+	}
+}
+
+// TestMakeAssetKinds covers what the recordings lack or only hint at: RAW,
+// RAW+JPEG, unknown UTIs (kept), videos by dataClassType, edited videos,
+// bursts, a hidden asset and a null purge date.
+func TestMakeAssetKinds(t *testing.T) {
+	master := func(fields string) string {
+		return `{"recordName":"M1","recordType":"CPLMaster","fields":{"filenameEnc":{"value":"SU1HXzAwMDEuRE5H","type":"ENCRYPTED_BYTES"},` + fields + `}}`
+	}
+	asset := func(fields string) string {
+		return `{"recordName":"A1","recordType":"CPLAsset","fields":{"masterRef":{"value":{"recordName":"M1"},"type":"REFERENCE"},` +
+			`"addedDate":{"value":1700000000000,"type":"TIMESTAMP"}` + fields + `}}`
+	}
+	res := func(name, uti string, size int) string {
+		return `"` + name + `Res":{"value":{"size":` + fmt.Sprint(size) + `,"fileChecksum":"x"},"type":"ASSETID"},"` + name + `FileType":{"value":"` + uti + `","type":"STRING"}`
+	}
+	tests := []struct {
+		name          string
+		master, asset string
+		check         func(Asset) bool
+	}{
+		{"raw", res("resOriginal", "com.adobe.raw-image", 25), "", func(a Asset) bool { return a.RAW && a.Kind == KindPhoto && a.Size == 25 }},
+		{"raw+jpeg", res("resOriginal", "com.canon.cr2-raw-image", 20) + "," + res("resOriginalAlt", "public.jpeg", 3), "",
+			func(a Asset) bool { return a.RAW && *a.Alternative == Resource{UTI: "public.jpeg", Size: 3} }},
+		{"jpeg+raw alt", res("resOriginal", "public.jpeg", 3) + "," + res("resOriginalAlt", "com.sony.arw-raw-image", 20), "",
+			func(a Asset) bool { return a.RAW && a.UTI == "public.jpeg" }},
+		{"unknown uti kept", res("resOriginal", "com.example.holo-image", 9), "", func(a Asset) bool { return a.UTI == "com.example.holo-image" && a.Kind == KindOther }},
+		{"unknown video by class", res("resOriginal", "com.example.clip", 9) + `,"dataClassType":{"value":2,"type":"INT64"}`, "",
+			func(a Asset) bool { return a.Kind == KindVideo }},
+		{"edited video", res("resOriginal", "com.apple.quicktime-movie", 9), "," + res("resVidFull", "com.apple.quicktime-movie", 5) + `,"adjustmentType":{"value":"com.apple.video","type":"STRING"}`,
+			func(a Asset) bool { return a.Edited != nil && a.Edited.Size == 5 && a.AdjustmentType == "com.apple.video" }},
+		{"burst hidden", res("resOriginal", "public.heic", 9), `,"burstId":{"value":"B1","type":"STRING"},"isHidden":{"value":1,"type":"INT64"}`,
+			func(a Asset) bool { return a.Burst && a.Hidden }},
+		{"deleted with null purge", res("resOriginal", "public.heic", 9), `,"isDeleted":{"value":1,"type":"INT64"},"dateExpunged":{"value":null,"type":"TIMESTAMP"}`,
+			func(a Asset) bool { return a.Deleted && a.Purge.IsZero() }},
+		{"size missing", `"itemType":{"value":"public.png","type":"STRING"}`, "", func(a Asset) bool { return a.Size == -1 && a.UTI == "public.png" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"records":[` + master(tt.master) + `,` + asset(tt.asset) + `]}`
+			as, unpaired := pairPage(t, []byte(body), "PrimarySync")
+			if len(as) != 1 || unpaired != 0 {
+				t.Fatalf("%d assets, %d unpaired from %s", len(as), unpaired, body)
+			}
+			if !tt.check(as[0]) {
+				t.Errorf("asset = %+v", as[0])
+			}
+		})
 	}
 }

@@ -105,12 +105,11 @@ func (r *photosReader) indexing(ctx context.Context, z Zone) (IndexingState, err
 	return IndexingState{}, newError(ErrProtocol, "ck_query", 0, "iCloud Photos did not report the indexing state of "+z.Name)
 }
 
-// page reads one window of an index and feeds it to the pairer. It returns
-// the zone sync token and how many index entries (assets) the page held.
-func (r *photosReader) page(ctx context.Context, z Zone, index string, start int, p *pairer) (string, int, error) {
+// page reads one window of an index and feeds it to the pairer.
+func (r *photosReader) page(ctx context.Context, z Zone, index string, start int, p *pairer) (pageInfo, error) {
 	var resp ckQueryResponse
 	if err := r.call(ctx, "ck_query", r.dbURL(z.Database, "records/query"), listQuery(index, z.id(), start, pageRecords), &resp); err != nil {
-		return "", 0, err
+		return pageInfo{}, err
 	}
 	p.add(resp.Records)
 	assets, masters := 0, 0
@@ -125,7 +124,17 @@ func (r *photosReader) page(ctx context.Context, z Zone, index string, start int
 	if assets == 0 {
 		assets = masters // a page of masters only must still move forward
 	}
-	return resp.SyncToken, assets, nil
+	// The index ended when the page is empty, or short without a
+	// continuation marker (recorded pages with more to come carry one).
+	last := assets == 0 || assets < pageAssets && resp.ContinuationMarker == ""
+	return pageInfo{token: resp.SyncToken, entries: assets, last: last}, nil
+}
+
+// pageInfo describes one page of an index walk.
+type pageInfo struct {
+	token   string // zone sync token
+	entries int    // index entries (assets) the page held
+	last    bool   // the index has nothing after this page
 }
 
 // newestResult is the newest-added window of one zone.
@@ -145,17 +154,15 @@ func (r *photosReader) newest(ctx context.Context, z Zone, n int) (newestResult,
 	p := newPairer(z.Name)
 	start, maxPages := 0, n/pageAssets+2
 	for pg := 0; pg < maxPages; pg++ {
-		token, entries, err := r.page(ctx, z, idxAdded, start, p)
+		info, err := r.page(ctx, z, idxAdded, start, p)
 		if err != nil {
 			return res, err
 		}
-		if token != "" {
-			res.token = token
+		if info.token != "" {
+			res.token = info.token
 		}
-		start += entries
-		if entries == 0 || entries < pageAssets {
-			res.exhausted = true
-		}
+		start += info.entries
+		res.exhausted = info.last
 		all, _ := p.assets()
 		if res.exhausted || visibleCount(all) >= n {
 			break
@@ -210,7 +217,7 @@ func (r *photosReader) recentlyDeleted(ctx context.Context, z Zone, count int64,
 	}
 	p := newPairer(z.Name)
 	for _, start := range starts {
-		if _, _, err := r.page(ctx, z, idxDeleted, start, p); err != nil {
+		if _, err := r.page(ctx, z, idxDeleted, start, p); err != nil {
 			return nil, err
 		}
 	}

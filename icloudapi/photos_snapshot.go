@@ -146,6 +146,11 @@ func (b *build) run(ctx context.Context) error {
 		return err
 	}
 	b.selected = selectZones(b.s.Zones, b.opts.Libraries)
+	if b.wantsPersonal() && !slices.ContainsFunc(b.selected, Zone.Personal) {
+		err := newError(ErrNotActivated, "ck_zones", 0, "iCloud has no personal photo library (PrimarySync) for this account")
+		err.Remediation = notActivatedHelp
+		return err
+	}
 	if err := b.changes(ctx); err != nil {
 		return err
 	}
@@ -153,6 +158,10 @@ func (b *build) run(ctx context.Context) error {
 		return err
 	}
 	return b.storage(ctx)
+}
+
+func (b *build) wantsPersonal() bool {
+	return slices.Contains(b.opts.Libraries, "personal") || slices.Contains(b.opts.Libraries, "all")
 }
 
 // zones reuses the previous zone list while it is fresh.
