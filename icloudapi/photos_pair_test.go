@@ -177,7 +177,9 @@ func TestMakeAssetKinds(t *testing.T) {
 		{"unknown video by class", res("resOriginal", "com.example.clip", 9) + `,"dataClassType":{"value":2,"type":"INT64"}`, "",
 			func(a Asset) bool { return a.Kind == KindVideo }},
 		{"edited video", res("resOriginal", "com.apple.quicktime-movie", 9), "," + res("resVidFull", "com.apple.quicktime-movie", 5) + `,"adjustmentType":{"value":"com.apple.video","type":"STRING"}`,
-			func(a Asset) bool { return a.Edited != nil && a.Edited.Size == 5 && a.AdjustmentType == "com.apple.video" }},
+			func(a Asset) bool {
+				return a.Edited != nil && a.Edited.Size == 5 && a.AdjustmentType == "com.apple.video"
+			}},
 		{"burst hidden", res("resOriginal", "public.heic", 9), `,"burstId":{"value":"B1","type":"STRING"},"isHidden":{"value":1,"type":"INT64"}`,
 			func(a Asset) bool { return a.Burst && a.Hidden }},
 		{"deleted with null purge", res("resOriginal", "public.heic", 9), `,"isDeleted":{"value":1,"type":"INT64"},"dateExpunged":{"value":null,"type":"TIMESTAMP"}`,
