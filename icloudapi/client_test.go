@@ -144,6 +144,11 @@ func TestPostJSONSendsSessionAndParams(t *testing.T) {
 	if seen["ck_query"] != 1 || seen["signin_complete"] != 1 {
 		t.Errorf("observer saw %v", seen)
 	}
+	srv.Update(func(sc *fakeicloud.Scenario) { sc.MissingPCS = true })
+	err := c.postJSON(context.Background(), "ck_query", base+"/database/1/com.apple.photos.cloud/production/private/records/query", struct{}{}, nil)
+	if !errors.Is(err, ErrWebAccessDisabled) {
+		t.Errorf("missing PCS cookies: %v", err)
+	}
 }
 
 func TestRevalidate(t *testing.T) {

@@ -47,6 +47,7 @@ type Scenario struct {
 	ADP               bool             // iCDPEnabled:true
 	TermsNeeded       bool             // termsUpdateNeeded:true
 	DomainToUse       string           // e.g. "iCloud.com.cn": accountLogin answers only that
+	MissingPCS        bool             // Photos paths answer 423 "Missing PCS cookies" (ADP)
 	LeadingZeroB      int              // serve this many inits whose B has a leading zero byte
 	Faults            map[string]Fault // by path, e.g. "/appleauth/auth/signin/init"
 
@@ -222,6 +223,13 @@ func (s *Server) servePhotos(w http.ResponseWriter, r *http.Request) {
 	ck, err := r.Cookie("X-APPLE-WEBAUTH-TOKEN")
 	if err != nil || !s.webSessionValid(ck.Value) {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"reason": "no auth method found", "serverErrorCode": "AUTHENTICATION_FAILED"})
+		return
+	}
+	s.mu.Lock()
+	missingPCS := s.sc.MissingPCS
+	s.mu.Unlock()
+	if missingPCS {
+		writeJSON(w, http.StatusLocked, map[string]any{"errorReason": "Missing PCS cookies from the request", "errorCode": 423})
 		return
 	}
 	s.photos.ServeHTTP(w, r)
