@@ -192,3 +192,18 @@ func TestFaults(t *testing.T) {
 		t.Errorf("a timed-out request got an answer: %q", w.Body.String())
 	}
 }
+
+// BenchmarkQueryPage100k serves one 200-record page of a 100 000-asset
+// library: the cost must not depend on the library size.
+func BenchmarkQueryPage100k(b *testing.B) {
+	h := NewPhotosHandler(Generate(GenOptions{Seed: 9, Assets: 100_000, Now: genNow}))
+	body := addedQuery(50_000, 200, "")
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, privateQuery, strings.NewReader(body)))
+		if w.Code != http.StatusOK {
+			b.Fatal(w.Code)
+		}
+	}
+}
