@@ -54,7 +54,7 @@ type Options struct {
 	// MaxBodyBytes caps every response body (default 64 MiB).
 	MaxBodyBytes int64
 	// Retries, RetryWait and RetryMaxWait tune the read retry policy
-	// (defaults 3, 1 s, 30 s). A Retry-After longer than RetryMaxWait is not
+	// (defaults 3, 1 s, 30 s; Retries < 0 disables retries). A Retry-After longer than RetryMaxWait is not
 	// waited for: the call fails with ErrThrottled instead.
 	Retries                 int
 	RetryWait, RetryMaxWait time.Duration
@@ -162,8 +162,11 @@ func (c *Client) newResty(tr http.RoundTripper, retries bool) *resty.Client {
 		return r.SetRetryCount(0)
 	}
 	n, wait, maxWait := c.opts.Retries, c.opts.RetryWait, c.opts.RetryMaxWait
-	if n <= 0 {
+	switch {
+	case n == 0:
 		n = 3
+	case n < 0:
+		n = 0
 	}
 	if wait <= 0 {
 		wait = time.Second
