@@ -10,7 +10,7 @@ BIN=$(mktemp -d)/localindex.test
 go test -c -o "$BIN" .
 export LOCALINDEX_BENCH_TREE="$TREE"
 "$BIN" -test.run '^$' -test.bench '^BenchmarkFind$' -test.benchtime 1x >/dev/null # generate, warm the cache
-for b in Find ColdScan Find WarmScan WarmScanAfterRestart HeaderJPEG HeaderHEIC LookupBuild Match50; do
+for b in ScanVsFind Find ColdScan WarmScan WarmScanAfterRestart HeaderJPEG HeaderHEIC LookupBuild Match50; do
 	"$BIN" -test.run '^$' -test.bench "^Benchmark$b\$" -test.benchtime 5x | grep '^Benchmark'
 done
 rm -f "$BIN"

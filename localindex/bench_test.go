@@ -260,3 +260,41 @@ func BenchmarkLookupBuild(b *testing.B) {
 	}
 	reportRSS(b)
 }
+
+// BenchmarkScanVsFind alternates find and our scans in one process, so that
+// the load of a shared machine hits both alike, and reports the ratios the
+// issue sets limits for (cold ≤ 1.5× find, warm ≤ 0.5× find).
+func BenchmarkScanVsFind(b *testing.B) {
+	dir := benchTree(b)
+	warm, err := Open(context.Background(), NewMemKV(), dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := warm.Scan(context.Background(), ScanOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	var tFind, tCold, tWarm time.Duration
+	for b.Loop() {
+		tFind += timeIt(b, func() error { return exec.Command("find", dir, "-printf", "%s %T@\n").Run() })
+		tCold += timeIt(b, func() error {
+			ix, err := Open(context.Background(), NewMemKV(), dir, Options{})
+			if err == nil {
+				_, err = ix.Scan(context.Background(), ScanOptions{})
+			}
+			return err
+		})
+		tWarm += timeIt(b, func() error { _, err := warm.Scan(context.Background(), ScanOptions{}); return err })
+	}
+	b.ReportMetric(tFind.Seconds()/float64(b.N), "find-s")
+	b.ReportMetric(tCold.Seconds()/tFind.Seconds(), "cold/find")
+	b.ReportMetric(tWarm.Seconds()/tFind.Seconds(), "warm/find")
+	reportRSS(b)
+}
+
+func timeIt(b *testing.B, fn func() error) time.Duration {
+	start := time.Now()
+	if err := fn(); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}

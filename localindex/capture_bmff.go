@@ -246,11 +246,15 @@ func mvhdTime(r io.ReaderAt, mvhd box) (Capture, error) {
 
 // heifCapture finds the Exif item through meta/iinf and meta/iloc and
 // decodes only that block. When the boxes cannot be followed it falls back
-// to imagemeta's scan of the first few megabytes.
+// to imagemeta's scan of the first few megabytes; a well-formed file that
+// lists no Exif item has no time.
 func heifCapture(r io.ReaderAt, size int64) (Capture, error) {
 	exif, err := heifExifItem(r, size)
-	if err == nil {
+	switch {
+	case err == nil:
 		return exifCapture(bytes.NewReader(exif), imagemeta.DecodeTiff)
+	case errors.Is(err, errBadBox):
+		return exifCapture(io.NewSectionReader(r, 0, min(size, 4<<20)), imagemeta.DecodeHeif)
 	}
-	return exifCapture(io.NewSectionReader(r, 0, min(size, 4<<20)), imagemeta.DecodeHeif)
+	return Capture{}, err
 }

@@ -40,16 +40,19 @@ func (c *cursor) skip(size int) {
 func heifExifItem(r io.ReaderAt, size int64) ([]byte, error) {
 	meta, ok := find(r, 0, size, "meta")
 	if !ok {
-		return nil, errNoTime
+		return nil, errBadBox
 	}
 	start := meta.data + 4
+	if _, ok := find(r, start, meta.end, "iinf"); !ok {
+		return nil, errBadBox
+	}
 	id, ok := exifItemID(r, start, meta.end)
 	if !ok {
-		return nil, errNoTime
+		return nil, errNoTime // a well-formed file without EXIF (screenshots, edits)
 	}
 	ilocBox, ok := find(r, start, meta.end, "iloc")
 	if !ok {
-		return nil, errNoTime
+		return nil, errBadBox
 	}
 	p, err := payload(r, ilocBox)
 	if err != nil {
@@ -57,12 +60,12 @@ func heifExifItem(r io.ReaderAt, size int64) ([]byte, error) {
 	}
 	ext, ok := ilocExtent(p, id)
 	if !ok {
-		return nil, errNoTime
+		return nil, errBadBox
 	}
 	if ext.method == 1 {
 		idat, ok := find(r, start, meta.end, "idat")
 		if !ok {
-			return nil, errNoTime
+			return nil, errBadBox
 		}
 		ext.off += uint64(max(idat.data, 0))
 	}

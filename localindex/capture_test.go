@@ -139,3 +139,21 @@ func TestHEIFExifItemFromBoxes(t *testing.T) {
 		t.Errorf("Exif item does not start with a TIFF header: % x", tiff[:min(8, len(tiff))])
 	}
 }
+
+// TestHEIFWithoutExifItem: a HEIC that lists no Exif item has no time; the
+// byte-by-byte fallback scan is kept for files whose boxes are broken.
+func TestHEIFWithoutExifItem(t *testing.T) {
+	heic, err := os.ReadFile(filepath.Join("testdata", "sample.heic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noExif := bytes.Replace(heic, []byte("Exif"), []byte("Exig"), 1)
+	if c, err := decodeCapture(bytes.NewReader(noExif), int64(len(noExif))); err == nil {
+		t.Errorf("HEIC without an Exif item: got %+v, want no time", c)
+	}
+	brokenMeta := bytes.Replace(heic, []byte("iinf"), []byte("iinx"), 1)
+	c, err := decodeCapture(bytes.NewReader(brokenMeta), int64(len(brokenMeta)))
+	if err != nil || c.Wall.Format(time.DateTime) != "2024-03-10 08:15:42" {
+		t.Errorf("HEIC with a broken iinf: got %+v, %v; want the time found by the fallback scan", c, err)
+	}
+}
