@@ -221,8 +221,14 @@ func (b *build) changes(ctx context.Context) error {
 
 func (b *build) noteChanged(db string, entries []ckZoneEntry) {
 	for _, e := range entries {
-		b.changed[e.ZoneID.ZoneName] = true
-		if !photoZone(e) || slices.ContainsFunc(b.s.Zones, func(z Zone) bool { return z.Name == e.ZoneID.ZoneName }) {
+		name := e.ZoneID.ZoneName
+		b.changed[name] = true
+		if e.Deleted { // e.g. the Shared Library was left or removed
+			gone := func(z Zone) bool { return z.Name == name }
+			b.s.Zones, b.selected = slices.DeleteFunc(b.s.Zones, gone), slices.DeleteFunc(b.selected, gone)
+			continue
+		}
+		if !photoZone(e) || slices.ContainsFunc(b.s.Zones, func(z Zone) bool { return z.Name == name }) {
 			continue
 		}
 		z := Zone{Name: e.ZoneID.ZoneName, Owner: e.ZoneID.OwnerRecordName, Type: e.ZoneID.ZoneType, Database: db}

@@ -294,3 +294,22 @@ func TestLoadPhotosSnapshotEdgeCases(t *testing.T) {
 		t.Errorf("future version: %v %v", s, err)
 	}
 }
+
+// TestSnapshotSharedLibraryRemoved: changes/database reports the Shared
+// Library zone as deleted; the next snapshot drops it without an error.
+func TestSnapshotSharedLibraryRemoved(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 12, Assets: 500, Now: photosNow})
+	e := newPhotosEnv(t, lib)
+	s, _ := e.snap(SnapshotOptions{Libraries: []string{"all"}})
+	if s.Library(fakeicloud.SharedZone) == nil {
+		t.Fatal("no Shared Library at first")
+	}
+	lib.RemoveSharedLibrary()
+	s2, n := e.snap(SnapshotOptions{Libraries: []string{"all"}, Previous: s})
+	if s2.Library(fakeicloud.SharedZone) != nil || len(s2.Zones) != 1 || s2.Library("PrimarySync") == nil {
+		t.Errorf("after removal: zones %+v", s2.Zones)
+	}
+	if n > 2 {
+		t.Errorf("%d requests; only the removed zone changed", n)
+	}
+}

@@ -62,6 +62,7 @@ type zone struct {
 	deleted         []*Asset // rank 0 = most recently deleted (latest dateExpunged)
 	seq             uint64   // library sequence number of the last change
 	indexing        string
+	gone            bool // removed: reported as deleted by changes/database
 }
 
 // Library is a fake iCloud Photos account: zones, indexes, sync tokens and
@@ -101,11 +102,25 @@ func (l *Library) SetSharedParticipant(participant bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	z := l.zone(SharedZone)
+	if z == nil {
+		return
+	}
 	z.db, z.owner = "private", ownerRecord
 	if participant {
 		z.db, z.owner = "shared", otherOwner
 	}
 	l.touch(z)
+}
+
+// RemoveSharedLibrary removes the Shared Library zone, as when its owner
+// deletes it or the participant leaves it.
+func (l *Library) RemoveSharedLibrary() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if z := l.zone(SharedZone); z != nil {
+		z.gone, z.byAdded, z.deleted = true, nil, nil
+		l.touch(z)
+	}
 }
 
 // SetIndexing sets the CheckIndexingState answer of a zone.
@@ -127,7 +142,7 @@ func (l *Library) SetStorage(used, total int64) {
 
 func (l *Library) zone(name string) *zone {
 	for _, z := range l.zones {
-		if z.name == name {
+		if z.name == name && !z.gone {
 			return z
 		}
 	}

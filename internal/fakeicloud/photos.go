@@ -206,7 +206,8 @@ type ckZoneIDIn struct {
 }
 
 type zoneEntry struct {
-	ZoneID ckZoneID `json:"zoneID"`
+	ZoneID  ckZoneID `json:"zoneID"`
+	Deleted bool     `json:"deleted,omitempty"`
 }
 
 type zonesAnswer struct {
@@ -218,7 +219,7 @@ type zonesAnswer struct {
 func (l *Library) zonesList(db string) zonesAnswer {
 	out := zonesAnswer{SyncToken: l.token(l.seq), Zones: []zoneEntry{}}
 	for _, z := range l.zones {
-		if z.db == db {
+		if z.db == db && !z.gone {
 			out.Zones = append(out.Zones, zoneEntry{ZoneID: z.id()})
 		}
 	}
@@ -244,7 +245,7 @@ func (l *Library) changesDatabase(db, body string) any {
 	out := zonesAnswer{SyncToken: l.token(l.seq), Zones: []zoneEntry{}}
 	for _, z := range l.zones {
 		if z.db == db && z.seq > since {
-			out.Zones = append(out.Zones, zoneEntry{ZoneID: z.id()})
+			out.Zones = append(out.Zones, zoneEntry{ZoneID: z.id(), Deleted: z.gone})
 		}
 	}
 	return out
