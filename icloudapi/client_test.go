@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
@@ -171,12 +172,30 @@ func TestRevalidate(t *testing.T) {
 	}
 }
 
+func TestExtraRootsPEMTrustsServer(t *testing.T) {
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") }))
+	defer ts.Close()
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	c, err := New(Options{AppleID: "a@b.c", ExtraRootsPEM: certPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.postJSON(context.Background(), "test", ts.URL, nil, nil); err != nil {
+		t.Fatalf("extra root not trusted: %v", err)
+	}
+	plain, _ := New(Options{AppleID: "a@b.c", Retries: -1})
+	if err := plain.postJSON(context.Background(), "test", ts.URL, nil, nil); err == nil {
+		t.Fatal("test certificate trusted without the extra root")
+	}
+}
+
 func TestNewValidatesOptions(t *testing.T) {
 	for name, o := range map[string]Options{
 		"no apple id":  {},
 		"region":       {AppleID: "a@b.c", Region: "mars"},
 		"http":         {AppleID: "a@b.c", SetupURL: "http://setup.example/"},
 		"insecure tls": {AppleID: "a@b.c", TLSConfig: &tls.Config{InsecureSkipVerify: true}}, //nolint:gosec // must be refused
+		"bad CA PEM":   {AppleID: "a@b.c", ExtraRootsPEM: []byte("not a certificate")},
 	} {
 		if _, err := New(o); err == nil {
 			t.Errorf("%s: accepted", name)
