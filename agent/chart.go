@@ -82,6 +82,8 @@ func writeLine(b *strings.Builder, class string, points []chartPoint, val func(c
 		return
 	}
 	fmt.Fprintf(b, `<polyline class="%s" points="%s"/>`, class, strings.Join(coords, " "))
+	last := strings.Split(coords[len(coords)-1], ",")
+	fmt.Fprintf(b, `<circle class="%s" cx="%s" cy="%s" r="3"/>`, class, last[0], last[1])
 }
 
 // valueRange returns the earliest and latest non-zero values of both series.

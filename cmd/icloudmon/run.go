@@ -46,8 +46,8 @@ func newRunCmd(c *cli) *cobra.Command {
 			hup := make(chan os.Signal, 1)
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
-			reload := func() (*configs.Config, error) { return c.loadConfig(cmd) }
-			if err := runDaemon(ctx, cfg, newLogger(cfg, c.stderr), hup, reload); err != nil {
+			opts := daemonOptions{hup: hup, reload: func() (*configs.Config, error) { return c.loadConfig(cmd) }}
+			if err := runDaemon(ctx, cfg, newLogger(cfg, c.stderr), opts); err != nil {
 				return withExit(exitUnknown, err)
 			}
 			return nil
@@ -80,10 +80,19 @@ func (s *swapHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.ServeHTTP(w, r)
 }
 
-// runDaemon serves until ctx ends. reload is called on every value of hup.
-func runDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, hup <-chan os.Signal,
-	reload func() (*configs.Config, error)) error {
-	d, err := startDaemon(ctx, cfg, log)
+// daemonOptions adapt runDaemon to `run` and `demo`.
+type daemonOptions struct {
+	// hup delivers SIGHUP; reload then loads the new configuration.
+	hup    <-chan os.Signal
+	reload func() (*configs.Config, error)
+	build  buildOptions
+	// started, if set, is called once the HTTP server listens.
+	started func(addr string, d *daemon)
+}
+
+// runDaemon serves until ctx ends.
+func runDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts daemonOptions) error {
+	d, err := startDaemon(ctx, cfg, log, opts.build)
 	if err != nil {
 		return err
 	}
@@ -100,6 +109,9 @@ func runDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, hup <
 		}
 	}()
 	log.Info("icloudmon running", "listen", ln.Addr().String(), "accounts", len(cfg.Accounts), "interval", cfg.Interval)
+	if opts.started != nil {
+		opts.started(ln.Addr().String(), d)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -109,8 +121,8 @@ func runDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, hup <
 			_ = srv.Shutdown(shutdownCtx)
 			d.stop()
 			return nil
-		case <-hup:
-			d, cfg = reloadDaemon(ctx, d, cfg, log, reload, handler)
+		case <-opts.hup:
+			d, cfg = reloadDaemon(ctx, d, cfg, log, opts, handler)
 		}
 	}
 }
@@ -118,8 +130,8 @@ func runDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, hup <
 // reloadDaemon swaps in a new configuration, or keeps the old one and says
 // why.
 func reloadDaemon(ctx context.Context, old *daemon, oldCfg *configs.Config, log *slog.Logger,
-	reload func() (*configs.Config, error), handler *swapHandler) (*daemon, *configs.Config) {
-	cfg, err := reload()
+	opts daemonOptions, handler *swapHandler) (*daemon, *configs.Config) {
+	cfg, err := opts.reload()
 	if err != nil {
 		log.Error("configuration reload failed; keeping the running configuration", "err", err)
 		return old, oldCfg
@@ -128,10 +140,10 @@ func reloadDaemon(ctx context.Context, old *daemon, oldCfg *configs.Config, log 
 		log.Warn("listen changed; restart icloudmon to move the HTTP server", "listen", oldCfg.Listen)
 	}
 	old.stop()
-	d, err := startDaemon(ctx, cfg, log)
+	d, err := startDaemon(ctx, cfg, log, opts.build)
 	if err != nil {
 		log.Error("configuration reload failed; restarting with the previous configuration", "err", err)
-		if d, err = startDaemon(ctx, oldCfg, log); err != nil {
+		if d, err = startDaemon(ctx, oldCfg, log, opts.build); err != nil {
 			log.Error("the previous configuration cannot start either", "err", err)
 			return old, oldCfg
 		}
@@ -144,8 +156,8 @@ func reloadDaemon(ctx context.Context, old *daemon, oldCfg *configs.Config, log 
 }
 
 // startDaemon builds the agent and starts its scheduler.
-func startDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*daemon, error) {
-	app, err := build(ctx, cfg, log, buildOptions{})
+func startDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, bo buildOptions) (*daemon, error) {
+	app, err := build(ctx, cfg, log, bo)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +173,7 @@ func startDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger) (*d
 	app.reg.MustRegister(skipped)
 	sched := &agent.Scheduler{
 		Interval: cfg.Interval, Jitter: float64(cfg.Jitter) / float64(cfg.Interval),
-		Timeout: cfg.CycleTimeout, Cycle: app.agent.Cycle, MinGap: manualGap,
+		Timeout: cfg.CycleTimeout, Cycle: app.agent.Cycle, MinGap: bo.manualGap(),
 		OnSkip: func(account string) {
 			skipped.WithLabelValues(account).Inc()
 			log.Info("check run skipped: the previous one is still running or ran moments ago", "account", account)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -68,6 +69,18 @@ type buildOptions struct {
 	only     string // monitor only this account ("" = all)
 	noCache  bool   // ignore cached snapshots, rescan folders fully
 	noNotify bool   // send no notifications or pings
+	// sessions is where sessions are kept (default auto: the OS keychain
+	// when it works, else data_dir/sessions).
+	sessions credstore.Mode
+	// minGap overrides the shortest time between manual checks (demo).
+	minGap time.Duration
+}
+
+func (o buildOptions) manualGap() time.Duration {
+	if o.minGap > 0 {
+		return o.minGap
+	}
+	return manualGap
 }
 
 // build wires the agent from the configuration.
@@ -81,7 +94,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buil
 	if rt.metrics, err = metrics.New(rt.reg, metrics.Options{Version: ver, Revision: rev}); err != nil {
 		return nil, rt.closeWith(err)
 	}
-	if rt.sessions, err = credstore.NewSessionStore(cfg.DataDir, credstore.ModeAuto, log); err != nil {
+	if rt.sessions, err = credstore.NewSessionStore(cfg.DataDir, opts.sessions, log); err != nil {
 		return nil, rt.closeWith(err)
 	}
 	if !opts.noNotify {

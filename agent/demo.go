@@ -1,0 +1,204 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/icloudmon/icloudmon/internal/fakeicloud"
+)
+
+// Demo scenarios: each shows one thing icloudmon detects.
+var DemoScenarios = []string{"healthy", "stalled", "behind", "storage", "deleted", "reauth"}
+
+// Demo account credentials. They only exist inside the fake iCloud.
+const (
+	DemoAccount = "demo"
+	DemoAppleID = "demo@example.com"
+	demoSecret  = "demo-password-for-the-fake-icloud"
+	demoAssets  = 400
+)
+
+// DemoOptions configure StartDemo.
+type DemoOptions struct {
+	Scenario string
+	// Dir receives the generated photo folder, the password file and the
+	// fake's CA certificate.
+	Dir string
+	// Now anchors the generated library (default time.Now).
+	Now time.Time
+}
+
+// Demo is a running fake iCloud with a generated library and a generated
+// local import folder (icloudpd layout) that matches it as the scenario
+// says.
+type Demo struct {
+	Server       *fakeicloud.Server
+	Photos       *fakeicloud.PhotosHandler
+	Library      *fakeicloud.Library
+	PhotosDir    string
+	PasswordFile string
+	CAFile       string
+}
+
+// StartDemo generates the library and the folder and starts the fake.
+func StartDemo(opts DemoOptions) (*Demo, error) {
+	if !slices.Contains(DemoScenarios, opts.Scenario) {
+		return nil, fmt.Errorf("unknown demo scenario %q; use one of %s", opts.Scenario, strings.Join(DemoScenarios, ", "))
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	anchor := now
+	if opts.Scenario == "stalled" {
+		anchor = now.Add(-10 * 24 * time.Hour) // nothing uploaded for ten days
+	}
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: demoAssets, Now: anchor})
+	d := &Demo{Library: lib, Photos: fakeicloud.NewPhotosHandler(lib), PhotosDir: filepath.Join(opts.Dir, "photos")}
+	skip, err := applyScenario(opts.Scenario, lib, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeDemoFolder(d.PhotosDir, lib, skip); err != nil {
+		return nil, err
+	}
+	d.Server = fakeicloud.New(fakeicloud.Options{Scenario: demoScenario(opts.Scenario), Photos: d.Photos})
+	if err := d.writeFiles(opts.Dir); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close stops the fake.
+func (d *Demo) Close() {
+	if d.Server != nil {
+		d.Server.Close()
+	}
+}
+
+func demoScenario(name string) fakeicloud.Scenario {
+	sc := fakeicloud.Scenario{AppleID: DemoAppleID, Password: demoSecret}
+	if name == "reauth" {
+		sc.Require2FA, sc.HasTrustedDevices = true, true
+		sc.Phones = []fakeicloud.Phone{{ID: 1, Number: "+1 (•••) •••-••42"}}
+	}
+	return sc
+}
+
+// applyScenario changes the library and returns the ids of assets that
+// have no local copy.
+func applyScenario(name string, lib *fakeicloud.Library, now time.Time) (map[string]bool, error) {
+	skip := map[string]bool{}
+	switch name {
+	case "behind":
+		// The importer stopped four days ago.
+		for _, a := range allAssets(lib) {
+			if a.Added.After(now.Add(-4 * 24 * time.Hour)) {
+				skip[a.ID] = true
+			}
+		}
+	case "storage":
+		lib.SetStorage(199<<30, 200<<30)
+	case "deleted":
+		victim, ok := deletableAsset(lib)
+		if !ok {
+			return nil, errors.New("demo library has no asset to delete")
+		}
+		// Deleted 29 days ago: purged tomorrow, and the importer never got it.
+		if err := lib.Delete(victim.ID, now.Add(-29*24*time.Hour)); err != nil {
+			return nil, err
+		}
+		skip[victim.ID] = true
+	}
+	return skip, nil
+}
+
+// deletableAsset picks a visible personal asset well below the newest 50.
+func deletableAsset(lib *fakeicloud.Library) (fakeicloud.Asset, bool) {
+	newest := lib.Newest(fakeicloud.PrimaryZone, 120)
+	if len(newest) < 120 {
+		return fakeicloud.Asset{}, false
+	}
+	return newest[100], true
+}
+
+// allAssets lists every visible and deleted asset of both libraries.
+func allAssets(lib *fakeicloud.Library) []fakeicloud.Asset {
+	var out []fakeicloud.Asset
+	for _, z := range []string{fakeicloud.PrimaryZone, fakeicloud.SharedZone} {
+		out = append(out, lib.Newest(z, lib.Len(z))...)
+		out = append(out, lib.RecentlyDeleted(z)...)
+	}
+	return out
+}
+
+func (d *Demo) writeFiles(dir string) error {
+	d.PasswordFile = filepath.Join(dir, "demo-password")
+	d.CAFile = filepath.Join(dir, "fake-icloud-ca.pem")
+	if err := os.WriteFile(d.PasswordFile, []byte(demoSecret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("writing the demo password file: %w", err)
+	}
+	if err := os.WriteFile(d.CAFile, d.Server.CertificatePEM(), 0o600); err != nil {
+		return fmt.Errorf("writing the fake's certificate: %w", err)
+	}
+	return nil
+}
+
+// writeDemoFolder lays the library out as icloudpd does by default
+// (YYYY/MM/DD/<original name>, Live Photo videos as <stem>_HEVC.MOV), with
+// sparse files of the right sizes, skipping the assets in skip. The Shared
+// Library goes to its own subfolder, as a second icloudpd run would put it.
+func writeDemoFolder(root string, lib *fakeicloud.Library, skip map[string]bool) error {
+	for _, a := range allAssets(lib) {
+		if skip[a.ID] {
+			continue
+		}
+		base := root
+		if a.Zone == fakeicloud.SharedZone {
+			base = filepath.Join(root, "Shared Library")
+		}
+		wall := a.Taken.UTC().Add(time.Duration(a.TZOffset) * time.Second)
+		dir := filepath.Join(base, wall.Format("2006/01/02"))
+		if err := sparseFile(dir, a.Filename, a.Size, a.Added); err != nil {
+			return err
+		}
+		if a.LiveVideoSize > 0 {
+			stem := strings.TrimSuffix(a.Filename, filepath.Ext(a.Filename))
+			if err := sparseFile(dir, stem+"_HEVC.MOV", a.LiveVideoSize, a.Added); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// sparseFile creates dir/name with size bytes (a hole) and mtime at; on a
+// name clash with another size it uses icloudpd's "-<size>" suffix.
+func sparseFile(dir, name string, size int64, at time.Time) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("creating the demo folder: %w", err)
+	}
+	path := filepath.Join(dir, name)
+	if fi, err := os.Stat(path); err == nil && fi.Size() != size {
+		ext := filepath.Ext(name)
+		path = filepath.Join(dir, fmt.Sprintf("%s-%d%s", strings.TrimSuffix(name, ext), size, ext))
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("creating a demo photo: %w", err)
+	}
+	if err := f.Truncate(size); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("sizing a demo photo: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Chtimes(path, at, at)
+}

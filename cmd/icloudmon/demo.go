@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/icloudmon/icloudmon/agent"
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/configs"
+	"github.com/icloudmon/icloudmon/credstore"
+)
+
+func init() { addCommand(newDemoCmd) }
+
+type demoFlags struct {
+	scenario string
+	listen   string
+	dataDir  string
+	once     bool
+	verbose  bool
+}
+
+func newDemoCmd(c *cli) *cobra.Command {
+	var f demoFlags
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run the whole agent against a built-in fake iCloud and a generated folder (no Apple ID needed)",
+		Long: "demo starts a fake iCloud in this process with a generated library, writes a matching\n" +
+			"local folder (icloudpd layout), and runs the daemon against them: scheduler, status page,\n" +
+			"/metrics and /healthz. --scenario shows what icloudmon detects: healthy, stalled (no\n" +
+			"uploads for ten days), behind (the importer stopped), storage (iCloud nearly full), deleted\n" +
+			"(a photo without a local copy is purged tomorrow) or reauth (Apple asks for a 2FA code).\n" +
+			"With --once it runs one cycle, prints the report and exits like verify.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return c.demo(ctx, f)
+		},
+	}
+	cmd.Flags().StringVar(&f.scenario, "scenario", "healthy", "what to show: "+strings.Join(agent.DemoScenarios, ", "))
+	cmd.Flags().StringVar(&f.listen, "listen", "127.0.0.1:9877", "address of the status page and /metrics")
+	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "where to put the generated folder and state (default: a temporary directory, removed at exit)")
+	cmd.Flags().BoolVar(&f.once, "once", false, "run one cycle, print the report and exit with verify's exit code")
+	cmd.Flags().BoolVarP(&f.verbose, "verbose", "v", false, "log every step")
+	return cmd
+}
+
+func (c *cli) demo(ctx context.Context, f demoFlags) error {
+	start := time.Now()
+	dir, cleanup, err := demoDir(f.dataDir)
+	if err != nil {
+		return withExit(exitUnknown, err)
+	}
+	defer cleanup()
+	d, err := agent.StartDemo(agent.DemoOptions{Scenario: f.scenario, Dir: dir})
+	if err != nil {
+		return withExit(exitUnknown, err)
+	}
+	defer d.Close()
+	cfg, err := demoConfig(d, dir, f.listen)
+	if err != nil {
+		return withExit(exitUnknown, err)
+	}
+	log := demoLogger(c.stderr, f.verbose)
+	bo := buildOptions{noNotify: true, sessions: credstore.ModeFile, minGap: 10 * time.Second}
+	if f.once {
+		return c.demoOnce(ctx, cfg, log, bo)
+	}
+	if f.scenario == "reauth" {
+		go c.echoDemoCodes(ctx, d)
+	}
+	opts := daemonOptions{build: bo, reload: func() (*configs.Config, error) { return cfg, nil },
+		started: func(addr string, dm *daemon) { c.demoStarted(ctx, cfg, addr, dm, start, dir) }}
+	if err := runDaemon(ctx, cfg, log, opts); err != nil {
+		return withExit(exitUnknown, err)
+	}
+	return nil
+}
+
+// demoDir returns the working directory and how to clean it up.
+func demoDir(dataDir string) (string, func(), error) {
+	if dataDir != "" {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return "", nil, fmt.Errorf("creating --data-dir: %w", err)
+		}
+		abs, err := filepath.Abs(dataDir)
+		return abs, func() {}, err
+	}
+	dir, err := os.MkdirTemp("", "icloudmon-demo-")
+	if err != nil {
+		return "", nil, fmt.Errorf("creating a temporary directory (set --data-dir): %w", err)
+	}
+	return dir, func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// demoConfig is an ordinary configuration pointing at the fake; it is also
+// written to dir/icloudmon.yml so `verify --config` can be tried on it.
+func demoConfig(d *agent.Demo, dir, listen string) (*configs.Config, error) {
+	cfg := configs.Default()
+	cfg.DataDir, cfg.Listen, cfg.Interval, cfg.Jitter = filepath.Join(dir, "data"), listen, configs.MinInterval, 0
+	cfg.TLS.CAFile = d.CAFile
+	cfg.Web.Token = configs.NewSecret(randomToken())
+	acct := configs.DefaultAccount()
+	acct.Name, acct.AppleID, acct.Password.File = agent.DemoAccount, agent.DemoAppleID, d.PasswordFile
+	acct.Endpoints = configs.Endpoints{Auth: d.Server.AuthURL(), Setup: d.Server.SetupURL(), Home: d.Server.HomeURL()}
+	acct.Libraries = []string{configs.LibraryAll}
+	folder := configs.DefaultFolder()
+	folder.Path, folder.Name, folder.Layout = d.PhotosDir, "photos", configs.LayoutICloudPD
+	acct.Folders = []configs.Folder{folder}
+	cfg.Accounts = []configs.Account{acct}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("demo configuration: %w", err)
+	}
+	// The file is for `verify --config`: it carries no web token (YAML()
+	// would print it as <secret>); a daemon started from it generates one.
+	file := cfg
+	file.Web.Token = configs.Secret{}
+	if out, err := file.YAML(); err == nil {
+		_ = os.WriteFile(filepath.Join(dir, "icloudmon.yml"), out, 0o600)
+	}
+	return &cfg, nil
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func demoLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// demoOnce runs one cycle and exits like verify.
+func (c *cli) demoOnce(ctx context.Context, cfg *configs.Config, log *slog.Logger, bo buildOptions) error {
+	app, err := build(ctx, cfg, log, bo)
+	if err != nil {
+		return withExit(exitUnknown, err)
+	}
+	defer app.Close()
+	rep, err := app.agent.RunCycle(ctx, agent.DemoAccount)
+	if err != nil {
+		return withExit(exitUnknown, err)
+	}
+	report := checks.NewReport(time.Now(), rep)
+	if err := writeReport(c.stdout, report, "text"); err != nil {
+		return withExit(exitUnknown, err)
+	}
+	return exitFor(report.Status)
+}
+
+// demoStarted prints where to look, then the verdict of the first cycle.
+func (c *cli) demoStarted(ctx context.Context, cfg *configs.Config, addr string, d *daemon, start time.Time, dir string) {
+	base := "http://" + addr
+	fmt.Fprintf(c.stdout, "icloudmon demo is running (started in %s)\n\n", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(c.stdout, "  status page  %s/?token=%s\n", base, cfg.Web.Token.Reveal())
+	fmt.Fprintf(c.stdout, "  metrics      %s/metrics\n", base)
+	fmt.Fprintf(c.stdout, "  health       %s/healthz\n", base)
+	fmt.Fprintf(c.stdout, "  files        %s\n\n", dir)
+	go func() {
+		for ctx.Err() == nil {
+			if rep := d.app.agent.Report(); len(rep.Accounts) > 0 {
+				fmt.Fprintf(c.stdout, "%s\nPress Ctrl-C to stop.\n", checks.RenderText(rep))
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+}
+
+// echoDemoCodes prints the 2FA codes the fake "sends", so the re-auth page
+// can be tried.
+func (c *cli) echoDemoCodes(ctx context.Context, d *agent.Demo) {
+	last := ""
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if code := d.Server.LastCode(); code != "" && code != last {
+				last = code
+				fmt.Fprintf(c.stdout, "demo: the fake iCloud sent the verification code %s\n", code)
+			}
+		}
+	}
+}

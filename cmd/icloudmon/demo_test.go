@@ -1,0 +1,161 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/icloudmon/icloudmon/agent"
+	"github.com/icloudmon/icloudmon/configs"
+	"github.com/icloudmon/icloudmon/credstore"
+)
+
+// wantExit is the verify exit code each demo scenario must produce.
+var wantExit = map[string]int{
+	"healthy": exitOK, "stalled": exitCritical, "behind": exitWarning,
+	"storage": exitCritical, "deleted": exitCritical, "reauth": exitCritical,
+}
+
+// startDemoConfig starts a demo fake and writes its configuration file.
+func startDemoConfig(t *testing.T, scenario string) (*agent.Demo, string) {
+	t.Helper()
+	dir := t.TempDir()
+	d, err := agent.StartDemo(agent.DemoOptions{Scenario: scenario, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	cfg, err := demoConfig(d, dir, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = cfg
+	return d, filepath.Join(dir, "icloudmon.yml")
+}
+
+func TestVerifyExitCodePerDemoScenario(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "") // sessions go to files, never a real keychain
+	for _, scenario := range agent.DemoScenarios {
+		t.Run(scenario, func(t *testing.T) {
+			_, path := startDemoConfig(t, scenario)
+			code, out, errOut := runCLI(t, "", "verify", "--config", path, "--output", "json")
+			if code != wantExit[scenario] {
+				t.Fatalf("verify exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, wantExit[scenario], out, errOut)
+			}
+			var rep struct {
+				Status   string `json:"status"`
+				Accounts []struct {
+					Checks []struct{ ID, Status string } `json:"checks"`
+				} `json:"accounts"`
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Accounts) != 1 {
+				t.Fatalf("verify --output json is not the report: %v\n%s", err, out)
+			}
+			if scenario == "healthy" && rep.Status != "ok" {
+				t.Errorf("healthy demo status %q", rep.Status)
+			}
+		})
+	}
+}
+
+func TestVerifySecondRunReusesTheSession(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	d, path := startDemoConfig(t, "healthy")
+	for i := range 2 {
+		if code, _, errOut := runCLI(t, "", "verify", "--config", path); code != exitOK {
+			t.Fatalf("verify run %d exit %d: %s", i+1, code, errOut)
+		}
+	}
+	if n := d.Server.Count("/appleauth/auth/signin/complete"); n != 1 {
+		t.Errorf("two verify runs made %d SRP sign-ins, want 1 (the second reuses the saved session)", n)
+	}
+}
+
+func TestDemoOnceExitCodes(t *testing.T) {
+	for _, scenario := range []string{"healthy", "behind", "reauth"} {
+		code, out, errOut := runCLI(t, "", "demo", "--once", "--scenario", scenario, "--data-dir", t.TempDir())
+		if code != wantExit[scenario] {
+			t.Errorf("demo --once --scenario %s exit %d, want %d\n%s\n%s", scenario, code, wantExit[scenario], out, errOut)
+		}
+		if !strings.Contains(out, "local_copy") {
+			t.Errorf("demo --once --scenario %s printed no report:\n%s", scenario, out)
+		}
+	}
+	if code, _, errOut := runCLI(t, "", "demo", "--once", "--scenario", "nope"); code != exitUnknown || !strings.Contains(errOut, "healthy") {
+		t.Errorf("unknown scenario: exit %d, stderr %q; want 3 listing the scenarios", code, errOut)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+func TestRunDaemonServesReloadsAndStops(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	_, path := startDemoConfig(t, "healthy")
+	cfg, err := configs.Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Listen = freeAddr(t)
+	hup := make(chan os.Signal, 1)
+	reloads := make(chan struct{}, 1)
+	opts := daemonOptions{hup: hup, build: buildOptions{noNotify: true, sessions: credstore.ModeFile},
+		reload: func() (*configs.Config, error) {
+			reloads <- struct{}{}
+			return nil, errors.New("accounts[0].name: broken on purpose")
+		}}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- runDaemon(ctx, cfg, demoLogger(os.Stderr, false), opts) }()
+
+	url := "http://" + cfg.Listen + "/healthz"
+	waitStatus(t, url, http.StatusOK, done)
+	hup <- os.Interrupt
+	<-reloads
+	waitStatus(t, url, http.StatusOK, done) // a bad reload keeps serving
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("runDaemon returned %v on shutdown", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("runDaemon did not stop after cancel")
+	}
+}
+
+func waitStatus(t *testing.T, url string, want int, done <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-done:
+			t.Fatalf("the daemon stopped: %v", err)
+		default:
+		}
+		resp, err := http.Get(url) //nolint:noctx // test polling
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == want {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered %d", url, want)
+}
