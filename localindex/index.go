@@ -27,7 +27,8 @@ type Options struct {
 	// whatever the layout: each rule is verified by size or capture time.
 	Layout string
 	// Progress, when set, is called during long scans (at most every
-	// ProgressEvery) and once at the end.
+	// ProgressEvery) and once at the end. Calls come from the scanning
+	// goroutines one at a time; the callback must not call Index methods.
 	Progress func(Progress)
 	// ProgressEvery throttles Progress; default 500ms.
 	ProgressEvery time.Duration

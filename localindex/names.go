@@ -79,7 +79,7 @@ type localName struct {
 // parseLocal strips the decorations import tools add to the original name:
 // icloudpd (-<size>, _<id7>, _HEVC, -adjusted, -alternative, -original,
 // -medium, -thumb), PhotoPrism clashes (.0001), Immich sequences (+1),
-// Windows copies ( (1)), Mac/osxphotos edits (_edited) and IMG_E edits.
+// Windows copies ( (1)), Finder copies ( 2), Mac/osxphotos edits (_edited) and IMG_E edits.
 // Every intermediate form is a key, so a real name that merely looks
 // decorated still matches itself.
 func parseLocal(name string) localName {
@@ -128,7 +128,7 @@ func (ln *localName) strip(s string) (string, bool) {
 		}
 		return rest, true
 	}
-	for _, sep := range []string{"+", "."} {
+	for _, sep := range []string{"+", ".", " "} {
 		if rest, _, ok := cutNumber(s, sep); ok {
 			return rest, true
 		}

@@ -26,6 +26,7 @@ func TestParseLocal(t *testing.T) {
 		{"IMG_1600_edited.jpeg", localName{keys: []string{"img_1600_edited", "img_1600"}, ext: "jpeg", kind: KindPhoto, edit: true}},
 		{"IMG_1500+1.HEIC", localName{keys: []string{"img_1500+1", "img_1500"}, ext: "heic", kind: KindPhoto}},
 		{"20131012_155750_4286DBCD.0001.cr2", localName{keys: []string{"20131012_155750_4286dbcd.0001", "20131012_155750_4286dbcd"}, ext: "cr2", kind: KindPhoto}},
+		{"IMG_0004 2.PNG", localName{keys: []string{"img_0004 2", "img_0004"}, ext: "png", kind: KindPhoto}},
 		{"IMG_0004 (1).PNG", localName{keys: []string{"img_0004 (1)", "img_0004"}, ext: "png", kind: KindPhoto}},
 		{"PXL_20230615_1234567.jpg", localName{keys: []string{"pxl_20230615_1234567"}, ext: "jpg", kind: KindPhoto}},
 		{"c53b0510-8e3a-4c1b-9d4e-2a7f0c1d9e11.jpg", localName{keys: []string{"c53b0510-8e3a-4c1b-9d4e-2a7f0c1d9e11"}, ext: "jpg", kind: KindPhoto}},

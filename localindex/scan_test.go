@@ -376,3 +376,18 @@ func TestRemountReusesIndex(t *testing.T) {
 		t.Error("the saved index was lost while the folder was unmounted")
 	}
 }
+
+// FuzzDecodeIndex: a damaged saved index is an error, never a panic or a
+// huge allocation.
+func FuzzDecodeIndex(f *testing.F) {
+	d := &dirState{rel: "2023/06/15", mtime: 1, subdirs: []string{"x"}, links: []string{"l"},
+		files: []fileEntry{{name: "IMG_1.HEIC", size: 9, mtime: 3, capWall: 1700000000, capSrc: uint8(SourceEXIF)}}}
+	f.Add(encodeIndex(map[string]*dirState{d.rel: d}, persisted{lastScan: 1, lastFiles: 1, baseline: 1}))
+	f.Add([]byte(indexMagic))
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		dirs, _, err := decodeIndex(blob)
+		if err == nil && dirs == nil {
+			t.Error("no error and no directories")
+		}
+	})
+}
