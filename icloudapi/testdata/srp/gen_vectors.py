@@ -26,6 +26,15 @@ import srp._pysrp as srp
 srp.rfc5054_enable()
 srp.no_username_in_x()
 
+# pyicloud's `import srp` picks the OpenSSL backend (_ctsrp) when it loads;
+# every vector is checked against it too, so both backends agree.
+try:
+    import srp._ctsrp as ctsrp
+    ctsrp.rfc5054_enable()
+    ctsrp.no_username_in_x()
+except (ImportError, OSError):
+    ctsrp = None
+
 N, g = srp.get_ng(srp.NG_2048, None, None)
 WIDTH = 256
 
@@ -66,6 +75,9 @@ def transcript(name, username, password, protocol, salt, iterations, a, b):
     m2 = ver.verify_session(m1)
     usr.verify_session(m2)
     assert usr.authenticated(), name
+    if ctsrp is not None:
+        cu = ctsrp.User(username, p, hash_alg=ctsrp.SHA256, ng_type=ctsrp.NG_2048, bytes_a=a)
+        assert cu.start_authentication()[1] == A and cu.process_challenge(salt, B) == m1, name + ": _ctsrp differs"
     return {
         "name": name, "username": username, "password": password, "protocol": protocol,
         "iterations": iterations, "salt": salt.hex(), "a": a.hex(), "b": b.hex(),
