@@ -28,7 +28,7 @@ type SnapshotOptions struct {
 	Previous *PhotosSnapshot
 	// ZonesMaxAge is how long a zone list is reused (default 24 h).
 	ZonesMaxAge time.Duration
-	// Now is the clock (default time.Now).
+	// Now is the clock (default: the Client's clock).
 	Now func() time.Time
 }
 
@@ -63,6 +63,7 @@ type PhotosSnapshot struct {
 	RecentlyDeletedCount   int64             `json:"recently_deleted_count"`
 	RecentlyDeletedPartial bool              `json:"recently_deleted_partial"`
 	Storage                *StorageUsage     `json:"storage,omitempty"`
+	StorageReadAt          time.Time         `json:"storage_read_at,omitzero"` // when Storage was read from iCloud
 	StorageError           string            `json:"storage_error,omitempty"`
 	DBTokens               map[string]string `json:"db_tokens"` // database → changes/database sync token
 	Changed                bool              `json:"changed"`   // a library was (re)read from iCloud
@@ -90,6 +91,9 @@ func (s *PhotosSnapshot) Library(zone string) *Library {
 // at most 6 (personal library plus an owned Shared Library, Newest ≤ 100),
 // whatever the library size. All requests are reads.
 func (c *Client) PhotosSnapshot(ctx context.Context, opts SnapshotOptions) (*PhotosSnapshot, error) {
+	if opts.Now == nil {
+		opts.Now = c.now
+	}
 	return takeSnapshot(ctx, c, opts)
 }
 
@@ -116,6 +120,8 @@ type build struct {
 	selected []Zone
 	changed  map[string]bool
 	baseline map[string]bool // databases read without a token
+	// reuseStorage: this cycle re-lists zones and carries storage over.
+	reuseStorage bool
 }
 
 func newBuild(r *photosReader, opts SnapshotOptions) *build {
@@ -164,13 +170,27 @@ func (b *build) wantsPersonal() bool {
 	return slices.Contains(b.opts.Libraries, "personal") || slices.Contains(b.opts.Libraries, "all")
 }
 
-// zones reuses the previous zone list while it is fresh.
+// zones reuses the previous zone list. The private database reports new
+// and deleted zones through changes/database; zones shared with the account
+// appear only in the shared database's list, which is read again when the
+// list is older than ZonesMaxAge. That cycle reuses the previous storage
+// numbers instead of reading them, so it stays within the request budget.
 func (b *build) zones(ctx context.Context) error {
-	if p := b.prev; p != nil && len(p.Zones) > 0 && b.now.Sub(p.ZonesListedAt) < b.opts.ZonesMaxAge {
+	p := b.prev
+	if p == nil || len(p.Zones) == 0 {
+		return b.listAll(ctx, dbPrivate, dbShared)
+	}
+	if b.now.Sub(p.ZonesListedAt) < b.opts.ZonesMaxAge {
 		b.s.Zones, b.s.ZonesListedAt = slices.Clone(p.Zones), p.ZonesListedAt
 		return nil
 	}
-	for _, db := range []string{dbPrivate, dbShared} {
+	b.s.Zones = slices.DeleteFunc(slices.Clone(p.Zones), func(z Zone) bool { return z.Database == dbShared })
+	b.reuseStorage = p.Storage != nil
+	return b.listAll(ctx, dbShared)
+}
+
+func (b *build) listAll(ctx context.Context, dbs ...string) error {
+	for _, db := range dbs {
 		zones, err := b.r.listZones(ctx, db)
 		if err != nil {
 			return err

@@ -146,14 +146,20 @@ func (b *build) carryDeleted(stale []Zone) {
 	b.s.RecentlyDeletedPartial = b.prev.RecentlyDeletedPartial
 }
 
-// storage is read every cycle: a full iCloud is what stops devices from
-// syncing new photos, so an unchanged library is no reason to skip it. Failures that concern the
-// whole session stop the snapshot; others are reported beside it.
+// storage is read every cycle (a full iCloud is what stops devices from
+// syncing new photos, so an unchanged library is no reason to skip it),
+// except in the cycle that re-lists the shared zones, which carries the
+// previous numbers over. Failures that concern the whole session stop the
+// snapshot; others are reported beside it.
 func (b *build) storage(ctx context.Context) error {
+	if b.reuseStorage {
+		b.s.Storage, b.s.StorageReadAt = b.prev.Storage, b.prev.StorageReadAt
+		return nil
+	}
 	st, err := b.r.storage(ctx)
 	switch {
 	case err == nil:
-		b.s.Storage = st
+		b.s.Storage, b.s.StorageReadAt = st, b.now
 		return nil
 	case ctx.Err() != nil, errors.Is(err, ErrSessionExpired), errors.Is(err, ErrThrottled), errors.Is(err, ErrWebAccessDisabled):
 		return err

@@ -99,7 +99,7 @@ func TestRequestBudget(t *testing.T) {
 	if d := cmp.Diff(costs[1_000], costs[100_000]); d != "" {
 		t.Errorf("request counts depend on the library size (-1k +100k):\n%s", d)
 	}
-	t.Logf("requests per cycle [cold, unchanged, personal changed, both changed, deletion, unchanged]: %v", costs[1_000])
+	t.Logf("requests per cycle [cold, unchanged, personal changed, both changed, deletion, unchanged, unchanged+zone re-list, unchanged]: %v", costs[1_000])
 }
 
 func budgetCycles(t *testing.T, size int) []int {
@@ -148,6 +148,15 @@ func budgetCycles(t *testing.T, size int) []int {
 		t.Errorf("the deleted %s is not in Recently Deleted", victim.Filename)
 	}
 	check("unchanged again", 2, false)
+	e.now = e.now.Add(24 * time.Hour) // the zone list is due again
+	check("unchanged, zones re-listed", 2, false)
+	if !s.ZonesListedAt.Equal(e.now) || s.Storage == nil || s.StorageReadAt.Equal(e.now) {
+		t.Errorf("zones listed %v, storage read %v (now %v): the re-list cycle must carry storage over", s.ZonesListedAt, s.StorageReadAt, e.now)
+	}
+	check("unchanged after the re-list", 2, false)
+	if !s.StorageReadAt.Equal(e.now) {
+		t.Errorf("storage not read again after the re-list cycle")
+	}
 	e.noMutations()
 	return costs
 }
@@ -241,6 +250,11 @@ func TestSnapshotContents(t *testing.T) {
 	}
 	if r := s.Storage.FreeRatio(); r < 0.049 || r > 0.051 {
 		t.Errorf("free ratio = %v", r)
+	}
+	// A participant's library lives in the shared database, which has its
+	// own changes/database: an unchanged cycle costs one request more.
+	if again, n := e.snap(SnapshotOptions{Newest: 120, Libraries: []string{"all"}, Previous: s}); again.Changed || n > 3 {
+		t.Errorf("unchanged cycle with a participant library: changed=%v, %d requests (max 3)", again.Changed, n)
 	}
 	e.noMutations()
 }
