@@ -112,3 +112,20 @@ func (c *Client) forgetWebSession() {
 		Attempts: s.Attempts, Rejected: s.Rejected}
 	c.jar.restore(nil)
 }
+
+// ForgetTrust drops the 2FA trust token locally (`logout --forget-trust`):
+// the next sign-in asks for a code again.
+func (c *Client) ForgetTrust() {
+	c.mu.Lock()
+	c.sess.TrustToken = ""
+	c.mu.Unlock()
+	c.jar.mu.Lock()
+	kept := c.jar.cookies[:0]
+	for _, ck := range c.jar.cookies {
+		if ck.Name != "X-APPLE-WEBAUTH-HSA-TRUST" {
+			kept = append(kept, ck)
+		}
+	}
+	c.jar.cookies = kept
+	c.jar.mu.Unlock()
+}

@@ -347,3 +347,21 @@ func TestLogoutKeepsTrust(t *testing.T) {
 		t.Fatalf("sign-in after logout needed more than the trust token: %v", err)
 	}
 }
+
+func TestForgetTrustMeansCodeAgain(t *testing.T) {
+	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
+	ctx := context.Background()
+	c := e.client(nil)
+	wantKind(t, c.SignIn(ctx, testPassword), ErrReauthRequired)
+	if err := c.RequestDeviceCode(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SubmitCode(ctx, e.srv.LastCode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.ForgetTrust()
+	wantKind(t, e.client(sessionBlob(t, c)).Authenticate(ctx, testPassword), ErrReauthRequired)
+}
