@@ -365,3 +365,24 @@ func TestForgetTrustMeansCodeAgain(t *testing.T) {
 	c.ForgetTrust()
 	wantKind(t, e.client(sessionBlob(t, c)).Authenticate(ctx, testPassword), ErrReauthRequired)
 }
+
+// TestRequestCounts pins what a sign-in costs: 4 requests for a fresh SRP
+// sign-in without 2FA, 1 (validate) for a cycle with a live session.
+func TestRequestCounts(t *testing.T) {
+	e := newAuthEnv(t, fakeicloud.Scenario{})
+	ctx := context.Background()
+	c := e.client(nil)
+	if err := c.Authenticate(ctx, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.srv.Requests()); n != 4 {
+		t.Errorf("fresh sign-in took %d requests, want 4 (authorize, init, complete, accountLogin): %+v", n, e.srv.Requests())
+	}
+	before := len(e.srv.Requests())
+	if err := e.client(sessionBlob(t, c)).Authenticate(ctx, testPassword); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.srv.Requests()) - before; n != 1 {
+		t.Errorf("a cycle with a live session took %d requests, want 1", n)
+	}
+}
