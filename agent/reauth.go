@@ -1,0 +1,551 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/icloudapi"
+)
+
+// ReAuthenticator renews one account's session interactively; the web
+// re-auth pages (/auth/<account>) drive it. Calls of one account never
+// overlap (the handler serialises them).
+type ReAuthenticator interface {
+	// PasswordStored reports whether a password is available without
+	// asking (the page then shows no password field).
+	PasswordStored(ctx context.Context) bool
+	// Start signs in with password ("" = the stored one). A nil challenge
+	// with a nil error means no code was needed: the session is renewed.
+	Start(ctx context.Context, password string) (*icloudapi.TwoFactorChallenge, error)
+	// RequestCode asks Apple to deliver a code: phone 0 to the trusted
+	// devices, otherwise by SMS to that trusted phone id.
+	RequestCode(ctx context.Context, phone int) error
+	// Submit sends the code. On success the new session is saved and the
+	// daemon's next cycle uses it; icloudapi.ErrWrongCode means try again.
+	Submit(ctx context.Context, code string) error
+}
+
+// ClientReAuth implements ReAuthenticator over icloudapi. Each Start uses
+// a new client seeded with the saved session (trust token, sign-in
+// budget), so a daemon cycle running meanwhile cannot disturb the 2FA
+// conversation; on success the new session is saved and copied into Live,
+// the client the daemon uses. It is not safe for concurrent use: the
+// handler serialises the calls of one account.
+type ClientReAuth struct {
+	Account string
+	// NewClient returns a new client for the account's Apple ID and
+	// endpoints.
+	NewClient func() (*icloudapi.Client, error)
+	// Live is the daemon's client of the account (may be nil).
+	Live     *icloudapi.Client
+	Sessions SessionStore
+	Password PasswordFunc
+	Logger   *slog.Logger
+
+	flow *icloudapi.Client // between Start and a successful Submit
+}
+
+// ReAuthenticators returns a ClientReAuth for every account of a whose
+// cloud source is an *ICloud. newClient builds a fresh client for the
+// named account (same Apple ID, endpoints and CA as the daemon's).
+func ReAuthenticators(a *Agent, newClient func(account string) (*icloudapi.Client, error)) map[string]ReAuthenticator {
+	out := map[string]ReAuthenticator{}
+	for _, acct := range a.accounts {
+		ic, ok := acct.Cloud.(*ICloud)
+		if !ok {
+			continue
+		}
+		name := acct.Name
+		out[name] = &ClientReAuth{Account: name, Live: ic.Client, Sessions: ic.Sessions, Password: ic.Password,
+			Logger: a.log, NewClient: func() (*icloudapi.Client, error) { return newClient(name) }}
+	}
+	return out
+}
+
+// PasswordStored implements ReAuthenticator.
+func (r *ClientReAuth) PasswordStored(ctx context.Context) bool {
+	if r.Password == nil {
+		return false
+	}
+	pw, err := r.Password(ctx)
+	return err == nil && pw != ""
+}
+
+// Start implements ReAuthenticator.
+func (r *ClientReAuth) Start(ctx context.Context, password string) (*icloudapi.TwoFactorChallenge, error) {
+	r.flow = nil
+	if password == "" && r.Password != nil {
+		pw, err := r.Password(ctx)
+		if err != nil && !errors.Is(err, credstore.ErrNotFound) {
+			return nil, fmt.Errorf("the stored password cannot be read: %w", err)
+		}
+		password = pw
+	}
+	client, err := r.NewClient()
+	if err != nil {
+		return nil, err
+	}
+	r.seed(ctx, client)
+	err = client.SignIn(ctx, password)
+	var apiErr *icloudapi.Error
+	switch {
+	case err == nil:
+		return nil, r.commit(ctx, client)
+	case errors.Is(err, icloudapi.ErrReauthRequired) && errors.As(err, &apiErr):
+		r.flow = client
+		if apiErr.TwoFactor != nil {
+			return apiErr.TwoFactor, nil
+		}
+		return &icloudapi.TwoFactorChallenge{HasTrustedDevices: true, CodeLength: 6}, nil
+	case errors.Is(err, icloudapi.ErrPasswordRejected), errors.Is(err, icloudapi.ErrAccountLocked):
+		// Keep the rejection mark so the daemon stops trying this password.
+		if cerr := r.commit(ctx, client); cerr != nil {
+			r.logger().Warn("could not save the session after a refused sign-in", "err", cerr)
+		}
+	}
+	return nil, err
+}
+
+// seed gives a new client the saved session (or the live one).
+func (r *ClientReAuth) seed(ctx context.Context, client *icloudapi.Client) {
+	blob, err := r.Sessions.Load(ctx, r.Account)
+	if err != nil && r.Live != nil {
+		blob, err = r.Live.MarshalSession()
+	}
+	if err == nil {
+		err = client.RestoreSession(blob)
+	}
+	if err != nil && !errors.Is(err, credstore.ErrNotFound) {
+		r.logger().Info("starting the web sign-in without the saved session", "err", err)
+	}
+}
+
+// RequestCode implements ReAuthenticator.
+func (r *ClientReAuth) RequestCode(ctx context.Context, phone int) error {
+	if r.flow == nil {
+		return errNoFlow
+	}
+	if phone == 0 {
+		return r.flow.RequestDeviceCode(ctx)
+	}
+	return r.flow.RequestPhoneCode(ctx, phone, "sms")
+}
+
+// Submit implements ReAuthenticator.
+func (r *ClientReAuth) Submit(ctx context.Context, code string) error {
+	if r.flow == nil {
+		return errNoFlow
+	}
+	if err := r.flow.SubmitCode(ctx, code); err != nil {
+		return err
+	}
+	client := r.flow
+	r.flow = nil
+	return r.commit(ctx, client)
+}
+
+// commit saves client's session and hands it to the daemon's client.
+func (r *ClientReAuth) commit(ctx context.Context, client *icloudapi.Client) error {
+	blob, err := client.MarshalSession()
+	if err != nil {
+		return err
+	}
+	if err := r.Sessions.Save(ctx, r.Account, blob); err != nil {
+		return fmt.Errorf("signed in, but the session could not be saved: %w", err)
+	}
+	if r.Live != nil {
+		if err := r.Live.RestoreSession(blob); err != nil {
+			return fmt.Errorf("signed in, but the running agent could not take the session over (restart it): %w", err)
+		}
+	}
+	return nil
+}
+
+func (r *ClientReAuth) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger.With("account", r.Account)
+}
+
+var errNoFlow = errors.New("no sign-in is in progress; start again")
+
+// ReAuthOptions configure NewReAuthHandler.
+type ReAuthOptions struct {
+	// Accounts maps account names to their re-authenticators.
+	Accounts map[string]ReAuthenticator
+	// CSRF returns the value of every form's csrf field (WebCSRF).
+	CSRF func() string
+	// Agent, if set, supplies why an account needs a new sign-in.
+	Agent *Agent
+	// OnSuccess, if set, is called after a successful sign-in (e.g. to
+	// queue a check with Scheduler.Trigger).
+	OnSuccess func(account string)
+	Logger    *slog.Logger
+	Now       func() time.Time
+	// MaxPosts POSTs per account are allowed in PostWindow (default 5 per
+	// 10 minutes); SignInGap is the shortest time between two password
+	// sign-ins of an account (default 1 minute).
+	MaxPosts   int
+	PostWindow time.Duration
+	SignInGap  time.Duration
+}
+
+// WebCSRF returns the CSRF field value that NewHandler's middleware
+// expects for webToken.
+func WebCSRF(webToken string) func() string {
+	w := &webAuth{token: []byte(webToken)}
+	return w.CSRF
+}
+
+// flowTTL is how long a started sign-in waits for its next step.
+const flowTTL = 10 * time.Minute
+
+type reauthHandler struct {
+	opts ReAuthOptions
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	state map[string]*reauthState
+}
+
+// reauthState is one account's web sign-in. Its mutex serialises the
+// account's Apple calls.
+type reauthState struct {
+	mu         sync.Mutex
+	step       string // "" (start), "choose", "code" or "done"
+	since      time.Time
+	tf         *icloudapi.TwoFactorChallenge
+	sentTo     string
+	flash      string // one-shot error for the next page
+	posts      []time.Time
+	lastSignIn time.Time
+}
+
+// NewReAuthHandler serves the web re-auth pages under /auth/. Mount it
+// behind NewHandler's token middleware (ServerOptions.ReAuth), which also
+// checks the csrf field of every POST.
+func NewReAuthHandler(opts ReAuthOptions) (http.Handler, error) {
+	if opts.CSRF == nil {
+		return nil, errors.New("agent: the re-auth pages need the CSRF value (WebCSRF)")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxPosts <= 0 {
+		opts.MaxPosts = 5
+	}
+	if opts.PostWindow <= 0 {
+		opts.PostWindow = 10 * time.Minute
+	}
+	if opts.SignInGap <= 0 {
+		opts.SignInGap = time.Minute
+	}
+	h := &reauthHandler{opts: opts, log: opts.Logger, state: map[string]*reauthState{}}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /auth/{$}", h.serveIndex)
+	mux.HandleFunc("GET /auth/{account}", h.servePage)
+	mux.HandleFunc("POST /auth/{account}/start", h.post(h.start))
+	mux.HandleFunc("POST /auth/{account}/send", h.post(h.send))
+	mux.HandleFunc("POST /auth/{account}/verify", h.post(h.verify))
+	mux.HandleFunc("POST /auth/{account}/cancel", h.post(h.cancel))
+	return mux, nil
+}
+
+func (h *reauthHandler) account(r *http.Request) (string, ReAuthenticator, *reauthState, bool) {
+	name := r.PathValue("account")
+	ra, ok := h.opts.Accounts[name]
+	if !ok {
+		return name, nil, nil, false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := h.state[name]
+	if st == nil {
+		st = &reauthState{}
+		h.state[name] = st
+	}
+	return name, ra, st, true
+}
+
+// post wraps a POST step: unknown account, rate limit, then the step and a
+// redirect back to the page (the page shows the outcome).
+func (h *reauthHandler) post(step func(ctx context.Context, name string, ra ReAuthenticator, st *reauthState, r *http.Request)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		name, ra, st, ok := h.account(r)
+		if !ok {
+			http.Error(w, "no account named "+strconv.Quote(name)+" in the configuration", http.StatusNotFound)
+			return
+		}
+		st.mu.Lock()
+		defer st.mu.Unlock()
+		now := h.opts.Now()
+		if wait := st.allowPost(now, h.opts.MaxPosts, h.opts.PostWindow); wait > 0 {
+			h.log.Warn("web sign-in rate limit reached", "account", name)
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+			st.flash = fmt.Sprintf("Too many attempts. Wait %s before trying again: Apple locks accounts that see many failed sign-ins.", roundUp(wait))
+			h.render(w, http.StatusTooManyRequests, h.pageData(r.Context(), name, ra, st, now))
+			return
+		}
+		step(r.Context(), name, ra, st, r)
+		// name is a configured account label (checked above): a local path.
+		http.Redirect(w, r, "/auth/"+url.PathEscape(name), http.StatusSeeOther) //nolint:gosec // G710: see above
+	}
+}
+
+// allowPost records a POST, or returns how long to wait (lock held).
+func (st *reauthState) allowPost(now time.Time, maxPosts int, window time.Duration) time.Duration {
+	kept := st.posts[:0]
+	for _, t := range st.posts {
+		if now.Sub(t) < window {
+			kept = append(kept, t)
+		}
+	}
+	st.posts = kept
+	if len(kept) >= maxPosts {
+		return kept[0].Add(window).Sub(now)
+	}
+	st.posts = append(st.posts, now)
+	return 0
+}
+
+func roundUp(d time.Duration) string {
+	if d <= time.Minute {
+		return strconv.Itoa(int(d.Seconds())+1) + " seconds"
+	}
+	return strconv.Itoa(int(d.Minutes())+1) + " minutes"
+}
+
+func (st *reauthState) set(step string, now time.Time) {
+	st.step, st.since, st.flash = step, now, ""
+}
+
+func (h *reauthHandler) start(ctx context.Context, name string, ra ReAuthenticator, st *reauthState, r *http.Request) {
+	now := h.opts.Now()
+	if wait := st.lastSignIn.Add(h.opts.SignInGap).Sub(now); !st.lastSignIn.IsZero() && wait > 0 {
+		st.flash = fmt.Sprintf("Please wait %s: icloudmon signs in with a password at most once a minute.", roundUp(wait))
+		return
+	}
+	st.lastSignIn = now
+	tf, err := ra.Start(ctx, r.PostFormValue("password"))
+	switch {
+	case err != nil:
+		st.set("", now)
+		st.flash = h.failure(name, "sign-in", err)
+	case tf == nil:
+		h.succeeded(name, st, now)
+	default:
+		st.set("choose", now)
+		st.tf = tf
+	}
+}
+
+func (h *reauthHandler) send(ctx context.Context, name string, ra ReAuthenticator, st *reauthState, r *http.Request) {
+	now := h.opts.Now()
+	if st.expired(now) || st.step != "choose" && st.step != "code" {
+		st.set("", now)
+		st.flash = "The sign-in expired or was not started; start again."
+		return
+	}
+	via := r.PostFormValue("via")
+	phone, label, ok := st.delivery(via)
+	if !ok {
+		st.flash = "Choose where Apple should send the code."
+		return
+	}
+	if via != "have" {
+		if err := ra.RequestCode(ctx, phone); err != nil {
+			st.flash = h.failure(name, "code request", err)
+			return
+		}
+	}
+	tf := st.tf
+	st.set("code", now)
+	st.tf, st.sentTo = tf, label
+}
+
+// delivery parses the via field: "device", "sms:<id>" or "have" (a code
+// is already at hand).
+func (st *reauthState) delivery(via string) (phone int, label string, ok bool) {
+	switch via {
+	case "have":
+		return 0, "", true
+	case "device":
+		return 0, "your trusted Apple devices", st.tf != nil && st.tf.HasTrustedDevices
+	}
+	rest, _ := strings.CutPrefix(via, "sms:")
+	id, err := strconv.Atoi(rest)
+	if err != nil || st.tf == nil {
+		return 0, "", false
+	}
+	for _, p := range st.tf.Phones {
+		if p.ID == id && id != 0 {
+			return id, "the phone number " + p.PhoneLabel(), true
+		}
+	}
+	return 0, "", false
+}
+
+func (h *reauthHandler) verify(ctx context.Context, name string, ra ReAuthenticator, st *reauthState, r *http.Request) {
+	now := h.opts.Now()
+	if st.expired(now) || st.step != "code" {
+		st.set("", now)
+		st.flash = "The sign-in expired or was not started; start again."
+		return
+	}
+	code := digitsOnly(r.PostFormValue("code"))
+	if code == "" {
+		st.flash = "Enter the code Apple sent."
+		return
+	}
+	if err := ra.Submit(ctx, code); err != nil {
+		st.flash = h.failure(name, "code", err)
+		return
+	}
+	h.succeeded(name, st, now)
+}
+
+func digitsOnly(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			out = append(out, s[i])
+		}
+	}
+	return string(out)
+}
+
+func (h *reauthHandler) cancel(_ context.Context, _ string, _ ReAuthenticator, st *reauthState, _ *http.Request) {
+	st.set("", h.opts.Now())
+	st.tf = nil
+}
+
+func (h *reauthHandler) succeeded(name string, st *reauthState, now time.Time) {
+	st.set("done", now)
+	st.tf = nil
+	h.log.Info("web sign-in succeeded; the session is saved", "account", name)
+	if h.opts.OnSuccess != nil {
+		h.opts.OnSuccess(name)
+	}
+}
+
+// failure logs err and returns the text for the page. icloudapi's errors
+// never contain a secret; the password and the code are never part of them.
+func (h *reauthHandler) failure(name, what string, err error) string {
+	h.log.Warn("web sign-in step failed", "account", name, "step", what, "err", err)
+	switch {
+	case errors.Is(err, icloudapi.ErrWrongCode):
+		return "Apple did not accept the code. Check it and try again; if it keeps failing, ask for a new code."
+	case errors.Is(err, icloudapi.ErrPasswordRejected):
+		return "Apple rejected the password. Enter the current Apple Account password."
+	case errors.Is(err, icloudapi.ErrNoPassword):
+		return "No password is stored for this account: enter it."
+	}
+	return err.Error()
+}
+
+func (st *reauthState) expired(now time.Time) bool {
+	return st.step != "" && now.Sub(st.since) > flowTTL
+}
+
+// reauthPage is the data of templates/reauth.html.
+type reauthPage struct {
+	Account      string
+	Accounts     []string
+	CSRF         string
+	Step         string
+	Reason       string
+	NeedPassword bool
+	HasDevices   bool
+	Phones       []icloudapi.TrustedPhone
+	CodeLength   int
+	SentTo       string
+	Error        string
+}
+
+func (h *reauthHandler) servePage(w http.ResponseWriter, r *http.Request) {
+	name, ra, st, ok := h.account(r)
+	if !ok {
+		http.Error(w, "no account named "+strconv.Quote(name)+" in the configuration", http.StatusNotFound)
+		return
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := h.opts.Now()
+	if st.expired(now) {
+		st.set("", now)
+		st.flash = "The sign-in expired; start again."
+	}
+	page := h.pageData(r.Context(), name, ra, st, now)
+	if st.step == "done" {
+		st.set("", now) // show the success once
+	}
+	h.render(w, http.StatusOK, page)
+}
+
+// pageData builds the page and consumes the one-shot message (lock held).
+func (h *reauthHandler) pageData(ctx context.Context, name string, ra ReAuthenticator, st *reauthState, _ time.Time) reauthPage {
+	p := reauthPage{Account: name, CSRF: h.opts.CSRF(), Step: st.step, Error: st.flash, SentTo: st.sentTo, CodeLength: 6}
+	st.flash = ""
+	if p.Step == "" {
+		p.Reason = h.reason(name)
+		p.NeedPassword = !ra.PasswordStored(ctx)
+	}
+	if st.tf != nil {
+		p.HasDevices, p.Phones = st.tf.HasTrustedDevices, st.tf.Phones
+		if st.tf.CodeLength > 0 {
+			p.CodeLength = st.tf.CodeLength
+		}
+	}
+	return p
+}
+
+// reason says why the account needs a new sign-in, from the last report.
+func (h *reauthHandler) reason(name string) string {
+	if h.opts.Agent == nil {
+		return ""
+	}
+	for _, a := range h.opts.Agent.Report().Accounts {
+		if a.Name != name {
+			continue
+		}
+		if c, ok := a.Check(checks.CheckAuth); ok && c.Status != checks.StatusOK {
+			return c.Summary
+		}
+		return "The last check found no sign-in problem; you can still renew the session here."
+	}
+	return "No check of this account has finished yet."
+}
+
+func (h *reauthHandler) serveIndex(w http.ResponseWriter, r *http.Request) {
+	page := reauthPage{Step: "index", CSRF: h.opts.CSRF()}
+	for name := range h.opts.Accounts {
+		page.Accounts = append(page.Accounts, name)
+	}
+	slices.Sort(page.Accounts)
+	h.render(w, http.StatusOK, page)
+}
+
+func (h *reauthHandler) render(w http.ResponseWriter, status int, page reauthPage) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	if err := pages.ExecuteTemplate(w, "reauth.html", page); err != nil {
+		h.log.Error("rendering the re-auth page", "err", err)
+	}
+}
