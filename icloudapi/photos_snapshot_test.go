@@ -327,3 +327,21 @@ func TestSnapshotSharedLibraryRemoved(t *testing.T) {
 		t.Errorf("%d requests; only the removed zone changed", n)
 	}
 }
+
+// TestSnapshotPagesSplittingPairs: every page ends with a master whose
+// asset comes on the next page; paging past 100 must neither lose nor
+// repeat an asset.
+func TestSnapshotPagesSplittingPairs(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 13, Assets: 1_000, Now: photosNow})
+	lib.SetSplitPages(true)
+	e := newPhotosEnv(t, lib)
+	s, n := e.snap(SnapshotOptions{Newest: 250})
+	got := s.Library("PrimarySync")
+	if d := cmp.Diff(fakeIDs(lib.Newest(fakeicloud.PrimaryZone, 250)), assetIDs(got.Newest)); d != "" {
+		t.Errorf("newest 250 over split pages (-want +got):\n%s", d)
+	}
+	if got.Unpaired != 0 {
+		t.Errorf("%d unpaired", got.Unpaired)
+	}
+	t.Logf("cold snapshot, newest 250 over split pages: %d requests", n)
+}

@@ -110,6 +110,9 @@ func (l *Library) window(z *zone, index []*Asset, q *queryIn) queryAnswer {
 	if limit <= 0 {
 		limit = 100
 	}
+	if l.split && limit%2 == 0 {
+		limit--
+	}
 	var entries []*Asset
 	for i := 0; i < (limit+1)/2; i++ {
 		rank := start + i

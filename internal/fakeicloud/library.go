@@ -77,6 +77,7 @@ type Library struct {
 	total   int64
 	other   int64 // storage used by backups, mail, docs
 	fixedSt *[2]int64
+	split   bool
 	now     func() time.Time
 }
 
@@ -121,6 +122,14 @@ func (l *Library) RemoveSharedLibrary() {
 		z.gone, z.byAdded, z.deleted = true, nil, nil
 		l.touch(z)
 	}
+}
+
+// SetSplitPages makes list pages hold one record fewer than asked for, so
+// the last master of a page has its asset on the next page.
+func (l *Library) SetSplitPages(split bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.split = split
 }
 
 // SetIndexing sets the CheckIndexingState answer of a zone.
