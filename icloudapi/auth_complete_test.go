@@ -45,7 +45,7 @@ func TestCompleteMapping(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tc.kind)
 			}
 			var ae *Error
-			if errors.As(err, &ae) && tc.kind == ErrReauthRequired && (ae.TwoFactor == nil || len(ae.TwoFactor.Phones) != 1) {
+			if errors.As(err, &ae) && errors.Is(tc.kind, ErrReauthRequired) && (ae.TwoFactor == nil || len(ae.TwoFactor.Phones) != 1) {
 				t.Errorf("phones from the 409 body lost: %+v", ae.TwoFactor)
 			}
 		})
