@@ -65,9 +65,12 @@ type Agent struct {
 	now      func() time.Time
 	health   *health
 
-	mu     sync.Mutex
-	last   map[string]checks.AccountReport
-	lastAt map[string]time.Time
+	retention time.Duration
+
+	mu         sync.Mutex
+	last       map[string]checks.AccountReport
+	lastAt     map[string]time.Time
+	lastPruned time.Time
 }
 
 // Options configures an Agent. DB is required; Metrics and Notifier are
@@ -81,6 +84,9 @@ type Options struct {
 	Logger   *slog.Logger
 	// Interval is the check cadence; /healthz uses it.
 	Interval time.Duration
+	// HistoryRetention is how long history points are kept (pruned once a
+	// day); zero keeps the policy's upload history window plus a day.
+	HistoryRetention time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -94,7 +100,7 @@ func New(ctx context.Context, opts Options) (*Agent, error) {
 	}
 	a := &Agent{
 		accounts: opts.Accounts, policy: opts.Policy, db: opts.DB,
-		metrics: opts.Metrics, notifier: opts.Notifier,
+		metrics: opts.Metrics, notifier: opts.Notifier, retention: opts.HistoryRetention,
 		log: opts.Logger, now: opts.Now,
 		last: map[string]checks.AccountReport{}, lastAt: map[string]time.Time{},
 	}
@@ -103,6 +109,9 @@ func New(ctx context.Context, opts Options) (*Agent, error) {
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if floor := a.policy.UploadHistory + 24*time.Hour; a.retention < floor {
+		a.retention = floor // adaptive checks need their window
 	}
 	a.health = newHealth(opts.Interval, a.AccountNames(), a.now)
 	a.loadLastReports(ctx)
@@ -241,8 +250,28 @@ func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.
 	a.mu.Lock()
 	a.last[obs.Account] = rep
 	a.lastAt[obs.Account] = now
+	prune := now.Sub(a.lastPruned) >= 24*time.Hour
+	if prune {
+		a.lastPruned = now
+	}
 	a.mu.Unlock()
 	a.health.cycleFinished(obs.Account)
+	if prune {
+		a.prune(ctx, now)
+	}
+}
+
+// prune drops history older than the retention, so the database stays
+// bounded (one point per account and cycle).
+func (a *Agent) prune(ctx context.Context, now time.Time) {
+	n, err := a.db.PruneHistory(ctx, now.Add(-a.retention))
+	if err != nil {
+		a.log.Warn("could not prune old history", "err", err)
+		return
+	}
+	if n > 0 {
+		a.log.Debug("pruned old history", "points", n, "retention", a.retention)
+	}
 }
 
 // publish hands the new state to metrics and notifications.

@@ -174,3 +174,22 @@ func TestCycleCloudFailureHealthChecksFoldersOnly(t *testing.T) {
 		t.Error("a cycle for an unknown account did not fail")
 	}
 }
+
+func TestCyclePrunesHistoryBeyondRetention(t *testing.T) {
+	db := openDB(t)
+	old := cycleNow.Add(-200 * 24 * time.Hour)
+	if err := db.AppendHistory(t.Context(), "alice", old, []byte(`{"at":"x"}`)); err != nil {
+		t.Fatal(err)
+	}
+	a := newTestAgent(t, db, Account{Name: "alice", Cloud: stubCloud{healthyCloud}, Folders: []FolderSource{stubFolder{}}})
+	if _, err := a.RunCycle(t.Context(), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.History(t.Context(), "alice", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || !rows[0].At.Equal(cycleNow) {
+		t.Errorf("history after the cycle: %d rows (first at %v); want only this cycle's point", len(rows), rows[0].At)
+	}
+}

@@ -46,7 +46,8 @@ func newRunCmd(c *cli) *cobra.Command {
 			hup := make(chan os.Signal, 1)
 			signal.Notify(hup, syscall.SIGHUP)
 			defer signal.Stop(hup)
-			opts := daemonOptions{hup: hup, reload: func() (*configs.Config, error) { return c.loadConfig(cmd) }}
+			opts := daemonOptions{hup: hup, reload: func() (*configs.Config, error) { return c.loadConfig(cmd) },
+				build: buildOptions{repairStore: true}}
 			if err := runDaemon(ctx, cfg, newLogger(cfg, c.stderr), opts); err != nil {
 				return withExit(exitUnknown, err)
 			}

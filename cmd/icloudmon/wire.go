@@ -57,18 +57,34 @@ func openStore(cfg *configs.Config) (*store.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create data_dir %s (mount a writable volume there or set data_dir): %w", cfg.DataDir, err)
 	}
-	db, err := store.Open(filepath.Join(cfg.DataDir, "icloudmon.db"))
-	if err != nil {
-		return nil, err
+	return store.Open(filepath.Join(cfg.DataDir, store.FileName))
+}
+
+// openStoreRepairing is openStore for the daemon: a corrupt database is
+// moved aside (never deleted) and a new one started, so the daemon keeps
+// monitoring. The folder index is rebuilt by the next scan; history and
+// alert state start afresh, which is logged loudly.
+func openStoreRepairing(cfg *configs.Config, log *slog.Logger) (*store.DB, error) {
+	db, err := openStore(cfg)
+	if !errors.Is(err, store.ErrCorrupt) {
+		return db, err
 	}
-	return db, nil
+	moved, merr := store.MoveAside(filepath.Join(cfg.DataDir, store.FileName))
+	if merr != nil {
+		return nil, fmt.Errorf("%w; moving it aside failed too: %w", err, merr)
+	}
+	log.Error("the database was corrupt and was moved aside; starting a new one: the folder index is rebuilt, "+
+		"but history (adaptive upload thresholds) and notification state start afresh, so you may get "+
+		"notifications again for problems you already knew about", "moved_to", moved, "err", err)
+	return openStore(cfg)
 }
 
 // buildOptions adapt the wiring to one-shot commands.
 type buildOptions struct {
-	only     string // monitor only this account ("" = all)
-	noCache  bool   // ignore cached snapshots, rescan folders fully
-	noNotify bool   // send no notifications or pings
+	repairStore bool   // move a corrupt database aside (daemon only)
+	only        string // monitor only this account ("" = all)
+	noCache     bool   // ignore cached snapshots, rescan folders fully
+	noNotify    bool   // send no notifications or pings
 	// sessions is where sessions are kept (default auto: the OS keychain
 	// when it works, else data_dir/sessions).
 	sessions credstore.Mode
@@ -87,7 +103,12 @@ func (o buildOptions) manualGap() time.Duration {
 func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buildOptions) (*app, error) {
 	rt := &app{cfg: cfg, log: log, reg: metrics.NewRegistry()}
 	var err error
-	if rt.db, err = openStore(cfg); err != nil {
+	if opts.repairStore {
+		rt.db, err = openStoreRepairing(cfg, log)
+	} else {
+		rt.db, err = openStore(cfg)
+	}
+	if err != nil {
 		return nil, err
 	}
 	ver, rev, _ := buildInfo()
@@ -108,7 +129,8 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buil
 	}
 	rt.agent, err = agent.New(ctx, agent.Options{
 		Accounts: accounts, Policy: checks.Policy(cfg.Checks), DB: rt.db,
-		Metrics: rt.metrics, Notifier: rt.notifier, Logger: log, Interval: cfg.Interval})
+		Metrics: rt.metrics, Notifier: rt.notifier, Logger: log, Interval: cfg.Interval,
+		HistoryRetention: cfg.HistoryRetention})
 	if err != nil {
 		return nil, rt.closeWith(err)
 	}
