@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // CloudKit wire types. Every record field arrives as {"value": …, "type": …}.
@@ -204,6 +205,9 @@ func (v ckValue) text() (string, FilenameSource) {
 		return s, FilenameString
 	}
 	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) > 0 {
+		if !utf8.Valid(b) {
+			return "", FilenameMissing // not a name: let the caller fall back
+		}
 		return string(b), FilenameEncoded
 	}
 	if v.Type == "" {

@@ -3,6 +3,7 @@ package icloudapi
 import (
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 )
 
 // smallSeeds cuts a recorded page into short pages of a few records each,
@@ -70,8 +71,8 @@ func checkAsset(t *testing.T, a Asset) {
 	switch {
 	case a.ID == "" || a.MasterID == "":
 		t.Fatalf("asset without ids: %+v", a)
-	case a.Filename == "":
-		t.Fatalf("asset without a file name: %+v", a)
+	case a.Filename == "" || !utf8.ValidString(a.Filename) && a.FilenameSource != FilenameString:
+		t.Fatalf("asset without a usable file name: %+v", a)
 	case a.Size < -1:
 		t.Fatalf("negative size: %+v", a)
 	case a.Kind != KindPhoto && a.Kind != KindVideo && a.Kind != KindLivePhoto && a.Kind != KindOther:
