@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/go-resty/resty/v2"
@@ -57,5 +58,18 @@ func TestCompleteMapping(t *testing.T) {
 	}
 	if c.sess.Rejected != nil {
 		t.Error("a 403 marked the password as rejected")
+	}
+}
+
+func TestLegacyTwoStepIsReported(t *testing.T) {
+	r := accountLoginResponse{DSInfo: &dsInfo{DSID: "1", HSAVersion: 1}, HSAChallengeRequired: true}
+	err := r.check("account_login")
+	var ae *Error
+	if !errors.As(err, &ae) || !errors.Is(err, ErrReauthRequired) || !strings.Contains(ae.Message, "legacy two-step") {
+		t.Fatalf("err = %v", err)
+	}
+	r.HSAChallengeRequired = false
+	if err := r.check("account_login"); err != nil {
+		t.Fatalf("hsaVersion 1 without challenge: %v", err)
 	}
 }

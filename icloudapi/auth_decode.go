@@ -140,6 +140,10 @@ func (r *accountLoginResponse) check(endpoint string) error {
 		return newError(ErrWebAccessDisabled, endpoint, 0, "\"Access iCloud Data on the Web\" is off for this account")
 	case r.DSInfo.Locked:
 		return newError(ErrAccountLocked, endpoint, 0, "Apple reports the account as locked")
+	case r.DSInfo.HSAVersion == 1 && r.HSAChallengeRequired:
+		e := newError(ErrReauthRequired, endpoint, 0, "the account uses Apple's legacy two-step verification, which icloudmon does not support")
+		e.Remediation = "turn on two-factor authentication for the Apple Account, then run `icloudmon login`"
+		return e
 	case r.needs2FA():
 		return newError(ErrReauthRequired, endpoint, 0, "the two-factor trust of this session has expired")
 	}
