@@ -57,6 +57,7 @@ type ScanResult struct {
 	FilesAdded    int
 	FilesRemoved  int
 	FilesChanged  int // size or mtime changed: cached metadata dropped
+	FilesKept     int // carried over unchanged (not stat'ed, or same size+mtime): cached metadata kept
 	Errors        []PathError
 	Saved         bool // the index blob was written to the store
 	Health        FolderHealth
@@ -113,7 +114,7 @@ type job struct {
 
 // tally is what one directory contributes to the ScanResult.
 type tally struct {
-	listed, unchanged, statted, added, removed, changed int
+	listed, unchanged, statted, added, removed, changed, kept int
 	errors                                              []PathError
 }
 
@@ -264,6 +265,7 @@ func (w *walker) merge(rel string, d *dirState, t *tally) {
 	r.FilesAdded += t.added
 	r.FilesRemoved += t.removed
 	r.FilesChanged += t.changed
+	r.FilesKept += t.kept
 	r.Errors = append(r.Errors, t.errors...)
 	t.errors = nil
 	if d == nil {
@@ -287,6 +289,7 @@ func (w *walker) dir(rel string, info fs.FileInfo, t *tally) *dirState {
 	}
 	if old != nil && !w.full && !old.racy && !old.unreadable && old.mtime == mtime {
 		t.unchanged++
+		t.kept += len(old.files)
 		return old
 	}
 	d := &dirState{rel: rel, mtime: mtime, racy: w.start.Sub(info.ModTime()) < racyWindow}
@@ -381,6 +384,7 @@ func compare(d, old *dirState, t *tally) {
 		case old.files[j].size == f.size && old.files[j].mtime == f.mtime:
 			*f = old.files[j]
 			seen++
+			t.kept++
 		default:
 			t.changed++
 			seen++

@@ -116,6 +116,9 @@ func TestScanIncremental(t *testing.T) {
 		age(t, root, "2023/06/16")
 		res := scan(t, ix, false)
 		check(t, res, []string{"2023/06/16"}, 1, 0, 0)
+		if res.FilesKept != 6 || res.FilesStatted != 2 {
+			t.Errorf("kept %d, statted %d; want the 6 old files kept and the 2 files of the listed directory statted", res.FilesKept, res.FilesStatted)
+		}
 	})
 	t.Run("removed", func(t *testing.T) {
 		mustRemove(t, filepath.Join(root, "2023/06/16/IMG_0002.JPG"))
@@ -146,7 +149,7 @@ func TestScanIncremental(t *testing.T) {
 		}
 		check(t, scan(t, ix, false), nil, 0, 0, 0)
 		res := scan(t, ix, true)
-		if res.DirsListed != res.Dirs || res.FilesChanged != 1 || res.FilesAdded != 0 || res.FilesRemoved != 0 {
+		if res.DirsListed != res.Dirs || res.FilesChanged != 1 || res.FilesKept != 5 || res.FilesAdded != 0 || res.FilesRemoved != 0 {
 			t.Errorf("full scan: listed %d of %d, changed %d, added %d, removed %d", res.DirsListed, res.Dirs, res.FilesChanged, res.FilesAdded, res.FilesRemoved)
 		}
 	})
