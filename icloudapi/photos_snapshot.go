@@ -89,7 +89,10 @@ func (s *PhotosSnapshot) Library(zone string) *Library {
 // counts, Recently Deleted with purge times and the storage usage. With a
 // Previous snapshot an unchanged account costs 2 requests and a changed one
 // at most 6 (personal library plus an owned Shared Library, Newest ≤ 100),
-// whatever the library size. All requests are reads.
+// whatever the library size. A Shared Library the account only takes part
+// in lives in the shared database, whose own changes/database adds one
+// request per cycle (and its count batch one per changed cycle). All
+// requests are reads.
 func (c *Client) PhotosSnapshot(ctx context.Context, opts SnapshotOptions) (*PhotosSnapshot, error) {
 	if opts.Now == nil {
 		opts.Now = c.now
