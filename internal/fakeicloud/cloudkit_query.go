@@ -79,15 +79,41 @@ func (l *Library) index(z *zone, recordType string) ([]*Asset, bool) {
 	case "CPLAssetAndMasterDeletedByExpungedDate":
 		return z.deleted, true
 	case "CPLAssetAndMasterHiddenByAssetDate":
-		return byTaken(z.byAdded, func(a *Asset) bool { return a.Hidden && !a.Deleted }), true
+		return l.takenIndex(z, true), true
 	case "CPLAssetAndMasterByAssetDateWithoutHiddenOrDeleted":
-		return byTaken(z.byAdded, func(a *Asset) bool { return !a.Hidden && !a.Deleted }), true
+		return l.takenIndex(z, false), true
 	}
 	return nil, false
 }
 
-// byTaken builds an asset-date index on demand (only for queries the agent
-// does not make; rank 0 = newest taken).
+// takenCache holds the asset-date indexes of a zone, built on first use
+// and again after a change (only for queries the agent does not make; rank
+// 0 = newest taken).
+type takenCache struct {
+	seq             uint64
+	visible, hidden []*Asset
+}
+
+func (l *Library) takenIndex(z *zone, hidden bool) []*Asset {
+	l.cacheMu.Lock()
+	defer l.cacheMu.Unlock()
+	c := l.taken[z.name]
+	if c == nil || c.seq != z.seq {
+		c = &takenCache{seq: z.seq,
+			visible: byTaken(z.byAdded, func(a *Asset) bool { return !a.Hidden && !a.Deleted }),
+			hidden:  byTaken(z.byAdded, func(a *Asset) bool { return a.Hidden && !a.Deleted })}
+		if l.taken == nil {
+			l.taken = map[string]*takenCache{}
+		}
+		l.taken[z.name] = c
+	}
+	if hidden {
+		return c.hidden
+	}
+	return c.visible
+}
+
+// byTaken builds an asset-date index, newest taken first.
 func byTaken(all []*Asset, keep func(*Asset) bool) []*Asset {
 	var out []*Asset
 	for _, a := range all {

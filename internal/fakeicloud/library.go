@@ -79,6 +79,9 @@ type Library struct {
 	fixedSt *[2]int64
 	split   bool
 	now     func() time.Time
+
+	cacheMu sync.Mutex // guards taken; held under mu.RLock by queries
+	taken   map[string]*takenCache
 }
 
 // NewLibrary returns an empty library with a personal zone and an owned
