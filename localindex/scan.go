@@ -115,7 +115,7 @@ type job struct {
 // tally is what one directory contributes to the ScanResult.
 type tally struct {
 	listed, unchanged, statted, added, removed, changed, kept int
-	errors                                              []PathError
+	errors                                                    []PathError
 }
 
 func (t *tally) fail(rel, op string, err error) {
