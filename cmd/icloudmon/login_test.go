@@ -31,11 +31,17 @@ type loginEnv struct {
 // "") and sessions in data_dir/sessions.
 func newLoginEnv(t *testing.T, sc fakeicloud.Scenario, password string) *loginEnv {
 	t.Helper()
+	return newLoginEnvWith(t, fakeicloud.Options{Scenario: sc}, password)
+}
+
+// newLoginEnvWith is newLoginEnv with the fake's options (Photos…).
+func newLoginEnvWith(t *testing.T, opts fakeicloud.Options, password string) *loginEnv {
+	t.Helper()
 	old := sessionMode
 	sessionMode = credstore.ModeFile
 	t.Cleanup(func() { sessionMode = old })
-	sc.AppleID, sc.Password = loginAppleID, fakePassword
-	e := &loginEnv{fake: fakeicloud.New(fakeicloud.Options{Scenario: sc}), dir: t.TempDir()}
+	opts.Scenario.AppleID, opts.Scenario.Password = loginAppleID, fakePassword
+	e := &loginEnv{fake: fakeicloud.New(opts), dir: t.TempDir()}
 	t.Cleanup(e.fake.Close)
 	ca := filepath.Join(e.dir, "ca.pem")
 	writeFile(t, ca, string(e.fake.CertificatePEM()))
