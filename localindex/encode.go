@@ -19,6 +19,7 @@ var errTruncated = errors.New("saved index is truncated")
 
 func encodeIndex(dirs map[string]*dirState, st persisted) []byte {
 	var b bytes.Buffer
+	b.Grow(encodedSize(dirs))
 	b.WriteString(indexMagic)
 	e := encoder{b: &b}
 	e.int(st.lastScan)
@@ -34,6 +35,18 @@ func encodeIndex(dirs map[string]*dirState, st persisted) []byte {
 		e.dir(dirs[k])
 	}
 	return b.Bytes()
+}
+
+// encodedSize estimates the blob size, so the buffer grows once.
+func encodedSize(dirs map[string]*dirState) int {
+	n := 64
+	for _, d := range dirs {
+		n += len(d.rel) + 24 + 8*(len(d.subdirs)+len(d.links))
+		for i := range d.files {
+			n += len(d.files[i].name) + 24
+		}
+	}
+	return n
 }
 
 type encoder struct {

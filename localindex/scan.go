@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -308,14 +309,19 @@ func (w *walker) list(d *dirState, old *dirState, t *tally) {
 		return
 	}
 	defer f.Close()
-	ents, err := f.ReadDir(-1)
-	if err != nil {
-		d.unreadable = true
-		t.fail(d.rel, "list", err)
-	}
 	withStatAt(f, w.abs(d.rel), func(stat statFunc) {
-		for _, e := range ents {
-			w.entry(d, stat, e, t)
+		for {
+			names, err := f.Readdirnames(readBatch)
+			for _, name := range names {
+				w.entry(d, stat, name, t)
+			}
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					d.unreadable = true
+					t.fail(d.rel, "list", err)
+				}
+				return
+			}
 		}
 	})
 	slices.SortFunc(d.files, func(a, b fileEntry) int { return strings.Compare(a.name, b.name) })
@@ -324,31 +330,31 @@ func (w *walker) list(d *dirState, old *dirState, t *tally) {
 	compare(d, old, t)
 }
 
-// entry adds one directory entry to d.
-func (w *walker) entry(d *dirState, stat statFunc, e fs.DirEntry, t *tally) {
-	name := e.Name()
+// readBatch is how many names are read from a directory at a time, which
+// bounds memory on huge flat folders.
+const readBatch = 1024
+
+// entry adds one directory entry to d. Names are read without their types
+// (Readdirnames allocates less than ReadDir), and one fstatat per entry gives
+// type, size and mtime at once.
+func (w *walker) entry(d *dirState, stat statFunc, name string, t *tally) {
 	if w.ix.ign.skip(d.rel, name) {
 		return
 	}
-	typ := e.Type()
-	if typ.IsDir() {
-		d.subdirs = append(d.subdirs, name)
-		return
-	}
-	if typ&fs.ModeSymlink != 0 {
-		w.symlink(d, name, t)
-		return
-	}
-	if !typ.IsRegular() {
-		return // devices, sockets, pipes
-	}
-	size, mtime, err := stat(name)
-	t.statted++
+	st, err := stat(name)
 	if err != nil {
 		t.fail(path.Join(d.rel, name), "stat", err)
 		return
 	}
-	d.files = append(d.files, fileEntry{name: name, size: size, mtime: mtime})
+	switch {
+	case st.mode.IsDir():
+		d.subdirs = append(d.subdirs, name)
+	case st.mode&fs.ModeSymlink != 0:
+		w.symlink(d, name, t)
+	case st.mode.IsRegular():
+		t.statted++
+		d.files = append(d.files, fileEntry{name: name, size: st.size, mtime: st.mtime})
+	}
 }
 
 // symlink follows a link: a directory becomes a linked subdirectory, a file
