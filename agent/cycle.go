@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -151,17 +152,33 @@ func (a *Agent) RunCycle(ctx context.Context, name string) (checks.AccountReport
 		a.countNotifications(results)
 	}
 	obs := a.observe(ctx, acct)
-	hist := a.loadHistory(ctx, name, start)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Shutdown or reload: what was observed is incomplete and must not
+		// be recorded or announced as a verdict.
+		return checks.AccountReport{}, fmt.Errorf("cycle of %s interrupted: %w", name, ctx.Err())
+	}
+	// A cycle that ran out of time is still recorded (its checks say what
+	// could not be read), on a context of its own.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	hist := a.loadHistory(rctx, name, start)
 	rep := checks.Evaluate(obs, a.policy, hist, start)
-	a.record(ctx, obs, hist, rep, start)
-	a.publish(ctx, cycle, rep, time.Since(start))
+	a.record(rctx, obs, hist, rep, start)
+	a.publish(rctx, cycle, rep, time.Since(start))
 	return rep, nil
 }
+
+// recordTimeout bounds storing and announcing a cycle's result.
+const recordTimeout = 30 * time.Second
 
 // Cycle adapts RunCycle to the scheduler; errors are logged.
 func (a *Agent) Cycle(ctx context.Context, name string) {
 	rep, err := a.RunCycle(ctx, name)
-	if err != nil {
+	switch {
+	case errors.Is(err, context.Canceled):
+		a.log.Info("cycle interrupted", "account", name)
+		return
+	case err != nil:
 		a.log.Error("cycle failed", "account", name, "err", err)
 		return
 	}

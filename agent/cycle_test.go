@@ -193,3 +193,41 @@ func TestCyclePrunesHistoryBeyondRetention(t *testing.T) {
 		t.Errorf("history after the cycle: %d rows (first at %v); want only this cycle's point", len(rows), rows[0].At)
 	}
 }
+
+func TestCycleInterruptedIsNotRecorded(t *testing.T) {
+	db := openDB(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	a := newTestAgent(t, db, Account{Name: "alice", Cloud: stubCloud{func(obs *checks.Observation) {
+		cancel() // shutdown arrives while iCloud is being read
+		obs.Auth = checks.AuthObservation{Kind: checks.AuthNetworkError, Message: "context canceled"}
+	}}})
+	if _, err := a.RunCycle(ctx, "alice"); err == nil {
+		t.Fatal("an interrupted cycle returned no error")
+	}
+	if rows, _ := db.History(t.Context(), "alice", time.Time{}); len(rows) != 0 {
+		t.Errorf("an interrupted cycle recorded %d history points", len(rows))
+	}
+	if got := a.Report(); len(got.Accounts) != 0 {
+		t.Errorf("an interrupted cycle produced a report: %+v", got.Accounts)
+	}
+}
+
+func TestCycleDeadlineIsRecorded(t *testing.T) {
+	db := openDB(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Nanosecond)
+	defer cancel()
+	<-ctx.Done()
+	a := newTestAgent(t, db, Account{Name: "alice", Cloud: stubCloud{func(obs *checks.Observation) {
+		obs.Auth = checks.AuthObservation{Kind: checks.AuthNetworkError, Message: "deadline exceeded"}
+	}}})
+	rep, err := a.RunCycle(ctx, "alice")
+	if err != nil {
+		t.Fatalf("a cycle past its deadline failed: %v", err)
+	}
+	if rep.Status == checks.StatusOK {
+		t.Error("a cycle that could not read iCloud is ok")
+	}
+	if rows, _ := db.History(t.Context(), "alice", time.Time{}); len(rows) != 1 {
+		t.Errorf("history rows %d, want the timed-out cycle recorded", len(rows))
+	}
+}

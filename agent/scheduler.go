@@ -71,7 +71,14 @@ func (s *Scheduler) Wait() { s.wg.Wait() }
 // It reports whether at least one cycle was queued. A trigger for an
 // account whose cycle is running, already queued, or started less than
 // MinGap ago is skipped and counted.
-func (s *Scheduler) Trigger(account string) bool {
+func (s *Scheduler) Trigger(account string) bool { return s.trigger(account, false) }
+
+// TriggerAfterSignIn queues a cycle of account even within MinGap (but
+// never beside a running one): after a person renewed the session, the
+// status should not wait for the next interval.
+func (s *Scheduler) TriggerAfterSignIn(account string) bool { return s.trigger(account, true) }
+
+func (s *Scheduler) trigger(account string, ignoreGap bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	queued := false
@@ -79,7 +86,7 @@ func (s *Scheduler) Trigger(account string) bool {
 		if account != "" && name != account {
 			continue
 		}
-		if l.running || (s.MinGap > 0 && time.Since(l.lastStarted) < s.MinGap) {
+		if l.running || (!ignoreGap && s.MinGap > 0 && time.Since(l.lastStarted) < s.MinGap) {
 			s.skip(name)
 			continue
 		}

@@ -142,10 +142,15 @@ func TestSchedulerTrigger(t *testing.T) {
 			t.Error("trigger 15 min after the last start was not queued")
 		}
 		synctest.Wait()
+		time.Sleep(2 * time.Minute)
+		if !s.TriggerAfterSignIn("alice") {
+			t.Error("a trigger after a sign-in was refused within MinGap")
+		}
+		synctest.Wait()
 		cancel()
 		s.Wait()
 		got, skips := rec.snapshot("alice")
-		want := []time.Duration{0, 15 * time.Minute}
+		want := []time.Duration{0, 15 * time.Minute, 17 * time.Minute}
 		if !equalDurations(got, want) || skips != 2 {
 			t.Errorf("alice starts %v skips %d, want %v and 2", got, skips, want)
 		}

@@ -165,6 +165,9 @@ func (c *Client) newResty(tr http.RoundTripper, retries bool) *resty.Client {
 		timeout = 60 * time.Second
 	}
 	r := resty.NewWithClient(&http.Client{Transport: tr, Jar: c.jar, Timeout: timeout})
+	// resty logs failed attempts with the full URL (dsid, client id) to
+	// stderr; route its lines through our logger without the URL.
+	r.SetLogger(restyLogger{c.log})
 	r.SetHeader("User-Agent", c.userAgent())
 	maxBody := c.opts.MaxBodyBytes
 	if maxBody <= 0 {

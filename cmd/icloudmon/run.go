@@ -180,8 +180,17 @@ func startDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, bo 
 			log.Info("check run skipped: the previous one is still running or ran moments ago", "account", account)
 		},
 	}
+	reauth, err := agent.NewReAuthHandler(agent.ReAuthOptions{
+		Accounts: agent.ReAuthenticators(app.agent, app.newClient), CSRF: agent.WebCSRF(token),
+		Agent: app.agent, Logger: log,
+		OnSuccess: func(account string) { sched.TriggerAfterSignIn(account) },
+	})
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
 	handler, err := agent.NewHandler(agent.ServerOptions{Agent: app.agent, Scheduler: sched,
-		Gatherer: app.reg, WebToken: token, Logger: log})
+		Gatherer: app.reg, WebToken: token, Logger: log, ReAuth: reauth})
 	if err != nil {
 		app.Close()
 		return nil, err

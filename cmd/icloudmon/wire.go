@@ -36,6 +36,7 @@ type app struct {
 	notifier *notify.Notifier
 	sessions *credstore.SessionStore
 	agent    *agent.Agent
+	roots    *x509.CertPool
 }
 
 // newLogger builds the slog logger of log_level and log_format.
@@ -171,6 +172,7 @@ func (rt *app) accounts(opts buildOptions) ([]agent.Account, error) {
 	if err != nil {
 		return nil, err
 	}
+	rt.roots = roots
 	var out []agent.Account
 	for _, a := range rt.cfg.Accounts {
 		if opts.only != "" && a.Name != opts.only {
@@ -218,6 +220,17 @@ func cloudLibraries(libs []string) []string {
 		out = []string{configs.LibraryPersonal}
 	}
 	return out
+}
+
+// newClient builds a fresh iCloud client for the named account, as the
+// web re-auth pages need one per sign-in.
+func (rt *app) newClient(name string) (*icloudapi.Client, error) {
+	for _, a := range rt.cfg.Accounts {
+		if a.Name == name {
+			return newICloudClient(a, rt.roots, rt.log, rt.metrics)
+		}
+	}
+	return nil, fmt.Errorf("no account named %q", name)
 }
 
 // matcherLayout maps configuration layout names to localindex's.
