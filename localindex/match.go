@@ -140,6 +140,9 @@ func (m *matcher) passSize(a CloudAsset, cands []cand, res *Match) {
 
 // passName finds likely matches: name stem plus capture time.
 func (m *matcher) passName(a CloudAsset, cands []cand, res *Match) {
+	if a.Taken.IsZero() {
+		return // no capture time to compare with
+	}
 	if res.File == nil {
 		res.File = m.byNameTime(a, cands, a.Kind, m.opts.Tolerance, false)
 	}
@@ -153,6 +156,9 @@ func (m *matcher) passName(a CloudAsset, cands []cand, res *Match) {
 
 // passTime finds possible matches: capture time and kind, any name.
 func (m *matcher) passTime(a CloudAsset, _ []cand, res *Match) {
+	if a.Taken.IsZero() {
+		return
+	}
 	if res.File == nil {
 		res.File = m.byTime(a, a.Kind, m.opts.Tolerance)
 	}

@@ -359,3 +359,19 @@ func TestMatchBudgetMarksIncomplete(t *testing.T) {
 		t.Errorf("got %+v with %d reads; want none, incomplete, 2 reads", got[0], ix.Stats().MetaReads)
 	}
 }
+
+func TestMatchWithoutCaptureTimeReadsNoHeaders(t *testing.T) {
+	root := t.TempDir()
+	writeSized(t, root, local{rel: "IMG_4000.JPG", head: jpegWithExif(t, exifDTO, ""), size: 5000})
+	ix := openIndex(t, NewMemKV(), root, Options{})
+	scan(t, ix, false)
+	a := asset("IMG_4000.JPG", 4999)
+	a.Taken = time.Time{}
+	got, err := ix.Match(context.Background(), []CloudAsset{a}, MatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[0].Confidence != ConfidenceNone || ix.Stats().MetaReads != 0 {
+		t.Errorf("got %+v after %d header reads; want none and no reads", got[0], ix.Stats().MetaReads)
+	}
+}
