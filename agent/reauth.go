@@ -544,6 +544,10 @@ func (h *reauthHandler) render(w http.ResponseWriter, status int, page reauthPag
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	// Under "no-referrer" browsers send "Origin: null" with form posts,
+	// which the CSRF check refuses; "same-origin" still sends no referrer
+	// to other sites.
+	w.Header().Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
 	if err := pages.ExecuteTemplate(w, "reauth.html", page); err != nil {
 		h.log.Error("rendering the re-auth page", "err", err)

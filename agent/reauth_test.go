@@ -198,6 +198,11 @@ func TestReAuthDeviceFlowRenewsTheDaemonsSession(t *testing.T) {
 		t.Fatalf("auth before the web sign-in: %s %q, want critical (2FA needed)", before.Status, before.Summary)
 	}
 	start := e.get(t, "/auth/alice")
+	// Under the server-wide "no-referrer", browsers post forms with
+	// "Origin: null", which the CSRF check refuses.
+	if got := start.Header().Get("Referrer-Policy"); got != "same-origin" {
+		t.Errorf("Referrer-Policy of the re-auth page: %q, want same-origin", got)
+	}
 	mustContain(t, "start page", start.Body.String(), "Sign in again: alice", before.Summary, "stored password is used",
 		`name="csrf" value="`+WebCSRF(testToken)()+`"`)
 	mustNotContain(t, "start page", start.Body.String(), `type="password"`)

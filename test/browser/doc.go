@@ -1,0 +1,7 @@
+// Package browser holds the end-to-end tests that drive the status page and
+// the web re-auth pages in a headless Chromium (Debian's chromium) through
+// the Chrome DevTools protocol. It has no code of its own: run
+// `go test ./test/browser/`. Without chromium the tests skip, unless
+// CI=true, where they fail. Screenshots go to $ICLOUDMON_ARTIFACTS (or a
+// temporary directory) and their paths are logged.
+package browser
