@@ -65,6 +65,7 @@ type rig struct {
 	clock    *rigClock
 	server   *fakeicloud.Server
 	photos   *fakeicloud.PhotosHandler
+	extra    *faultyPhotos
 	lib      *fakeicloud.Library
 	dir      string
 	photoDir string
@@ -83,6 +84,8 @@ type rigOptions struct {
 	timeout  time.Duration
 	maxBody  int64
 	clock    *rigClock
+	// serverSkew puts the fake's clock ahead (or behind) the agent's.
+	serverSkew time.Duration
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -109,7 +112,12 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	r.photos = fakeicloud.NewPhotosHandler(r.lib)
-	r.server = fakeicloud.New(fakeicloud.Options{Scenario: demoScenario(o.scenario), Photos: r.photos, Now: r.clock.Now})
+	r.extra = &faultyPhotos{inner: r.photos}
+	serverNow := r.clock.Now
+	if o.serverSkew != 0 {
+		serverNow = func() time.Time { return r.clock.Now().Add(o.serverSkew) }
+	}
+	r.server = fakeicloud.New(fakeicloud.Options{Scenario: demoScenario(o.scenario), Photos: r.extra, Now: serverNow})
 	t.Cleanup(r.server.Close)
 	r.password = o.password
 	if r.password == "" {
