@@ -204,8 +204,14 @@ func authObservation(err error) checks.AuthObservation {
 		obs.Kind = checks.AuthServiceError
 	}
 	var apiErr *icloudapi.Error
-	if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
-		obs.RetryAfter = time.Now().Add(apiErr.RetryAfter)
+	if errors.As(err, &apiErr) {
+		// Apple's words only: the checks add their own remediation.
+		if apiErr.Message != "" {
+			obs.Message = apiErr.Message
+		}
+		if apiErr.RetryAfter > 0 {
+			obs.RetryAfter = time.Now().Add(apiErr.RetryAfter)
+		}
 	}
 	return obs
 }
