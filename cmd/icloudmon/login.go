@@ -207,6 +207,9 @@ func (c *cli) twoFactor(ctx context.Context, client *icloudapi.Client, challenge
 		} else if err = client.SubmitCode(ctx, code); err == nil {
 			return nil
 		}
+		if errors.Is(err, icloudapi.ErrWrongCode) && try >= tries {
+			return fmt.Errorf("%w; run `icloudmon login` again for a new code", err)
+		}
 		if try >= tries || (code != "" && !errors.Is(err, icloudapi.ErrWrongCode)) {
 			return err
 		}

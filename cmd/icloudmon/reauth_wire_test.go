@@ -37,7 +37,9 @@ func TestReAuthWiringRenewsTheDaemon(t *testing.T) {
 		t.Fatalf("first cycle auth: %s %q, want critical (2FA needed)", auth.Status, auth.Summary)
 	}
 	const token = "0123456789abcdef-web-token"
-	reauth, err := rt.reauthHandler(token, nil)
+	// As startDaemon wires it (minus the scheduler).
+	reauth, err := agent.NewReAuthHandler(agent.ReAuthOptions{Accounts: agent.ReAuthenticators(rt.agent, rt.newClient),
+		CSRF: agent.WebCSRF(token), Agent: rt.agent})
 	if err != nil {
 		t.Fatal(err)
 	}
