@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/icloudapi"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
+	"github.com/icloudmon/icloudmon/notify"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -86,6 +88,10 @@ type rigOptions struct {
 	clock    *rigClock
 	// serverSkew puts the fake's clock ahead (or behind) the agent's.
 	serverSkew time.Duration
+	// policy replaces checks.DefaultPolicy.
+	policy *checks.Policy
+	// webhook, when set, gets a notifier sending JSON events there.
+	webhook string
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -151,9 +157,21 @@ func (r *rig) build(o rigOptions) {
 		Password:  func(context.Context) (string, error) { return r.password, nil },
 		Libraries: []string{"all"}, Newest: 50}
 	r.folder = &Folder{Name: "photos", Path: r.photoDir, Layout: "icloudpd", KV: r.db, Tolerance: 2 * time.Second}
+	policy := checks.DefaultPolicy()
+	if o.policy != nil {
+		policy = *o.policy
+	}
+	var notifier *notify.Notifier
+	if o.webhook != "" {
+		notifier, err = notify.New(r.db, notify.Options{WebhookURL: o.webhook, Now: r.clock.Now, Location: time.UTC,
+			Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			r.t.Fatal(err)
+		}
+	}
 	r.agent, err = New(r.t.Context(), Options{
 		Accounts: []Account{{Name: DemoAccount, Cloud: r.cloud, Folders: []FolderSource{r.folder}, HiddenCovered: true}},
-		Policy:   checks.DefaultPolicy(), DB: r.db, Interval: 10 * time.Minute, Now: r.clock.Now,
+		Policy:   policy, DB: r.db, Interval: 10 * time.Minute, Now: r.clock.Now, Notifier: notifier,
 	})
 	if err != nil {
 		r.t.Fatal(err)

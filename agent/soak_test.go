@@ -1,0 +1,223 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/internal/fakeicloud"
+	"github.com/icloudmon/icloudmon/notify"
+)
+
+// soakPeriod is one repetition of the soak's story; every period has the
+// same events at the same offsets.
+const soakPeriod = 48 * time.Hour
+
+// Offsets within a period. Uploads every 4 h stop for the stall.
+const (
+	soakSessionExpiry = 2 * time.Hour  // web session expires: accountLogin replay
+	soakReauth        = 4 * time.Hour  // session tokens revoked: SRP with the trust token
+	soakDelete        = 6 * time.Hour  // a photo with a local copy is deleted
+	soakStallFrom     = 12 * time.Hour // last upload at 8 h: warning at 20 h, critical at 38 h
+	soakStallTo       = 40 * time.Hour
+	soakStorageFull   = 24 * time.Hour
+	soakStorageFreed  = 30 * time.Hour
+)
+
+// webhookLog collects the reasons of every notification.
+type webhookLog struct {
+	mu      sync.Mutex
+	reasons []string
+	events  int
+}
+
+func (w *webhookLog) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	var ev notify.Event
+	if json.Unmarshal(body, &ev) != nil {
+		rw.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.events++
+	for _, re := range ev.Reasons {
+		w.reasons = append(w.reasons, re.Check+"→"+re.To)
+	}
+	rw.WriteHeader(http.StatusNoContent)
+}
+
+func (w *webhookLog) seen() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.reasons)
+}
+
+func soakDays(t *testing.T) int {
+	if v := os.Getenv("ICLOUDMON_SOAK_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 4 || n%2 != 0 {
+			t.Fatalf("ICLOUDMON_SOAK_DAYS=%q: want an even number of days ≥ 4", v)
+		}
+		return n
+	}
+	return 4 // short mode for CI: two periods
+}
+
+// TestSoak runs the agent every 10 simulated minutes for days against a
+// library that changes (uploads, a deletion, a stall, storage filling and
+// freed, a web session expiry, a re-auth). It checks that goroutines and
+// heap stay flat, that history is pruned to its retention and the
+// database stops growing, and that exactly the expected notifications go
+// out. ICLOUDMON_SOAK_DAYS=30 runs the full month.
+func TestSoak(t *testing.T) {
+	days := soakDays(t)
+	hook := &webhookLog{}
+	hs := httptest.NewServer(hook)
+	t.Cleanup(hs.Close)
+	policy := checks.DefaultPolicy()
+	policy.UploadWarning, policy.UploadCritical, policy.UploadAdaptive = 12*time.Hour, 30*time.Hour, false
+	policy.UploadHistory = 24 * time.Hour // retention: 2 days of points
+	r := newRig(t, rigOptions{policy: &policy, webhook: hs.URL})
+	s := &soak{r: r, start: r.clock.Now()}
+	var baseGoroutines int
+	var baseHeap uint64
+	var baseDB int64
+	for i := 0; r.clock.Now().Sub(s.start) < time.Duration(days)*24*time.Hour; i++ {
+		s.events()
+		rep := r.cycle()
+		s.checkReport(t, rep)
+		if r.clock.Now().Sub(s.start) == soakPeriod {
+			baseGoroutines, baseHeap, baseDB = runtime.NumGoroutine(), liveHeap(), dbSize(t, r)
+		}
+		r.clock.Advance(10 * time.Minute)
+	}
+	s.assertEnd(t, days, baseGoroutines, baseHeap, baseDB)
+	want := expectedReasons(days)
+	if got := hook.seen(); !slices.Equal(got, want) {
+		t.Errorf("notifications:\n got %v\nwant %v", got, want)
+	}
+	assertReadOnly(t, r)
+}
+
+type soak struct {
+	r      *rig
+	start  time.Time
+	upload int
+}
+
+// events applies the story's changes due at the current time.
+func (s *soak) events() {
+	r := s.r
+	off := r.clock.Now().Sub(s.start) % soakPeriod
+	if off%(4*time.Hour) == 0 && (off < soakStallFrom || off >= soakStallTo) {
+		s.addUpload()
+	}
+	switch off {
+	case soakSessionExpiry:
+		r.server.ExpireWebSessions()
+	case soakReauth:
+		r.server.ExpireSessionTokens()
+	case soakDelete:
+		victim := r.lib.Newest(fakeicloud.PrimaryZone, 80)[70]
+		if err := r.lib.Delete(victim.ID, r.clock.Now()); err != nil {
+			r.t.Fatal(err)
+		}
+	case soakStorageFull:
+		r.lib.SetStorage(199<<30, 200<<30)
+	case soakStorageFreed:
+		r.lib.SetStorage(60<<30, 200<<30)
+	}
+}
+
+// addUpload adds a photo to iCloud and, at once, its copy to the folder.
+func (s *soak) addUpload() {
+	r := s.r
+	s.upload++
+	now := r.clock.Now()
+	a := r.lib.Add(fakeicloud.Asset{Filename: fmt.Sprintf("IMG_S%04d.HEIC", s.upload), UTI: "public.heic",
+		Size: int64(1_000_000 + s.upload), Width: 4032, Height: 3024, Added: now, Taken: now.Add(-time.Minute)})
+	wall := a.Taken.UTC().Add(time.Duration(a.TZOffset) * time.Second)
+	if err := sparseFile(filepath.Join(r.photoDir, wall.Format("2006/01/02")), a.Filename, a.Size, now); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+// checkReport: only the checks the story drives may leave ok.
+func (s *soak) checkReport(t *testing.T, rep checks.AccountReport) {
+	t.Helper()
+	for _, c := range rep.Checks {
+		if c.Status == checks.StatusOK || c.ID == checks.CheckICloudUpload || c.ID == checks.CheckStorage {
+			continue
+		}
+		t.Fatalf("at +%s %s is %s: %s", s.r.clock.Now().Sub(s.start), c.ID, c.Status, c.Summary)
+	}
+}
+
+func (s *soak) assertEnd(t *testing.T, days, goroutines int, heap uint64, db int64) {
+	t.Helper()
+	r := s.r
+	if g := runtime.NumGoroutine(); g > goroutines+5 {
+		t.Errorf("goroutines grew from %d after one period to %d after %d days", goroutines, g, days)
+	}
+	if h := liveHeap(); h > heap+heap/2+8<<20 {
+		t.Errorf("live heap grew from %d to %d bytes", heap, h)
+	}
+	rows, err := r.db.History(t.Context(), DemoAccount, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Retention 2 days (upload history 1 day + 1 day), pruned once a day:
+	// at most 3 days of 10-minute points.
+	if limit := 3 * 24 * 6; len(rows) > limit {
+		t.Errorf("%d history points kept after %d days, want at most %d (retention 2 days, daily pruning)", len(rows), days, limit)
+	}
+	if size := dbSize(t, r); size > db*2+1<<20 {
+		t.Errorf("database grew from %d bytes after one period to %d after %d days", db, size, days)
+	}
+	t.Logf("after one period: goroutines %d, heap %d, database %d bytes", goroutines, heap, db)
+	t.Logf("%d days, %d cycles, %d uploads, %d SRP sign-ins, %d history points, database %d bytes, %d requests, goroutines %d, heap %d",
+		days, days*144, s.upload, r.server.Count(srpInitPath), len(rows), dbSize(t, r), r.requests(), runtime.NumGoroutine(), liveHeap())
+	if got, want := r.server.Count(srpInitPath), days/2+1; got != want {
+		t.Errorf("%d SRP sign-ins, want %d (the first and one re-auth per period)", got, want)
+	}
+}
+
+// expectedReasons: per period, the stall warns then goes critical and
+// recovers; storage goes critical and recovers. Nothing else.
+func expectedReasons(days int) []string {
+	var out []string
+	for range days / 2 {
+		out = append(out, "icloud_upload→warning", "storage→critical", "storage→ok", "icloud_upload→critical", "icloud_upload→ok")
+	}
+	return out
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+func dbSize(t *testing.T, r *rig) int64 {
+	t.Helper()
+	var total int64
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if fi, err := os.Stat(filepath.Join(r.dir, "data", "icloudmon.db"+suffix)); err == nil {
+			total += fi.Size()
+		}
+	}
+	return total
+}
