@@ -17,5 +17,8 @@ lint:
 ci:
 	bash .ci/run
 
+bench:
+	sh bench/run.sh
+
 demo:
 	$(GO) run ./cmd/icloudmon demo
