@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -86,9 +87,12 @@ func (s signInRun) check(t *testing.T, wantTotalMax int) {
 // automatically, across 48 simulated hours of 10-minute cycles and a
 // process restart.
 func TestWrongPasswordIsTriedOnce(t *testing.T) {
-	r := newRig(t, rigOptions{password: "not-the-password"})
+	hook := &webhookLog{}
+	hs := httptest.NewServer(hook)
+	t.Cleanup(hs.Close)
+	r := newRig(t, rigOptions{password: "not-the-password", webhook: hs.URL})
 	run := runCycles(r, 24*time.Hour)
-	r.build(rigOptions{})
+	r.build(rigOptions{webhook: hs.URL})
 	run2 := runCycles(r, 24*time.Hour)
 	run.perCycle = append(run.perCycle, run2.perCycle...)
 	run.at = append(run.at, run2.at...)
@@ -97,6 +101,7 @@ func TestWrongPasswordIsTriedOnce(t *testing.T) {
 	if got := r.server.Count(srpInitPath); got != 1 {
 		t.Errorf("%d SRP attempts with a rejected password over 48 h, want exactly 1", got)
 	}
+	assertQuietAfterRejection(t, hook)
 	last := run.reports[len(run.reports)-1]
 	if c, _ := last.Check(checks.CheckAuth); c.Remediation == "" {
 		t.Errorf("auth check %q gives no remediation", c.Summary)
@@ -145,4 +150,38 @@ func TestTwoFactorPendingNeverRequestsACode(t *testing.T) {
 		}
 	}
 	assertReadOnly(t, r)
+}
+
+// assertQuietAfterRejection: one notification that sign-in is blocked; then
+// only the daily reminder (remind_every 24 h) and the one-time
+// announcement of the checks that could not run (unknown after 6 h) —
+// never a message per cycle.
+func assertQuietAfterRejection(t *testing.T, hook *webhookLog) {
+	t.Helper()
+	got := hook.seenKinds()
+	count := map[string]int{}
+	for _, k := range got {
+		count[k]++
+		switch {
+		case k == "auth→critical (changed)", k == "auth→critical (reminder)":
+		case strings.HasSuffix(k, "→unknown (changed)") && !strings.HasPrefix(k, "auth"):
+		default:
+			t.Errorf("unexpected notification reason %q", k)
+		}
+	}
+	for k, n := range count {
+		if n > 1 {
+			t.Errorf("%q sent %d times in 48 h", k, n)
+		}
+	}
+	if count["auth→critical (changed)"] != 1 {
+		t.Errorf("the rejected password was announced %d times, want once: %v", count["auth→critical (changed)"], got)
+	}
+	hook.mu.Lock()
+	events := hook.events
+	hook.mu.Unlock()
+	if events > 3 {
+		t.Errorf("%d messages in 48 h with a rejected password, want at most 3 (alert, unknowns, one reminder): %v", events, got)
+	}
+	t.Logf("%d messages: %v", events, got)
 }

@@ -39,6 +39,7 @@ const (
 type webhookLog struct {
 	mu      sync.Mutex
 	reasons []string
+	kinds   []string // ReasonKind of each reason
 	events  int
 }
 
@@ -54,8 +55,20 @@ func (w *webhookLog) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w.events++
 	for _, re := range ev.Reasons {
 		w.reasons = append(w.reasons, re.Check+"→"+re.To)
+		w.kinds = append(w.kinds, string(re.Kind))
 	}
 	rw.WriteHeader(http.StatusNoContent)
+}
+
+// seenKinds returns "check→status (kind)" for every reason.
+func (w *webhookLog) seenKinds() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]string, len(w.reasons))
+	for i := range w.reasons {
+		out[i] = w.reasons[i] + " (" + w.kinds[i] + ")"
+	}
+	return out
 }
 
 func (w *webhookLog) seen() []string {
