@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/icloudmon/icloudmon/icloudapi"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 )
 
@@ -31,17 +33,59 @@ func writeICloudPDFolder(root string, lib *fakeicloud.Library) (int, error) {
 			files += n
 		}
 	}
-	return files, nil
+	return files, ageDirs(root)
+}
+
+// fallbackName is icloudpd's name for an asset whose master carries no
+// filename: the first 12 characters of the master id, non-alphanumerics
+// replaced by "_", and the extension of its UTI.
+func fallbackName(masterID, uti string) string {
+	base := []rune(masterID)
+	if len(base) > 12 {
+		base = base[:12]
+	}
+	for i, r := range base {
+		if !alnum(r) {
+			base[i] = '_'
+		}
+	}
+	if ext := icloudapi.Extension(uti); ext != "" {
+		return string(base) + "." + ext
+	}
+	return string(base)
+}
+
+func alnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
+
+// ageDirs sets every directory's mtime an hour back, as in an archive
+// that was not just written: localindex re-lists a directory whose mtime
+// was less than 2 s old at the last scan (racyWindow: a change within the
+// same second would go unseen), which would make every warm rescan of a
+// freshly generated tree a full one.
+func ageDirs(root string) error {
+	old := time.Now().Add(-time.Hour)
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, old, old) //nolint:gosec // a tree this harness generated
+	})
 }
 
 func writeAsset(base string, a fakeicloud.Asset) (int, error) {
 	wall := a.Taken.UTC().Add(time.Duration(a.TZOffset) * time.Second)
 	dir := filepath.Join(base, wall.Format("2006/01/02"))
-	n, err := clashFree(dir, a.Filename, a.Size, a.Added)
+	name := a.Filename
+	if a.FilenameForm == "missing" {
+		name = fallbackName(a.MasterID, a.UTI)
+	}
+	n, err := clashFree(dir, name, a.Size, a.Added)
 	if err != nil || a.LiveVideoSize <= 0 {
 		return n, err
 	}
-	stem := strings.TrimSuffix(a.Filename, filepath.Ext(a.Filename))
+	stem := strings.TrimSuffix(name, filepath.Ext(name))
 	m, err := clashFree(dir, stem+"_HEVC.MOV", a.LiveVideoSize, a.Added)
 	return n + m, err
 }
