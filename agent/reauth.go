@@ -298,7 +298,7 @@ func (h *reauthHandler) post(step func(ctx context.Context, name string, ra ReAu
 			h.log.Warn("web sign-in rate limit reached", "account", name)
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 			st.flash = fmt.Sprintf("Too many attempts. Wait %s before trying again: Apple locks accounts that see many failed sign-ins.", roundUp(wait))
-			h.render(w, http.StatusTooManyRequests, h.pageData(r.Context(), name, ra, st, now))
+			h.render(w, http.StatusTooManyRequests, h.pageData(r.Context(), name, ra, st))
 			return
 		}
 		step(r.Context(), name, ra, st, r)
@@ -490,7 +490,7 @@ func (h *reauthHandler) servePage(w http.ResponseWriter, r *http.Request) {
 		st.set("", now)
 		st.flash = "The sign-in expired; start again."
 	}
-	page := h.pageData(r.Context(), name, ra, st, now)
+	page := h.pageData(r.Context(), name, ra, st)
 	if st.step == "done" {
 		st.set("", now) // show the success once
 	}
@@ -498,7 +498,7 @@ func (h *reauthHandler) servePage(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageData builds the page and consumes the one-shot message (lock held).
-func (h *reauthHandler) pageData(ctx context.Context, name string, ra ReAuthenticator, st *reauthState, _ time.Time) reauthPage {
+func (h *reauthHandler) pageData(ctx context.Context, name string, ra ReAuthenticator, st *reauthState) reauthPage {
 	p := reauthPage{Account: name, CSRF: h.opts.CSRF(), Step: st.step, Error: st.flash, SentTo: st.sentTo, CodeLength: 6}
 	st.flash = ""
 	if p.Step == "" {
