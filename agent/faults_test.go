@@ -51,6 +51,13 @@ func faultCases() []faultCase {
 		}, warm: true, notOK: cloudChecks, maxRequests: 12, clear: func(r *rig) {
 			r.server.Update(func(sc *fakeicloud.Scenario) { sc.Faults = nil })
 		}},
+		{name: "429 with Retry-After: 3600 on signin/init (cold start)", inject: authFault("/appleauth/auth/signin/init",
+			fakeicloud.Fault{Status: 429, RetryAfter: "3600"}),
+			notOK: cloudChecks, maxRequests: 8, clear: clearAuthFaults},
+		{name: "truncated JSON from signin/init (cold start)", inject: authFault("/appleauth/auth/signin/init",
+			fakeicloud.Fault{Status: 200, Body: `{"salt":"c2FsdA==","b":"AAEC`, Times: 1}), notOK: cloudChecks, maxRequests: 8},
+		{name: "HTML from accountLogin (cold start)", inject: authFault("/setup/ws/1/accountLogin",
+			fakeicloud.Fault{Status: 200, Body: "<html><body>Maintenance</body></html>", Times: 1}), notOK: cloudChecks, maxRequests: 16},
 		{name: "429 with Retry-After: 3600", warm: true, inject: wrap(extraFault{Status: 429, RetryAfter: "3600"}), notOK: cloudChecks, maxRequests: 4},
 		{name: "429 without Retry-After", warm: true, inject: wrap(extraFault{Status: 429}), notOK: cloudChecks, maxRequests: 8},
 		{name: "503 with Retry-After: 120", warm: true, inject: wrap(extraFault{Status: 503, RetryAfter: "120"}), notOK: cloudChecks, maxRequests: 4},
@@ -130,6 +137,15 @@ func faultCases() []faultCase {
 		}, recovers: true, maxRequests: 8},
 	}
 }
+
+// authFault makes the fake answer path with f (the fake's Scenario.Faults).
+func authFault(path string, f fakeicloud.Fault) func(*rig) {
+	return func(r *rig) {
+		r.server.Update(func(sc *fakeicloud.Scenario) { sc.Faults = map[string]fakeicloud.Fault{path: f} })
+	}
+}
+
+func clearAuthFaults(r *rig) { r.server.Update(func(sc *fakeicloud.Scenario) { sc.Faults = nil }) }
 
 // faultRow is what the matrix observed for one fault.
 type faultRow struct {
