@@ -44,15 +44,15 @@ func newLoginEnvWith(t *testing.T, opts fakeicloud.Options, password string) *lo
 	e := &loginEnv{fake: fakeicloud.New(opts), dir: t.TempDir()}
 	t.Cleanup(e.fake.Close)
 	ca := filepath.Join(e.dir, "ca.pem")
-	writeFile(t, ca, string(e.fake.CertificatePEM()))
+	writeLoginFile(t, ca, string(e.fake.CertificatePEM()))
 	pwSource := "env: ICLOUDMON_TEST_NO_SUCH_PASSWORD"
 	if password != "" {
 		pwFile := filepath.Join(e.dir, "password")
-		writeFile(t, pwFile, password+"\n")
+		writeLoginFile(t, pwFile, password+"\n")
 		pwSource = "file: " + pwFile
 	}
 	e.config = filepath.Join(e.dir, "icloudmon.yml")
-	writeFile(t, e.config, fmt.Sprintf(`data_dir: %s
+	writeLoginFile(t, e.config, fmt.Sprintf(`data_dir: %s
 tls: {ca_file: %s}
 accounts:
   - name: a
@@ -63,7 +63,7 @@ accounts:
 	return e
 }
 
-func writeFile(t *testing.T, path, content string) {
+func writeLoginFile(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func TestLoginAccountChoice(t *testing.T) {
 	}
 	second := strings.Replace(strings.SplitN(string(cfg), "accounts:\n", 2)[1], "name: a", "name: b", 1)
 	second = strings.Replace(second, loginAppleID, "b@example.com", 1)
-	writeFile(t, e.config, string(cfg)+second)
+	writeLoginFile(t, e.config, string(cfg)+second)
 	code, _, errOut := e.run(t, strings.NewReader(""), "login")
 	if code != exitUnknown || !strings.Contains(errOut, "--account") {
 		t.Errorf("two accounts without --account: exit %d, stderr %q", code, errOut)

@@ -33,7 +33,7 @@ func TestReAuthWiringRenewsTheDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(rt.Close)
-	if auth := cycleAuth(t, rt); auth.Status != checks.StatusCritical {
+	if auth := wiredCycleAuth(t, rt); auth.Status != checks.StatusCritical {
 		t.Fatalf("first cycle auth: %s %q, want critical (2FA needed)", auth.Status, auth.Summary)
 	}
 	const token = "0123456789abcdef-web-token"
@@ -69,7 +69,7 @@ func TestReAuthWiringRenewsTheDaemon(t *testing.T) {
 		t.Fatalf("the re-auth flow did not end in success:\n%s", body)
 	}
 	srp := e.fake.Count("/appleauth/auth/signin/complete")
-	if auth := cycleAuth(t, rt); auth.Status != checks.StatusOK {
+	if auth := wiredCycleAuth(t, rt); auth.Status != checks.StatusOK {
 		t.Errorf("cycle after the web sign-in: %s %q, want ok", auth.Status, auth.Summary)
 	}
 	if got := e.fake.Count("/appleauth/auth/signin/complete"); got != srp {
@@ -77,7 +77,7 @@ func TestReAuthWiringRenewsTheDaemon(t *testing.T) {
 	}
 }
 
-func cycleAuth(t *testing.T, rt *app) checks.CheckResult {
+func wiredCycleAuth(t *testing.T, rt *app) checks.CheckResult {
 	t.Helper()
 	rep, err := rt.agent.RunCycle(t.Context(), "a")
 	if err != nil {
