@@ -100,6 +100,6 @@ func cloudSection(cfg config, r *report) error {
 		"measured too and costs the same (it skips hidden items, so it is a little shorter): ")
 	r.printf("%s.\n\n", strings.Join(notes, "; "))
 	r.target("4", "no-change cycle ≤ 2 requests and changed ≤ 6, the same at every size", budgetOK,
-		"%.0f and %.0f requests at %d assets; see table for the other sizes", first["nochange-req"], first["changed-req"], cfg.sizes[0])
+		"%.0f and %.0f requests at %d assets (every size: see §1)", first["nochange-req"], first["changed-req"], cfg.sizes[0])
 	return nil
 }

@@ -5,8 +5,10 @@ const docIntro = `# Performance
 
 icloudmon claims to be cheap for Apple and for the NAS. This page shows it with numbers from one command,
 ` + "`make bench`" + ` (the harness is ` + "`bench/cmd/benchrun`" + `), run on one machine in one go, so that regressions are
-visible. Everything below the "Results" heading is generated; rerun ` + "`make bench`" + ` to refresh it (about 5–10 minutes on
-2 cores; trees and folders go to $TMPDIR/icloudmon-bench and are removed afterwards).
+visible. Everything below the "Results" heading is generated; rerun ` + "`make bench`" + ` to refresh it. On the 2-core
+machine below it takes about 4 minutes once the build cache is warm; the very first run also compiles the release
+binary and the test binaries (modernc.org/sqlite is large: several more minutes on a busy machine). Trees and folders
+go to $TMPDIR/icloudmon-bench and are removed afterwards.
 
 What is measured:
 
