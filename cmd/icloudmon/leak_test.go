@@ -196,6 +196,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		secrets[fmt.Sprintf("session secret #%d", i)] = s
 	}
 	runLeakDaemon(t, cfg, corpus)
+	secrets["rejected password"] = leakWrongPassword(t, path, d.PasswordFile, cfg.DataDir, corpus)
 	sent := hook.received()
 	if len(sent) == 0 {
 		t.Fatal("no notification reached the hook: the test would prove nothing about notifications")
@@ -287,4 +288,27 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+const wrongPassword = "WRONG-password-LEAK-5e9a1f"
+
+// leakWrongPassword makes the next sign-in fail with a rejected password
+// (error paths print more) and runs verify in both formats.
+func leakWrongPassword(t *testing.T, path, passwordFile, dataDir string, corpus *leakCorpus) string {
+	t.Helper()
+	if err := os.WriteFile(passwordFile, []byte(wrongPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dataDir, "sessions")); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json"} {
+		code, out, errOut := runCLI(t, "", "verify", "--config", path, "--output", format, "--no-cache")
+		if code != exitCritical {
+			t.Errorf("verify with a wrong password exit %d, want %d\n%s\n%s", code, exitCritical, out, errOut)
+		}
+		corpus.add("verify (wrong password, "+format+") stdout", out)
+		corpus.add("verify (wrong password, "+format+") stderr", errOut)
+	}
+	return wrongPassword
 }
