@@ -95,8 +95,9 @@ setup_podman() {
   # without the check; for the daemons the test runs the image's check
   # itself with `podman healthcheck run` and podman's stderr goes to a log.
   # podman's --read-only adds writable tmpfs on /tmp, /run and /var/tmp;
-  # Docker's does not, and the agent must not need them.
-  RO=(--read-only --read-only-tmpfs=false)
+  # Docker's does not, and the agent must not need them. No capabilities and
+  # no-new-privileges, as in configs/compose.yaml.
+  RO=(--read-only --read-only-tmpfs=false --cap-drop ALL --security-opt no-new-privileges)
   PLOG=$WORK/podman.log
   : >"$PLOG"
   trap cleanup EXIT
