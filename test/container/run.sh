@@ -26,6 +26,10 @@
 #   ICLOUDMON_CTEST_KEEP=1              keep the temporary directory (debugging)
 #   ICLOUDMON_CTEST_WORK=DIR            use DIR and keep its image storage and
 #                                       build cache between runs (development)
+#   ICLOUDMON_CTEST_PLATFORMS="linux/arm/v7 linux/arm64"
+#                                       also build these (cross-compiled, not
+#                                       run) and check the binary's GOARCH/GOARM;
+#                                       a few minutes each, so not in CI
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -182,7 +186,8 @@ build_image() {
   fi
   log "podman build (modules: ${ICLOUDMON_CTEST_MODULES:-proxy}); the log is $WORK/build.log"
   # --format docker keeps HEALTHCHECK (the OCI image format has no field for it).
-  if ! TMPDIR=$WORK/tmp "${P[@]}" build --pull=never --format docker "${LIMITS[@]}" "${modargs[@]}" \
+  if ! TMPDIR=$WORK/tmp "${P[@]}" build --pull=never --format docker --platform "linux/$(go env GOARCH)" \
+    "${LIMITS[@]}" "${modargs[@]}" \
     --build-arg VERSION="$VERSION" --build-arg COMMIT="$COMMIT" \
     -t "$IMAGE" . >"$WORK/build.log" 2>&1; then
     tail -n 40 "$WORK/build.log" >&2
@@ -399,6 +404,33 @@ $out"
   log "demo --once --scenario stalled: exit 2 (critical) on a tmpfs /data"
 }
 
+# --- 7. optional: other platforms ------------------------------------------------
+
+# check_platform builds the image for another platform (the build stage runs
+# natively and cross-compiles) and checks the image's platform and the Go
+# build settings stamped into its binary.
+check_platform() { # os/arch[/variant]
+  local plat=$1 os arch variant img=localhost/icloudmon:ctest-${1//\//-} ctr info
+  IFS=/ read -r os arch variant <<<"$plat"
+  log "podman build --platform $plat; the log is $WORK/build-${plat//\//-}.log"
+  TMPDIR=$WORK/tmp "${P[@]}" build --pull=never --format docker --platform "$plat" "${LIMITS[@]}" \
+    --network host --build-arg BUILDPLATFORM="linux/$(go env GOARCH)" \
+    --build-arg VERSION="$VERSION" --build-arg COMMIT="$COMMIT" \
+    -t "$img" . >"$WORK/build-${plat//\//-}.log" 2>&1 ||
+    fail "podman build --platform $plat failed: $(tail -n 20 "$WORK/build-${plat//\//-}.log")"
+  expect_eq "platform of $img" "$("${P[@]}" image inspect --format '{{.Os}}/{{.Architecture}}' "$img")" "$os/$arch"
+  ctr=$("${P[@]}" create --platform "$plat" "$img")
+  "${P[@]}" cp "$ctr:/icloudmon" "$WORK/icloudmon-$arch$variant" >/dev/null
+  "${P[@]}" rm "$ctr" >/dev/null
+  info=$(go version -m "$WORK/icloudmon-$arch$variant")
+  grep -q "GOARCH=$arch\$" <<<"$info" || fail "the $plat binary is not GOARCH=$arch: $info"
+  if [ "$arch" = arm ] && [ -n "$variant" ]; then
+    grep -q "GOARM=${variant#v}\$" <<<"$info" || fail "the $plat binary is not GOARM=${variant#v}: $info"
+  fi
+  grep -q 'CGO_ENABLED=0$' <<<"$info" || fail "the $plat binary is not static (CGO_ENABLED=0)"
+  log "$plat: image $os/$arch, binary $(grep -oE 'GO(ARCH|ARM)=[^[:space:]]*' <<<"$info" | tr '\n' ' ')"
+}
+
 main() {
   check_tools
   setup_podman
@@ -410,6 +442,10 @@ main() {
   check_daemon
   check_demo
   check_demo_once
+  local plat
+  for plat in ${ICLOUDMON_CTEST_PLATFORMS:-}; do
+    check_platform "$plat"
+  done
   log "PASS"
 }
 
