@@ -135,6 +135,12 @@ func (c *ICloud) sessionExpiry(obs *checks.Observation) {
 func (c *ICloud) fail(obs *checks.Observation, err error) {
 	obs.Auth = authObservation(err)
 	c.sessionExpiry(obs)
+	if obs.Auth.Kind.NeedsLogin() {
+		// A person may now run `icloudmon login`, which saves a new
+		// session: read the store again next cycle instead of keeping
+		// (and saving back) this process's stale one.
+		c.restored = false
+	}
 }
 
 func (c *ICloud) loadSnapshot(ctx context.Context, log *slog.Logger) *icloudapi.PhotosSnapshot {

@@ -22,7 +22,7 @@ func withStatAt(dir *os.File, dirPath string, fn func(statFunc)) {
 			if err := unix.Fstatat(int(fd), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 				return entryStat{}, &os.PathError{Op: "stat", Path: filepath.Join(dirPath, name), Err: err}
 			}
-			return entryStat{size: st.Size, mtime: st.Mtim.Sec*1e9 + st.Mtim.Nsec, mode: modeType(st.Mode)}, nil
+			return entryStat{size: st.Size, mtime: int64(st.Mtim.Sec)*1e9 + int64(st.Mtim.Nsec), mode: modeType(st.Mode)}, nil
 		})
 	})
 	if cerr != nil {

@@ -147,7 +147,7 @@ func runScanChild(dir string) (scanTimes, int64, error) {
 	}
 	var rss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss * 1024 // kilobytes on Linux
+		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
 	}
 	return t, rss, nil
 }
