@@ -62,6 +62,11 @@ func (e *evaluator) upload() CheckResult {
 		}
 	}
 	newest := newestAdded(libs)
+	if newest.IsZero() && hasAssets(libs) {
+		return result(CheckICloudUpload, StatusUnknown,
+			"iCloud listed photos without the date they were added: Apple's answer format may have changed",
+			"Nothing to do on the iPhone. If this persists, check for an icloudmon update.", nil)
+	}
 	if newest.IsZero() {
 		return result(CheckICloudUpload, StatusUnknown, "The photo library is empty: nothing has been uploaded to iCloud yet",
 			"If this person takes photos, turn on iCloud Photos on the iPhone: Settings › [your name] › iCloud › Photos › Sync this iPhone.", nil)
@@ -221,4 +226,14 @@ func newestAdded(libs []LibraryObservation) time.Time {
 		}
 	}
 	return t
+}
+
+// hasAssets reports whether any library listed at least one asset.
+func hasAssets(libs []LibraryObservation) bool {
+	for _, l := range libs {
+		if len(l.Newest) > 0 {
+			return true
+		}
+	}
+	return false
 }
