@@ -47,9 +47,15 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 		return fo, nil
 	}
 	res, err := ix.Scan(ctx, localindex.ScanOptions{Full: f.fullDue()})
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
 		fo.Health = checks.FolderHealth{Scanned: true, Exists: true, Error: "scan interrupted: " + err.Error()}
 		return fo, nil
+	case err != nil && f.Logger != nil:
+		// The scan itself finished; only saving the index failed. The
+		// folder is fine, the data_dir is not: keep the result.
+		f.Logger.Error("the folder was scanned but its index could not be saved (is data_dir writable and not full?)",
+			"folder", f.Name, "err", err)
 	}
 	if res.Full {
 		f.lastFull = time.Now()
