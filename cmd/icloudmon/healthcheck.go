@@ -53,9 +53,6 @@ func healthzURL(listen string) string {
 }
 
 func (c *cli) healthcheck(ctx context.Context, url string) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)

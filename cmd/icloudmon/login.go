@@ -53,9 +53,6 @@ func newLoginCmd(c *cli) *cobra.Command {
 				return withExit(exitUnknown, err)
 			}
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			return c.login(ctx, cfg, f)
 		},
 	}

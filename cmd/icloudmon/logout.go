@@ -34,9 +34,6 @@ func newLogoutCmd(c *cli) *cobra.Command {
 				return withExit(exitUnknown, err)
 			}
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			return c.logout(ctx, cfg, f)
 		},
 	}

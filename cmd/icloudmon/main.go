@@ -8,6 +8,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -89,7 +90,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(c)
 	root.SetArgs(args)
-	err := root.Execute()
+	// Every command's cmd.Context() is this context (never nil).
+	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
 	}

@@ -36,9 +36,6 @@ func newNotifyCmd(c *cli) *cobra.Command {
 }
 
 func (c *cli) notifyTest(ctx context.Context, cfg *configs.Config) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	db, err := openStore(cfg)
 	if err != nil {
 		return withExit(exitUnknown, err)

@@ -52,9 +52,6 @@ func newPasswordSubCmd(c *cli, use, short string, run func(context.Context, conf
 				return withExit(exitUnknown, err)
 			}
 			ctx := cmd.Context()
-			if ctx == nil {
-				ctx = context.Background()
-			}
 			return run(ctx, acct)
 		},
 	}

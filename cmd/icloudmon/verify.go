@@ -56,9 +56,6 @@ func newVerifyCmd(c *cli) *cobra.Command {
 }
 
 func (c *cli) verify(ctx context.Context, cfg *configs.Config, f verifyFlags) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	app, err := build(ctx, cfg, newLogger(cfg, c.stderr),
 		buildOptions{only: f.account, noCache: f.noCache, noNotify: !f.notify})
 	if err != nil {
