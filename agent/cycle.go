@@ -53,6 +53,8 @@ type Account struct {
 	Folders []FolderSource
 	// HiddenCovered is true when hidden items are imported too.
 	HiddenCovered bool
+	// Hidden is the rule for hidden items no folder holds (accounts[].hidden).
+	Hidden checks.HiddenMode
 }
 
 // Agent runs check cycles and keeps the last report of every account.
@@ -187,7 +189,7 @@ func (a *Agent) Cycle(ctx context.Context, name string) {
 
 // observe gathers the observation: cloud first, then every folder.
 func (a *Agent) observe(ctx context.Context, acct Account) checks.Observation {
-	obs := checks.Observation{Account: acct.Name, HiddenCovered: acct.HiddenCovered}
+	obs := checks.Observation{Account: acct.Name, HiddenCovered: acct.HiddenCovered, Hidden: acct.Hidden}
 	assets := acct.Cloud.ObserveCloud(ctx, &obs)
 	var deleted []checks.DeletedItem
 	if obs.RecentlyDeleted != nil {

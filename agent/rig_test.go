@@ -92,6 +92,9 @@ type rigOptions struct {
 	policy *checks.Policy
 	// webhook, when set, gets a notifier sending JSON events there.
 	webhook string
+	// hidden, when set, is the account's rule for hidden items, which are
+	// then not covered (by default the rig's account imports them).
+	hidden checks.HiddenMode
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -170,7 +173,8 @@ func (r *rig) build(o rigOptions) {
 		}
 	}
 	r.agent, err = New(r.t.Context(), Options{
-		Accounts: []Account{{Name: DemoAccount, Cloud: r.cloud, Folders: []FolderSource{r.folder}, HiddenCovered: true}},
+		Accounts: []Account{{Name: DemoAccount, Cloud: r.cloud, Folders: []FolderSource{r.folder},
+			HiddenCovered: o.hidden == "", Hidden: o.hidden}},
 		Policy:   policy, DB: r.db, Interval: 10 * time.Minute, Now: r.clock.Now, Notifier: notifier,
 	})
 	if err != nil {

@@ -78,36 +78,100 @@ func monitored(libs []LibraryObservation) []LibraryObservation {
 	return out
 }
 
-// libraryCoverage reports libraries (and hidden items) no folder covers.
+// libraryCoverage reports libraries no folder covers, and hidden items no
+// folder holds according to the account's hidden rule (HiddenMode).
 func (e *evaluator) libraryCoverage() CheckResult {
 	if len(e.obs.Libraries) == 0 {
 		return e.notRead(CheckLibraryCoverage, "the library list")
 	}
-	var names, uncounted []string
+	var names, uncounted, notes []string
 	var shared, other, hidden bool
 	for _, l := range e.obs.Libraries {
-		if l.Monitored && !e.obs.HiddenCovered && l.HiddenCount == nil {
-			uncounted = append(uncounted, l.Name)
-		}
 		if !l.Monitored {
 			names = append(names, libraryLabel(l))
 			shared = shared || l.Shared
 			other = other || !l.Shared
 			continue
 		}
-		if !e.obs.HiddenCovered && l.HiddenCount != nil && *l.HiddenCount > 0 {
-			names = append(names, fmt.Sprintf("%s in %s", plural(*l.HiddenCount, "hidden item"), l.Name))
+		switch v := e.hiddenVerdict(l); v.kind {
+		case hiddenNew:
+			names = append(names, v.text)
 			hidden = true
+		case hiddenUncounted:
+			uncounted = append(uncounted, l.Name)
+		case hiddenNote:
+			notes = append(notes, v.text)
 		}
 	}
-	if len(names) == 0 && len(uncounted) > 0 {
+	if len(names) > 0 {
+		return result(CheckLibraryCoverage, StatusWarning, "Not backed up by any folder: "+strings.Join(names, "; "),
+			coverageRemediation(shared, other, hidden), &Details{Libraries: names, Notes: notes})
+	}
+	if len(uncounted) > 0 {
 		return result(CheckLibraryCoverage, StatusUnknown, "Hidden items were not counted in "+strings.Join(uncounted, ", ")+": coverage of hidden photos is unknown", "", nil)
 	}
-	if len(names) == 0 {
-		return result(CheckLibraryCoverage, StatusOK, "Every iCloud library is covered by a local folder", "", nil)
+	summary := "Every iCloud library is covered by a local folder"
+	var d *Details
+	if len(notes) > 0 {
+		summary += "; " + strings.Join(notes, "; ")
+		d = &Details{Notes: notes}
 	}
-	return result(CheckLibraryCoverage, StatusWarning, "Not backed up by any folder: "+strings.Join(names, "; "),
-		coverageRemediation(shared, other, hidden), &Details{Libraries: names})
+	return result(CheckLibraryCoverage, StatusOK, summary, "", d)
+}
+
+// hiddenKind is what the hidden items of one monitored library mean.
+type hiddenKind int
+
+const (
+	hiddenNone      hiddenKind = iota // none, or covered by the configuration
+	hiddenNew                         // not covered and (by the rule) worth a warning
+	hiddenNote                        // not covered, shown as information only
+	hiddenUncounted                   // the count that decides the verdict is unknown
+)
+
+type hiddenFinding struct {
+	kind hiddenKind
+	text string
+}
+
+// hiddenVerdict applies the account's hidden rule to library l.
+func (e *evaluator) hiddenVerdict(l LibraryObservation) hiddenFinding {
+	mode := e.obs.Hidden
+	if e.obs.HiddenCovered {
+		return hiddenFinding{}
+	}
+	if l.HiddenCount == nil {
+		// A Shared Library may not answer the hidden count at all; only the
+		// rule "warn" makes that count decisive there.
+		if mode == HiddenIgnore || l.Shared && mode != HiddenWarn {
+			return hiddenFinding{}
+		}
+		return hiddenFinding{kind: hiddenUncounted}
+	}
+	n := *l.HiddenCount
+	if n <= 0 {
+		return hiddenFinding{}
+	}
+	text := fmt.Sprintf("%s in %s", plural(n, "hidden item"), l.Name)
+	switch mode {
+	case HiddenWarn:
+		return hiddenFinding{kind: hiddenNew, text: text}
+	case HiddenIgnore:
+		return hiddenFinding{kind: hiddenNote, text: text + " are in no folder (hidden: ignore)"}
+	}
+	before, known := e.hist.HiddenBefore[l.Name]
+	if !known || n > before {
+		return hiddenFinding{kind: hiddenNew, text: text + hiddenNewSince(known, before)}
+	}
+	return hiddenFinding{kind: hiddenNote, text: text + " are in no folder (reported when they appeared)"}
+}
+
+// hiddenNewSince says what makes hidden items new under HiddenNotice.
+func hiddenNewSince(known bool, before int) string {
+	if !known {
+		return " (new: a warning for one day, then a note)"
+	}
+	return fmt.Sprintf(" (up from %d a day ago: a warning for one day, then a note)", before)
 }
 
 // libraryLabel names a library with its zone for people who configure

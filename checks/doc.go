@@ -43,7 +43,10 @@
 //     unchanged (many importers skip those on purpose). "possible" matches
 //     (capture time only) count as present and are listed as uncertain;
 //     they raise a warning only in folders whose layout keeps Apple's names
-//     (RenamesFiles false), where a name mismatch is suspicious. Missing ≥
+//     (RenamesFiles false), where a name mismatch is suspicious, and for
+//     auto/flat layouts only when fewer than half of the copies found are
+//     possible-only (a folder whose copies are mostly renamed evidently
+//     renames, e.g. a OneDrive camera roll). Missing ≥
 //     missing_critical or lag ≥ lag_critical → critical; missing ≥
 //     missing_warning → warning. Lag is the added-time distance between the
 //     newest expected asset and the newest one present (a lower bound when
@@ -56,8 +59,13 @@
 //     and its last item purges within deleted_warning, unseen items may be
 //     at risk and an otherwise ok result becomes unknown.
 //   - library_coverage: libraries in iCloud that are not monitored (e.g. a
-//     Shared Library) and hidden items (unless Observation.HiddenCovered) →
-//     warning; hidden items not counted (HiddenCount nil) → unknown.
+//     Shared Library) → warning. Hidden items no folder holds (unless
+//     Observation.HiddenCovered) follow Observation.Hidden: notice (the
+//     default) warns only while the count is above the count of a day ago
+//     (History.HiddenBefore; no record = new), then is a note, so a healthy
+//     library with a few hidden photos settles to ok; warn always warns;
+//     ignore is a note. An uncounted hidden album (HiddenCount nil) is
+//     unknown for a personal library or under warn, and a note otherwise.
 //   - folder: missing or unreadable → critical; empty although it had
 //     files, or lost at least folder_shrink of its files since the baseline
 //     → critical. A sharp drop becomes the new baseline only after it

@@ -41,6 +41,14 @@ func NewHistoryPoint(obs Observation, prev History, now time.Time) HistoryPoint 
 			p.FolderFiles[f.Path] = h.Files
 		}
 	}
+	for _, l := range obs.Libraries {
+		if l.Monitored && l.HiddenCount != nil {
+			if p.Hidden == nil {
+				p.Hidden = map[string]int{}
+			}
+			p.Hidden[l.Name] = *l.HiddenCount
+		}
+	}
 	return p
 }
 
@@ -72,7 +80,27 @@ func BuildHistory(points []HistoryPoint, policy Policy, now time.Time) History {
 		}
 	}
 	h.FolderFiles = folderBaselines(ps, policy.FolderShrink, now)
+	h.HiddenBefore = hiddenBefore(ps, now)
 	return h
+}
+
+// hiddenBefore returns, per library, the hidden count of the newest point
+// at least HiddenNoticePeriod before now (points sorted by time).
+func hiddenBefore(ps []HistoryPoint, now time.Time) map[string]int {
+	var out map[string]int
+	cut := now.Add(-HiddenNoticePeriod)
+	for _, p := range ps {
+		if p.At.After(cut) {
+			break
+		}
+		for lib, n := range p.Hidden {
+			if out == nil {
+				out = map[string]int{}
+			}
+			out[lib] = n
+		}
+	}
+	return out
 }
 
 // PruneHistory drops points older than policy.UploadHistory, keeping for

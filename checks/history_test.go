@@ -2,6 +2,7 @@ package checks
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 )
@@ -155,5 +156,55 @@ func TestPruneHistoryKeepsFolderBaselines(t *testing.T) {
 	}
 	if h := BuildHistory(got, DefaultPolicy(), now); h.FolderFiles["/a"] != 7 {
 		t.Errorf("baseline after pruning = %v", h.FolderFiles)
+	}
+}
+
+// TestAgentLoopHiddenItems runs hourly cycles like the agent through a
+// library that has hidden items from the start and gets two more on the
+// third day: under the default rule library_coverage warns for the first
+// day and for the day after the new ones, and is ok (with a note)
+// otherwise, so a healthy library does not warn for ever.
+func TestAgentLoopHiddenItems(t *testing.T) {
+	p := DefaultPolicy()
+	var stored [][]byte
+	start := now.Add(-96 * time.Hour)
+	var warned []int
+	for h := 0; h <= 96; h++ {
+		t0 := start.Add(time.Duration(h) * time.Hour)
+		var pts []HistoryPoint
+		for _, b := range stored {
+			var pt HistoryPoint
+			if err := json.Unmarshal(b, &pt); err != nil {
+				t.Fatal(err)
+			}
+			pts = append(pts, pt)
+		}
+		hist := BuildHistory(pts, p, t0)
+		obs := healthyObs()
+		obs.Libraries[0].HiddenCount = ptr(23)
+		if h >= 50 {
+			obs.Libraries[0].HiddenCount = ptr(25)
+		}
+		rep := Evaluate(obs, p, hist, t0)
+		if c, _ := rep.Check(CheckLibraryCoverage); c.Status == StatusWarning {
+			warned = append(warned, h)
+		} else if c.Status != StatusOK {
+			t.Fatalf("hour %d: library_coverage %s: %s", h, c.Status, c.Summary)
+		}
+		b, err := json.Marshal(NewHistoryPoint(obs, hist, t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, b)
+	}
+	var want []int
+	for h := 0; h < 24; h++ {
+		want = append(want, h)
+	}
+	for h := 50; h < 74; h++ {
+		want = append(want, h)
+	}
+	if !slices.Equal(warned, want) {
+		t.Errorf("library_coverage warned at hours %v, want %v", warned, want)
 	}
 }

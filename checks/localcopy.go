@@ -182,10 +182,30 @@ func (e *evaluator) copyStatus(v copyVerdict) Status {
 		return StatusCritical
 	case n >= e.p.MissingWarning:
 		return StatusWarning
-	case len(v.uncertain) > 0 && !v.folder.RenamesFiles:
+	case len(v.uncertain) > 0 && !v.renames():
 		return StatusWarning
 	}
 	return StatusOK
+}
+
+// renames reports whether the folder does not keep Apple's file names, so
+// that copies found by capture time only are expected there: its layout
+// says so (RenamesFiles), or — for a layout that does not say (auto,
+// flat) — at least half of the copies present were found that way, which
+// is what an importer that renames every file looks like (OneDrive's
+// camera upload, Immich or PhotoPrism configured as auto). Otherwise a
+// capture-time-only match in a folder that keeps names is suspicious (a
+// burst neighbour, a different photo of the same second).
+func (v copyVerdict) renames() bool {
+	if v.folder.RenamesFiles {
+		return true
+	}
+	switch v.folder.Layout {
+	case "", "auto", "flat":
+		present := v.expected - len(v.missing)
+		return present > 0 && 2*len(v.uncertain) >= present
+	}
+	return false
 }
 
 // describe writes the one-line summary of a folder verdict.
@@ -251,5 +271,5 @@ func (v copyVerdict) remediation() string {
 	case len(v.missing) > 0:
 		return localCopyRemediation(v.folder, v.newestCopy, v.lag > 0)
 	}
-	return fmt.Sprintf("Some photos in %s were matched only by their capture time, not by name: open the listed files to confirm they are the same photos. If the importer renames files, set the folder's layout (immich, photoprism) so that icloudmon expects it.", v.folder.Path)
+	return fmt.Sprintf("Some photos in %s were matched only by their capture time, not by name: open the listed files to confirm they are the same photos. If the importer renames files, set the folder's layout to the importer (immich, photoprism) or to auto, so that icloudmon expects it.", v.folder.Path)
 }

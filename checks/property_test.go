@@ -21,6 +21,7 @@ var factFields = map[string]string{
 	"LibraryObservation.Shared":      "identity: which kind of library this is",
 	"LibraryObservation.Monitored":   "configuration: which libraries are checked",
 	"FolderObservation.RenamesFiles": "configuration: the folder layout",
+	"Observation.Hidden":             "configuration: the account's rule for hidden items",
 }
 
 // exempt reports per-check exceptions where another check takes over: an

@@ -94,7 +94,7 @@ func coverageRemediation(shared, other, hidden bool) string {
 		parts = append(parts, "Photos in an iCloud Shared Library are not in the personal library, so an importer of the personal library never sees them. Add the library to `libraries:` of this account (e.g. `libraries: [personal, shared]`) and make your importer download it too (icloudpd: `--library SharedSync-…` with the zone name shown).")
 	}
 	if hidden {
-		parts = append(parts, "Hidden photos (Photos › Albums › Hidden) are skipped by most importers; unhide the ones you want backed up, or make sure your importer includes hidden items.")
+		parts = append(parts, "Hidden photos (Photos › Albums › Hidden) are skipped by most importers, so they are probably not backed up. Unhide the ones you want to keep, or make your importer include hidden items and add `hidden` to `libraries:` of this account. If they are hidden on purpose and need no copy, nothing is to be done: this is reported once, when hidden items appear (`hidden: ignore` for the account silences it, `hidden: warn` keeps warning).")
 	}
 	return strings.Join(parts, " ")
 }

@@ -149,12 +149,14 @@ type Observed struct {
 
 // LibraryFacts are the observed facts of one library.
 type LibraryFacts struct {
-	Name        string        `json:"name"`
-	Monitored   bool          `json:"monitored"`
-	NewestAdded time.Time     `json:"newest_added,omitzero"`
-	NewestTaken time.Time     `json:"newest_taken,omitzero"`
-	Assets      *int          `json:"assets,omitempty"`
-	Indexing    IndexingState `json:"indexing,omitempty"`
+	Name        string    `json:"name"`
+	Monitored   bool      `json:"monitored"`
+	NewestAdded time.Time `json:"newest_added,omitzero"`
+	NewestTaken time.Time `json:"newest_taken,omitzero"`
+	Assets      *int      `json:"assets,omitempty"`
+	// Hidden is the number of hidden items; nil if not counted.
+	Hidden   *int          `json:"hidden,omitempty"`
+	Indexing IndexingState `json:"indexing,omitempty"`
 }
 
 // FolderFacts are the observed facts of one local folder.

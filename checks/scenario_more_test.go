@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"strings"
 	"time"
 )
 
@@ -29,10 +30,13 @@ func localCopyScenarios() []scenario {
 	edited := setMatch(healthyObs(), 3, ConfidenceLikely, PartOriginal)
 	edited.Libraries[0].Newest[3].Edited = true
 	edited.Folders[0].Matches[3].LocalPath = "2026/11/IMG_E4997.HEIC"
-	renamed := healthyObs()
-	for _, i := range []int{1, 4, 9, 16} {
-		renamed = setMatch(renamed, i, ConfidencePossible)
+	renamed := renamedCopy(healthyObs(), "icloudpd")
+	autoRenamed := healthyObs()
+	autoRenamed.Folders[0].Layout = "auto"
+	for i := range autoRenamed.Folders[0].Matches {
+		autoRenamed = setMatch(autoRenamed, i, ConfidencePossible)
 	}
+	autoFew := renamedCopy(healthyObs(), "auto")
 	immich := healthyObs()
 	immich.Folders[0].Layout, immich.Folders[0].RenamesFiles = "immich", true
 	for i := range immich.Folders[0].Matches {
@@ -61,6 +65,9 @@ func localCopyScenarios() []scenario {
 		{name: "renamed_copies_low_confidence", obs: renamed, hist: healthyHist(),
 			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyFolderFacts(0)},
 		{name: "immich_layout_capture_time_matches", obs: immich, hist: healthyHist(), verify: verifyFolderFacts(0)},
+		{name: "auto_layout_every_copy_renamed", obs: autoRenamed, hist: healthyHist(), verify: verifyFolderFacts(0)},
+		{name: "auto_layout_few_copies_renamed", obs: autoFew, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyFolderFacts(0)},
 		{name: "two_folders_one_behind", obs: twoFolders, hist: healthyHist(),
 			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}},
 		{name: "no_folder_configured", obs: noFolders, hist: healthyHist(),
@@ -74,6 +81,25 @@ func cloudScenarios() []scenario {
 		Name: "shared", Zone: "SharedSync-6D7E8F90-1A2B-4C3D-9E8F-00112233AABB", Shared: true, Indexing: IndexingFinished})
 	hidden := healthyObs()
 	hidden.Libraries[0].HiddenCount = ptr(23)
+	withHidden := func(mode HiddenMode) Observation {
+		o := healthyObs()
+		o.Libraries[0].HiddenCount, o.Hidden = ptr(23), mode
+		return o
+	}
+	hiddenBefore := func(n int) History {
+		h := healthyHist()
+		h.HiddenBefore = map[string]int{"personal": n}
+		return h
+	}
+	hiddenCovered := withHidden(HiddenWarn)
+	hiddenCovered.HiddenCovered = true
+	sharedUncounted := healthyObs()
+	sharedUncounted.Libraries = append(sharedUncounted.Libraries, LibraryObservation{Name: "shared", Zone: "SharedSync-1",
+		Shared: true, Monitored: true, Indexing: IndexingFinished, Listed: true, AssetCount: ptr(0), Newest: []Asset{}})
+	sharedUncountedWarn := sharedUncounted
+	sharedUncountedWarn.Hidden = HiddenWarn
+	personalUncounted := healthyObs()
+	personalUncounted.Libraries[0].HiddenCount = nil
 	del1 := healthyObs()
 	del1.RecentlyDeleted.Items = append(del1.RecentlyDeleted.Items, DeletedItem{ID: "del-3", Filename: "IMG_4990.HEIC",
 		Library: "personal", Added: now.Add(-2 * day), Taken: now.Add(-2 * day), PurgeAt: now.Add(day), LocalCopy: ConfidenceNone})
@@ -116,6 +142,19 @@ func cloudScenarios() []scenario {
 			want: map[CheckID]Status{CheckLibraryCoverage: StatusWarning}},
 		{name: "hidden_items_not_covered", obs: hidden, hist: healthyHist(),
 			want: map[CheckID]Status{CheckLibraryCoverage: StatusWarning}},
+		{name: "hidden_items_already_reported", obs: hidden, hist: hiddenBefore(23), verify: verifyCoverageNote("23 hidden items")},
+		{name: "hidden_items_fewer_than_yesterday", obs: hidden, hist: hiddenBefore(30), verify: verifyCoverageNote("23 hidden items")},
+		{name: "hidden_items_grew", obs: hidden, hist: hiddenBefore(20),
+			want: map[CheckID]Status{CheckLibraryCoverage: StatusWarning}},
+		{name: "hidden_items_rule_warn", obs: withHidden(HiddenWarn), hist: hiddenBefore(23),
+			want: map[CheckID]Status{CheckLibraryCoverage: StatusWarning}},
+		{name: "hidden_items_rule_ignore", obs: withHidden(HiddenIgnore), hist: healthyHist(), verify: verifyCoverageNote("hidden: ignore")},
+		{name: "hidden_items_covered", obs: hiddenCovered, hist: healthyHist()},
+		{name: "hidden_uncounted_in_shared_library", obs: sharedUncounted, hist: healthyHist()},
+		{name: "hidden_uncounted_in_shared_library_rule_warn", obs: sharedUncountedWarn, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLibraryCoverage: StatusUnknown}},
+		{name: "hidden_uncounted_in_personal_library", obs: personalUncounted, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLibraryCoverage: StatusUnknown}},
 		{name: "recently_deleted_1_day_left_no_copy", obs: del1, hist: healthyHist(),
 			want: map[CheckID]Status{CheckRecentlyDeleted: StatusCritical}},
 		{name: "recently_deleted_1_day_left_with_copy", obs: del1copy, hist: healthyHist()},
@@ -206,4 +245,26 @@ func folderScenarios() []scenario {
 		{name: "folder_empty_on_first_run", obs: firstEmpty, hist: History{LastSuccess: now.Add(-time.Hour)},
 			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}},
 	}
+}
+
+// verifyCoverageNote checks that library_coverage is ok and names the
+// uncovered hidden items in a note.
+func verifyCoverageNote(want string) func(testingT, AccountReport) {
+	return func(t testingT, a AccountReport) {
+		t.Helper()
+		c, _ := a.Check(CheckLibraryCoverage)
+		if c.Details == nil || len(c.Details.Notes) != 1 || !strings.Contains(c.Details.Notes[0], want) || !strings.Contains(c.Summary, want) {
+			t.Errorf("library_coverage %q, details %+v: want a note with %q", c.Summary, c.Details, want)
+		}
+	}
+}
+
+// renamedCopy makes four of the newest photos capture-time-only matches in
+// a folder of the given layout.
+func renamedCopy(o Observation, layout string) Observation {
+	o.Folders[0].Layout = layout
+	for _, i := range []int{1, 4, 9, 16} {
+		o = setMatch(o, i, ConfidencePossible)
+	}
+	return o
 }

@@ -37,7 +37,34 @@ type Observation struct {
 	// HiddenCovered is true when the configuration says that hidden items
 	// are imported too (so hidden items do not raise library_coverage).
 	HiddenCovered bool
+	// Hidden is how library_coverage treats hidden items that no folder
+	// holds (accounts[].hidden); the empty value means HiddenNotice.
+	Hidden HiddenMode
 }
+
+// HiddenMode is the per-account rule for hidden items (Photos › Hidden)
+// that no folder holds. Most importers skip hidden items, and most
+// families have a few on purpose, so a rule that warns for as long as
+// they exist would never let a healthy library be ok.
+type HiddenMode string
+
+// Hidden-item rules.
+const (
+	// HiddenNotice (the default): library_coverage warns while the hidden
+	// count is higher than it was HiddenNoticePeriod ago (hidden items
+	// appeared or grew; with no record that old, the first day counts as
+	// new), and is ok with the count as a note afterwards.
+	HiddenNotice HiddenMode = "notice"
+	// HiddenWarn: warns for as long as any hidden item is not covered.
+	HiddenWarn HiddenMode = "warn"
+	// HiddenIgnore: hidden items are counted and shown, never a warning.
+	HiddenIgnore HiddenMode = "ignore"
+)
+
+// HiddenNoticePeriod is how long new hidden items keep library_coverage at
+// warning under HiddenNotice: long enough for one notification and a day
+// of `verify` runs to show it, short enough that it clears by itself.
+const HiddenNoticePeriod = 24 * time.Hour
 
 // AuthKind classifies the outcome of signing in. It is a string so that it
 // reads well in JSON and history; the empty value means "not attempted".
@@ -135,8 +162,10 @@ type LibraryObservation struct {
 	// An empty Newest is trusted as "empty library" only when AssetCount
 	// is 0.
 	AssetCount *int
-	// HiddenCount is the number of hidden assets; nil if unknown, which
-	// makes library_coverage unknown unless Observation.HiddenCovered.
+	// HiddenCount is the number of hidden assets; nil if unknown. An
+	// unknown count of a non-shared library makes library_coverage unknown
+	// unless hidden items are covered or ignored (or, under HiddenWarn,
+	// any library's).
 	HiddenCount *int
 }
 
@@ -336,6 +365,10 @@ type History struct {
 	// FolderFiles is the file count of each folder (by path) at the last
 	// successful scan.
 	FolderFiles map[string]int
+	// HiddenBefore is, per library name, the hidden-item count of the
+	// newest cycle at least HiddenNoticePeriod old; a library without such
+	// a record is absent (its hidden items count as new).
+	HiddenBefore map[string]int
 	// LastSuccess is the last cycle whose sign-in succeeded; zero if never.
 	LastSuccess time.Time
 }
@@ -355,4 +388,7 @@ type HistoryPoint struct {
 	// FolderFiles is the file count per folder path of folders scanned
 	// successfully this cycle.
 	FolderFiles map[string]int `json:"folder_files,omitempty"`
+	// Hidden is the hidden-item count per monitored library name, where it
+	// was counted this cycle.
+	Hidden map[string]int `json:"hidden,omitempty"`
 }

@@ -51,7 +51,12 @@ type Account struct {
 	Region    string    `mapstructure:"region"`
 	Endpoints Endpoints `mapstructure:"endpoints"`
 	Libraries []string  `mapstructure:"libraries"`
-	Folders   []Folder  `mapstructure:"folders"`
+	// Hidden is the rule for hidden items that no folder holds: notice
+	// (warn for a day when they appear or grow), warn (for as long as they
+	// exist) or ignore (count only). `hidden` in Libraries means they are
+	// imported, which makes the rule moot.
+	Hidden  string   `mapstructure:"hidden"`
+	Folders []Folder `mapstructure:"folders"`
 }
 
 // Password lists where the Apple ID password may be found, tried in this
@@ -129,6 +134,10 @@ const (
 	LibraryHidden   = "hidden" // hidden items are imported too (e.g. icloudpd --album Hidden)
 	LibraryAll      = "all"    // personal, shared and hidden
 
+	HiddenNotice = "notice" // library_coverage warns for a day when hidden items appear or grow
+	HiddenWarn   = "warn"   // … for as long as hidden items are not covered
+	HiddenIgnore = "ignore" // … never; the count is still shown
+
 	LayoutAuto       = "auto"
 	LayoutICloudPD   = "icloudpd"
 	LayoutImmich     = "immich"
@@ -139,11 +148,12 @@ const (
 )
 
 var (
-	regions    = []string{RegionGlobal, RegionChina}
-	libraries  = []string{LibraryPersonal, LibraryShared, LibraryHidden, LibraryAll}
-	layouts    = []string{LayoutAuto, LayoutICloudPD, LayoutImmich, LayoutPhotoPrism, LayoutWindows, LayoutOSXPhotos, LayoutFlat}
-	logLevels  = []string{"debug", "info", "warn", "error"}
-	logFormats = []string{"text", "json"}
+	regions     = []string{RegionGlobal, RegionChina}
+	libraries   = []string{LibraryPersonal, LibraryShared, LibraryHidden, LibraryAll}
+	hiddenRules = []string{HiddenNotice, HiddenWarn, HiddenIgnore}
+	layouts     = []string{LayoutAuto, LayoutICloudPD, LayoutImmich, LayoutPhotoPrism, LayoutWindows, LayoutOSXPhotos, LayoutFlat}
+	logLevels   = []string{"debug", "info", "warn", "error"}
+	logFormats  = []string{"text", "json"}
 )
 
 // MinInterval is the shortest allowed check interval (Apple throttles).
@@ -204,6 +214,7 @@ func DefaultAccount() Account {
 		Password:  Password{Keyring: true},
 		Region:    RegionGlobal,
 		Libraries: []string{LibraryPersonal},
+		Hidden:    HiddenNotice,
 		Folders:   []Folder{},
 	}
 }

@@ -42,7 +42,7 @@ func wantGood() Config {
 	want.Accounts = []Account{{
 		Name: "alice", AppleID: "alice@example.com",
 		Password: Password{File: "testdata/secrets/alice_password"}, Region: RegionGlobal,
-		Libraries: []string{"personal", "shared"},
+		Libraries: []string{"personal", "shared"}, Hidden: HiddenNotice,
 		Folders: []Folder{
 			{Path: "/photos/Alice iPhone", Name: "alice_iphone", Layout: LayoutICloudPD, Ignore: []string{"*.tmp", ".@__thumb/*"}},
 			{Path: "/photos/immich/library", Name: "immich", Layout: LayoutImmich, Ignore: []string{}},
@@ -51,7 +51,7 @@ func wantGood() Config {
 		Name: "bob", AppleID: "bob@example.com", Password: Password{Keyring: true}, Region: RegionChina,
 		Endpoints: Endpoints{Auth: "https://auth.example.test/appleauth/auth", Setup: "https://setup.example.test/setup/ws/1",
 			Home: "https://www.example.test"},
-		Libraries: []string{"personal"}, Folders: []Folder{},
+		Libraries: []string{"personal"}, Hidden: HiddenNotice, Folders: []Folder{},
 	}}
 	c := &want.Checks
 	c.Newest, c.Grace, c.UploadWarning, c.UploadCritical = 80, 12*time.Hour, 2*day, 7*day
@@ -124,7 +124,7 @@ func TestLoadEnvOverrides(t *testing.T) {
 	want.Notify.UptimeKumaURL = NewSecret("https://kuma.example.net/api/push/abc")
 	want.TLS.CAFile = "/etc/ssl/extra.pem"
 	want.Accounts = []Account{{Name: "carol", AppleID: "carol@example.com", Password: Password{Keyring: true},
-		Region: RegionGlobal, Libraries: []string{"personal"},
+		Region: RegionGlobal, Libraries: []string{"personal"}, Hidden: HiddenNotice,
 		Folders: []Folder{{Path: "/photos/carol", Name: "carol", Layout: LayoutAuto, Ignore: []string{}}}}}
 	if diff := cmp.Diff(want, *cfg); diff != "" {
 		t.Errorf("environment did not override the file (-want +got):\n%s", diff)

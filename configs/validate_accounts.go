@@ -22,6 +22,7 @@ func (v *validator) accounts(accounts []Account) {
 		v.oneOf(key+".region", a.Region, regions)
 		v.endpoints(key+".endpoints", a.Endpoints)
 		v.libraries(key+".libraries", a.Libraries)
+		v.oneOf(key+".hidden", a.Hidden, hiddenRules)
 		v.folders(key+".folders", a.Folders)
 	}
 }

@@ -31,6 +31,7 @@ var designMetrics = []string{
 	"icloudmon_build_info",
 	"icloudmon_check_status",
 	"icloudmon_icloud_assets",
+	"icloudmon_icloud_hidden_assets", // docs/design.md §8 addition
 	"icloudmon_icloud_newest_added_timestamp_seconds",
 	"icloudmon_icloud_newest_taken_timestamp_seconds",
 	"icloudmon_icloud_requests_total",

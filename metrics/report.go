@@ -13,7 +13,7 @@ import (
 // reportDescs describes the metrics derived from a Report (design §6).
 type reportDescs struct {
 	up, checkStatus, reauth, sessionExpiry        *prometheus.Desc
-	newestAdded, newestTaken, assets              *prometheus.Desc
+	newestAdded, newestTaken, assets, hidden      *prometheus.Desc
 	localNewest, localFiles, missing, lag         *prometheus.Desc
 	deleted, deletedUnprotected, deletedNextPurge *prometheus.Desc
 	storageUsed, storageTotal                     *prometheus.Desc
@@ -35,6 +35,7 @@ func newReportDescs() reportDescs {
 		newestAdded:   desc("icloud_newest_added_timestamp_seconds", "Unix time when the newest asset was added to the iCloud library.", lib...),
 		newestTaken:   desc("icloud_newest_taken_timestamp_seconds", "Capture time (Unix) of the newest asset in the iCloud library.", lib...),
 		assets:        desc("icloud_assets", "Number of assets in the iCloud library.", lib...),
+		hidden:        desc("icloud_hidden_assets", "Number of hidden assets (Photos › Hidden) in the iCloud library; most importers skip them.", lib...),
 		localNewest:   desc("local_newest_timestamp_seconds", "Unix time of the newest file in the local folder.", fol...),
 		localFiles:    desc("local_files", "Number of media files in the local folder.", fol...),
 		missing:       desc("missing_assets", "Newest iCloud assets past the grace period that have no copy in the local folder.", fol...),
@@ -52,7 +53,7 @@ func newReportDescs() reportDescs {
 func (d reportDescs) all() []*prometheus.Desc {
 	return []*prometheus.Desc{
 		d.up, d.checkStatus, d.reauth, d.sessionExpiry,
-		d.newestAdded, d.newestTaken, d.assets,
+		d.newestAdded, d.newestTaken, d.assets, d.hidden,
 		d.localNewest, d.localFiles, d.missing, d.lag,
 		d.deleted, d.deletedUnprotected, d.deletedNextPurge,
 		d.storageUsed, d.storageTotal,
@@ -132,6 +133,7 @@ func (c *reportCollector) collectLibrary(e *emitter, account string, l checks.Li
 	e.timestamp(c.d.newestAdded, l.NewestAdded, account, l.Name)
 	e.timestamp(c.d.newestTaken, l.NewestTaken, account, l.Name)
 	e.optInt(c.d.assets, l.Assets, account, l.Name)
+	e.optInt(c.d.hidden, l.Hidden, account, l.Name)
 }
 
 func (c *reportCollector) collectFolder(e *emitter, account string, f checks.FolderFacts) {

@@ -201,7 +201,8 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 		Logger: rt.log, NoCache: noCache, OnSignIn: func(kind checks.AuthKind) { rt.metrics.ObserveSignIn(a.Name, kind) },
 	}
 	acct := agent.Account{Name: a.Name, Cloud: cloud,
-		HiddenCovered: slices.Contains(a.Libraries, configs.LibraryHidden) || slices.Contains(a.Libraries, configs.LibraryAll)}
+		HiddenCovered: slices.Contains(a.Libraries, configs.LibraryHidden) || slices.Contains(a.Libraries, configs.LibraryAll),
+		Hidden:        checks.HiddenMode(a.Hidden)}
 	for _, f := range a.Folders {
 		acct.Folders = append(acct.Folders, &agent.Folder{
 			Name: f.Name, Path: f.Path, Layout: matcherLayout(f.Layout), KV: rt.db, Logger: rt.log,

@@ -296,6 +296,21 @@ func (l *Library) Newest(zoneName string, n int) []Asset {
 	return out
 }
 
+// HiddenCount is the number of hidden (not deleted) assets of a zone.
+func (l *Library) HiddenCount(zoneName string) int {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	n := 0
+	if z := l.zone(zoneName); z != nil {
+		for _, a := range z.byAdded {
+			if a.Hidden && !a.Deleted {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // RecentlyDeleted returns copies of a zone's Recently Deleted, most
 // recently deleted first.
 func (l *Library) RecentlyDeleted(zoneName string) []Asset {
