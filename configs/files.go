@@ -94,7 +94,8 @@ func readSecretFiles(cfg *Config) Problems {
 }
 
 func bothSet(key string) Problem {
-	return Problem{Key: key, Message: fmt.Sprintf("both %s and %s_file are set; keep one of them", key, key)}
+	return Problem{Key: key, Message: fmt.Sprintf("both %s and %s_file are set; keep one of them", key, key),
+		related: []string{key + "_file"}}
 }
 
 // readURLsFile reads notify.urls_file: one URL per line; blank lines and

@@ -3,9 +3,12 @@ package configs
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -22,45 +25,67 @@ const ConfigEnv = EnvPrefix + "_CONFIG"
 // the file's accounts when set.
 const AccountsEnv = EnvPrefix + "_ACCOUNTS"
 
-// sourceEnvFlags names values that came from the environment or flags.
-const sourceEnvFlags = "environment or flags"
-
 // Load builds the configuration from, in rising priority: the defaults, the
 // YAML file at path (ICLOUDMON_CONFIG when path is empty; with neither, no
 // file is read), the ICLOUDMON_* environment, and the flags of flags that
 // were set and whose name is a key with "-" for "_" (--data-dir, --listen,
 // --checks.grace). flags may be nil. It uses a viper instance of its own.
 //
-// Unknown keys and values of the wrong type are errors; secrets given as
-// *_file are read here. Load does not apply the rules of Validate.
+// Load checks everything in one pass and returns every problem at once as
+// Problems, in file order (see Problem): YAML syntax, unknown keys, values
+// of the wrong type (file, environment and flags), *_file secrets that
+// cannot be read and the rules of Validate. A value that cannot be read is
+// replaced by its default for the other checks, and rules that depend on it
+// are not reported. When the file cannot be read or is not YAML, nothing
+// else of it can be checked, so Validate's rules are skipped.
+//
+// With problems, Load still returns the configuration as far as it could be
+// read (nil when the file could not be read or parsed), like go/parser's
+// partial trees: use it only for best effort, such as the healthcheck's
+// listen address.
 func Load(path string, flags *pflag.FlagSet) (*Config, error) {
 	if path == "" {
 		path = os.Getenv(ConfigEnv)
 	}
+	l := &loader{path: path, fromEnv: map[string]string{}, fromFlag: map[string]string{}}
 	v := viper.New()
 	setDefaults(v)
 	if path != "" {
-		m, err := readFile(path)
-		if err != nil {
-			return nil, err
-		}
-		if err := v.MergeConfigMap(m); err != nil {
-			return nil, &LoadError{Source: "config file " + path, Err: err}
-		}
+		l.readFile(v)
 	}
-	v.SetEnvPrefix(EnvPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
-	if ps := envProblems(); len(ps) > 0 {
-		return nil, &LoadError{Source: "environment", Problems: ps}
+	l.bindEnv(v)
+	l.envAccounts(v)
+	l.bindFlags(v, flags)
+	cfg := l.decode(v)
+	if cfg != nil {
+		l.validate(cfg)
 	}
-	if err := envAccounts(v); err != nil {
-		return nil, err
+	for i := range l.ps {
+		l.locate(&l.ps[i])
 	}
-	if err := bindFlags(v, flags); err != nil {
-		return nil, err
+	sortProblems(l.ps, path)
+	if l.broken {
+		cfg = nil
 	}
-	return decode(v, path)
+	return cfg, l.ps.errOrNil()
+}
+
+// loader holds what Load learns on the way: the problems, where each key of
+// the file is written, which keys the environment and the flags set, and
+// which keys had a value that could not be used.
+type loader struct {
+	path string
+	ps   Problems
+	// pos maps the keys of the file (accounts[0].apple_id) to their place.
+	pos map[string]position
+	// failed keys had a value that could not be read; their default is
+	// used, so rules that involve them are not reported.
+	failed []string
+	// broken is set when the file could not be read or parsed at all.
+	broken      bool
+	fromEnv     map[string]string // key → the variable that set it
+	fromFlag    map[string]string // key → the flag that set it
+	accountsEnv bool              // ICLOUDMON_ACCOUNTS replaced the accounts
 }
 
 func setDefaults(v *viper.Viper) {
@@ -71,50 +96,72 @@ func setDefaults(v *viper.Viper) {
 	}
 }
 
-// readFile reads and checks the YAML file and returns it as a plain map
-// with the per-account and per-folder defaults filled in.
-func readFile(path string) (map[string]any, error) {
-	source := "config file " + path
-	data, err := os.ReadFile(path) //nolint:gosec // G703: the operator chooses the config file.
+// readFile reads and checks the YAML file and merges it, with the
+// per-account and per-folder defaults filled in.
+func (l *loader) readFile(v *viper.Viper) {
+	data, err := os.ReadFile(l.path) //nolint:gosec // G703: the operator chooses the config file.
 	if err != nil {
-		return nil, &LoadError{Source: source, Err: fmt.Errorf("%w; check the path given with --config or %s", err, ConfigEnv)}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		l.broken = true
+		l.ps = append(l.ps, Problem{Source: l.path, Message: fmt.Sprintf(
+			"cannot read the config file: %v; check the path given with --config or %s", err, ConfigEnv)})
+		return
 	}
-	m, err := parseYAML(data, reflect.TypeFor[Config](), "")
-	if err != nil {
-		return nil, sourced(source, err)
+	p := parseYAML(data, reflect.TypeFor[Config](), "")
+	for i := range p.problems {
+		p.problems[i].Source = l.path
 	}
-	if m == nil {
-		return map[string]any{}, nil
+	l.ps = append(l.ps, p.problems...)
+	l.pos, l.failed, l.broken = p.pos, append(l.failed, p.failed...), p.broken
+	cm, _ := p.value.(map[string]any)
+	if cm == nil {
+		return
 	}
-	cm := m.(map[string]any)
 	fillAccountDefaults(cm["accounts"])
-	return cm, nil
+	if err := v.MergeConfigMap(cm); err != nil {
+		l.broken = true
+		l.ps = append(l.ps, Problem{Source: l.path, Message: err.Error()})
+	}
 }
 
-// parseYAML parses data and converts it for type t; nil for an empty
-// document.
-func parseYAML(data []byte, t reflect.Type, key string) (any, error) {
+// parsed is a YAML document converted for a type by parseYAML.
+type parsed struct {
+	value    any // nil for an empty document
+	problems Problems
+	pos      map[string]position
+	failed   []string
+	// broken: not YAML, or not the kind of value wanted at the top, so
+	// nothing of it could be read.
+	broken bool
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// parseYAML parses data and converts it for type t; key is the key of the
+// whole document ("" for the file, "accounts" for ICLOUDMON_ACCOUNTS).
+func parseYAML(data []byte, t reflect.Type, key string) parsed {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("not valid YAML: %w", err)
+		// yaml.v3 stops at the first syntax error and returns no tree.
+		msg, line := err.Error(), 0
+		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = msg[len(m[0]):]
+		}
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		return parsed{broken: true, failed: []string{key}, problems: Problems{{Key: key, Line: line,
+			Message: "not valid YAML: " + msg + " (the other keys are checked once this is fixed)"}}}
 	}
 	if len(doc.Content) == 0 {
-		return nil, nil
+		return parsed{}
 	}
-	c := &converter{}
-	v, _ := c.convert(doc.Content[0], t, key)
-	if len(c.problems) > 0 {
-		return nil, c.problems
-	}
-	return v, nil
-}
-
-func sourced(source string, err error) error {
-	var ps Problems
-	if errors.As(err, &ps) {
-		return &LoadError{Source: source, Problems: ps}
-	}
-	return &LoadError{Source: source, Err: err}
+	c := &converter{pos: map[string]position{}}
+	c.at(key, doc.Content[0])
+	v, ok := c.convert(doc.Content[0], t, key)
+	return parsed{value: v, problems: c.problems, pos: c.pos, failed: c.failed, broken: !ok && slices.Contains(c.failed, key)}
 }
 
 func fillAccountDefaults(accounts any) {
@@ -134,10 +181,10 @@ func fillAccountDefaults(accounts any) {
 	}
 }
 
-// envProblems checks every ICLOUDMON_* variable of a key outside the
-// accounts list, so that all bad values are reported at once.
-func envProblems() Problems {
-	var ps Problems
+// bindEnv checks every ICLOUDMON_* variable of a key outside the accounts
+// list and binds those whose value can be read; a bad one is a problem and
+// leaves the key at its file or default value.
+func (l *loader) bindEnv(v *viper.Viper) {
 	for _, k := range Keys() {
 		env := EnvName(k)
 		val, ok := os.LookupEnv(env)
@@ -146,10 +193,16 @@ func envProblems() Problems {
 		}
 		t, _ := keyType(k)
 		if _, err := decodeHook(nil, t, val); err != nil {
-			ps = append(ps, Problem{Key: k, Message: fmt.Sprintf("%v (set by %s)", err, env)})
+			l.ps = append(l.ps, Problem{Key: k, Source: env, Message: err.Error()})
+			l.failed = append(l.failed, k)
+			continue
 		}
+		if err := v.BindEnv(k, env); err != nil {
+			l.ps = append(l.ps, Problem{Key: k, Source: env, Message: err.Error()})
+			continue
+		}
+		l.fromEnv[k] = env
 	}
-	return ps
 }
 
 // keyType returns the Go type of a dotted key outside lists.
@@ -165,44 +218,68 @@ func keyType(key string) (reflect.Type, bool) {
 	return t, true
 }
 
-// envAccounts reads ICLOUDMON_ACCOUNTS, a YAML or JSON list of accounts.
-func envAccounts(v *viper.Viper) error {
+// envAccounts reads ICLOUDMON_ACCOUNTS, a YAML or JSON list of accounts,
+// which replaces the accounts of the file.
+func (l *loader) envAccounts(v *viper.Viper) {
 	s, ok := os.LookupEnv(AccountsEnv)
 	if !ok || strings.TrimSpace(s) == "" {
-		return nil
+		return
 	}
-	list, err := parseYAML([]byte(s), reflect.TypeFor[[]Account](), "accounts")
-	if err != nil {
-		return sourced(AccountsEnv, err)
+	l.accountsEnv = true
+	p := parseYAML([]byte(s), reflect.TypeFor[[]Account](), "accounts")
+	for _, pr := range p.problems {
+		// The key path says where in the value; lines of an environment
+		// variable would only confuse.
+		pr.Source, pr.Line, pr.Column = AccountsEnv, 0, 0
+		l.ps = append(l.ps, pr)
 	}
+	l.failed = append(l.failed, p.failed...)
+	if p.broken {
+		return
+	}
+	list, _ := p.value.([]any)
 	if list == nil {
 		list = []any{}
 	}
 	fillAccountDefaults(list)
 	v.Set("accounts", list)
-	return nil
 }
 
-// bindFlags binds every flag whose name matches a key outside the accounts
-// list; other flags (--config, --account, --output) are left alone.
-func bindFlags(v *viper.Viper, flags *pflag.FlagSet) error {
+// bindFlags binds every set flag whose name matches a key outside the
+// accounts list and whose value can be read; other flags (--config,
+// --account, --output) are left alone.
+func (l *loader) bindFlags(v *viper.Viper, flags *pflag.FlagSet) {
 	if flags == nil {
-		return nil
+		return
 	}
 	known := map[string]bool{}
 	for _, k := range Keys() {
 		known[k] = !strings.HasPrefix(k, "accounts")
 	}
-	var err error
-	flags.VisitAll(func(f *pflag.Flag) {
-		if key := strings.ReplaceAll(f.Name, "-", "_"); known[key] && err == nil {
-			err = v.BindPFlag(key, f)
+	flags.Visit(func(f *pflag.Flag) {
+		key := strings.ReplaceAll(f.Name, "-", "_")
+		if !known[key] {
+			return
 		}
+		t, _ := keyType(key)
+		flag := "--" + f.Name
+		if _, err := decodeHook(nil, t, f.Value.String()); err != nil {
+			l.ps = append(l.ps, Problem{Key: key, Source: flag, Message: err.Error()})
+			l.failed = append(l.failed, key)
+			return
+		}
+		if err := v.BindPFlag(key, f); err != nil {
+			l.ps = append(l.ps, Problem{Key: key, Source: flag, Message: err.Error()})
+			return
+		}
+		l.fromFlag[key] = flag
 	})
-	return err
 }
 
-func decode(v *viper.Viper, path string) (*Config, error) {
+// decode unmarshals the merged values, resolves the file references and
+// reads the *_file secrets. Every value was checked before, so an error of
+// the decoder is not expected; it is reported all the same.
+func (l *loader) decode(v *viper.Viper) *Config {
 	cfg := &Config{}
 	err := v.Unmarshal(cfg, func(dc *mapstructure.DecoderConfig) {
 		dc.DecodeHook = decodeHook
@@ -210,21 +287,82 @@ func decode(v *viper.Viper, path string) (*Config, error) {
 		dc.WeaklyTypedInput = false
 	})
 	if err != nil {
-		return nil, &LoadError{Source: "flags", Problems: decodeProblems(err)}
+		l.ps = append(l.ps, decodeProblems(err)...)
+		l.broken = true
+		return nil
 	}
-	cfg.File = path
+	cfg.File = l.path
 	deriveFolderNames(cfg)
-	if path != "" {
-		resolvePaths(cfg, filepath.Dir(path))
+	if l.path != "" {
+		resolvePaths(cfg, filepath.Dir(l.path))
 	}
-	if ps := readSecretFiles(cfg); len(ps) > 0 {
-		source := sourceEnvFlags
-		if path != "" {
-			source = "config file " + path
+	l.ps = append(l.ps, readSecretFiles(cfg)...)
+	return cfg
+}
+
+// validate applies the rules of Validate unless the file could not be read,
+// leaving out the problems that involve a key whose value was not read.
+func (l *loader) validate(cfg *Config) {
+	if l.broken {
+		return
+	}
+	for _, p := range cfg.problems() {
+		if !l.involvesFailed(p) {
+			l.ps = append(l.ps, p)
 		}
-		return nil, &LoadError{Source: source, Problems: ps}
 	}
-	return cfg, nil
+}
+
+func (l *loader) involvesFailed(p Problem) bool {
+	for _, k := range append([]string{p.Key}, p.related...) {
+		for _, f := range l.failed {
+			if covers(k, f) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// locate fills in where a problem's value came from, unless it is known:
+// the key itself, else a related key, else the nearest enclosing key that
+// is set; else the file (or nothing, without a file).
+func (l *loader) locate(p *Problem) {
+	if p.Source != "" {
+		return
+	}
+	for _, k := range append([]string{p.Key}, p.related...) {
+		if l.setAt(p, k) {
+			return
+		}
+	}
+	for k := parentKey(p.Key); k != ""; k = parentKey(k) {
+		if l.setAt(p, k) {
+			return
+		}
+	}
+	p.Source = l.path
+}
+
+// setAt sets the source of p to where key got its value, if it was set.
+func (l *loader) setAt(p *Problem, key string) bool {
+	if l.accountsEnv && (key == "accounts" || within(key, "accounts")) {
+		p.Source = AccountsEnv
+		return true
+	}
+	if src, ok := l.fromFlag[key]; ok {
+		p.Source = src
+		return true
+	}
+	if src, ok := l.fromEnv[key]; ok {
+		p.Source = src
+		return true
+	}
+	if pos, ok := l.pos[key]; ok && l.path != "" {
+		p.Source, p.Line, p.Column = l.path, pos.line, pos.column
+		return true
+	}
+	return false
 }
 
 // decodeHook converts the strings that come from the environment and from
@@ -263,18 +401,16 @@ func decodeHook(_ reflect.Type, to reflect.Type, data any) (any, error) {
 	return s, nil
 }
 
-// decodeProblems turns mapstructure's joined errors into Problems. The file
-// and the environment are checked before, so what is left comes from flags.
+// decodeProblems turns mapstructure's joined errors into Problems.
 func decodeProblems(err error) Problems {
 	var ps Problems
 	for _, e := range leafErrors(err) {
 		var de *mapstructure.DecodeError
 		if errors.As(e, &de) {
-			flag := "--" + strings.ReplaceAll(de.Name(), "_", "-")
-			ps = append(ps, Problem{Key: de.Name(), Message: fmt.Sprintf("%v (set by %s)", de.Unwrap(), flag)})
+			ps = append(ps, Problem{Key: de.Name(), Message: de.Unwrap().Error()})
 			continue
 		}
-		ps = append(ps, Problem{Key: "?", Message: e.Error()})
+		ps = append(ps, Problem{Message: e.Error()})
 	}
 	return ps
 }

@@ -11,11 +11,17 @@ import (
 	"github.com/spf13/viper"
 )
 
+// noAccount is the one rule the defaults break.
+const noAccount = "accounts: no account is configured; add one under accounts: (see configs/icloudmon.example.yml) or set ICLOUDMON_ACCOUNTS"
+
 func TestLoadDefaults(t *testing.T) {
 	cleanEnv(t)
 	cfg, err := Load("", nil)
-	if err != nil {
-		t.Fatal(err)
+	if err == nil || err.Error() != noAccount {
+		t.Fatalf("Load without file, env or flags: got error %v, want %s", err, noAccount)
+	}
+	if cfg == nil {
+		t.Fatal("Load returned no configuration for a rule problem")
 	}
 	if diff := cmp.Diff(Default(), *cfg); diff != "" {
 		t.Errorf("Load without file, env or flags differs from Default (-want +got):\n%s", diff)
@@ -134,6 +140,7 @@ func TestLoadEnvOverrides(t *testing.T) {
 func TestLoadEnvList(t *testing.T) {
 	cleanEnv(t)
 	t.Setenv("ICLOUDMON_NOTIFY_URLS", "ntfy://ntfy.example.net/a \n gotify://g.example.net/tok")
+	t.Setenv("ICLOUDMON_ACCOUNTS", "[{name: carol, apple_id: carol@example.com}]")
 	cfg, err := Load("", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -149,21 +156,27 @@ func TestLoadEnvErrors(t *testing.T) {
 		env, value, want string
 	}{
 		{"ICLOUDMON_CHECKS_NEWEST", "many",
-			`environment: checks.newest: expected a whole number, got "many" (set by ICLOUDMON_CHECKS_NEWEST)`},
+			`ICLOUDMON_CHECKS_NEWEST: checks.newest: expected a whole number, got "many"`},
 		{"ICLOUDMON_CHECKS_GRACE", "soon",
-			`environment: checks.grace: "soon" is not a duration; write for example 30m, 6h, 7d or 2w (set by ICLOUDMON_CHECKS_GRACE)`},
+			`ICLOUDMON_CHECKS_GRACE: checks.grace: "soon" is not a duration; write for example 30m, 6h, 7d or 2w`},
 		{"ICLOUDMON_NOTIFY_QUIET_HOURS_CRITICAL", "sometimes",
-			`environment: notify.quiet_hours_critical: expected true or false, got "sometimes" (set by ICLOUDMON_NOTIFY_QUIET_HOURS_CRITICAL)`},
+			`ICLOUDMON_NOTIFY_QUIET_HOURS_CRITICAL: notify.quiet_hours_critical: expected true or false, got "sometimes"`},
 		{"ICLOUDMON_ACCOUNTS", "[{name: carol, apple_idd: x}]",
-			`ICLOUDMON_ACCOUNTS: line 1: accounts[0].apple_idd: unknown key; check the spelling against CONFIGURATION.md`},
+			"ICLOUDMON_ACCOUNTS: accounts[0].apple_idd: unknown key; did you mean apple_id?\n" +
+				"ICLOUDMON_ACCOUNTS: accounts[0].apple_id: is empty; set the Apple ID (e-mail address or phone number) of this account"},
 		{"ICLOUDMON_ACCOUNTS", "{name: carol}",
-			`ICLOUDMON_ACCOUNTS: line 1: accounts: expected a list, got a mapping`},
+			`ICLOUDMON_ACCOUNTS: accounts: expected a list, got a mapping`},
+		{"ICLOUDMON_ACCOUNTS", "[{name: carol, apple_id: [",
+			`ICLOUDMON_ACCOUNTS: accounts: not valid YAML: did not find expected node content (the other keys are checked once this is fixed)`},
 		{"ICLOUDMON_WEB_TOKEN_FILE", "/nonexistent/icloudmon-token",
-			`environment or flags: web.token_file: cannot read "/nonexistent/icloudmon-token": no such file or directory; create the file or correct the path`},
+			`ICLOUDMON_WEB_TOKEN_FILE: web.token_file: cannot read "/nonexistent/icloudmon-token": no such file or directory; create the file or correct the path`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.env, func(t *testing.T) {
 			cleanEnv(t)
+			if tc.env != AccountsEnv {
+				t.Setenv(AccountsEnv, "[{name: carol, apple_id: carol@example.com}]")
+			}
 			t.Setenv(tc.env, tc.value)
 			_, err := Load("", nil)
 			if err == nil || err.Error() != tc.want {
@@ -203,8 +216,9 @@ func TestLoadFlagError(t *testing.T) {
 	if err := fs.Parse([]string{"--interval", "hourly"}); err != nil {
 		t.Fatal(err)
 	}
+	t.Setenv(AccountsEnv, "[{name: carol, apple_id: carol@example.com}]")
 	_, err := Load("", fs)
-	want := `flags: interval: "hourly" is not a duration; write for example 30m, 6h, 7d or 2w (set by --interval)`
+	want := `--interval: interval: "hourly" is not a duration; write for example 30m, 6h, 7d or 2w`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
@@ -223,7 +237,7 @@ func TestLoadSecretFiles(t *testing.T) {
 	write("token", "  tok-en \r\n")
 	write("hc", "https://hc-ping.com/abc\n")
 	write("kuma", "https://kuma.example.net/api/push/xyz")
-	cfgPath := write("c.yml", "web: {token_file: token}\nnotify: {healthchecks_url_file: hc, uptime_kuma_url_file: "+
+	cfgPath := write("c.yml", "accounts: [{name: a, apple_id: a@example.com}]\nweb: {token_file: token}\nnotify: {healthchecks_url_file: hc, uptime_kuma_url_file: "+
 		filepath.Join(dir, "kuma")+"}\n")
 	cfg, err := Load(cfgPath, nil)
 	if err != nil {
@@ -240,8 +254,9 @@ func TestLoadSecretBothSetByEnv(t *testing.T) {
 	cleanEnv(t)
 	t.Setenv("ICLOUDMON_NOTIFY_WEBHOOK_URL", "https://hooks.example.net/x")
 	t.Setenv("ICLOUDMON_NOTIFY_WEBHOOK_URL_FILE", "/run/secrets/webhook")
+	t.Setenv(AccountsEnv, "[{name: carol, apple_id: carol@example.com}]")
 	_, err := Load("", nil)
-	want := "environment or flags: notify.webhook_url: both notify.webhook_url and notify.webhook_url_file are set; keep one of them"
+	want := "ICLOUDMON_NOTIFY_WEBHOOK_URL: notify.webhook_url: both notify.webhook_url and notify.webhook_url_file are set; keep one of them"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}

@@ -3,6 +3,8 @@ package configs
 import (
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -15,14 +17,31 @@ var (
 
 // converter turns a YAML document into the plain map that viper merges,
 // checking every key and value type against the Config struct. It collects
-// all problems with their line numbers instead of stopping at the first.
+// all problems with their line numbers instead of stopping at the first,
+// notes where each key is written and which keys had a value it could not
+// use (their default is used instead).
 type converter struct {
 	problems Problems
+	pos      map[string]position
+	failed   []string
 }
 
+// position is where a key (or a list item) is written in a YAML document.
+type position struct{ line, column int }
+
+// add reports a problem at node n.
+func (c *converter) add(n *yaml.Node, key, msg string) {
+	c.problems = append(c.problems, Problem{Key: key, Line: n.Line, Column: n.Column, Message: msg})
+}
+
+// fail reports a value that cannot be used.
 func (c *converter) fail(n *yaml.Node, key, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	c.problems = append(c.problems, Problem{Key: key, Line: n.Line, Message: msg})
+	c.add(n, key, fmt.Sprintf(format, args...))
+	c.failed = append(c.failed, key)
+}
+
+func (c *converter) at(key string, n *yaml.Node) {
+	c.pos[key] = position{n.Line, n.Column}
 }
 
 // convert returns the value of n for a field of type t; ok is false when the
@@ -108,12 +127,15 @@ func (c *converter) sequence(n *yaml.Node, t reflect.Type, key string) (any, boo
 	}
 	out := make([]any, 0, len(n.Content))
 	for i, item := range n.Content {
-		v, ok := c.convert(item, t.Elem(), fmt.Sprintf("%s[%d]", key, i))
-		if ok {
-			out = append(out, v)
-		} else if item.Tag == "!!null" {
-			c.fail(item, fmt.Sprintf("%s[%d]", key, i), "empty list item; remove it")
+		ik := fmt.Sprintf("%s[%d]", key, i)
+		c.at(ik, item)
+		v, ok := c.convert(item, t.Elem(), ik)
+		if !ok && item.Tag == "!!null" {
+			c.fail(item, ik, "empty list item; remove it")
 		}
+		// A bad item keeps its place (as the zero value), so that the
+		// indexes of the items after it stay those of the file.
+		out = append(out, v)
 	}
 	return out, true
 }
@@ -131,13 +153,14 @@ func (c *converter) mapping(n *yaml.Node, t reflect.Type, key string) (any, bool
 		field, ok := fieldByTag(t, k.Value)
 		switch {
 		case !ok:
-			c.fail(k, sub, "unknown key; check the spelling against CONFIGURATION.md")
+			c.add(k, sub, unknownKey(t, k.Value))
 			continue
 		case seen[k.Value]:
-			c.fail(k, sub, "set twice; keep one")
+			c.add(k, sub, "set twice; keep one")
 			continue
 		}
 		seen[k.Value] = true
+		c.at(sub, k)
 		if v, ok := c.convert(val, field.Type, sub); ok {
 			out[k.Value] = v
 		}
@@ -188,4 +211,74 @@ func describe(n *yaml.Node) string {
 	default:
 		return "a string"
 	}
+}
+
+// unknownKey is the message for a key that struct t does not have: a close
+// spelling of one of its keys, else the places where a key of that name
+// belongs, else a pointer to the documentation. Only known key names are
+// suggested, never the value.
+func unknownKey(t reflect.Type, name string) string {
+	if s := closestField(t, name); s != "" {
+		return "unknown key; did you mean " + s + "?"
+	}
+	var elsewhere []string
+	for _, k := range Keys() {
+		// Every key on the way counts: "password" is accounts[].password.
+		for p := k; p != ""; p = parentKey(p) {
+			if p[strings.LastIndexAny(p, ".]")+1:] == name && !slices.Contains(elsewhere, p) {
+				elsewhere = append(elsewhere, p)
+			}
+		}
+	}
+	if len(elsewhere) > 0 {
+		return "unknown key here; did you mean " + strings.Join(elsewhere, " or ") + "?"
+	}
+	return "unknown key; check the spelling against CONFIGURATION.md"
+}
+
+// closestField returns the key of t nearest to name when it is a likely
+// misspelling: case, "-" or " " for "_", or one or two typing errors (one
+// for short names).
+func closestField(t reflect.Type, name string) string {
+	norm := strings.NewReplacer("-", "_", " ", "_").Replace(strings.ToLower(name))
+	limit := 2
+	if len(norm) <= 4 {
+		limit = 1
+	}
+	best, bestDist := "", limit+1
+	for i := range t.NumField() {
+		tag := t.Field(i).Tag.Get("mapstructure")
+		if tag == "" || tag == "-" {
+			continue
+		}
+		if d := editDistance(norm, tag, bestDist); d < bestDist {
+			best, bestDist = tag, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b, or limit when it is
+// limit or more.
+func editDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d >= limit || -d >= limit {
+		return limit
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return min(prev[len(b)], limit)
 }

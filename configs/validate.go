@@ -25,16 +25,28 @@ func (v *validator) add(key, format string, args ...any) {
 	v.ps = append(v.ps, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
 }
 
+// addRelated adds a problem that also depends on the value of other keys.
+func (v *validator) addRelated(key string, related []string, format string, args ...any) {
+	v.add(key, format, args...)
+	v.ps[len(v.ps)-1].related = related
+}
+
 // Validate checks the rules of the configuration and returns every problem
 // at once as Problems (nil when the configuration is valid). Each problem
-// names the key, the bad value (never a secret's) and the fix.
+// names the key, the bad value (never a secret's) and the fix. Load applies
+// these rules already (and says where each value came from); Validate is
+// for a configuration built or changed in code.
 func (c *Config) Validate() error {
+	return c.problems().errOrNil()
+}
+
+func (c *Config) problems() Problems {
 	v := &validator{}
 	v.global(c)
 	v.accounts(c.Accounts)
 	v.checks(&c.Checks)
 	v.notify(&c.Notify)
-	return v.ps.errOrNil()
+	return v.ps
 }
 
 func (v *validator) global(c *Config) {
@@ -48,17 +60,17 @@ func (v *validator) global(c *Config) {
 	// that one mistake gives one problem.
 	interval := max(c.Interval, MinInterval)
 	if c.Jitter < 0 || c.Jitter > interval/2 {
-		v.add("jitter", "%s is not between 0s and half the interval (%s); use for example 5m",
+		v.addRelated("jitter", []string{"interval"}, "%s is not between 0s and half the interval (%s); use for example 5m",
 			FormatDuration(c.Jitter), FormatDuration(interval/2))
 	}
 	if c.CycleTimeout <= 0 || c.CycleTimeout > interval {
-		v.add("cycle_timeout", "%s is not between 0s and the interval (%s); use for example 10m",
+		v.addRelated("cycle_timeout", []string{"interval"}, "%s is not between 0s and the interval (%s); use for example 10m",
 			FormatDuration(c.CycleTimeout), FormatDuration(interval))
 	}
 	v.oneOf("log_level", c.LogLevel, logLevels)
 	v.oneOf("log_format", c.LogFormat, logFormats)
 	if c.HistoryRetention < c.Checks.UploadHistory {
-		v.add("history_retention", "%s is shorter than checks.upload_history (%s); keep the history at least that long",
+		v.addRelated("history_retention", []string{"checks.upload_history"}, "%s is shorter than checks.upload_history (%s); keep the history at least that long",
 			FormatDuration(c.HistoryRetention), FormatDuration(c.Checks.UploadHistory))
 	}
 	if c.Web.ExternalURL != "" {

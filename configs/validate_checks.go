@@ -26,14 +26,14 @@ func (v *validator) checks(c *Checks) {
 	v.ratio("checks.storage_warning", c.StorageWarning)
 	v.ratio("checks.storage_critical", c.StorageCritical)
 	if c.StorageWarning <= c.StorageCritical {
-		v.add("checks.storage_warning", "%g is not above checks.storage_critical (%g); the warning must come first: make storage_warning the larger free ratio",
+		v.addRelated("checks.storage_warning", []string{"checks.storage_critical"}, "%g is not above checks.storage_critical (%g); the warning must come first: make storage_warning the larger free ratio",
 			c.StorageWarning, c.StorageCritical)
 	}
 	if c.MissingWarning < 1 {
 		v.add("checks.missing_warning", "%d is below 1; use 1 to warn about the first missing photo", c.MissingWarning)
 	}
 	if c.MissingCritical <= c.MissingWarning {
-		v.add("checks.missing_critical", "%d is not above checks.missing_warning (%d); the warning must come first: make missing_critical larger",
+		v.addRelated("checks.missing_critical", []string{"checks.missing_warning"}, "%d is not above checks.missing_warning (%d); the warning must come first: make missing_critical larger",
 			c.MissingCritical, c.MissingWarning)
 	}
 	v.positive("checks.lag_critical", c.LagCritical)
@@ -60,7 +60,7 @@ func (v *validator) positive(key string, d time.Duration) {
 func (v *validator) earlier(wKey string, w time.Duration, cKey string, c time.Duration) {
 	v.positive(wKey, w)
 	if w >= c {
-		v.add(wKey, "%s is not shorter than %s (%s); the warning must come first: make %s shorter",
+		v.addRelated(wKey, []string{cKey}, "%s is not shorter than %s (%s); the warning must come first: make %s shorter",
 			FormatDuration(w), cKey, FormatDuration(c), shortKey(wKey))
 	}
 }
@@ -69,7 +69,7 @@ func (v *validator) earlier(wKey string, w time.Duration, cKey string, c time.Du
 func (v *validator) later(wKey string, w time.Duration, cKey string, c time.Duration) {
 	v.nonNegative(cKey, c)
 	if w <= c {
-		v.add(wKey, "%s is not longer than %s (%s); the warning must come first: make %s longer",
+		v.addRelated(wKey, []string{cKey}, "%s is not longer than %s (%s); the warning must come first: make %s longer",
 			FormatDuration(w), cKey, FormatDuration(c), shortKey(wKey))
 	}
 }

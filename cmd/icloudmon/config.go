@@ -58,29 +58,27 @@ func newConfigCheckCmd(c *cli) *cobra.Command {
 func (c *cli) loadConfig(cmd *cobra.Command) (*configs.Config, error) {
 	cfg, err := configs.Load(c.configPath, cmd.Flags())
 	if err != nil {
-		return nil, fmt.Errorf("cannot load the configuration: %w%s", err, docHint)
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, invalidConfig(cfg, err)
+		return nil, configError(err)
 	}
 	return cfg, nil
 }
 
-// docHint ends every configuration error.
-const docHint = "\nsee CONFIGURATION.md for every key"
-
-func invalidConfig(cfg *configs.Config, err error) error {
+// configError renders the problems of Load: a single one on the line, more
+// than one listed one per line, each with its place, key and fix.
+func configError(err error) error {
 	var ps configs.Problems
 	if !errors.As(err, &ps) || len(ps) == 1 {
-		return fmt.Errorf("%s is invalid: %w%s", configSource(cfg), err, docHint)
+		return fmt.Errorf("cannot load the configuration: %w%s", err, docHint)
 	}
 	lines := make([]string, len(ps))
 	for i, p := range ps {
 		lines[i] = "  - " + p.Error()
 	}
-	return fmt.Errorf("%s is invalid (%d problems):\n%s%s",
-		configSource(cfg), len(ps), strings.Join(lines, "\n"), docHint)
+	return fmt.Errorf("cannot load the configuration (%d problems):\n%s%s", len(ps), strings.Join(lines, "\n"), docHint)
 }
+
+// docHint ends every configuration error.
+const docHint = "\nsee CONFIGURATION.md for every key"
 
 func configSource(cfg *configs.Config) string {
 	if cfg.File == "" {

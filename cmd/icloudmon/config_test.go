@@ -129,7 +129,7 @@ func TestConfigCheckConfigEnv(t *testing.T) {
 	configEnv(t)
 	t.Setenv("ICLOUDMON_CONFIG", "testdata/bad-interval.yml")
 	code, _, errOut := runCLI(t, "", "config", "check")
-	if code != exitUnknown || !strings.Contains(errOut, "config file testdata/bad-interval.yml is invalid: interval: 5m") {
+	if code != exitUnknown || !strings.Contains(errOut, "cannot load the configuration: testdata/bad-interval.yml:3: interval: 5m") {
 		t.Errorf("ICLOUDMON_CONFIG not honoured: exit %d\n%s", code, errOut)
 	}
 }
@@ -137,7 +137,7 @@ func TestConfigCheckConfigEnv(t *testing.T) {
 func TestConfigCheckSeveralProblems(t *testing.T) {
 	configEnv(t)
 	_, _, errOut := runCLI(t, "", "--config", "testdata/bad-several.yml", "config", "check")
-	if !strings.Contains(errOut, "(3 problems):\n  - interval:") {
+	if !strings.Contains(errOut, "(3 problems):\n  - testdata/bad-several.yml:5: interval:") {
 		t.Errorf("problems are not listed one per line:\n%s", errOut)
 	}
 }
