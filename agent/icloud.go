@@ -218,6 +218,9 @@ func authObservation(err error) checks.AuthObservation {
 		if apiErr.RetryAfter > 0 {
 			obs.RetryAfter = time.Now().Add(apiErr.RetryAfter)
 		}
+		if obs.Kind == checks.AuthWrongRegion && apiErr.Domain != "" {
+			obs.Region = icloudapi.RegionOf(apiErr.Domain)
+		}
 	}
 	return obs
 }

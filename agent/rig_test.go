@@ -175,7 +175,7 @@ func (r *rig) build(o rigOptions) {
 	r.agent, err = New(r.t.Context(), Options{
 		Accounts: []Account{{Name: DemoAccount, Cloud: r.cloud, Folders: []FolderSource{r.folder},
 			HiddenCovered: o.hidden == "", Hidden: o.hidden}},
-		Policy:   policy, DB: r.db, Interval: 10 * time.Minute, Now: r.clock.Now, Notifier: notifier,
+		Policy: policy, DB: r.db, Interval: 10 * time.Minute, Now: r.clock.Now, Notifier: notifier,
 	})
 	if err != nil {
 		r.t.Fatal(err)

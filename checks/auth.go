@@ -18,6 +18,9 @@ func (e *evaluator) auth() CheckResult {
 		return result(CheckAuth, StatusOK, "Signed in to iCloud", "", nil)
 	case a.Kind == AuthNone:
 		return result(CheckAuth, StatusUnknown, "No sign-in was attempted this cycle", "", nil)
+	case a.Kind == AuthWrongRegion:
+		return result(CheckAuth, StatusCritical, withMessage(authShort(a.Kind), a.Message),
+			regionRemediation(e.obs.Account, a.Region), nil)
 	case a.Kind.Blocker():
 		return result(CheckAuth, StatusCritical, withMessage(authShort(a.Kind), a.Message),
 			authRemediation(a.Kind, e.obs.Account), nil)

@@ -50,6 +50,20 @@ func authRemediation(k AuthKind, account string) string {
 	return "Run `icloudmon verify --account " + account + "` to see the full error."
 }
 
+// regionRemediation gives the exact configuration line for an account
+// that Apple says belongs to the other iCloud region.
+func regionRemediation(account, region string) string {
+	if region == "" {
+		return authRemediation(AuthWrongRegion, account)
+	}
+	where := "mainland China (icloud.com.cn)"
+	if region != "china" {
+		where = "the global iCloud (icloud.com)"
+	}
+	return fmt.Sprintf("Apple says this Apple ID belongs to %s. In the icloudmon configuration, under the account with `name: %s`, set the line `region: %s` (or ICLOUDMON_ACCOUNTS with \"region\": \"%s\"), then restart icloudmon; `icloudmon config check` shows the result. icloudmon does not sign in to this account again until the region is changed (or `icloudmon login` is run), so the Apple ID is not put at risk.",
+		where, account, region, region)
+}
+
 // sessionRemediation tells how to renew a session before it expires.
 func sessionRemediation(account string, exp time.Time) string {
 	return fmt.Sprintf("Sign in again before %s so that checking does not stop: %s. It takes a minute and resets the clock.", fmtTime(exp), loginHint(account))

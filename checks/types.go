@@ -100,6 +100,9 @@ type AuthObservation struct {
 	// RetryAfter is when the agent will try again after throttling; zero if
 	// unknown.
 	RetryAfter time.Time
+	// Region is, for AuthWrongRegion, the region Apple named for the
+	// account ("china" or "global"); empty if unknown.
+	Region string
 }
 
 // Blocker reports whether k needs a person to act (auth is then critical).

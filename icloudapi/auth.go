@@ -28,7 +28,21 @@ const (
 // budget (3 SRP attempts per 24 h) allows — sign in with SRP presenting the
 // trust token. If Apple wants a 2FA code it returns ErrReauthRequired and
 // sends no code. Save the session (MarshalSession) after every call.
+//
+// When Apple names another iCloud domain for the account (ErrWrongRegion),
+// the answer is remembered in the session: later calls return the same
+// error without a request until the client is built for another region
+// (setup URL) or SignIn succeeds.
 func (c *Client) Authenticate(ctx context.Context, password string) error {
+	if err := c.regionBlocked(); err != nil {
+		return err
+	}
+	err := c.authenticate(ctx, password)
+	c.noteRegion(err)
+	return err
+}
+
+func (c *Client) authenticate(ctx context.Context, password string) error {
 	err := c.validate(ctx)
 	if err == nil || !errors.Is(err, ErrSessionExpired) {
 		return err
@@ -51,7 +65,51 @@ func (c *Client) SignIn(ctx context.Context, password string) error {
 	if password == "" {
 		return newError(ErrNoPassword, "signin", 0, "no password given")
 	}
-	return c.signIn(ctx, password, true)
+	c.mu.Lock()
+	c.sess.WrongRegion = nil // a person asks to try again
+	c.mu.Unlock()
+	err := c.signIn(ctx, password, true)
+	c.noteRegion(err)
+	return err
+}
+
+// regionBlocked returns the remembered wrong-region answer when it was
+// given for the setup endpoint in use.
+func (c *Client) regionBlocked() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.sess.WrongRegion
+	if b == nil || b.Setup != c.setup {
+		return nil
+	}
+	e := wrongRegion("signin", 0, b.Domain)
+	e.Message = "Apple said on " + b.At.UTC().Format("2006-01-02 15:04 MST") + " that this account belongs to " + b.Domain +
+		"; not signing in again until the region is changed"
+	return e
+}
+
+// noteRegion remembers a wrong-region answer (see Authenticate).
+func (c *Client) noteRegion(err error) {
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, ErrWrongRegion) || e.Domain == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess.WrongRegion == nil || c.sess.WrongRegion.Setup != c.setup {
+		c.sess.WrongRegion = &regionBlock{Domain: e.Domain, Setup: c.setup, At: c.now().UTC()}
+	}
+}
+
+// WrongRegion reports the domain Apple named for this account when
+// automatic sign-ins are stopped for it ("" when they are not).
+func (c *Client) WrongRegion() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b := c.sess.WrongRegion; b != nil && b.Setup == c.setup {
+		return b.Domain
+	}
+	return ""
 }
 
 // mayAutoSignIn enforces the safety rules of automatic sign-in.
@@ -220,6 +278,9 @@ func (c *Client) afterComplete(ctx context.Context, resp *resty.Response, passwo
 	if hasCode(resp.Body(), "-20209") {
 		return newError(ErrAccountLocked, "signin_complete", code, "Apple reports the account as locked")
 	}
+	if e := regionAnswer("signin_complete", resp); e != nil {
+		return e
+	}
 	if code == http.StatusOK || code == http.StatusConflict || code == http.StatusPreconditionFailed {
 		c.acceptPassword(password)
 	}
@@ -326,6 +387,9 @@ func (c *Client) clientID() string {
 // idmsaStatus maps a non-2xx idmsa answer.
 func (c *Client) idmsaStatus(endpoint string, resp *resty.Response) error {
 	code := resp.StatusCode()
+	if e := regionAnswer(endpoint, resp); e != nil {
+		return e
+	}
 	switch {
 	case code >= 200 && code < 300:
 		return nil

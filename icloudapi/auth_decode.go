@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/go-resty/resty/v2"
 )
 
 // Wire types of the auth and setup answers; only the fields in use.
@@ -122,12 +124,7 @@ type accountLoginResponse struct {
 func (r *accountLoginResponse) check(endpoint string) error {
 	switch {
 	case r.DomainToUse != "":
-		e := newError(ErrWrongRegion, endpoint, 0, "Apple says this account belongs to "+r.DomainToUse)
-		e.Domain = r.DomainToUse
-		if strings.Contains(strings.ToLower(r.DomainToUse), ".cn") {
-			e.Remediation = "set `region: china` for this account"
-		}
-		return e
+		return wrongRegion(endpoint, 0, r.DomainToUse)
 	case r.TermsUpdateNeeded:
 		return newError(ErrTermsNotAccepted, endpoint, 0, "Apple asks to accept new iCloud terms")
 	case len(r.codes()) > 0 || r.HasError:
@@ -169,4 +166,40 @@ type bootArgs struct {
 			} `json:"bridgeInitiateData"`
 		} `json:"twoSV"`
 	} `json:"direct"`
+}
+
+// wrongRegion is the error for an answer naming another iCloud domain.
+func wrongRegion(endpoint string, status int, domain string) *Error {
+	e := newError(ErrWrongRegion, endpoint, status, "Apple says this account belongs to "+domain)
+	e.Domain = domain
+	e.Remediation = "set `region: " + RegionOf(domain) + "` for this account"
+	return e
+}
+
+// RegionOf names the icloudmon region of an iCloud domain such as Apple's
+// domainToUse: "china" for icloud.com.cn, else "global".
+func RegionOf(domain string) string {
+	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+	if d == "cn" || strings.HasSuffix(d, ".cn") {
+		return "china"
+	}
+	return "global"
+}
+
+// regionAnswer recognises an answer, in any HTTP status, whose body names
+// the domain the account must use ({"domainToUse":"iCloud.com.cn"}; users
+// saw it with a 302 without Location). nil when the body says nothing of
+// the kind.
+func regionAnswer(endpoint string, resp *resty.Response) *Error {
+	body := resp.Body()
+	if !bytes.Contains(body, []byte("domainToUse")) {
+		return nil
+	}
+	var r struct {
+		DomainToUse string `json:"domainToUse"`
+	}
+	if json.Unmarshal(body, &r) != nil || strings.TrimSpace(r.DomainToUse) == "" {
+		return nil
+	}
+	return wrongRegion(endpoint, resp.StatusCode(), strings.TrimSpace(r.DomainToUse))
 }

@@ -21,6 +21,9 @@ func (c *Client) setupCall(ctx context.Context, endpoint, path string, body any)
 	if err != nil {
 		return nil, transportError(ctx, endpoint, err)
 	}
+	if e := regionAnswer(endpoint, resp); e != nil {
+		return nil, e
+	}
 	if resp.StatusCode() == 400 {
 		return nil, newError(ErrSessionExpired, endpoint, 400, "Apple rejected the session token")
 	}
@@ -109,7 +112,7 @@ func (c *Client) forgetWebSession() {
 	defer c.mu.Unlock()
 	s := c.sess
 	c.sess = &session{Version: sessionVersion, Account: s.Account, ClientID: s.ClientID, TrustToken: s.TrustToken,
-		Attempts: s.Attempts, Rejected: s.Rejected}
+		Attempts: s.Attempts, Rejected: s.Rejected, WrongRegion: s.WrongRegion}
 	c.jar.restore(nil)
 }
 

@@ -175,6 +175,12 @@ func (c *Client) newResty(tr http.RoundTripper, retries bool) *resty.Client {
 	}
 	r.SetResponseBodyLimit(int(maxBody))
 	if !retries {
+		// A sign-in answer is read as it is: a redirect of a POST that
+		// carries tokens is never followed to another host (Apple's wrong
+		// region answer is a 302 whose body names the domain to use).
+		r.SetRedirectPolicy(resty.RedirectPolicyFunc(func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		}))
 		return r.SetRetryCount(0)
 	}
 	n, wait, maxWait := c.opts.Retries, c.opts.RetryWait, c.opts.RetryMaxWait
@@ -351,6 +357,11 @@ func (c *Client) homeHeaders() map[string]string {
 // statusError maps a non-2xx status of a setup or service call.
 func (c *Client) statusError(endpoint string, resp *resty.Response) error {
 	code := resp.StatusCode()
+	if code >= 300 {
+		if e := regionAnswer(endpoint, resp); e != nil {
+			return e
+		}
+	}
 	switch {
 	case code >= 200 && code < 300:
 		return nil

@@ -34,6 +34,17 @@ type session struct {
 	Attempts       []time.Time       `json:"srp_attempts,omitempty"`
 	Rejected       *pwFingerprint    `json:"rejected_password,omitempty"`
 	Pending        *pendingCode      `json:"pending_code,omitempty"`
+	WrongRegion    *regionBlock      `json:"wrong_region,omitempty"`
+}
+
+// regionBlock remembers that Apple named another iCloud domain for this
+// account, and at which setup endpoint: until the region (and so the setup
+// URL) changes or a person runs `icloudmon login`, automatic sign-ins stop
+// without a request, because every attempt would be answered the same way.
+type regionBlock struct {
+	Domain string    `json:"domain"`
+	Setup  string    `json:"setup"`
+	At     time.Time `json:"at"`
 }
 
 // pwFingerprint identifies a rejected password without storing it: an

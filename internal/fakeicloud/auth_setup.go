@@ -23,7 +23,14 @@ func (s *Server) handleAccountLogin(w http.ResponseWriter, r *http.Request) {
 	exp := s.state.tokenExp[req.DSWebAuthToken]
 	switch {
 	case s.sc.DomainToUse != "":
-		writeJSON(w, http.StatusOK, map[string]any{"domainToUse": s.sc.DomainToUse})
+		// Apple answers a sign-in from the wrong region with nothing but
+		// the domain to use, seen with a 302 that has no Location
+		// (issue 15; icloudpd and pyicloud read the field in any status).
+		status := s.sc.DomainToUseStatus
+		if status == 0 {
+			status = http.StatusFound
+		}
+		writeJSON(w, status, map[string]any{"domainToUse": s.sc.DomainToUse})
 	case f == nil || !s.now().Before(exp) || f.repair:
 		writeJSON(w, http.StatusBadRequest, map[string]any{"success": false, "error": "Invalid Session Token"})
 	case f.needs2FA && !f.verified && !s.trustedAny([]string{req.TrustToken}):

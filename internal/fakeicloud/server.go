@@ -47,6 +47,7 @@ type Scenario struct {
 	ADP               bool             // iCDPEnabled:true
 	TermsNeeded       bool             // termsUpdateNeeded:true
 	DomainToUse       string           // e.g. "iCloud.com.cn": accountLogin answers only that
+	DomainToUseStatus int              // the status of that answer (default 302 without Location, as reported by users)
 	MissingPCS        bool             // Photos paths answer 423 "Missing PCS cookies" (ADP)
 	LeadingZeroB      int              // serve this many inits whose B has a leading zero byte
 	Faults            map[string]Fault // by path, e.g. "/appleauth/auth/signin/init"
