@@ -44,8 +44,16 @@ type ICloud struct {
 	// SRP sign-in attempt (icloudmon_signin_attempts_total).
 	OnSignIn func(checks.AuthKind)
 
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+
 	restored bool
+	saveErr  error     // the last session save failed
+	lostAt   time.Time // at start, the session saved then was gone
 }
+
+// errNoSession marks a start without a saved session.
+var errNoSession = credstore.ErrNotFound
 
 // ObserveCloud implements CloudSource: restore the session, authenticate
 // without a person, read the Photos snapshot, and save session and
@@ -55,12 +63,22 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 	c.restore(ctx, log)
 	defer c.saveSession(ctx, log)
 	attempts := c.Client.SignInAttempts()
+	signIns, lostAt := c.Client.SignIns(), c.lostAt
 	err := c.Client.Authenticate(ctx, c.password(ctx, log))
 	if c.OnSignIn != nil && c.Client.SignInAttempts() > attempts {
 		c.OnSignIn(authObservation(err).Kind)
 	}
+	if c.Client.SignIns() > signIns {
+		c.noteSignIn(ctx, log)
+		c.saveSession(ctx, log) // now, so that a failure is reported this cycle
+	}
+	notKept := c.sessionNotKept(ctx, lostAt)
+	if notKept != "" {
+		log.Warn("the iCloud session is not being kept between runs; keep data_dir (/data) on a persistent volume writable by icloudmon", "why", notKept)
+	}
 	if err != nil {
 		c.fail(obs, err)
+		obs.Auth.SessionNotKept = notKept
 		return nil
 	}
 	prev := c.loadSnapshot(ctx, log)
@@ -71,7 +89,7 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 		return nil
 	}
 	c.saveSnapshot(ctx, log, snap)
-	obs.Auth = checks.AuthObservation{Kind: checks.AuthOK}
+	obs.Auth = checks.AuthObservation{Kind: checks.AuthOK, SessionNotKept: notKept}
 	c.sessionExpiry(obs)
 	fillFromSnapshot(obs, snap)
 	return matchAssets(snap)
@@ -94,6 +112,7 @@ func (c *ICloud) restore(ctx context.Context, log *slog.Logger) {
 	switch {
 	case errors.Is(err, credstore.ErrNotFound):
 		log.Info("no saved session; a sign-in is needed (run `icloudmon login`)")
+		c.missingSession(ctx, log, err)
 		return
 	case err != nil:
 		log.Warn("could not load the saved session", "err", err)
@@ -109,9 +128,13 @@ func (c *ICloud) saveSession(ctx context.Context, log *slog.Logger) {
 	if err == nil {
 		err = c.Sessions.Save(ctx, c.Account, blob)
 	}
+	c.saveErr = err
 	if err != nil {
 		log.Error("could not save the session; the next start may need a new sign-in", "err", err)
+		return
 	}
+	c.lostAt = time.Time{}
+	c.noteSaved(ctx, log)
 }
 
 func (c *ICloud) password(ctx context.Context, log *slog.Logger) string {

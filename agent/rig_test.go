@@ -20,6 +20,8 @@ import (
 type rigSessions struct {
 	mu    sync.Mutex
 	blobs map[string][]byte
+	// saveErr, when set, fails every Save (an unwritable sessions dir).
+	saveErr error
 }
 
 func (m *rigSessions) Load(_ context.Context, account string) ([]byte, error) {
@@ -35,6 +37,9 @@ func (m *rigSessions) Load(_ context.Context, account string) ([]byte, error) {
 func (m *rigSessions) Save(_ context.Context, account string, blob []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.saveErr != nil {
+		return m.saveErr
+	}
 	if m.blobs == nil {
 		m.blobs = map[string][]byte{}
 	}
@@ -156,7 +161,7 @@ func (r *rig) build(o rigOptions) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.cloud = &ICloud{Account: DemoAccount, Client: r.client, Sessions: r.sessions, DB: r.db,
+	r.cloud = &ICloud{Account: DemoAccount, Client: r.client, Sessions: r.sessions, DB: r.db, Now: r.clock.Now,
 		Password:  func(context.Context) (string, error) { return r.password, nil },
 		Libraries: []string{"all"}, Newest: 50}
 	r.folder = &Folder{Name: "photos", Path: r.photoDir, Layout: "icloudpd", KV: r.db, Tolerance: 2 * time.Second}

@@ -14,8 +14,14 @@ const staleAfter = 24 * time.Hour
 func (e *evaluator) auth() CheckResult {
 	a := e.obs.Auth
 	switch {
+	case a.Kind == AuthOK && a.SessionNotKept != "":
+		return result(CheckAuth, StatusWarning, "Signed in, but the iCloud session is not being kept between runs: "+a.SessionNotKept,
+			sessionKeepRemediation(), nil)
 	case a.Kind == AuthOK:
 		return result(CheckAuth, StatusOK, "Signed in to iCloud", "", nil)
+	case a.Kind == AuthSignInBudget && a.SessionNotKept != "":
+		return result(CheckAuth, StatusCritical, withMessage(authShort(a.Kind), a.Message)+"; the session is not being kept between runs: "+a.SessionNotKept,
+			sessionKeepRemediation()+" "+authRemediation(a.Kind, e.obs.Account), nil)
 	case a.Kind == AuthNone:
 		return result(CheckAuth, StatusUnknown, "No sign-in was attempted this cycle", "", nil)
 	case a.Kind == AuthWrongRegion:
@@ -93,7 +99,7 @@ func authShort(k AuthKind) string {
 	case AuthSecurityKeyOnly:
 		return "the Apple ID requires a hardware security key"
 	case AuthSignInBudget:
-		return "automatic sign-ins are paused (3 attempts in 24 hours used)"
+		return "automatic sign-ins are paused (sign-in budget of 24 hours used)"
 	case AuthThrottled:
 		return "Apple is limiting sign-ins (throttled)"
 	case AuthNetworkError:

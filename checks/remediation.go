@@ -39,7 +39,7 @@ func authRemediation(k AuthKind, account string) string {
 	case AuthSecurityKeyOnly:
 		return "This Apple ID can only sign in with a hardware security key, which an unattended agent cannot use. icloudmon cannot verify this account; remove it from the configuration or check its photos another way."
 	case AuthSignInBudget:
-		return "icloudmon pauses automatic sign-ins after 3 attempts in 24 hours so that Apple does not lock the Apple ID; it tries again later by itself. To continue now, " + loginHint(account) + "."
+		return "icloudmon pauses automatic sign-ins after 3 failed attempts in 24 hours so that Apple does not lock the Apple ID (and after 12 accepted ones, which only happen when the session is not kept); it tries again later by itself. To continue now, " + loginHint(account) + "."
 	case AuthThrottled:
 		return "Nothing to do unless this lasts more than a day: icloudmon backs off and retries. Make sure no other tool (icloudpd, a second icloudmon) signs in with this Apple ID at the same time, and avoid VPN exits, which Apple often limits."
 	case AuthNetworkError:
@@ -62,6 +62,11 @@ func regionRemediation(account, region string) string {
 	}
 	return fmt.Sprintf("Apple says this Apple ID belongs to %s. In the icloudmon configuration, under the account with `name: %s`, set the line `region: %s` (or ICLOUDMON_ACCOUNTS with \"region\": \"%s\"), then restart icloudmon; `icloudmon config check` shows the result. icloudmon does not sign in to this account again until the region is changed (or `icloudmon login` is run), so the Apple ID is not put at risk.",
 		where, account, region, region)
+}
+
+// sessionKeepRemediation explains how to keep the session between runs.
+func sessionKeepRemediation() string {
+	return "icloudmon keeps the iCloud session in data_dir (/data in the container, file sessions/ and history.db); without it every run signs in with the password again. Mount a persistent volume there (`-v icloudmon-data:/data`, or a NAS folder), make it writable by the user icloudmon runs as (the image uses uid 65532: `chown -R 65532:65532 /path/to/data`), and check the log for \"could not save the session\". With the OS keychain, make sure the keyring is persistent and unlocked."
 }
 
 // sessionRemediation tells how to renew a session before it expires.

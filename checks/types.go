@@ -100,6 +100,10 @@ type AuthObservation struct {
 	// RetryAfter is when the agent will try again after throttling; zero if
 	// unknown.
 	RetryAfter time.Time
+	// SessionNotKept, when set, says why the session is evidently not kept
+	// between runs (it could not be saved, it was gone at start, or the
+	// password was used several times in a day): auth warns with the fix.
+	SessionNotKept string
 	// Region is, for AuthWrongRegion, the region Apple named for the
 	// account ("china" or "global"); empty if unknown.
 	Region string

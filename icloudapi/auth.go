@@ -15,9 +15,16 @@ import (
 
 const (
 	widgetKey = "d39ba9916b7251055b22c7f910e2ea796ee65e98b2ddecea8f5dde8d9d1a815d"
-	// signInBudget automatic SRP attempts are allowed per budgetWindow.
+	// signInBudget failed SRP attempts (automatic or not) are allowed per
+	// budgetWindow before automatic sign-ins pause: failures are what can
+	// lock an Apple ID.
 	signInBudget = 3
-	budgetWindow = 24 * time.Hour
+	// successBudget automatic sign-ins that Apple accepted are allowed per
+	// budgetWindow. A kept session needs about one a month, so reaching it
+	// means sessions are lost between runs; the cap only bounds the load
+	// on Apple, it is not a lock risk.
+	successBudget = 12
+	budgetWindow  = 24 * time.Hour
 	// maxInitRestarts bounds the leading-zero restarts of one attempt.
 	maxInitRestarts = 3
 )
@@ -25,7 +32,8 @@ const (
 // Authenticate makes the session usable without asking a human: validate
 // the saved web session, else replay accountLogin with the saved tokens,
 // else — if password is non-empty, it was not rejected before and the
-// budget (3 SRP attempts per 24 h) allows — sign in with SRP presenting the
+// budgets (3 failed SRP attempts and 12 accepted ones per 24 h) allow —
+// sign in with SRP presenting the
 // trust token. If Apple wants a 2FA code it returns ErrReauthRequired and
 // sends no code. Save the session (MarshalSession) after every call.
 //
@@ -121,31 +129,63 @@ func (c *Client) mayAutoSignIn(password string) error {
 		return newError(ErrNoPassword, "signin", 0, "the session expired and no password is stored")
 	case c.sess.Rejected.matches(password):
 		return newError(ErrPasswordRejected, "signin", 0, "Apple rejected this password before; not trying it again automatically")
-	case c.recentAttempts() >= signInBudget:
-		return newError(ErrSignInBudget, "signin", 0, "3 automatic sign-ins in the last 24 hours")
+	case c.recentFailures() >= signInBudget:
+		return newError(ErrSignInBudget, "signin", 0, "3 failed sign-ins in the last 24 hours")
+	case c.recentSignIns() >= successBudget:
+		e := newError(ErrSignInBudget, "signin", 0, "12 sign-ins in the last 24 hours: the session is not being kept between runs")
+		e.Remediation = "keep data_dir (/data) on a persistent, writable volume; icloudmon tries again later"
+		return e
 	}
 	return nil
 }
 
-// recentAttempts counts SRP attempts in the budget window (lock held).
-func (c *Client) recentAttempts() int {
-	now, n := c.now(), 0
-	kept := c.sess.Attempts[:0]
-	for _, t := range c.sess.Attempts {
-		if now.Sub(t) < budgetWindow {
-			kept = append(kept, t)
-			n++
-		}
-	}
-	c.sess.Attempts = kept
-	return n
+// recentFailures counts the failed SRP attempts in the budget window and
+// drops older ones (lock held).
+func (c *Client) recentFailures() int {
+	c.sess.Attempts = withinWindow(c.sess.Attempts, c.now())
+	return len(c.sess.Attempts)
 }
 
-// SignInAttempts returns the SRP attempts of the last 24 hours.
+// recentSignIns counts the accepted SRP attempts in the budget window
+// (lock held).
+func (c *Client) recentSignIns() int {
+	c.sess.SignIns = withinWindow(c.sess.SignIns, c.now())
+	return len(c.sess.SignIns)
+}
+
+func withinWindow(ts []time.Time, now time.Time) []time.Time {
+	kept := ts[:0]
+	for _, t := range ts {
+		if now.Sub(t) < budgetWindow {
+			kept = append(kept, t)
+		}
+	}
+	return kept
+}
+
+// SignInAttempts returns the SRP attempts of the last 24 hours, failed or
+// not.
 func (c *Client) SignInAttempts() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.recentAttempts()
+	return c.recentFailures() + c.recentSignIns()
+}
+
+// SignIns returns the SRP attempts Apple accepted in the last 24 hours.
+func (c *Client) SignIns() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.recentSignIns()
+}
+
+// accepted moves the current attempt (the newest failure) to the sign-ins.
+func (c *Client) accepted() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := len(c.sess.Attempts); n > 0 {
+		c.sess.SignIns = append(c.sess.SignIns, c.sess.Attempts[n-1])
+		c.sess.Attempts = c.sess.Attempts[:n-1]
+	}
 }
 
 // signIn runs one SRP attempt (icloud-auth.md §1.1) and what follows it.
@@ -286,6 +326,7 @@ func (c *Client) afterComplete(ctx context.Context, resp *resty.Response, passwo
 	}
 	switch code {
 	case http.StatusOK:
+		c.accepted()
 		return c.accountLogin(ctx)
 	case http.StatusConflict:
 		return c.challenge(ctx, resp, interactive)
@@ -323,6 +364,7 @@ func (c *Client) repair(ctx context.Context) error {
 	if err := c.idmsaStatus("repair_complete", resp); err != nil {
 		return err
 	}
+	c.accepted()
 	return c.accountLogin(ctx)
 }
 

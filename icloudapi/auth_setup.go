@@ -112,7 +112,7 @@ func (c *Client) forgetWebSession() {
 	defer c.mu.Unlock()
 	s := c.sess
 	c.sess = &session{Version: sessionVersion, Account: s.Account, ClientID: s.ClientID, TrustToken: s.TrustToken,
-		Attempts: s.Attempts, Rejected: s.Rejected, WrongRegion: s.WrongRegion}
+		Attempts: s.Attempts, SignIns: s.SignIns, Rejected: s.Rejected, WrongRegion: s.WrongRegion}
 	c.jar.restore(nil)
 }
 

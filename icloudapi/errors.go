@@ -31,7 +31,7 @@ var (
 	ErrThrottled = errors.New("throttled by Apple")
 	// ErrSessionExpired: the web session is no longer valid (401/421).
 	ErrSessionExpired = errors.New("session expired")
-	// ErrSignInBudget: the automatic sign-in budget (3 SRP attempts per
+	// ErrSignInBudget: an automatic sign-in budget (3 failed or 12 accepted SRP attempts per
 	// 24 h) is used up; nothing was sent to Apple.
 	ErrSignInBudget = errors.New("automatic sign-in budget exhausted")
 	// ErrNoPassword: a sign-in is needed but no password is available.

@@ -31,10 +31,16 @@ type session struct {
 	TrustEligible  string            `json:"trust_eligible,omitempty"`
 	DSID           string            `json:"dsid,omitempty"`
 	Webservices    map[string]string `json:"webservices,omitempty"`
-	Attempts       []time.Time       `json:"srp_attempts,omitempty"`
-	Rejected       *pwFingerprint    `json:"rejected_password,omitempty"`
-	Pending        *pendingCode      `json:"pending_code,omitempty"`
-	WrongRegion    *regionBlock      `json:"wrong_region,omitempty"`
+	// Attempts are the automatic and interactive SRP attempts that did not
+	// end in a sign-in (wrong password, 2FA asked, errors): the ones that
+	// can lock an Apple ID. Blobs from before the split kept every attempt
+	// here, which only errs on the safe side.
+	Attempts []time.Time `json:"srp_attempts,omitempty"`
+	// SignIns are the SRP attempts Apple accepted.
+	SignIns     []time.Time    `json:"srp_signins,omitempty"`
+	Rejected    *pwFingerprint `json:"rejected_password,omitempty"`
+	Pending     *pendingCode   `json:"pending_code,omitempty"`
+	WrongRegion *regionBlock   `json:"wrong_region,omitempty"`
 }
 
 // regionBlock remembers that Apple named another iCloud domain for this

@@ -94,7 +94,7 @@ func TestSessionBlobRoundTripIsExact(t *testing.T) {
 	}
 	s := restored.sess
 	if s.TrustToken == "" || s.SessionToken == "" || s.SCNT == "" || s.SessionID == "" || s.AuthAttributes == "" ||
-		s.DSID == "" || len(s.Attempts) != 1 || s.Rejected == nil || !strings.HasPrefix(s.ClientID, "auth-") {
+		s.DSID == "" || len(s.Attempts)+len(s.SignIns) != 1 || s.Rejected == nil || !strings.HasPrefix(s.ClientID, "auth-") {
 		t.Errorf("restored session misses fields: %+v", s)
 	}
 	var trust storedCookie

@@ -170,6 +170,7 @@ func (c *Client) SubmitCode(ctx context.Context, code string) error {
 	if err := c.trust(ctx); err != nil {
 		return err
 	}
+	c.accepted() // the attempt that asked for the code ended in a sign-in
 	return c.accountLogin(ctx)
 }
 
