@@ -2,6 +2,8 @@ package icloudapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"slices"
 	"sort"
@@ -66,8 +68,12 @@ type PhotosSnapshot struct {
 	StorageReadAt          time.Time         `json:"storage_read_at,omitzero"` // when Storage was read from iCloud
 	StorageError           string            `json:"storage_error,omitempty"`
 	DBTokens               map[string]string `json:"db_tokens"` // database → changes/database sync token
-	Changed                bool              `json:"changed"`   // a library was (re)read from iCloud
-	Requests               int               `json:"requests"`  // POSTs this snapshot cost
+	// Owner identifies the account the snapshot was read from (a hash of
+	// Apple's dsid, not the dsid itself). A Previous of another owner is
+	// never reused.
+	Owner    string `json:"owner,omitempty"`
+	Changed  bool   `json:"changed"`  // a library was (re)read from iCloud
+	Requests int    `json:"requests"` // POSTs this snapshot cost
 }
 
 // Library returns the selected library with the given zone name.
@@ -97,7 +103,38 @@ func (c *Client) PhotosSnapshot(ctx context.Context, opts SnapshotOptions) (*Pho
 	if opts.Now == nil {
 		opts.Now = c.now
 	}
-	return takeSnapshot(ctx, c, opts)
+	owner := c.snapshotOwner()
+	if p := opts.Previous; p != nil {
+		switch age := opts.Now().Sub(p.TakenAt); {
+		case owner == "" || p.Owner != owner:
+			c.log.Info("the stored Photos snapshot is of another account (or from an older icloudmon); reading the libraries afresh")
+			opts.Previous = nil
+		case age > previousMaxAge || age < -time.Hour:
+			c.log.Info("the stored Photos snapshot is too old to trust; reading the libraries afresh", "taken_at", p.TakenAt)
+			opts.Previous = nil
+		}
+	}
+	s, err := takeSnapshot(ctx, c, opts)
+	if s != nil {
+		s.Owner = owner
+	}
+	return s, err
+}
+
+// previousMaxAge bounds how old a Previous snapshot may be and still be
+// reused: older state (a restored backup, a data dir that sat unused) is
+// read afresh rather than trusted.
+const previousMaxAge = 7 * 24 * time.Hour
+
+// snapshotOwner names the signed-in account for PhotosSnapshot.Owner.
+func (c *Client) snapshotOwner() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sess.DSID == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte("icloudmon-snapshot-owner\x00" + c.sess.DSID))
+	return hex.EncodeToString(sum[:12])
 }
 
 func takeSnapshot(ctx context.Context, c ckPoster, opts SnapshotOptions) (*PhotosSnapshot, error) {

@@ -27,10 +27,17 @@ type photosEnv struct {
 
 func newPhotosEnv(t *testing.T, lib *fakeicloud.Library) *photosEnv {
 	t.Helper()
+	return newPhotosEnvDSID(t, lib, "")
+}
+
+// newPhotosEnvDSID is newPhotosEnv for an account with the given dsid
+// ("" = the fake's default).
+func newPhotosEnvDSID(t *testing.T, lib *fakeicloud.Library, dsid string) *photosEnv {
+	t.Helper()
 	h := fakeicloud.NewPhotosHandler(lib)
 	e := &photosEnv{t: t, photos: h, lib: lib, now: photosNow}
 	clock := func() time.Time { return e.now }
-	e.srv = fakeicloud.New(fakeicloud.Options{Scenario: fakeicloud.Scenario{AppleID: "alice@example.com", Password: photosPassword},
+	e.srv = fakeicloud.New(fakeicloud.Options{Scenario: fakeicloud.Scenario{AppleID: "alice@example.com", Password: photosPassword, DSID: dsid},
 		Photos: h, Now: clock})
 	t.Cleanup(e.srv.Close)
 	c, err := New(Options{AppleID: "alice@example.com", AuthURL: e.srv.AuthURL(), SetupURL: e.srv.SetupURL(), HomeURL: e.srv.HomeURL(),
