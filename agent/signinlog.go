@@ -19,7 +19,7 @@ const signInLogNS = "signin_log"
 
 type signInLog struct {
 	SavedAt time.Time   `json:"session_saved_at,omitzero"`
-	SignIns []time.Time `json:"signins,omitempty"`
+	SignIns []time.Time `json:"sign_ins,omitempty"`
 }
 
 // notKeptAfter accepted sign-ins in 24 h mean the session is evidently not

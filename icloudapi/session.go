@@ -37,7 +37,7 @@ type session struct {
 	// here, which only errs on the safe side.
 	Attempts []time.Time `json:"srp_attempts,omitempty"`
 	// SignIns are the SRP attempts Apple accepted.
-	SignIns     []time.Time    `json:"srp_signins,omitempty"`
+	SignIns     []time.Time    `json:"srp_sign_ins,omitempty"`
 	Rejected    *pwFingerprint `json:"rejected_password,omitempty"`
 	Pending     *pendingCode   `json:"pending_code,omitempty"`
 	WrongRegion *regionBlock   `json:"wrong_region,omitempty"`
