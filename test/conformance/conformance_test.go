@@ -1,0 +1,325 @@
+package conformance
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// icloudmonBin is the icloudmon built once by TestMain.
+var icloudmonBin string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "icloudmon-conformance-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	defer os.RemoveAll(dir)
+	icloudmonBin = filepath.Join(dir, "icloudmon")
+	build := exec.Command("go", "build", "-o", icloudmonBin, "github.com/icloudmon/icloudmon/cmd/icloudmon")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "conformance: cannot build cmd/icloudmon:", err)
+		return 3
+	}
+	return m.Run()
+}
+
+// caseSpec is a case's case.json: how the account and its folders are
+// configured and what the saved session holds.
+type caseSpec struct {
+	// Account keys merged into the generated account (libraries,
+	// hidden, region, ...).
+	Account map[string]any `json:"account"`
+	Folders []struct {
+		Name   string `json:"name"`
+		Layout string `json:"layout"`
+		// Absent leaves the folder uncreated (a lost mount).
+		Absent bool `json:"absent,omitempty"`
+	} `json:"folders"`
+	Checks map[string]any `json:"checks,omitempty"`
+	// Password stores a password in a secret file; without it the
+	// password source is an unset environment variable.
+	Password bool `json:"password"`
+	// Session, if set, is the saved session the case starts from (what
+	// `icloudmon login` leaves in data_dir/sessions).
+	Session *struct {
+		// WebExpires and TrustExpires are offsets from now of the web
+		// session and 2FA trust cookies.
+		WebExpires   string `json:"web_expires"`
+		TrustExpires string `json:"trust_expires"`
+	} `json:"session,omitempty"`
+}
+
+// expectation is a case's expect.json, written from docs/checks.md.
+type expectation struct {
+	Exit   int               `json:"exit"`
+	Status string            `json:"status"`
+	Checks map[string]string `json:"checks"`
+	// Summaries: substrings each check's summary must contain.
+	Summaries map[string]string `json:"summaries,omitempty"`
+}
+
+type verifyOutput struct {
+	Status   string `json:"status"`
+	Accounts []struct {
+		Name   string `json:"name"`
+		Status string `json:"status"`
+		Checks []struct {
+			ID      string `json:"id"`
+			Status  string `json:"status"`
+			Summary string `json:"summary"`
+		} `json:"checks"`
+	} `json:"accounts"`
+}
+
+func TestCases(t *testing.T) {
+	dirs, err := filepath.Glob("cases/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no cases under cases/")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
+			runCase(t, dir)
+		})
+	}
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("case file: %v", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func runCase(t *testing.T, dir string) {
+	var spec caseSpec
+	var exchanges []exchange
+	var local map[string][]localFile
+	var want expectation
+	readJSON(t, filepath.Join(dir, "case.json"), &spec)
+	readJSON(t, filepath.Join(dir, "exchanges.json"), &exchanges)
+	readJSON(t, filepath.Join(dir, "expect.json"), &want)
+	if _, err := os.Stat(filepath.Join(dir, "local.json")); err == nil {
+		readJSON(t, filepath.Join(dir, "local.json"), &local)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
+		t.Fatalf("every case needs a README.md saying why its verdict is right: %v", err)
+	}
+
+	now := time.Now().UTC().Truncate(time.Second)
+	srv := newReplay(dir, exchanges, now)
+	defer srv.Close()
+	tmp := t.TempDir()
+	cfg := writeConfig(t, tmp, spec, srv, local, now)
+
+	out, code := verify(t, tmp, cfg)
+	for _, p := range srv.problems() {
+		t.Errorf("replay: %s", p)
+	}
+	var got verifyOutput
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("verify --output json printed no JSON (exit %d): %v\n%s", code, err, out)
+	}
+	if len(got.Accounts) != 1 {
+		t.Fatalf("want one account in the report, got %d\n%s", len(got.Accounts), out)
+	}
+	statuses := map[string]string{}
+	summaries := map[string]string{}
+	for _, c := range got.Accounts[0].Checks {
+		// A check reported once per library or folder takes its worst.
+		statuses[c.ID] = worst(statuses[c.ID], c.Status)
+		summaries[c.ID] += c.Summary + " | "
+	}
+	var diffs []string
+	if code != want.Exit {
+		diffs = append(diffs, fmt.Sprintf("exit code %d, want %d", code, want.Exit))
+	}
+	if got.Status != want.Status {
+		diffs = append(diffs, fmt.Sprintf("overall status %q, want %q", got.Status, want.Status))
+	}
+	ids := make([]string, 0, len(want.Checks))
+	for id := range want.Checks {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if statuses[id] != want.Checks[id] {
+			diffs = append(diffs, fmt.Sprintf("%s: %q, want %q (summary: %s)", id, statuses[id], want.Checks[id], summaries[id]))
+		}
+	}
+	for id, sub := range want.Summaries {
+		if !strings.Contains(strings.ToLower(summaries[id]), strings.ToLower(sub)) {
+			diffs = append(diffs, fmt.Sprintf("%s: summary %q does not contain %q", id, summaries[id], sub))
+		}
+	}
+	if len(diffs) > 0 {
+		t.Errorf("verdict differs from the rules in docs/checks.md (see %s/README.md):\n  %s\nfull output:\n%s",
+			dir, strings.Join(diffs, "\n  "), out)
+	}
+}
+
+var rank = map[string]int{"": -1, "ok": 0, "warning": 1, "unknown": 2, "critical": 3}
+
+func worst(a, b string) string {
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// writeConfig materialises folders, the CA file, the password and the
+// saved session, and returns the path of the generated configuration
+// (JSON, which is YAML).
+func writeConfig(t *testing.T, tmp string, spec caseSpec, srv *replay, local map[string][]localFile, now time.Time) string {
+	t.Helper()
+	data := filepath.Join(tmp, "data")
+	must(t, os.MkdirAll(data, 0o700))
+	ca := filepath.Join(tmp, "ca.pem")
+	must(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.srv.Certificate().Raw}), 0o600))
+
+	var folders []map[string]any
+	for _, f := range spec.Folders {
+		p := filepath.Join(tmp, "folders", f.Name)
+		if !f.Absent {
+			must(t, os.MkdirAll(p, 0o755))
+			for _, lf := range local[f.Name] {
+				must(t, materialise(p, lf, now))
+			}
+		}
+		folders = append(folders, map[string]any{"path": p, "name": f.Name, "layout": f.Layout})
+	}
+	for name := range local {
+		if !hasFolder(spec, name) {
+			t.Fatalf("local.json describes folder %q that case.json does not configure", name)
+		}
+	}
+	password := map[string]any{"keyring": false, "env": "CONFORMANCE_NO_SUCH_PASSWORD"}
+	if spec.Password {
+		pw := filepath.Join(tmp, "password")
+		must(t, os.WriteFile(pw, []byte("correct horse battery staple\n"), 0o600))
+		password = map[string]any{"keyring": false, "file": pw}
+	}
+	acct := map[string]any{
+		"name": "alice", "apple_id": "alice@example.com", "password": password,
+		"endpoints": map[string]any{"auth": srv.URL() + "/appleauth/auth", "setup": srv.URL() + "/setup/ws/1", "home": srv.URL()},
+		"folders":   folders,
+	}
+	for k, v := range spec.Account {
+		acct[k] = v
+	}
+	cfg := map[string]any{
+		"data_dir": data, "listen": "127.0.0.1:0", "tls": map[string]any{"ca_file": ca},
+		"accounts": []any{acct},
+	}
+	if len(spec.Checks) > 0 {
+		cfg["checks"] = spec.Checks
+	}
+	if spec.Session != nil {
+		writeSession(t, data, spec, now)
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	must(t, err)
+	path := filepath.Join(tmp, "icloudmon.yml")
+	must(t, os.WriteFile(path, b, 0o600))
+	return path
+}
+
+func hasFolder(spec caseSpec, name string) bool {
+	for _, f := range spec.Folders {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// writeSession writes data_dir/sessions/alice.json as `icloudmon login`
+// leaves it (docs: the session file survives container updates): an
+// envelope around the session blob with the web and trust cookies of the
+// replay server's host and the tokens an accountLogin replay would use.
+func writeSession(t *testing.T, data string, spec caseSpec, now time.Time) {
+	t.Helper()
+	exp := func(s string) string { return now.Add(mustRel(s)).Format(time.RFC3339) }
+	web, trust := exp(spec.Session.WebExpires), exp(spec.Session.TrustExpires)
+	cookie := func(name, value, expires string) map[string]any {
+		return map[string]any{"name": name, "value": value, "domain": "127.0.0.1", "host_only": true,
+			"path": "/", "expires": expires, "secure": true, "http_only": true}
+	}
+	blob, err := json.Marshal(map[string]any{
+		"v": 1, "account": "alice@example.com", "client_id": "auth-3f1b6c2e-8d4a-4f0e-9a7b-2c5d6e7f8a9b",
+		"cookies": []any{
+			cookie("X-APPLE-WEBAUTH-TOKEN", "v=2:t=conformance", web),
+			cookie("X-APPLE-WEBAUTH-USER", "v=1:s=1:d=12345678901", web),
+			cookie("X-APPLE-DS-WEB-SESSION-TOKEN", "conformance-web-session", web),
+			cookie("X-APPLE-WEBAUTH-HSA-TRUST", "conformance-trust", trust),
+		},
+		"session_token": "conformance-session-token", "trust_token": "conformance-trust-token",
+		"dsid": "12345678901",
+	})
+	must(t, err)
+	env, err := json.Marshal(map[string]any{"format": 1, "account": "alice", "saved_at": now.Add(-time.Hour).Format(time.RFC3339),
+		"session": base64.StdEncoding.EncodeToString(blob)})
+	must(t, err)
+	dir := filepath.Join(data, "sessions")
+	must(t, os.MkdirAll(dir, 0o700))
+	must(t, os.WriteFile(filepath.Join(dir, "alice.json"), env, 0o600))
+}
+
+// verify runs `icloudmon --config cfg verify --output json` with a clean
+// environment (no keychain bus, no ICLOUDMON_* from the caller).
+func verify(t *testing.T, tmp, cfg string) ([]byte, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, icloudmonBin, "--config", cfg, "verify", "--output", "json")
+	cmd.Env = []string{"HOME=" + tmp, "PATH=" + os.Getenv("PATH"), "TMPDIR=" + tmp, "TZ=UTC"}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	code := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("run icloudmon: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("verify did not finish within 60 s\nstderr:\n%s", stderr.String())
+	}
+	if t.Failed() || testing.Verbose() {
+		t.Logf("stderr:\n%s", stderr.String())
+	}
+	return out, code
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
