@@ -60,7 +60,7 @@ type caseSpec struct {
 	// `icloudmon login` leaves in data_dir/sessions).
 	Session *struct {
 		// WebExpires and TrustExpires are offsets from now of the web
-		// session and 2FA trust cookies.
+		// session and 2FA trust cookies; "" gives a cookie without expiry.
 		WebExpires   string `json:"web_expires"`
 		TrustExpires string `json:"trust_expires"`
 	} `json:"session,omitempty"`
@@ -263,11 +263,22 @@ func hasFolder(spec caseSpec, name string) bool {
 // replay server's host and the tokens an accountLogin replay would use.
 func writeSession(t *testing.T, data string, spec caseSpec, now time.Time) {
 	t.Helper()
-	exp := func(s string) string { return now.Add(mustRel(s)).Format(time.RFC3339) }
+	// An empty offset leaves the cookie without an expiry (a browser
+	// session cookie).
+	exp := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return now.Add(mustRel(s)).Format(time.RFC3339)
+	}
 	web, trust := exp(spec.Session.WebExpires), exp(spec.Session.TrustExpires)
 	cookie := func(name, value, expires string) map[string]any {
-		return map[string]any{"name": name, "value": value, "domain": "127.0.0.1", "host_only": true,
-			"path": "/", "expires": expires, "secure": true, "http_only": true}
+		c := map[string]any{"name": name, "value": value, "domain": "127.0.0.1", "host_only": true,
+			"path": "/", "secure": true, "http_only": true}
+		if expires != "" {
+			c["expires"] = expires
+		}
+		return c
 	}
 	blob, err := json.Marshal(map[string]any{
 		"v": 1, "account": "alice@example.com", "client_id": "auth-3f1b6c2e-8d4a-4f0e-9a7b-2c5d6e7f8a9b",

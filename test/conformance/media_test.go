@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"time"
@@ -112,13 +114,18 @@ func tiffWithDate(t time.Time) []byte {
 	return b.Bytes()
 }
 
+// jpegWithExif is a real 8x8 baseline JPEG (image/jpeg) with an APP1 Exif
+// segment right after the start marker, as cameras write it.
 func jpegWithExif(t time.Time) []byte {
+	var img bytes.Buffer
+	_ = jpeg.Encode(&img, image.NewGray(image.Rect(0, 0, 8, 8)), nil)
 	payload := append([]byte("Exif\x00\x00"), tiffWithDate(t)...)
 	var b bytes.Buffer
-	b.Write([]byte{0xFF, 0xD8, 0xFF, 0xE1})
-	_ = binary.Write(&b, binary.BigEndian, uint16(len(payload)+2))
+	b.Write(img.Bytes()[:2])
+	b.Write([]byte{0xFF, 0xE1})
+	_ = binary.Write(&b, binary.BigEndian, uint16(len(payload)+2)) //nolint:gosec // small
 	b.Write(payload)
-	b.Write([]byte{0xFF, 0xD9})
+	b.Write(img.Bytes()[2:])
 	return b.Bytes()
 }
 

@@ -135,3 +135,614 @@ icloudpd answer `auth_requires_2fa.yml`: `hsaVersion: 2`, `hsaChallengeRequired:
 - Exit 2.
 """,
 }
+
+# ---------------------------------------------------------------- helpers
+
+VALIDATE_421 = {"method": "POST", "path": "/setup/ws/1/validate", "status": 421, "note": "stale web session (Misdirected Request)"}
+LOGIN_421 = {"method": "POST", "path": "/setup/ws/1/accountLogin", "status": 421, "note": "session token expired too"}
+AUTHORIZE = {"method": "GET", "path": "/appleauth/auth/authorize/signin", "status": 200, "note": "optional idmsa priming"}
+INIT_OK = {"method": "POST", "path": "/appleauth/auth/signin/init", "status": 200, "body": "../../testdata/signin-init.json",
+           "headers": {"scnt": "scnt-1234567890"}, "note": "recorded signin/init (failed_auth.yml)"}
+
+def auth_case(name, exchanges, summary, readme, status="critical", exit_code=2, password=True, session=True):
+    CASES[name] = {
+        "exchanges": exchanges,
+        "case": dict(base_case("icloudpd"), password=password, session=dict(SESSION) if session else None),
+        "local": {"photos": copies(P5)},
+        "expect": {"exit": exit_code, "status": status, "checks": {"auth": status}, "summaries": {"auth": summary}},
+        "readme": readme,
+    }
+
+def cloud_case(name, readme, exit_code, status, checks, assets=P5, local=None, layout="icloudpd", account=None,
+               case=None, summaries=None, **kw):
+    c = base_case(layout, **(account or {}))
+    c.update(case or {})
+    e = expect(exit_code, status, **checks)
+    if summaries:
+        e["summaries"] = summaries
+    d = {"assets": assets, "case": c, "local": {"photos": copies(assets) if local is None else local},
+         "expect": e, "readme": readme}
+    d.update(kw)
+    CASES[name] = d
+
+# ---------------------------------------------------------------- auth
+
+auth_case("auth-password-rejected", [VALIDATE_421, LOGIN_421, AUTHORIZE, INIT_OK,
+    {"method": "POST", "path": "/appleauth/auth/signin/complete", "status": 401, "body": "../../testdata/signin-complete-401.json",
+     "note": "recorded 401 -20101 (failed_auth.yml)"}], "rejected", """
+# auth-password-rejected
+
+The saved session no longer works (validate and the accountLogin replay answer 421), a
+password is stored, the sign-in budget is unused, so one SRP attempt is made; Apple answers
+`signin/complete` with the recorded 401 `-20101` of icloudpd's `failed_auth.yml`.
+
+- auth **critical**: "Apple rejected the stored password". Only one attempt: the replay server
+  fails the case on any further request. Exit 2.
+""")
+
+auth_case("auth-2fa-409-after-signin", [VALIDATE_421, LOGIN_421, AUTHORIZE, INIT_OK,
+    {"method": "POST", "path": "/appleauth/auth/signin/complete", "status": 409, "body": "responses/complete-409.json",
+     "headers": {"X-Apple-ID-Session-Id": "sess-1234567890", "scnt": "scnt-1234567890"}, "note": "2FA challenge"}],
+    "two-factor", """
+# auth-2fa-409-after-signin
+
+Session stale, password stored, SRP is tried and `signin/complete` answers 409 with
+`authType: hsa2` and trusted devices (the shape of icloud-auth.md §1.1): Apple wants a code.
+
+- auth **critical**: "Apple needs a new two-factor sign-in". verify never asks for or sends a
+  code, so no further request may follow (the replay fails the case otherwise). Exit 2.
+""")
+
+auth_case("auth-security-key-only", [VALIDATE_421, LOGIN_421, AUTHORIZE, INIT_OK,
+    {"method": "POST", "path": "/appleauth/auth/signin/complete", "status": 409, "body": "responses/complete-409-fsa.json",
+     "note": "2FA challenge with a security key (fsaChallenge, keyNames)"}],
+    "security key", """
+# auth-security-key-only
+
+As auth-2fa-409-after-signin, but the 409 carries `fsaChallenge` and `keyNames`: the account
+only signs in with a hardware security key.
+
+- auth **critical**: "the Apple ID requires a hardware security key". Exit 2.
+""")
+
+auth_case("auth-account-locked", [VALIDATE_421, LOGIN_421, AUTHORIZE,
+    {"method": "POST", "path": "/appleauth/auth/signin/init", "status": 400, "body": "../../testdata/signin-init-locked.json",
+     "note": "serviceErrors -20209 (icloud-auth.md §7.1)"}], "locked", """
+# auth-account-locked
+
+Session stale, password stored; `signin/init` answers with the `-20209` service error
+("This Apple Account has been locked for security reasons", icloud-auth.md §7.1).
+
+- auth **critical**: "the Apple ID is locked". Exit 2.
+""")
+
+auth_case("auth-throttled-503-retry-after", [VALIDATE_421, LOGIN_421, AUTHORIZE,
+    {"method": "POST", "path": "/appleauth/auth/signin/init", "status": 503, "body": "../../testdata/signin-init-503.txt",
+     "headers": {"Retry-After": "3600"}, "note": "recorded 503 (failed_auth_503.yml) with Retry-After"}],
+    "throttled", """
+# auth-throttled-503-retry-after
+
+Session stale, password stored; `signin/init` answers the recorded 503 "Service Temporary
+Unavailable" of icloudpd's `failed_auth_503.yml`, with `Retry-After: 3600`.
+
+- auth **unknown**: "Apple is limiting sign-ins (throttled)" is unknown at first and only turns
+  warning when the last successful check is more than 24 h old; this is the first cycle of a
+  fresh data_dir, so there is no older success to age. Never critical. No retry within the
+  cycle (the replay fails the case on a second init).
+- Overall unknown, exit 3.
+""", status="unknown", exit_code=3)
+
+auth_case("auth-450-no-password", [
+    {"method": "POST", "path": "/setup/ws/1/validate", "status": 450, "note": "450: re-auth required"},
+    {"method": "POST", "path": "/setup/ws/1/accountLogin", "status": 450, "note": "450 again"}],
+    "no password", """
+# auth-450-no-password
+
+A saved session whose web session and session token Apple refuses with 450 (pyicloud: re-auth
+required), and no password stored.
+
+- auth **critical**: "the session expired and no password is stored". Exit 2.
+""", password=False)
+
+auth_case("auth-adp-web-access-off", [
+    {"method": "POST", "path": "/setup/ws/1/validate", "status": 200, "body": "../../testdata/validate-adp.json",
+     "note": "recorded validate with iCDPEnabled true"}], "web access", """
+# auth-adp-web-access-off
+
+The recorded validate answer with `iCDPEnabled: true` (Advanced Data Protection on, top level
+and in dsInfo; icloud-auth.md §7.4).
+
+- auth **critical**: "iCloud web access to this account is turned off". Exit 2.
+""")
+
+auth_case("auth-terms-not-accepted", [
+    {"method": "POST", "path": "/setup/ws/1/validate", "status": 200, "body": "../../testdata/validate-terms.json",
+     "note": "validate with termsUpdateNeeded true"}], "terms", """
+# auth-terms-not-accepted
+
+The validate answer carries `termsUpdateNeeded: true` (icloud-auth.md §7.6).
+
+- auth **critical**: "new iCloud terms must be accepted". Exit 2.
+""")
+
+auth_case("auth-china-domain-to-use", [VALIDATE_421,
+    {"method": "POST", "path": "/setup/ws/1/accountLogin", "status": 200, "body": "../../testdata/accountlogin-domaintouse-cn.json",
+     "note": "wrong region: only domainToUse, no dsInfo"}], "region", """
+# auth-china-domain-to-use
+
+A mainland-China Apple ID configured as `region: global`: accountLogin answers only
+`{"domainToUse": "iCloud.com.cn"}` (icloud-auth.md §6).
+
+- auth **critical**: "the account belongs to the other iCloud region"; the summary or
+  remediation names the region setting. Exit 2.
+""")
+
+CASES["auth-cloudkit-503-retry-after"] = {
+    "exchanges": [
+        {"method": "POST", "path": "/setup/ws/1/validate", "status": 200, "body": "../../testdata/validate-ok.json", "note": "session fine"},
+        {"method": "POST", "path": "/database/1/com.apple.photos.cloud/production/private/zones/list", "status": 503,
+         "headers": {"Retry-After": "3600"}, "note": "CloudKit 503 with a long Retry-After"}],
+    "case": base_case("icloudpd"),
+    "local": {"photos": copies(P5)},
+    "expect": {"exit": 3, "status": "unknown", "checks": {"auth": "unknown", "icloud_upload": "unknown", "local_copy": "unknown"}},
+    "readme": """
+# auth-cloudkit-503-retry-after
+
+The session validates, but CloudKit answers the first Photos read with 503 and
+`Retry-After: 3600` (longer than any wait within a cycle).
+
+- auth **unknown**: Apple limiting requests is passing trouble: unknown at first (no older
+  success exists), never critical.
+- icloud_upload **unknown**: "the library could not be listed".
+- local_copy **unknown**: "iCloud could not be listed".
+- Exit 3.
+""",
+}
+
+CASES["auth-cloudkit-throttled-body"] = {
+    "exchanges": [
+        {"method": "POST", "path": "/setup/ws/1/validate", "status": 200, "body": "../../testdata/validate-ok.json", "note": "session fine"},
+        {"method": "POST", "path": "/database/1/com.apple.photos.cloud/production/private/zones/list", "status": 200,
+         "body": "../../testdata/ck-throttled.json", "note": "body-level THROTTLED, retryAfter 3600"}],
+    "case": base_case("icloudpd"),
+    "local": {"photos": copies(P5)},
+    "expect": {"exit": 3, "status": "unknown", "checks": {"auth": "unknown", "icloud_upload": "unknown", "local_copy": "unknown"}},
+    "readme": """
+# auth-cloudkit-throttled-body
+
+CloudKit answers 200 with a body-level `serverErrorCode: THROTTLED` and `retryAfter: 3600`
+(icloud-photos.md §6: retryable, but the wait is far beyond a cycle).
+
+- auth **unknown** (throttled: unknown at first, never critical); icloud_upload and
+  local_copy **unknown** (iCloud could not be listed). Exit 3.
+""",
+}
+
+CASES["auth-setup-incomplete"] = {
+    "assets": [], "photos": {"zones": "zones-private-custom-only.json"},
+    "exchanges": [
+        {"method": "POST", "path": "/setup/ws/1/validate", "status": 200, "body": "../../testdata/validate-ok.json", "note": "session fine"},
+        {"method": "POST", "path": "/database/1/com.apple.photos.cloud/production/private/zones/list", "status": 200,
+         "body": "../../testdata/zones-private-custom-only.json", "note": "no PrimarySync zone"},
+        {"method": "POST", "path": "/database/1/com.apple.photos.cloud/production/shared/zones/list", "status": 200,
+         "body": "../../testdata/zones-shared-empty.json", "note": "shared zones"}],
+    "case": base_case("icloudpd"),
+    "local": {"photos": copies(P5)},
+    "expect": {"exit": 2, "status": "critical", "checks": {"auth": "critical"}, "summaries": {"auth": "setup"}},
+    "readme": """
+# auth-setup-incomplete
+
+The session works but the private database has no `PrimarySync` zone (iCloud Photos never
+set up for the web, or turned off).
+
+- auth **critical**: "iCloud setup is not complete". Exit 2.
+""",
+}
+
+# ---------------------------------------------------------------- cloud-side checks
+
+cloud_case("upload-warning-4-days", """
+# upload-warning-4-days
+
+The newest photo reached iCloud 4 days ago; all photos are copied locally.
+
+- icloud_upload **warning**: nothing new for `upload_warning` (3 d) but less than
+  `upload_critical` (7 d); the adaptive rule has no history (fewer than 8 gaps), so the fixed
+  thresholds apply.
+- local_copy ok: all present, and the newest local copy is the newest iCloud photo (lag 0).
+- Exit 1.
+""", 1, "warning", {"icloud_upload": "warning"}, assets=photos(newest="-4d"))
+
+cloud_case("upload-critical-8-days", """
+# upload-critical-8-days
+
+The newest photo reached iCloud 8 days ago; all photos are copied locally.
+
+- icloud_upload **critical**: nothing new for `upload_critical` (7 d); fixed thresholds (no
+  history).
+- local_copy ok: all present, lag 0 (the lag compares the newest local copy with the newest
+  iCloud photo, not with now). Exit 2.
+""", 2, "critical", {"icloud_upload": "critical"}, assets=photos(newest="-8d"))
+
+cloud_case("storage-warning-5pct", """
+# storage-warning-5pct
+
+storageUsageInfo: 190 GiB used of 200 GiB, 5 % free.
+
+- storage **warning**: less than `storage_warning` (10 %) free, not less than
+  `storage_critical` (2 %). Exit 1.
+""", 1, "warning", {"storage": "warning"}, photos={"storage": "storage-5pct-free.json"})
+
+cloud_case("storage-critical-1pct", """
+# storage-critical-1pct
+
+storageUsageInfo: 198 GiB used of 200 GiB, 1 % free.
+
+- storage **critical**: less than `storage_critical` (2 %) free. Exit 2.
+""", 2, "critical", {"storage": "critical"}, photos={"storage": "storage-1pct-free.json"})
+
+cloud_case("session-expiry-warning-3d", """
+# session-expiry-warning-3d
+
+The saved web-session cookies expire in 3 days (the trust cookie in 25).
+
+- session_expiry **warning**: the earliest of the web and trust cookies is less than
+  `session_warning` (7 d) away, more than `session_critical` (1 d). Exit 1.
+""", 1, "warning", {"session_expiry": "warning"}, case={"session": {"web_expires": "+3d", "trust_expires": "+25d"}})
+
+cloud_case("session-expiry-critical-12h", """
+# session-expiry-critical-12h
+
+The 2FA trust cookie expires in 12 hours (the web cookies in 20 days).
+
+- session_expiry **critical**: the earliest cookie is less than `session_critical` (1 d) away.
+  Exit 2.
+""", 2, "critical", {"session_expiry": "critical"}, case={"session": {"web_expires": "+20d", "trust_expires": "+12h"}})
+
+P12 = photos(12)
+cloud_case("local-copy-critical-10-missing", """
+# local-copy-critical-10-missing
+
+Twelve photos added 1-12 days ago; only the two oldest are in the folder.
+
+- local_copy **critical**: at least `missing_critical` (10) of the newest photos older than
+  `grace` have no local copy (also the newest local copy lags 10 d, more than `lag_critical`).
+- Exit 2.
+""", 2, "critical", {"local_copy": "critical"}, assets=P12, local=copies(P12[10:]))
+
+cloud_case("local-copy-lag-critical", """
+# local-copy-lag-critical
+
+Twelve photos added 1-12 days ago; the folder holds only those added 9 days ago and earlier.
+`missing_critical` is raised to 50 so that the count (8 missing) alone would only warn.
+
+- local_copy **critical**: the newest local copy (added 9 d ago) is 8 days behind the newest
+  iCloud photo (1 d ago): more than `lag_critical` (7 d).
+- Exit 2.
+""", 2, "critical", {"local_copy": "critical"}, assets=P12, local=copies(P12[8:]), case={"checks": {"missing_critical": 50}})
+
+DEL = lambda purge, name="IMG_0090.HEIC": [{"name": name, "kind": "heic", "size": 1800000, "added": "-20d", "taken": "-20d10m",
+                                            "deleted": True, "purge": purge}]
+cloud_case("recently-deleted-warning-5d", """
+# recently-deleted-warning-5d
+
+Recently Deleted holds one photo (`dateExpunged` in 5 days) that no folder holds.
+
+- recently_deleted **warning**: an item without a local copy is purged within
+  `deleted_warning` (7 d), not within `deleted_critical` (2 d). Exit 1.
+""", 1, "warning", {"recently_deleted": "warning"}, deleted=DEL("+5d"))
+
+cloud_case("recently-deleted-near-purge", """
+# recently-deleted-near-purge
+
+Recently Deleted holds one photo purged in 20 hours that no folder holds.
+
+- recently_deleted **critical**: purged within `deleted_critical` (2 d) without a local copy.
+  Exit 2.
+""", 2, "critical", {"recently_deleted": "critical"}, deleted=DEL("+20h"))
+
+cloud_case("recently-deleted-protected", """
+# recently-deleted-protected
+
+Recently Deleted holds one photo purged in 20 hours, but the folder has its copy (same name
+and size).
+
+- recently_deleted **ok**: "Items that still have a local copy are safe and never alert".
+  Exit 0.
+""", 0, "ok", {}, deleted=DEL("+20h"),
+    local=copies(P5) + [{"path": "2026/11/15/IMG_0090.HEIC", "kind": "heic", "size": 1800000, "mtime": "-20d", "taken": "-20d10m"}])
+
+cloud_case("recently-deleted-unknown-purge", """
+# recently-deleted-unknown-purge
+
+Recently Deleted holds one photo without a `dateExpunged` field, not held by any folder.
+
+- recently_deleted **warning**: "an item without a local copy ... or its purge date is
+  unknown". Exit 1.
+""", 1, "warning", {"recently_deleted": "warning"}, deleted=DEL(None))
+
+cloud_case("hidden-notice-first-day", """
+# hidden-notice-first-day
+
+The counts batch reports 3 hidden items (`CPLAssetHiddenByAssetDate`); `hidden` is the
+default `notice`, libraries `[personal]`, and this is the first cycle (no history).
+
+- library_coverage **warning**: with `hidden: notice`, hidden items that no folder holds
+  "first appear"; "without a record it is treated as new". Exit 1.
+""", 1, "warning", {"library_coverage": "warning"}, hidden_count=3)
+
+cloud_case("hidden-ignore", """
+# hidden-ignore
+
+3 hidden items, `hidden: ignore`.
+
+- library_coverage **ok**: "`ignore`: never a warning; the count is still in the summary as a
+  note". The summary mentions the hidden items. Exit 0.
+""", 0, "ok", {}, hidden_count=3, account={"hidden": "ignore"}, summaries={"library_coverage": "hidden"})
+
+cloud_case("hidden-warn", """
+# hidden-warn
+
+3 hidden items, `hidden: warn`.
+
+- library_coverage **warning**: "`warn`: any hidden item without a folder warns on every
+  cycle". Exit 1.
+""", 1, "warning", {"library_coverage": "warning"}, hidden_count=3, account={"hidden": "warn"})
+
+SHARED = "SharedSync-6E1C0494-1BF4-4928-BD07-3FD81633193E"
+cloud_case("shared-library-owner-uncovered", """
+# shared-library-owner-uncovered
+
+The account owns an iCloud Shared Library (`SharedSync-…` zone in the private database, the
+shape of pyicloud's `photos_shared_library_private_zones_response.json`); libraries is the
+default `[personal]`.
+
+- library_coverage **warning**: "a library is not covered" (its photos are not in the
+  personal library). The summary names the zone. Exit 1.
+""", 1, "warning", {"library_coverage": "warning"}, photos={"owner": True}, summaries={"library_coverage": "SharedSync"})
+
+SP = [{"name": "IMG_7001.HEIC", "kind": "heic", "size": 2500000, "added": "-2d", "taken": "-2d30m"},
+      {"name": "IMG_7000.HEIC", "kind": "heic", "size": 2400000, "added": "-3d", "taken": "-3d30m"}]
+cloud_case("shared-library-participant-covered", """
+# shared-library-participant-covered
+
+The account takes part in someone else's Shared Library (`SharedSync-…` zone in the shared
+database, owner `_bob`), `libraries: [personal, shared]`, and the folder holds the photos of
+both libraries.
+
+- library_coverage **ok**: every library is covered (no hidden items).
+- local_copy **ok**: the newest photos of both monitored libraries are present. Exit 0.
+""", 0, "ok", {}, account={"libraries": ["personal", "shared"]},
+    photos={"participant": {"zone": SHARED, "assets": SP}}, local=copies(P5) + copies(SP))
+
+cloud_case("shared-library-participant-uncovered", """
+# shared-library-participant-uncovered
+
+The account takes part in a Shared Library (shared database) but `libraries` is `[personal]`.
+
+- library_coverage **warning**: a library exists in iCloud that no folder covers. Exit 1.
+""", 1, "warning", {"library_coverage": "warning"}, photos={"shared_zones": "zones-shared-participant.json"})
+
+CASES["indexing-running"] = {
+    "assets": P5, "photos": {"indexing": "indexing-running.json"},
+    "case": base_case("icloudpd"),
+    "local": {"photos": copies(P5)},
+    "expect": {"exit": 3, "status": "unknown", "checks": {"indexing": "unknown", "auth": "ok", "folder": "ok"}},
+    "readme": """
+# indexing-running
+
+CheckIndexingState answers `RUNNING` (40 %), the state pyicloud's
+`photos_indexing_not_finished_response.json` shows before FINISHED.
+
+- indexing **unknown**: "While it runs the other results are incomplete, so this check is
+  unknown, never critical".
+- auth ok (signed in), folder ok (exists with files). The library is not listed, so nothing
+  here may claim ok about uploads or copies; overall unknown, exit 3.
+""",
+}
+
+cloud_case("folder-missing", """
+# folder-missing
+
+The configured folder does not exist (a share that was not mounted).
+
+- folder **critical**: "it does not exist".
+- local_copy **unknown**: "the folder could not be scanned". Exit 2 (critical is worst).
+""", 2, "critical", {"folder": "critical", "local_copy": "unknown"}, local=[],
+    case={"folders": [{"name": "photos", "layout": "icloudpd", "absent": True}]})
+
+CASES["no-folder-configured"] = {
+    "assets": P5,
+    "case": dict(base_case("icloudpd"), folders=[]),
+    "local": None,
+    "expect": {"exit": 3, "status": "unknown", "checks": {"folder": "unknown", "auth": "ok", "icloud_upload": "ok", "storage": "ok"}},
+    "readme": """
+# no-folder-configured
+
+An account without folders: only the cloud-side checks can run.
+
+- folder **unknown**: "no folder is configured for the account".
+- The cloud checks still judge: auth, icloud_upload (newest 1 d ago), storage (50 % free) ok.
+- Overall unknown (unknown outranks warning and ok), exit 3.
+""",
+}
+
+CASES["auth-2fa-409-after-signin"]["files"] = {"responses/complete-409.json": {
+    "authType": "hsa2", "trustedDevices": [], "trustedPhoneNumbers": [{"id": 1, "obfuscatedNumber": "(•••) •••-••12", "pushMode": "sms", "numberWithDialCode": "+1 (•••) •••-••12"}],
+    "securityCode": {"length": 6, "tooManyCodesSent": False, "tooManyCodesValidated": False, "securityCodeLocked": False, "securityCodeCooldown": False},
+    "noTrustedDevices": False, "supportsRecovery": True}}
+CASES["auth-security-key-only"]["files"] = {"responses/complete-409-fsa.json": {
+    "authType": "hsa2", "keyNames": ["YubiKey 5C"], "fsaChallenge": {"challenge": "Y2hhbGxlbmdl", "keyHandles": ["a2V5"], "rpId": "apple.com"},
+    "trustedPhoneNumbers": [], "noTrustedDevices": True}}
+
+# ---------------------------------------------------------------- importer layouts
+
+def renamed_case(name, layout, path, readme, kinds=None, local_extra=None, account=None, exit_code=0, status="ok", checks=None):
+    assets = photos() if kinds is None else kinds
+    files = []
+    for a in assets:
+        files.append({"path": path(a), "kind": a["kind"], "size": a["size"] + 12345, "mtime": a["added"], "taken": a["taken"]})
+    cloud_case(name, readme, exit_code, status, checks or {}, assets=assets, local=files + (local_extra or []), layout=layout, account=account)
+
+def stamp(a, fmt):
+    # the capture wall clock is only known at run time, so renamed files carry a fixed
+    # name; matching happens by capture time read from their headers
+    return fmt % int(a["name"][4:8])
+
+renamed_case("windows-apple-devices", "windows", lambda a: "DCIM/202612__/" + a["name"].replace(".HEIC", ".JPG"), """
+# windows-apple-devices
+
+Windows "Apple Devices" / Photos import (`layout: windows`) with the iPhone's default
+*Transfer to Mac or PC: Automatic*: the HEIC originals arrive converted to JPEG, in
+`DCIM/YYYYMM__/IMG_NNNN.JPG`, with another size and the original capture time in EXIF.
+
+- local_copy **ok**: in a folder whose layout renames files (`windows`), a file with another
+  name but the same capture time "counts as present with a note" (and design §2.4 tolerates
+  `.JPG` for converted HEIC).
+- Every other check ok. Exit 0.
+""")
+for f in CASES["windows-apple-devices"]["local"]["photos"]:
+    f["kind"] = "jpeg"
+
+cloud_case("mac-photos-export-originals", """
+# mac-photos-export-originals
+
+Mac Photos / osxphotos export of the originals (`layout: osxphotos`): `2026/December/NAME`
+with Apple's names and sizes.
+
+- local_copy **ok**: matched by name and size. Every check ok; exit 0.
+""", 0, "ok", {}, layout="osxphotos", local=copies(P5, path=lambda a: "2026/December/" + a["name"]))
+
+renamed_case("mac-photos-export-current", "osxphotos", lambda a: "Export/" + a["name"].replace(".HEIC", ".jpeg"), """
+# mac-photos-export-current
+
+Mac Photos "Export N Photos" without "Export Unmodified Original" (`layout: osxphotos`): the
+HEIC originals were converted to JPEG (`IMG_0005.jpeg`, another size), the capture time
+stays in EXIF.
+
+- local_copy **ok**: the folder's layout renames/re-encodes files, so a same-capture-time
+  file counts as present (with a note). Exit 0.
+""", kinds=[dict(a, kind="heic") for a in P5])
+# the exported files are JPEGs: fix the kind of the local files
+for f in CASES["mac-photos-export-current"]["local"]["photos"]:
+    f["kind"] = "jpeg"
+
+renamed_case("immich-upload-layout", "immich", lambda a: "upload/7c3f9a2e-5b1d-4e8a-9f0c-2d6b8e4a1c3f/%02x/%02x/%08x-4c1d-4e8a-9f0c-2d6b8e4a1c3f.heic" % (
+    int(a["name"][4:8]) % 256, int(a["name"][4:8]) // 256, int(a["name"][4:8])), """
+# immich-upload-layout
+
+Immich upload storage (`upload/<user-uuid>/<xx>/<yy>/<asset-uuid>.heic`, `layout: immich`):
+UUID names, sizes that differ from Apple's (the mobile app uploads its own export), capture
+time in EXIF.
+
+- local_copy **ok**: `immich` renames files, so capture-time matches count as present. Exit 0.
+""")
+
+cloud_case("immich-library-layout", """
+# immich-library-layout
+
+Immich library with the default storage template (`library/<user>/YYYY/YYYY-MM-DD/NAME`,
+`layout: immich`), keeping Apple's names and sizes.
+
+- local_copy **ok**: matched by name and size. Exit 0.
+""", 0, "ok", {}, layout="immich", local=copies(P5, path=lambda a: "library/admin/2026/2026-12-01/" + a["name"]))
+
+MIXED = [{"name": "IMG_0210.MOV", "kind": "mov", "size": 9000000, "added": "-1d", "taken": "-1d20m"},
+         {"name": "IMG_0209.JPG", "kind": "jpeg", "size": 3000000, "added": "-2d", "taken": "-2d20m"},
+         {"name": "IMG_0208.HEIC", "kind": "heic", "size": 2000000, "added": "-3d", "taken": "-3d20m"}]
+renamed_case("photoprism-originals", "photoprism", lambda a: "originals/2026/12/2026120%d_101500_%08X.%s" % (
+    int(a["name"][4:8]) - 200, int(a["name"][4:8]) * 7919, {"mov": "mov", "jpeg": "jpg", "heic": "heic"}[a["kind"]]), """
+# photoprism-originals
+
+PhotoPrism originals after import (`originals/YYYY/MM/YYYYMMDD_HHMMSS_<crc>.ext`,
+`layout: photoprism`): a video, a JPEG and a HEIC, renamed, with their capture times in the
+MOV movie header and in EXIF.
+
+- local_copy **ok**: `photoprism` renames files; capture time (and kind) match. Exit 0.
+""", kinds=MIXED)
+
+cloud_case("google-photos-takeout", """
+# google-photos-takeout
+
+A Google Photos Takeout (`Takeout/Google Photos/Photos from 2026/NAME` plus the
+`NAME.supplemental-metadata.json` sidecars), `layout: flat`: original names and sizes.
+
+- local_copy **ok**: matched by name and size; the JSON sidecars are extra files, not
+  photos of the library. Exit 0.
+""", 0, "ok", {}, layout="flat", local=copies(P5, path=lambda a: "Takeout/Google Photos/Photos from 2026/" + a["name"]) + [
+    {"path": "Takeout/Google Photos/Photos from 2026/" + a["name"] + ".supplemental-metadata.json", "kind": "bin", "size": 900, "mtime": a["added"]} for a in P5])
+
+renamed_case("onedrive-camera-roll", "auto", lambda a: "Pictures/Camera Roll/2026/12/202612%02d_101500%03d_iOS.heic" % (
+    int(a["name"][4:8]), int(a["name"][4:8])), """
+# onedrive-camera-roll
+
+A OneDrive camera roll (`Pictures/Camera Roll/YYYY/MM/YYYYMMDD_HHMMSSmmm_iOS.heic`) with the
+folder left at `layout: auto`: every copy is renamed, with its capture time in EXIF.
+
+- local_copy **ok**: for `auto`, "when at least half of the copies found are capture-time-only
+  matches, the importer evidently renames files (a OneDrive camera roll ...) and they count as
+  present with a note". Here all five are. Exit 0.
+""")
+
+def one_renamed(layout):
+    files = copies(P5)
+    files[2] = dict(files[2], path="2026/12/01/holiday.heic", size=P5[2]["size"] + 777)
+    return files
+
+cloud_case("icloudpd-renamed-suspicious", """
+# icloudpd-renamed-suspicious
+
+`layout: icloudpd`; four copies keep Apple's names and sizes, one (IMG_0003) exists only as
+`holiday.heic` with another size but the same capture time.
+
+- local_copy **warning**: "photos were matched only by capture time in a folder whose layout
+  does not rename files"; "For `icloudpd`, it is suspicious and warns". Exit 1.
+""", 1, "warning", {"local_copy": "warning"}, local=one_renamed("icloudpd"))
+
+cloud_case("auto-few-renamed", """
+# auto-few-renamed
+
+`layout: auto`; four of five copies keep Apple's names, one is renamed (same capture time).
+
+- local_copy **warning**: for `auto`, "when only a few are [capture-time-only matches], those
+  few warn, because a folder that keeps Apple's names has no reason to rename them"
+  (1 of 5 is less than half). Exit 1.
+""", 1, "warning", {"local_copy": "warning"}, layout="auto", local=one_renamed("auto"))
+
+# ---------------------------------------------------------------- unknown states
+
+cloud_case("session-expiry-unknown", """
+# session-expiry-unknown
+
+The saved web and trust cookies carry no expiry (browser session cookies), so the session's
+end cannot be read; the session itself still validates.
+
+- session_expiry **unknown**: "the expiry could not be read this cycle" (missing data is never
+  ok). Everything else ok; overall unknown, exit 3.
+""", 3, "unknown", {"session_expiry": "unknown"}, case={"session": {"web_expires": "", "trust_expires": ""}})
+
+CASES["storage-unreadable"] = {
+    "assets": P5, "photos": {"storage": "storage-malformed.json"},
+    "case": base_case("icloudpd"),
+    "local": {"photos": copies(P5)},
+    "expect": expect(3, "unknown", storage="unknown"),
+    "readme": """
+# storage-unreadable
+
+storageUsageInfo answers 200 without `storageUsageInfo` (a changed or partial answer).
+
+- storage **unknown**: the free share cannot be judged and "missing data is never reported as
+  ok" (docs/checks.md, status table). The Photos reads worked, so every other check is judged
+  as in healthy-icloudpd-default (ok). Overall unknown, exit 3.
+""",
+}
+
+cloud_case("hidden-count-unreadable", """
+# hidden-count-unreadable
+
+The counts batch answers every count of the personal library except the hidden count
+(`CPLAssetHiddenByAssetDate` entry carries a `serverErrorCode`).
+
+- library_coverage **unknown**: "the hidden count could not be read for a personal library".
+  Overall unknown, exit 3.
+""", 3, "unknown", {"library_coverage": "unknown"}, hidden_count_error=True)

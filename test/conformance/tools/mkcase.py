@@ -70,7 +70,7 @@ def ex(method, path, status, body="", contains="", headers=None, note=""):
     if note: e["note"] = note
     return e
 
-def photos_exchanges(d, c, owner=False, participant=None, indexing="indexing-finished.json", storage="storage-half-free.json"):
+def photos_exchanges(d, c, owner=False, participant=None, indexing="indexing-finished.json", storage="storage-half-free.json", zones=None, shared_zones=None):
     """The request sequence of a first cycle (no stored snapshot) of the
     personal library; writes the case's responses/ files."""
     z = zone("PrimarySync", "_alice")
@@ -78,28 +78,32 @@ def photos_exchanges(d, c, owner=False, participant=None, indexing="indexing-fin
     deleted = c.get("deleted", [])
     visible = [a for a in assets if not a.get("hidden")]
     hidden = c.get("hidden_count", len([a for a in assets if a.get("hidden")]))
-    write(d + "/responses/05-counts.json", counts(len(visible), len(assets), hidden, len(deleted)))
+    cb = counts(len(visible), len(assets), hidden, len(deleted))
+    if c.get("hidden_count_error"):
+        cb["batch"][2] = {"serverErrorCode": "INTERNAL_ERROR", "reason": "index count unavailable"}
+    write(d + "/responses/05-counts.json", cb)
     write(d + "/responses/07-newest.json", page(assets, z, "SYNC_TOKEN_301"))
     exs = [ex("POST", "/setup/ws/1/validate", 200, PK + c.get("validate", "validate-ok.json"), note="validate the saved session"),
-           ex("POST", CK + "private/zones/list", 200, PK + ("zones-private-owner.json" if owner else "zones-private.json"), note="private zones"),
-           ex("POST", CK + "shared/zones/list", 200, PK + ("zones-shared-participant.json" if participant else "zones-shared-empty.json"), note="shared zones"),
+           ex("POST", CK + "private/zones/list", 200, PK + (zones or ("zones-private-owner.json" if owner else "zones-private.json")), note="private zones"),
+           ex("POST", CK + "shared/zones/list", 200, PK + (shared_zones or ("zones-shared-participant.json" if participant else "zones-shared-empty.json")), note="shared zones"),
            ex("POST", CK + "private/changes/database", 200, PK + ("changes-private-owner.json" if owner else "changes-private.json"), note="baseline changes")]
     if participant:
         exs.append(ex("POST", CK + "shared/changes/database", 200, PK + "changes-shared.json", note="baseline changes, shared db"))
-    exs += [ex("POST", CK + "private/internal/records/query/batch", 200, "responses/05-counts.json", contains="HyperionIndexCountLookup", note="counts"),
-            ex("POST", CK + "private/records/query", 200, PK + indexing, contains="CheckIndexingState", note="indexing state")]
+    exs.append(ex("POST", CK + "private/internal/records/query/batch", 200, "responses/05-counts.json", contains="HyperionIndexCountLookup", note="counts"))
+    if participant:
+        pz = zone(participant["zone"], "_bob")
+        pa = participant["assets"]
+        write(d + "/responses/06-shared-counts.json", counts(len(pa), len(pa), 0, 0))
+        exs.append(ex("POST", CK + "shared/internal/records/query/batch", 200, "responses/06-shared-counts.json", contains="HyperionIndexCountLookup", note="shared counts"))
+    exs.append(ex("POST", CK + "private/records/query", 200, PK + indexing, contains="CheckIndexingState", note="indexing state"))
     if indexing == "indexing-finished.json":
         exs.append(ex("POST", CK + "private/records/query", 200, "responses/07-newest.json", contains="CPLAssetAndMasterByAddedDate", note="newest by added date"))
         if deleted:
             write(d + "/responses/08-deleted.json", page(deleted, z, "SYNC_TOKEN_302"))
             exs.append(ex("POST", CK + "private/records/query", 200, "responses/08-deleted.json", contains="CPLAssetAndMasterDeletedByExpungedDate", note="Recently Deleted"))
     if participant:
-        pz = zone(participant["zone"], "_bob")
-        pa = participant["assets"]
-        write(d + "/responses/09-shared-counts.json", counts(len(pa), len(pa), 0, 0))
         write(d + "/responses/11-shared-newest.json", page(pa, pz, "SYNC_TOKEN_401"))
-        exs += [ex("POST", CK + "shared/internal/records/query/batch", 200, "responses/09-shared-counts.json", contains="HyperionIndexCountLookup", note="shared counts"),
-                ex("POST", CK + "shared/records/query", 200, PK + "indexing-finished.json", contains="CheckIndexingState", note="shared indexing"),
+        exs += [ex("POST", CK + "shared/records/query", 200, PK + "indexing-finished.json", contains="CheckIndexingState", note="shared indexing"),
                 ex("POST", CK + "shared/records/query", 200, "responses/11-shared-newest.json", contains="CPLAssetAndMasterByAddedDate", note="shared newest")]
     exs.append(ex("POST", "/setup/ws/1/storageUsageInfo", 200, PK + storage, note="storage"))
     return exs
@@ -111,6 +115,8 @@ def emit(name, c):
     if exs is None:
         exs = photos_exchanges(d, c, **c.get("photos", {}))
     write(d + "/exchanges.json", exs)
+    for rel, obj in c.get("files", {}).items():
+        write(d + "/" + rel, obj)
     write(d + "/case.json", c["case"])
     if c.get("local") is not None:
         write(d + "/local.json", c["local"])
