@@ -191,18 +191,27 @@ func (l *loader) bindEnv(v *viper.Viper) {
 		if !ok || val == "" || strings.HasPrefix(k, "accounts") {
 			continue
 		}
-		t, _ := keyType(k)
-		if _, err := decodeHook(nil, t, val); err != nil {
-			l.ps = append(l.ps, Problem{Key: k, Source: env, Message: err.Error()})
-			l.failed = append(l.failed, k)
-			continue
+		if l.bindValue(k, env, val, func() error { return v.BindEnv(k, env) }) {
+			l.fromEnv[k] = env
 		}
-		if err := v.BindEnv(k, env); err != nil {
-			l.ps = append(l.ps, Problem{Key: k, Source: env, Message: err.Error()})
-			continue
-		}
-		l.fromEnv[k] = env
 	}
+}
+
+// bindValue checks raw, the value that source (a variable or a flag) gives
+// key, and binds it with bind. A value that cannot be read is a problem and
+// leaves key at its file or default value.
+func (l *loader) bindValue(key, source, raw string, bind func() error) bool {
+	t, _ := keyType(key)
+	if _, err := decodeHook(nil, t, raw); err != nil {
+		l.ps = append(l.ps, Problem{Key: key, Source: source, Message: err.Error()})
+		l.failed = append(l.failed, key)
+		return false
+	}
+	if err := bind(); err != nil {
+		l.ps = append(l.ps, Problem{Key: key, Source: source, Message: err.Error()})
+		return false
+	}
+	return true
 }
 
 // keyType returns the Go type of a dotted key outside lists.
@@ -261,18 +270,10 @@ func (l *loader) bindFlags(v *viper.Viper, flags *pflag.FlagSet) {
 		if !known[key] {
 			return
 		}
-		t, _ := keyType(key)
 		flag := "--" + f.Name
-		if _, err := decodeHook(nil, t, f.Value.String()); err != nil {
-			l.ps = append(l.ps, Problem{Key: key, Source: flag, Message: err.Error()})
-			l.failed = append(l.failed, key)
-			return
+		if l.bindValue(key, flag, f.Value.String(), func() error { return v.BindPFlag(key, f) }) {
+			l.fromFlag[key] = flag
 		}
-		if err := v.BindPFlag(key, f); err != nil {
-			l.ps = append(l.ps, Problem{Key: key, Source: flag, Message: err.Error()})
-			return
-		}
-		l.fromFlag[key] = flag
 	})
 }
 
