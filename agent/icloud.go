@@ -47,13 +47,11 @@ type ICloud struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
-	restored bool
-	saveErr  error     // the last session save failed
-	lostAt   time.Time // at start, the session saved then was gone
+	restored   bool
+	saveErr    error     // the last session save failed
+	lostAt     time.Time // at start, the session saved then was gone
+	savedNoted bool      // this process recorded a saved session
 }
-
-// errNoSession marks a start without a saved session.
-var errNoSession = credstore.ErrNotFound
 
 // ObserveCloud implements CloudSource: restore the session, authenticate
 // without a person, read the Photos snapshot, and save session and
@@ -112,7 +110,7 @@ func (c *ICloud) restore(ctx context.Context, log *slog.Logger) {
 	switch {
 	case errors.Is(err, credstore.ErrNotFound):
 		log.Info("no saved session; a sign-in is needed (run `icloudmon login`)")
-		c.missingSession(ctx, log, err)
+		c.missingSession(ctx, log)
 		return
 	case err != nil:
 		log.Warn("could not load the saved session", "err", err)

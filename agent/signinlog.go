@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -58,22 +57,31 @@ func (c *ICloud) writeSignInLog(ctx context.Context, log *slog.Logger, l signInL
 	}
 }
 
+// recent returns the sign-ins of the 24 hours before now.
+func (l signInLog) recent(now time.Time) []time.Time {
+	var out []time.Time
+	for _, t := range l.SignIns {
+		if now.Sub(t) < 24*time.Hour {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // noteSignIn records an accepted sign-in of this cycle.
 func (c *ICloud) noteSignIn(ctx context.Context, log *slog.Logger) {
 	l := c.readSignInLog(ctx)
-	now := c.now()
-	kept := l.SignIns[:0]
-	for _, t := range l.SignIns {
-		if now.Sub(t) < 24*time.Hour {
-			kept = append(kept, t)
-		}
-	}
-	l.SignIns = append(kept, now.UTC())
+	l.SignIns = append(l.recent(c.now()), c.now().UTC())
 	c.writeSignInLog(ctx, log, l)
 }
 
-// noteSaved records that the session was saved.
+// noteSaved records, once per process, that a session was saved: the
+// record only has to say that one was (see missingSession).
 func (c *ICloud) noteSaved(ctx context.Context, log *slog.Logger) {
+	if c.savedNoted {
+		return
+	}
+	c.savedNoted = true
 	l := c.readSignInLog(ctx)
 	l.SavedAt = c.now().UTC()
 	c.writeSignInLog(ctx, log, l)
@@ -88,24 +96,14 @@ func (c *ICloud) sessionNotKept(ctx context.Context, lostAt time.Time) string {
 	case !lostAt.IsZero():
 		return "the saved session was gone at start although one was saved on " + lostAt.UTC().Format("2006-01-02 15:04 MST")
 	}
-	l := c.readSignInLog(ctx)
-	n := 0
-	for _, t := range l.SignIns {
-		if c.now().Sub(t) < 24*time.Hour {
-			n++
-		}
-	}
-	if n >= notKeptAfter {
+	if n := len(c.readSignInLog(ctx).recent(c.now())); n >= notKeptAfter {
 		return fmt.Sprintf("%d sign-ins with the password in the last 24 hours, where a kept session needs about one a month", n)
 	}
 	return ""
 }
 
 // missingSession is called when no session was found at start.
-func (c *ICloud) missingSession(ctx context.Context, log *slog.Logger, err error) {
-	if !errors.Is(err, errNoSession) {
-		return
-	}
+func (c *ICloud) missingSession(ctx context.Context, log *slog.Logger) {
 	if l := c.readSignInLog(ctx); !l.SavedAt.IsZero() {
 		c.lostAt = l.SavedAt
 		log.Warn("the saved session is gone although one was saved before; is data_dir (/data) on a persistent, writable volume?",
