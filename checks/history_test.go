@@ -96,24 +96,42 @@ func TestFolderBaselineAcceptsADropOnlyAfterADay(t *testing.T) {
 	}
 }
 
+// storedPoints is the history as the agent keeps it: JSON points, read
+// back at every cycle.
+type storedPoints [][]byte
+
+func (s *storedPoints) add(t *testing.T, pt HistoryPoint) {
+	t.Helper()
+	b, err := json.Marshal(pt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	*s = append(*s, b)
+}
+
+func (s storedPoints) build(t *testing.T, p Policy, at time.Time) History {
+	t.Helper()
+	pts := make([]HistoryPoint, 0, len(s))
+	for _, b := range s {
+		var pt HistoryPoint
+		if err := json.Unmarshal(b, &pt); err != nil {
+			t.Fatal(err)
+		}
+		pts = append(pts, pt)
+	}
+	return BuildHistory(pts, p, at)
+}
+
 // TestAgentLoopLostMount runs hourly cycles like the agent (build history
 // from stored JSON points, evaluate, store a new point) through a lost
 // mount: the folder check stays critical for a day, local_copy throughout.
 func TestAgentLoopLostMount(t *testing.T) {
 	p := DefaultPolicy()
-	var stored [][]byte
+	var stored storedPoints
 	lostAt := now.Add(-48 * time.Hour)
 	for h := -72; h <= 0; h++ {
 		t0 := now.Add(time.Duration(h) * time.Hour)
-		var pts []HistoryPoint
-		for _, b := range stored {
-			var pt HistoryPoint
-			if err := json.Unmarshal(b, &pt); err != nil {
-				t.Fatal(err)
-			}
-			pts = append(pts, pt)
-		}
-		hist := BuildHistory(pts, p, t0)
+		hist := stored.build(t, p, t0)
 		obs := healthyObs()
 		if !t0.Before(lostAt) {
 			obs.Folders[0].Health.Files = 0
@@ -135,11 +153,7 @@ func TestAgentLoopLostMount(t *testing.T) {
 		case since > 26*time.Hour && folder.Status != StatusOK:
 			t.Fatalf("%v after the loss: folder %s, want the drop accepted", since, folder.Status)
 		}
-		b, err := json.Marshal(NewHistoryPoint(obs, hist, t0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored = append(stored, b)
+		stored.add(t, NewHistoryPoint(obs, hist, t0))
 	}
 }
 
@@ -166,20 +180,12 @@ func TestPruneHistoryKeepsFolderBaselines(t *testing.T) {
 // otherwise, so a healthy library does not warn for ever.
 func TestAgentLoopHiddenItems(t *testing.T) {
 	p := DefaultPolicy()
-	var stored [][]byte
+	var stored storedPoints
 	start := now.Add(-96 * time.Hour)
 	var warned []int
 	for h := 0; h <= 96; h++ {
 		t0 := start.Add(time.Duration(h) * time.Hour)
-		var pts []HistoryPoint
-		for _, b := range stored {
-			var pt HistoryPoint
-			if err := json.Unmarshal(b, &pt); err != nil {
-				t.Fatal(err)
-			}
-			pts = append(pts, pt)
-		}
-		hist := BuildHistory(pts, p, t0)
+		hist := stored.build(t, p, t0)
 		obs := healthyObs()
 		obs.Libraries[0].HiddenCount = ptr(23)
 		if h >= 50 {
@@ -191,11 +197,7 @@ func TestAgentLoopHiddenItems(t *testing.T) {
 		} else if c.Status != StatusOK {
 			t.Fatalf("hour %d: library_coverage %s: %s", h, c.Status, c.Summary)
 		}
-		b, err := json.Marshal(NewHistoryPoint(obs, hist, t0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored = append(stored, b)
+		stored.add(t, NewHistoryPoint(obs, hist, t0))
 	}
 	var want []int
 	for h := 0; h < 24; h++ {
