@@ -136,7 +136,7 @@ type soak struct {
 // they are test memory, not the agent's.
 func (s *soak) flushLogs() {
 	assertReadOnly(s.r.t, s.r)
-	s.srp += s.r.server.Count(srpInitPath)
+	s.srp += srpAttempts(s.r)
 	s.requests += s.r.requests()
 	s.r.server.ResetRequests()
 	s.r.photos.ResetLog()
