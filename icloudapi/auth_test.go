@@ -77,6 +77,25 @@ func sessionBlob(t *testing.T, c *Client) []byte {
 	return b
 }
 
+// srpAttempts counts SRP attempts in the request log: every signin/init
+// except a restart, which is an init answered 200 and followed straight by
+// another init (the client found a leading zero byte, 1 in 256, and sent no
+// proof). Counting raw inits made these tests flaky.
+func srpAttempts(srv *fakeicloud.Server) int {
+	reqs := srv.Requests()
+	n := 0
+	for i, r := range reqs {
+		if r.Path != pInit {
+			continue
+		}
+		restart := r.Status == 200 && i+1 < len(reqs) && reqs[i+1].Path == pInit
+		if !restart {
+			n++
+		}
+	}
+	return n
+}
+
 func wantKind(t *testing.T, err, kind error) {
 	t.Helper()
 	_ = wantAPIError(t, err, kind)
@@ -252,8 +271,9 @@ func TestLeadingZeroBRestartsBeforeComplete(t *testing.T) {
 	if err := e.client(nil).Authenticate(context.Background(), testPassword); err != nil {
 		t.Fatal(err)
 	}
-	if e.srv.Count(pInit) != 3 || e.srv.Count(pComplete) != 1 {
-		t.Errorf("init %d, complete %d; want 3 inits and exactly 1 complete", e.srv.Count(pInit), e.srv.Count(pComplete))
+	// Two forced restarts; a random leading zero in A or S may add one more.
+	if n := e.srv.Count(pInit); n < 3 || n > 4 || e.srv.Count(pComplete) != 1 || srpAttempts(e.srv) != 1 {
+		t.Errorf("init %d, complete %d, attempts %d; want 3 inits and exactly 1 complete", n, e.srv.Count(pComplete), srpAttempts(e.srv))
 	}
 }
 
@@ -282,7 +302,7 @@ func TestSignInBudget(t *testing.T) {
 	}
 	c = e.client(sessionBlob(t, c)) // the budget survives a restart
 	wantKind(t, c.Authenticate(ctx, testPassword), ErrSignInBudget)
-	if n := e.srv.Count(pInit); n != 3 {
+	if n := srpAttempts(e.srv); n != 3 {
 		t.Fatalf("%d SRP attempts, want 3", n)
 	}
 	e.testClock.Add(24*time.Hour + time.Minute)
@@ -310,8 +330,8 @@ func TestAccountStates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newAuthEnv(t, tc.sc)
 			ae := wantAPIError(t, e.client(nil).Authenticate(context.Background(), testPassword), tc.kind)
-			if n := e.srv.Count(pInit); n != 1 {
-				t.Errorf("%d signin/init requests; sign-in must never be retried", n)
+			if n := srpAttempts(e.srv); n != 1 {
+				t.Errorf("%d SRP attempts; sign-in must never be retried", n)
 			}
 			if tc.name == "throttled" && ae.RetryAfter != 120*time.Second {
 				t.Errorf("RetryAfter = %v", ae.RetryAfter)

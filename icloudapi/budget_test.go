@@ -29,14 +29,14 @@ func TestAcceptedSignInsHaveTheirOwnBudget(t *testing.T) {
 	}
 	c.forgetWebSession()
 	ae := wantAPIError(t, c.Authenticate(ctx, testPassword), ErrSignInBudget)
-	if ae.Remediation == "" || e.srv.Count(pInit) != successBudget {
-		t.Errorf("%d SRP attempts, remediation %q", e.srv.Count(pInit), ae.Remediation)
+	if ae.Remediation == "" || srpAttempts(e.srv) != successBudget {
+		t.Errorf("%d SRP attempts, remediation %q", srpAttempts(e.srv), ae.Remediation)
 	}
 	// Failures still pause after three, accepted sign-ins notwithstanding.
 	e2 := newAuthEnv(t, fakeicloud.Scenario{})
 	c2 := e2.client(nil)
 	for range signInBudget {
-		wantKind(t, c2.Authenticate(ctx, "wrong-"+string(rune('a'+e2.srv.Count(pInit)))), ErrPasswordRejected)
+		wantKind(t, c2.Authenticate(ctx, "wrong-"+string(rune('a'+srpAttempts(e2.srv)))), ErrPasswordRejected)
 	}
 	wantKind(t, c2.Authenticate(ctx, "yet another"), ErrSignInBudget)
 }

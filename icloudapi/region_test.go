@@ -66,7 +66,7 @@ func TestWrongRegionIsRemembered(t *testing.T) {
 	if n := len(e.srv.Requests()); n != first {
 		t.Errorf("%d more requests after Apple named the region; want none", n-first)
 	}
-	if n := e.srv.Count(pInit); n != 1 {
+	if n := srpAttempts(e.srv); n != 1 {
 		t.Errorf("%d SRP attempts, want 1", n)
 	}
 	if got := restarted.WrongRegion(); got != "iCloud.com.cn" {
