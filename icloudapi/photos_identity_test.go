@@ -41,3 +41,28 @@ func TestPreviousSnapshotOfAnotherLibraryIsNotTrusted(t *testing.T) {
 		t.Error("a snapshot older than previousMaxAge was reused")
 	}
 }
+
+// TestCarriedLibraryIsReadAgainDaily: a library is carried over on the word
+// of changes/database for at most libraryMaxAge. A stored library that no
+// longer matches the server (drift, a token answered "no change" by
+// mistake) is trusted within the day and read afresh after it.
+func TestCarriedLibraryIsReadAgainDaily(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 3, Assets: 300, Now: time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)})
+	e := newPhotosEnv(t, lib)
+	prev, _ := e.snap(SnapshotOptions{})
+	drifted := prev.Library(fakeicloud.PrimaryZone)
+	drifted.Newest = drifted.Newest[3:] // as if the three newest were never seen
+	want := lib.Newest(fakeicloud.PrimaryZone, 1)[0].ID
+
+	e.now = e.now.Add(time.Hour)
+	s, n := e.snap(SnapshotOptions{Previous: prev})
+	if s.Changed || n > 2 {
+		t.Fatalf("within the day: %d requests, changed %v; want the library carried over", n, s.Changed)
+	}
+	e.now = e.now.Add(libraryMaxAge)
+	s, _ = e.snap(SnapshotOptions{Previous: s})
+	got := s.Library(fakeicloud.PrimaryZone)
+	if !s.Changed || len(got.Newest) == 0 || got.Newest[0].ID != want || !got.ReadAt.Equal(e.now) {
+		t.Errorf("a day later the carried library was not read again (changed %v, read at %v)", s.Changed, got.ReadAt)
+	}
+}

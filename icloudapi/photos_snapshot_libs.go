@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"time"
 )
 
 // libraries re-reads the selected libraries that changed (or were never
@@ -33,15 +34,27 @@ func (b *build) libraries(ctx context.Context) error {
 	return nil
 }
 
-// reusable returns the previous state of z when nothing says it changed.
+// libraryMaxAge bounds how long a library is carried over on the word of
+// changes/database alone. Once a day it is read again, so a token that a
+// server answers "no change" to by mistake (a zone Apple reset, a restored
+// data dir), or a drifted snapshot, is not reported as current for longer
+// than a day. It costs one changed cycle (about 5 requests) a day.
+const libraryMaxAge = 24 * time.Hour
+
+// reusable returns the previous state of z when nothing says it changed
+// and it was read within libraryMaxAge.
 func (b *build) reusable(z Zone) *Library {
 	if b.prev == nil || b.prev.NewestN != b.opts.Newest || b.changed[z.Name] || b.baseline[z.Database] {
 		return nil
 	}
-	if old := b.prev.Library(z.Name); old != nil && old.Indexing.Finished() {
-		return old
+	old := b.prev.Library(z.Name)
+	switch {
+	case old == nil || !old.Indexing.Finished():
+		return nil // still indexing: ask again (costs requests only while iCloud indexes)
+	case b.now.Sub(old.ReadAt) >= libraryMaxAge || old.ReadAt.After(b.now.Add(time.Hour)):
+		return nil // read long ago (or in the future by a clock jump): read again
 	}
-	return nil // still indexing: ask again (costs requests only while iCloud indexes)
+	return old
 }
 
 // readLibraries reads counts (one batch per database), then indexing state,
