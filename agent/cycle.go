@@ -163,7 +163,7 @@ func (a *Agent) RunCycle(ctx context.Context, name string) (checks.AccountReport
 	// could not be read), on a context of its own.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	hist := a.loadHistory(rctx, name, start)
+	hist := a.loadHistory(rctx, name, obs.Owner, start)
 	rep := checks.Evaluate(obs, a.policy, hist, start)
 	a.record(rctx, obs, hist, rep, start)
 	a.publish(rctx, cycle, rep, time.Since(start))
@@ -214,8 +214,9 @@ func rank(c checks.Confidence) int {
 
 // loadHistory reads the stored history points within the longest window
 // any check needs. A read failure is logged and yields an empty history:
-// adaptive checks then fall back to their static thresholds.
-func (a *Agent) loadHistory(ctx context.Context, name string, now time.Time) checks.History {
+// adaptive checks then fall back to their static thresholds. What was
+// recorded for another iCloud account (owner) is left out.
+func (a *Agent) loadHistory(ctx context.Context, name, owner string, now time.Time) checks.History {
 	since := now.Add(-a.policy.UploadHistory - 24*time.Hour)
 	rows, err := a.db.History(ctx, name, since)
 	if err != nil {
@@ -231,7 +232,7 @@ func (a *Agent) loadHistory(ctx context.Context, name string, now time.Time) che
 		}
 		points = append(points, p)
 	}
-	return checks.BuildHistory(points, a.policy, now)
+	return checks.BuildHistory(checks.OfOwner(points, owner), a.policy, now)
 }
 
 // historyRecord is what the agent stores per cycle: the checks package's

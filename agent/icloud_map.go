@@ -10,6 +10,7 @@ import (
 
 // fillFromSnapshot translates a Photos snapshot into the observation.
 func fillFromSnapshot(obs *checks.Observation, snap *icloudapi.PhotosSnapshot) {
+	obs.Owner = snap.Owner
 	for _, z := range snap.Zones {
 		obs.Libraries = append(obs.Libraries, libraryObservation(z, snap.Library(z.Name)))
 	}

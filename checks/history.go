@@ -17,7 +17,7 @@ const shrinkAcceptAfter = 24 * time.Hour
 // scanned successfully. Store the JSON of the point; feed stored points to
 // BuildHistory next cycle.
 func NewHistoryPoint(obs Observation, prev History, now time.Time) HistoryPoint {
-	p := HistoryPoint{At: now.UTC(), Auth: obs.Auth.Kind}
+	p := HistoryPoint{At: now.UTC(), Auth: obs.Auth.Kind, Owner: obs.Owner}
 	seen := make(map[int64]bool, len(prev.Uploads))
 	for _, t := range prev.Uploads {
 		seen[t.UnixNano()] = true
@@ -50,6 +50,28 @@ func NewHistoryPoint(obs Observation, prev History, now time.Time) HistoryPoint 
 		}
 	}
 	return p
+}
+
+// OfOwner returns the points with what was learned from another iCloud
+// account left out: a point recorded for an owner other than owner keeps
+// only its folder file counts (folders belong to the path, not to the
+// account). After the apple_id of an account was changed in the config, or
+// a data dir of another account was restored, the other account's upload
+// cadence, last sign-in and hidden counts must not steer this one's checks.
+// Points without an owner (cycles that did not read iCloud, older
+// versions) and an empty owner (iCloud not read now) keep everything.
+func OfOwner(points []HistoryPoint, owner string) []HistoryPoint {
+	if owner == "" {
+		return points
+	}
+	out := make([]HistoryPoint, 0, len(points))
+	for _, p := range points {
+		if p.Owner != "" && p.Owner != owner {
+			p = HistoryPoint{At: p.At, FolderFiles: p.FolderFiles}
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // BuildHistory turns stored points (any order) into the History that

@@ -210,3 +210,44 @@ func TestAgentLoopHiddenItems(t *testing.T) {
 		t.Errorf("library_coverage warned at hours %v, want %v", warned, want)
 	}
 }
+
+// TestHistoryOfAnotherAccountIsLeftOut: after the apple_id of an account
+// was changed (or another account's data dir restored), what the history
+// learned from the other iCloud account must not steer this one. Here the
+// old account uploaded every ten days, which stretches the stall point to
+// 11 days; the new account's phone stopped 8 days ago and must be critical
+// at the static 7 days. Folder baselines belong to the path and stay.
+func TestHistoryOfAnotherAccountIsLeftOut(t *testing.T) {
+	var pts []HistoryPoint
+	for i, up := range rhythm(now.Add(-20*day), 85*day, 10*day, 0) {
+		pts = append(pts, HistoryPoint{At: up.Add(time.Hour), Auth: AuthOK, Owner: "old-account",
+			Uploads: []time.Time{up}, FolderFiles: map[string]int{folderPath: 11990 - i}})
+	}
+	o := withAssets(healthyObs(), assetsEvery(50, now.Add(-8*day), 7*time.Hour))
+	o.Owner = "new-account"
+
+	mixed := BuildHistory(pts, DefaultPolicy(), now)
+	if c, _ := Evaluate(o, DefaultPolicy(), mixed, now).Check(CheckICloudUpload); c.Status != StatusWarning {
+		t.Fatalf("precondition: with the other account's cadence the stall is %s, want warning", c.Status)
+	}
+	h := BuildHistory(OfOwner(pts, o.Owner), DefaultPolicy(), now)
+	if len(h.Uploads) != 0 || !h.LastSuccess.IsZero() {
+		t.Errorf("the other account's uploads (%d) or last sign-in (%v) were kept", len(h.Uploads), h.LastSuccess)
+	}
+	if h.FolderFiles[folderPath] != mixed.FolderFiles[folderPath] || h.FolderFiles[folderPath] == 0 {
+		t.Errorf("folder baseline %d, want %d (folders belong to the path)", h.FolderFiles[folderPath], mixed.FolderFiles[folderPath])
+	}
+	if c, _ := Evaluate(o, DefaultPolicy(), h, now).Check(CheckICloudUpload); c.Status != StatusCritical {
+		t.Errorf("upload stall of 8 days is %s, want critical at the static 7 days", c.Status)
+	}
+	// The same owner, an empty owner (iCloud not read this cycle) and
+	// points without an owner keep everything.
+	for _, owner := range []string{"old-account", ""} {
+		if got := BuildHistory(OfOwner(pts, owner), DefaultPolicy(), now); len(got.Uploads) != len(mixed.Uploads) {
+			t.Errorf("owner %q: %d uploads kept, want %d", owner, len(got.Uploads), len(mixed.Uploads))
+		}
+	}
+	if p := NewHistoryPoint(o, History{}, now); p.Owner != "new-account" {
+		t.Errorf("NewHistoryPoint does not record the owner: %q", p.Owner)
+	}
+}

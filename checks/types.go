@@ -19,6 +19,10 @@ import "time"
 type Observation struct {
 	// Account is the label of the account (never the Apple ID).
 	Account string
+	// Owner identifies the iCloud account the cloud side was read from (an
+	// opaque hash, never the Apple ID or dsid); empty when it was not read.
+	// History recorded for another owner is not used (OfOwner).
+	Owner string
 	// Auth is the outcome of the sign-in step of this cycle.
 	Auth AuthObservation
 	// SessionExpiry is the earliest expiry of the web and trust cookies that
@@ -398,4 +402,6 @@ type HistoryPoint struct {
 	// Hidden is the hidden-item count per monitored library name, where it
 	// was counted this cycle.
 	Hidden map[string]int `json:"hidden,omitempty"`
+	// Owner is Observation.Owner of the cycle (empty when iCloud was not read).
+	Owner string `json:"owner,omitempty"`
 }
