@@ -41,6 +41,7 @@ type replay struct {
 
 	mu       sync.Mutex
 	next     int
+	restarts int
 	failures []string
 	seen     []string
 }
@@ -67,6 +68,10 @@ func (r *replay) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	ex := r.list[r.next]
+	if r.srpRestart(got) {
+		ex = r.list[r.next-1] // a new init right after an init: serve it again
+		r.next--
+	}
 	want := ex.Method + " " + ex.Path
 	if got != want || !bytes.Contains(body, []byte(ex.Contains)) {
 		r.failures = append(r.failures, fmt.Sprintf("request %d: got %s (body %.120q), expected exchange %d: %s containing %q (%s)",
@@ -94,6 +99,26 @@ func (r *replay) serve(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(ex.Status)
 	_, _ = w.Write(out)
 }
+
+// srpRestart reports whether got is a new signin/init straight after an
+// answered one. An SRP client may start the exchange again before it sends
+// any proof (a client whose value has a leading zero byte does, about 1 in
+// 256 times); Apple answers every init afresh, so the replay serves the
+// recorded init again, at most maxSRPRestarts times in a row.
+func (r *replay) srpRestart(got string) bool {
+	const initPath = "POST /appleauth/auth/signin/init"
+	if got != initPath || r.next == 0 || r.restarts >= maxSRPRestarts {
+		return false
+	}
+	prev := r.list[r.next-1]
+	if prev.Method+" "+prev.Path != initPath || r.seen[len(r.seen)-2] != initPath {
+		return false
+	}
+	r.restarts++
+	return true
+}
+
+const maxSRPRestarts = 3
 
 // problems lists every mismatch, and the exchanges never asked for.
 func (r *replay) problems() []string {
