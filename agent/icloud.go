@@ -149,6 +149,8 @@ func (c *ICloud) password(ctx context.Context, log *slog.Logger) string {
 func (c *ICloud) sessionExpiry(obs *checks.Observation) {
 	if t, ok := c.Client.SessionExpiry(); ok {
 		obs.SessionExpiry = t
+	} else {
+		obs.SessionUndated = c.Client.SessionUndated()
 	}
 }
 

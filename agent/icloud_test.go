@@ -9,6 +9,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/icloudapi"
+	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 )
 
 func TestAuthObservationKinds(t *testing.T) {
@@ -37,5 +38,28 @@ func TestAuthObservationKinds(t *testing.T) {
 	th := authObservation(&icloudapi.Error{Kind: icloudapi.ErrThrottled, RetryAfter: time.Hour})
 	if until := time.Until(th.RetryAfter); until < 59*time.Minute || until > time.Hour {
 		t.Errorf("throttled RetryAfter in %v, want about an hour", until)
+	}
+}
+
+// TestUndatedSessionCookiesDoNotLeaveAHealthyAccountUnknown: a server whose
+// session cookies carry no expiry must not make a healthy account unknown
+// (verify exit 3) forever; session_expiry is ok and says why there is no
+// date, and an expiring dated session still warns.
+func TestUndatedSessionCookiesDoNotLeaveAHealthyAccountUnknown(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	r.server.Update(func(sc *fakeicloud.Scenario) { sc.UndatedCookies = true })
+	rep := r.cycle()
+	c, _ := rep.Check(checks.CheckSessionExpiry)
+	if c.Status != checks.StatusOK || !strings.Contains(c.Summary, "no expiry date") {
+		t.Errorf("session_expiry = %s %q, want ok without a date", c.Status, c.Summary)
+	}
+	if rep.Status != checks.StatusOK {
+		t.Errorf("healthy account with undated cookies is %s, want ok", rep.Status)
+	}
+
+	dated := newRig(t, rigOptions{})
+	dated.server.Update(func(sc *fakeicloud.Scenario) { sc.SessionLifetime = 3 * 24 * time.Hour })
+	if got := status(dated.cycle(), checks.CheckSessionExpiry); got != "warning" {
+		t.Errorf("a dated session 3 days from expiry: session_expiry %s, want warning", got)
 	}
 }

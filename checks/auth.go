@@ -55,7 +55,15 @@ func (e *evaluator) transientAuth(a AuthObservation) CheckResult {
 // sessionExpiry judges the time left before the session needs a new 2FA.
 func (e *evaluator) sessionExpiry() CheckResult {
 	exp := e.obs.SessionExpiry
-	if exp.IsZero() {
+	switch {
+	case exp.IsZero() && e.obs.SessionUndated && e.obs.Auth.Kind == AuthOK:
+		// Signed in, and the session's cookies carry no date. An
+		// unknown here could never clear (it is Apple's answer, not the
+		// user's setup), so the check is ok and says there is no forecast;
+		// auth turns critical as soon as Apple asks for a new sign-in.
+		return result(CheckSessionExpiry, StatusOK, "The iCloud session works; Apple's cookies state no expiry date, "+
+			"so no advance warning is possible (auth turns critical when Apple asks for a new sign-in)", "", nil)
+	case exp.IsZero():
 		return e.notRead(CheckSessionExpiry, "the session expiry")
 	}
 	left := exp.Sub(e.now)

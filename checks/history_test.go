@@ -3,6 +3,7 @@ package checks
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -249,5 +250,29 @@ func TestHistoryOfAnotherAccountIsLeftOut(t *testing.T) {
 	}
 	if p := NewHistoryPoint(o, History{}, now); p.Owner != "new-account" {
 		t.Errorf("NewHistoryPoint does not record the owner: %q", p.Owner)
+	}
+}
+
+// TestSessionExpiryWithoutADate: a working session whose cookies state no
+// date is ok with a summary that says no warning ahead is possible (an
+// unknown could never clear); a missing expiry is still unknown, and a
+// failed sign-in is never ok.
+func TestSessionExpiryWithoutADate(t *testing.T) {
+	o := healthyObs()
+	o.SessionExpiry = time.Time{}
+	if c, _ := Evaluate(o, DefaultPolicy(), healthyHist(), now).Check(CheckSessionExpiry); c.Status != StatusUnknown {
+		t.Errorf("expiry absent: %s, want unknown", c.Status)
+	}
+	o.SessionUndated = true
+	c, _ := Evaluate(o, DefaultPolicy(), healthyHist(), now).Check(CheckSessionExpiry)
+	if c.Status != StatusOK || !strings.Contains(c.Summary, "no expiry date") {
+		t.Errorf("undated working session: %s %q, want ok saying there is no date", c.Status, c.Summary)
+	}
+	if rep := Evaluate(o, DefaultPolicy(), healthyHist(), now); rep.Status != StatusOK {
+		t.Errorf("healthy account with an undated session is %s, want ok", rep.Status)
+	}
+	o.Auth = AuthObservation{Kind: AuthThrottled}
+	if c, _ := Evaluate(o, DefaultPolicy(), healthyHist(), now).Check(CheckSessionExpiry); c.Status == StatusOK {
+		t.Error("an undated session is ok although the sign-in failed")
 	}
 }

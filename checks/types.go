@@ -28,6 +28,10 @@ type Observation struct {
 	// SessionExpiry is the earliest expiry of the web and trust cookies that
 	// the session depends on; zero when unknown.
 	SessionExpiry time.Time
+	// SessionUndated is true when the session's cookies were read and none
+	// of them states an expiry (SessionExpiry is zero then): session_expiry
+	// is ok without a forecast instead of an unknown that could never clear.
+	SessionUndated bool
 	// Libraries are the photo libraries (zones) that exist in iCloud, the
 	// monitored ones and the ones nobody covers alike.
 	Libraries []LibraryObservation

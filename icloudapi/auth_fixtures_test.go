@@ -213,3 +213,43 @@ func TestFixtureCookiesGiveSessionExpiry(t *testing.T) {
 		t.Error(".icloud.com cookies are not sent to ckdatabasews")
 	}
 }
+
+// TestSessionUndated: the recorded cookies are dated (SessionUndated false);
+// the same cookies without Expires (a server that sends session cookies)
+// are undated; an empty jar holds nothing and is not "undated".
+func TestSessionUndated(t *testing.T) {
+	its := loadAuthCassette(t, "auth_requires_2fa")
+	login := findAuth(t, its, "/accountLogin", 0)
+	date, err := http.ParseTime(login.header().Get("Date"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(login.Request.URI)
+	cookies := (&http.Response{Header: login.header()}).Cookies()
+
+	c := fixtureClient(t, date)
+	if c.SessionUndated() {
+		t.Error("an empty jar is reported undated")
+	}
+	c.jar.SetCookies(u, cookies)
+	if c.SessionUndated() {
+		t.Error("the recorded, dated cookies are reported undated")
+	}
+
+	undated := fixtureClient(t, date)
+	var stripped []*http.Cookie
+	for _, ck := range cookies {
+		if ck.Value == "" {
+			continue // a deletion
+		}
+		ck.Expires, ck.MaxAge, ck.RawExpires = time.Time{}, 0, ""
+		stripped = append(stripped, ck)
+	}
+	undated.jar.SetCookies(u, stripped)
+	if _, ok := undated.SessionExpiry(); ok {
+		t.Fatal("expiry found in cookies without dates")
+	}
+	if !undated.SessionUndated() {
+		t.Error("cookies without dates are not reported undated")
+	}
+}

@@ -144,6 +144,22 @@ func (c *Client) SessionExpiry() (expiry time.Time, ok bool) {
 	return expiry, ok
 }
 
+// SessionUndated reports whether the session holds at least one of the
+// cookies whose expiry SessionExpiry reads and none of them states a date
+// (session cookies). Apple dates them (about 30 days); a server that does
+// not leaves no way to warn ahead of the expiry.
+func (c *Client) SessionUndated() bool {
+	held := false
+	for _, name := range expiryCookies {
+		ck, found := c.jar.find(name)
+		if found && !ck.Expires.IsZero() {
+			return false
+		}
+		held = held || found
+	}
+	return held
+}
+
 var expiryCookies = []string{"X-APPLE-WEBAUTH-USER", "X-APPLE-DS-WEB-SESSION-TOKEN", "X-APPLE-WEBAUTH-HSA-TRUST"}
 
 // harvest copies the §2.3 session headers of any response into the session.

@@ -101,6 +101,9 @@ func (s *Server) dsid() string {
 func (s *Server) loginCookies(w http.ResponseWriter, r *http.Request, full bool) {
 	now := s.now()
 	set := func(name, value string, expires time.Time) {
+		if s.sc.UndatedCookies {
+			expires = time.Time{}
+		}
 		http.SetCookie(w, &http.Cookie{Name: name, Value: value, Quoted: true, Domain: host(r), Path: "/",
 			Expires: expires, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	}

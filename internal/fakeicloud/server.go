@@ -54,6 +54,10 @@ type Scenario struct {
 
 	SessionLifetime time.Duration // web session cookies (default 30 days)
 	TrustLifetime   time.Duration // trust token and HSA-TRUST cookie (default 90 days)
+	// UndatedCookies sends every session cookie without Expires (Apple
+	// dates the web and trust cookies; a server that does not leaves the
+	// client no expiry to forecast). Validity on the server is unchanged.
+	UndatedCookies bool
 }
 
 // Options configure a Server.
