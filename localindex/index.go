@@ -25,7 +25,9 @@ type Options struct {
 	ShrinkFraction float64
 	// Layout is the configured folder layout (auto, icloudpd, immich,
 	// photoprism, windows, mac, flat). The matcher applies every naming rule
-	// whatever the layout: each rule is verified by size or capture time.
+	// whatever the layout: each rule is verified by size or capture time. In
+	// RenamingLayouts a match by capture time alone also needs the size of
+	// one of the asset's renditions.
 	Layout string
 	// Progress, when set, is called during long scans (at most every
 	// ProgressEvery) and once at the end. Calls come from the scanning
