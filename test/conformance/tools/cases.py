@@ -824,7 +824,7 @@ five photos were edited on the iPhone (`resJPEGFullRes`, JPEG); icloudpd saves t
 version under the original's name with the JPEG extension (`IMG_0005.JPG`), adding
 `-adjusted` only when the original is downloaded too, and falls back to the original for
 unedited photos (icloud-photos-downloader `src/pyicloud_ipd/utils.py`
-`disambiguate_filenames`, `src/icloudpd/base.py` `download_asset`).
+`disambiguate_filenames`, `src/icloudpd/base.py` `download_builder`).
 
 - local_copy **ok**: docs/checks.md, *Edited versions*: a file of the edited version's size is
   the edited version; in a folder declared `renditions: edited` it counts as the copy. Exit 0.
