@@ -27,20 +27,21 @@ type Folder struct {
 	// FullScan makes every scan a full one (verify --no-cache).
 	FullScan bool
 	Logger   *slog.Logger
+	// Renditions: which renditions of edited photos the folder holds
+	// (checks.RenditionsOriginal, RenditionsEdited, RenditionsBoth).
+	Renditions string
 
 	mu       sync.Mutex
 	index    *localindex.Index
 	lastFull time.Time
 }
 
-// renamingLayouts do not keep Apple's file names.
-var renamingLayouts = map[string]bool{"immich": true, "photoprism": true}
-
 // ObserveFolder implements FolderSource.
 func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	fo := checks.FolderObservation{Name: f.Name, Path: f.Path, Layout: f.Layout, RenamesFiles: renamingLayouts[f.Layout]}
+	fo := checks.FolderObservation{Name: f.Name, Path: f.Path, Layout: f.Layout, RenamesFiles: localindex.RenamesFiles(f.Layout),
+		Renditions: f.Renditions}
 	ix, err := f.open(ctx)
 	if err != nil {
 		fo.Health = checks.FolderHealth{Scanned: true, Error: err.Error()}
@@ -139,7 +140,13 @@ func checkMatch(m localindex.Match) checks.Match {
 		out.MissingParts = append(out.MissingParts, checks.PartLiveVideo)
 	}
 	if m.File == nil && m.Edited != nil {
+		// Only the edited rendition is here: found, with the original
+		// missing (checks decides what that means for the folder).
+		out.Confidence, out.LocalPath = confidence(m.Edited.Confidence), m.Edited.Path
 		out.MissingParts = append(out.MissingParts, checks.PartOriginal)
+	}
+	if m.File != nil && m.EditedMissing {
+		out.MissingParts = append(out.MissingParts, checks.PartEdited)
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package agent
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -61,5 +62,26 @@ func TestFolderMissingIsReported(t *testing.T) {
 	fo, _ := f.ObserveFolder(t.Context(), &CloudAssets{})
 	if fo.Health.Exists || fo.Matched {
 		t.Errorf("a missing folder: %+v, want Exists=false and no matching", fo.Health)
+	}
+}
+
+// TestCheckMatchEditedRenditions: a folder holding only the edited
+// version reports the photo found with its original missing (checks then
+// says "only the edited version is here", never "missing"); an edit not
+// copied is a missing part.
+func TestCheckMatchEditedRenditions(t *testing.T) {
+	edit := &localindex.FileMatch{Path: "2026/12/01/IMG_0001.JPG", Confidence: localindex.ConfidenceCertain}
+	got := checkMatch(localindex.Match{AssetID: "A1", Edited: edit})
+	want := checks.Match{AssetID: "A1", Confidence: checks.ConfidenceCertain, LocalPath: edit.Path,
+		MissingParts: []checks.Part{checks.PartOriginal}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("edited only: got %+v, want %+v", got, want)
+	}
+	orig := &localindex.FileMatch{Path: "2026/12/01/IMG_0002.HEIC", Confidence: localindex.ConfidenceCertain}
+	got = checkMatch(localindex.Match{AssetID: "A2", Confidence: localindex.ConfidenceCertain, File: orig, EditedMissing: true})
+	want = checks.Match{AssetID: "A2", Confidence: checks.ConfidenceCertain, LocalPath: orig.Path,
+		MissingParts: []checks.Part{checks.PartEdited}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("edit not copied: got %+v, want %+v", got, want)
 	}
 }

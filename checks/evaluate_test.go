@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -155,6 +156,46 @@ func verifyEvents(events, gaps int) func(testingT, AccountReport) {
 		}
 		if u := c.Details.Upload; u.Events != events || u.Gaps != gaps {
 			t.Errorf("learned %d events and %d gaps, want %d and %d", u.Events, u.Gaps, events, gaps)
+		}
+	}
+}
+
+// verifyEditedOnly: never missing; n photos reported as "only the edited
+// version is here" (listed as incomplete, the original missing).
+func verifyEditedOnly(n int) func(testingT, AccountReport) {
+	return func(t testingT, a AccountReport) {
+		t.Helper()
+		verifyFolderFacts(0)(t, a)
+		c, _ := a.Check(CheckLocalCopy)
+		if got := strings.Count(c.Summary, "only the edited version is here"); got != min(n, 1) {
+			t.Errorf("summary %q: want the edited-only phrase %d times", c.Summary, min(n, 1))
+		}
+		got := 0
+		if c.Details != nil {
+			for _, it := range c.Details.Incomplete {
+				if slices.Contains(it.MissingParts, PartOriginal) {
+					got++
+				}
+			}
+		}
+		if got != n {
+			t.Errorf("%d incomplete items lack the original, want %d", got, n)
+		}
+	}
+}
+
+// verifyIncomplete: nothing missing, n photos with a part missing.
+func verifyIncomplete(n int) func(testingT, AccountReport) {
+	return func(t testingT, a AccountReport) {
+		t.Helper()
+		verifyFolderFacts(0)(t, a)
+		c, _ := a.Check(CheckLocalCopy)
+		got := 0
+		if c.Details != nil {
+			got = len(c.Details.Incomplete)
+		}
+		if got != n {
+			t.Errorf("%d incomplete items, want %d", got, n)
 		}
 	}
 }

@@ -18,6 +18,7 @@ type copyVerdict struct {
 	missing     []Item
 	incomplete  []Item
 	uncertain   []Item
+	editedOnly  []Item // only the edited rendition is here (also in incomplete)
 	lag         time.Duration
 	lagKnown    bool
 	lagAtLeast  bool      // lag is a lower bound: no expected asset is present
@@ -129,26 +130,49 @@ func (e *evaluator) judgeFolderCopy(f FolderObservation, expected []libAsset, yo
 }
 
 // classify sorts one expected asset into missing, incomplete, uncertain or
-// fine.
+// fine. A photo of which only the edited rendition is here is never
+// missing: it is fine in a folder declared to hold edited renditions only,
+// and "only the edited version is here" otherwise.
 func (v *copyVerdict) classify(a libAsset, m Match) {
+	parts := v.expectedParts(m.MissingParts)
 	it := Item{Filename: a.Filename, Library: a.library, Folder: v.folder.Name, Added: a.Added.UTC(),
-		Taken: a.Taken.UTC(), Confidence: m.Confidence, MissingParts: m.MissingParts}
+		Taken: a.Taken.UTC(), Confidence: m.Confidence, MissingParts: parts}
 	if it.Confidence == "" {
 		it.Confidence = ConfidenceNone
 	}
-	if !m.Confidence.Present() || slices.Contains(m.MissingParts, PartOriginal) {
+	if !m.Confidence.Present() {
 		v.missing = append(v.missing, it)
 		return
 	}
 	if a.Added.After(v.newestCopy) {
 		v.newestCopy = a.Added
 	}
-	if len(m.MissingParts) > 0 {
+	if slices.Contains(parts, PartOriginal) {
+		v.editedOnly = append(v.editedOnly, it)
+	}
+	if len(parts) > 0 {
 		v.incomplete = append(v.incomplete, it)
 	}
 	if m.Confidence == ConfidencePossible {
 		v.uncertain = append(v.uncertain, it)
 	}
+}
+
+// expectedParts keeps the missing parts the folder is meant to hold: the
+// edited rendition only where the folder is declared to hold edits, the
+// original not where it holds edited renditions only (icloudpd --size
+// adjusted saves the edit instead of the original).
+func (v *copyVerdict) expectedParts(parts []Part) []Part {
+	var out []Part
+	for _, p := range parts {
+		switch {
+		case p == PartEdited && v.folder.Renditions != RenditionsEdited && v.folder.Renditions != RenditionsBoth:
+		case p == PartOriginal && v.folder.Renditions == RenditionsEdited:
+		default:
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // computeLag sets the added-time distance between the newest expected
@@ -180,7 +204,7 @@ func (e *evaluator) copyStatus(v copyVerdict) Status {
 	switch {
 	case n >= e.p.MissingCritical || (v.lagKnown && v.lag >= e.p.LagCritical):
 		return StatusCritical
-	case n >= e.p.MissingWarning:
+	case n >= e.p.MissingWarning, len(v.editedOnly) > 0:
 		return StatusWarning
 	case len(v.uncertain) > 0 && !v.renames():
 		return StatusWarning
@@ -218,6 +242,8 @@ func (v copyVerdict) describe(grace time.Duration) string {
 			verb = "is"
 		}
 		s = fmt.Sprintf("%d of the newest %d photos %s not in %s", len(v.missing), v.expected, verb, v.folder.Path)
+	case len(v.editedOnly) > 0:
+		s = fmt.Sprintf("%d of the newest %d photos are in %s", v.expected-len(v.editedOnly), v.expected, v.folder.Path)
 	case v.expected == 0 && v.withinGrace > 0:
 		s = fmt.Sprintf("No photo is older than the %s grace period yet (%s)", fmtDur(grace), v.folder.Path)
 	default:
@@ -233,7 +259,10 @@ func (v copyVerdict) describe(grace time.Duration) string {
 	if n := len(v.uncertain); n > 0 {
 		s += fmt.Sprintf("; %s matched only by capture time", plural(n, "photo"))
 	}
-	if n := len(v.incomplete); n > 0 {
+	if n := len(v.editedOnly); n > 0 {
+		s += fmt.Sprintf("; only the edited version is here for %s", plural(n, "photo"))
+	}
+	if n := len(v.incomplete) - len(v.editedOnly); n > 0 {
 		s += fmt.Sprintf("; %s with a part missing", plural(n, "photo"))
 	}
 	return s
@@ -270,6 +299,8 @@ func (v copyVerdict) remediation() string {
 		return ""
 	case len(v.missing) > 0:
 		return localCopyRemediation(v.folder, v.newestCopy, v.lag > 0)
+	case len(v.editedOnly) > 0:
+		return fmt.Sprintf("%s holds only the edited version of some photos, not the original. If the importer is meant to save edited versions (icloudpd --size adjusted), set the folder's `renditions: edited`; otherwise have it download the originals too (icloudpd --size original, or --size original --size adjusted with `renditions: both`).", v.folder.Path)
 	}
 	return fmt.Sprintf("Some photos in %s were matched only by their capture time, not by name: open the listed files to confirm they are the same photos. If the importer renames files, set the folder's layout to the importer (immich, photoprism) or to auto, so that icloudmon expects it.", v.folder.Path)
 }

@@ -30,6 +30,15 @@ func localCopyScenarios() []scenario {
 	edited := setMatch(healthyObs(), 3, ConfidenceLikely, PartOriginal)
 	edited.Libraries[0].Newest[3].Edited = true
 	edited.Folders[0].Matches[3].LocalPath = "2026/11/IMG_E4997.HEIC"
+	editedDeclared := edited
+	editedDeclared.Folders = []FolderObservation{edited.Folders[0]}
+	editedDeclared.Folders[0].Renditions = RenditionsEdited
+	editedBoth := editedDeclared
+	editedBoth.Folders = []FolderObservation{edited.Folders[0]}
+	editedBoth.Folders[0].Renditions = RenditionsBoth
+	editNotFetched := setMatch(healthyObs(), 3, ConfidenceCertain, PartEdited)
+	editNotFetched.Folders[0].Renditions = RenditionsEdited
+	editNotExpected := setMatch(healthyObs(), 3, ConfidenceCertain, PartEdited)
 	renamed := renamedCopy(healthyObs(), "icloudpd")
 	autoRenamed := healthyObs()
 	autoRenamed.Folders[0].Layout = "auto"
@@ -61,7 +70,12 @@ func localCopyScenarios() []scenario {
 			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}, verify: verifyLag(8 * day)},
 		{name: "only_live_photo_video_missing", obs: live, hist: healthyHist(), verify: verifyFolderFacts(0)},
 		{name: "only_edited_rendition_present", obs: edited, hist: healthyHist(),
-			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyFolderFacts(1)},
+			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyEditedOnly(1)},
+		{name: "only_edited_rendition_declared_edited", obs: editedDeclared, hist: healthyHist(), verify: verifyEditedOnly(0)},
+		{name: "only_edited_rendition_declared_both", obs: editedBoth, hist: healthyHist(),
+			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyEditedOnly(1)},
+		{name: "edited_rendition_not_fetched", obs: editNotFetched, hist: healthyHist(), verify: verifyIncomplete(1)},
+		{name: "edited_rendition_not_expected", obs: editNotExpected, hist: healthyHist(), verify: verifyIncomplete(0)},
 		{name: "renamed_copies_low_confidence", obs: renamed, hist: healthyHist(),
 			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyFolderFacts(0)},
 		{name: "immich_layout_capture_time_matches", obs: immich, hist: healthyHist(), verify: verifyFolderFacts(0)},

@@ -233,6 +233,13 @@ func (c Confidence) Present() bool {
 	return c == ConfidencePossible || c == ConfidenceLikely || c == ConfidenceCertain
 }
 
+// Renditions a folder may be declared to hold (folders[].renditions).
+const (
+	RenditionsOriginal = "original"
+	RenditionsEdited   = "edited"
+	RenditionsBoth     = "both"
+)
+
 // Part names a component of an asset that can be missing locally.
 type Part string
 
@@ -289,7 +296,11 @@ type FolderObservation struct {
 	// (immich, photoprism): there, capture-time-only ("possible") matches
 	// are expected and do not raise local_copy.
 	RenamesFiles bool
-	Health       FolderHealth
+	// Renditions says which renditions of an edited photo the folder is
+	// meant to hold: RenditionsOriginal (also ""), RenditionsEdited
+	// (icloudpd --size adjusted) or RenditionsBoth.
+	Renditions string
+	Health     FolderHealth
 	// Matched is true when the matcher ran for this folder; Matches then
 	// holds one entry per monitored cloud asset (an absent entry counts as
 	// ConfidenceNone).

@@ -82,6 +82,8 @@ type Folder struct {
 	Name   string   `mapstructure:"name"`
 	Layout string   `mapstructure:"layout"`
 	Ignore []string `mapstructure:"ignore"`
+	// Renditions: which renditions of edited photos the folder holds.
+	Renditions string `mapstructure:"renditions"`
 }
 
 // Checks holds the thresholds of design §3 (contracts §2).
@@ -145,6 +147,10 @@ const (
 	LayoutWindows    = "windows"
 	LayoutOSXPhotos  = "osxphotos"
 	LayoutFlat       = "flat"
+
+	RenditionsOriginal = "original" // originals only (the default)
+	RenditionsEdited   = "edited"   // the edited version of edited photos, e.g. icloudpd --size adjusted
+	RenditionsBoth     = "both"     // originals and edited versions
 )
 
 var (
@@ -152,6 +158,7 @@ var (
 	libraries   = []string{LibraryPersonal, LibraryShared, LibraryHidden, LibraryAll}
 	hiddenRules = []string{HiddenNotice, HiddenWarn, HiddenIgnore}
 	layouts     = []string{LayoutAuto, LayoutICloudPD, LayoutImmich, LayoutPhotoPrism, LayoutWindows, LayoutOSXPhotos, LayoutFlat}
+	renditions  = []string{RenditionsOriginal, RenditionsEdited, RenditionsBoth}
 	logLevels   = []string{"debug", "info", "warn", "error"}
 	logFormats  = []string{"text", "json"}
 )
@@ -222,5 +229,5 @@ func DefaultAccount() Account {
 // DefaultFolder returns the values a folder gets for keys it omits; the name
 // is derived from the path (see FolderName).
 func DefaultFolder() Folder {
-	return Folder{Layout: LayoutAuto, Ignore: []string{}}
+	return Folder{Layout: LayoutAuto, Ignore: []string{}, Renditions: RenditionsOriginal}
 }

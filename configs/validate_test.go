@@ -56,6 +56,7 @@ var badFiles = []struct {
 	{"bad-folder-duplicate-name.yml", "testdata/bad-folder-duplicate-name.yml:8: accounts[0].folders[1].name: \"photos\" is also the name of accounts[0].folders[0]; set a different name: on one of them"},
 	{"bad-folder-name.yml", "testdata/bad-folder-name.yml:8: accounts[0].folders[0].name: \"My Photos\" is not a valid label; use up to 63 lower-case letters, digits, \"_\" and \"-\", for example \"my_photos\""},
 	{"bad-layout.yml", "testdata/bad-layout.yml:8: accounts[0].folders[0].layout: \"lightroom\" is not allowed; use one of auto, icloudpd, immich, photoprism, windows, osxphotos, flat"},
+	{"bad-renditions.yml", "testdata/bad-renditions.yml:8: accounts[0].folders[0].renditions: \"adjusted\" is not allowed; use one of original, edited, both"},
 	{"bad-ignore.yml", "testdata/bad-ignore.yml:8: accounts[0].folders[0].ignore[0]: \"[abc\" is not a glob pattern; write for example \"*.tmp\" or \"@eaDir/*\""},
 	{"bad-newest.yml", "testdata/bad-newest.yml:9: checks.newest: 0 is not between 1 and 200; use for example 50"},
 	{"bad-grace.yml", "testdata/bad-grace.yml:9: checks.grace: -1h is negative; use 0s or more"},

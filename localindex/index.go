@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 )
@@ -24,7 +25,9 @@ type Options struct {
 	ShrinkFraction float64
 	// Layout is the configured folder layout (auto, icloudpd, immich,
 	// photoprism, windows, mac, flat). The matcher applies every naming rule
-	// whatever the layout: each rule is verified by size or capture time.
+	// whatever the layout: each rule is verified by size or capture time. In
+	// RenamingLayouts a match by capture time alone also needs the size of
+	// one of the asset's renditions.
 	Layout string
 	// Progress, when set, is called during long scans (at most every
 	// ProgressEvery) and once at the end. Calls come from the scanning
@@ -43,6 +46,22 @@ type Options struct {
 
 // Layouts accepted in Options.Layout.
 var Layouts = []string{"", "auto", "icloudpd", "immich", "photoprism", "windows", "mac", "flat"}
+
+// RenamingLayouts are the layouts whose importer gives every file a new
+// name, so that copies are found by capture time; both keep the bytes
+// they were given, so such a match must also agree in size with one of
+// the asset's renditions. Immich stores uploads as upload/<user>/xx/yy/
+// <uuid>.<ext> and verifies size and checksum when its storage template
+// moves them (server/src/cores/storage.core.ts); PhotoPrism's import
+// renames to YYYYMMDD_HHMMSS_<crc32> and moves or copies the file as is
+// (internal/photoprism/import.go, import_worker.go). Windows "Apple
+// Devices" and Mac Photos/osxphotos exports keep Apple's IMG_NNNN stem
+// (converted files change only the extension), so they are not here.
+// docs/checks.md lists the same (TestRenamingLayoutsDocumented).
+var RenamingLayouts = []string{"immich", "photoprism"}
+
+// RenamesFiles reports whether layout is one of RenamingLayouts.
+func RenamesFiles(layout string) bool { return slices.Contains(RenamingLayouts, layout) }
 
 // Progress reports a running scan.
 type Progress struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -71,6 +72,7 @@ type Match struct {
 	LiveVideo        *FileMatch // the Live Photo video, when found
 	LiveVideoMissing bool       // a Live Photo whose video has no local copy
 	Edited           *FileMatch // the rendered edit, when found
+	EditedMissing    bool       // the asset has an edit in iCloud and no local copy of it was found
 	Incomplete       bool       // the header-read budget ran out before every candidate was checked
 }
 
@@ -92,7 +94,8 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 	if mo.MaxHeaderReads <= 0 {
 		mo.MaxHeaderReads = 20000
 	}
-	m := &matcher{ix: ix, l: ix.getLookup(), opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{}}
+	m := &matcher{ix: ix, l: ix.getLookup(), opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
+		witness: RenamesFiles(ix.opts.Layout)}
 	out := make([]Match, len(assets))
 	cands := make([][]cand, len(assets))
 	passes := []func(a CloudAsset, cands []cand, res *Match){m.passSize, m.passName, m.passTime}
@@ -124,6 +127,10 @@ type matcher struct {
 	budget     int
 	incomplete bool
 	claimed    map[int32]bool // files already matched to an asset in this call
+	// witness: the layout renames files and keeps their bytes (Immich,
+	// PhotoPrism), so a match by capture time alone must also agree in
+	// size with one of the asset's renditions.
+	witness bool
 }
 
 // cand is a file found by name.
@@ -149,7 +156,10 @@ func (m *matcher) passName(a CloudAsset, cands []cand, res *Match) {
 	if a.LiveVideoSize > 0 && res.LiveVideo == nil {
 		res.LiveVideo = m.byNameTime(a, cands, KindVideo, m.liveTolerance(), false)
 	}
-	if a.EditedSize > 0 && res.Edited == nil {
+	if res.Edited == nil && (a.EditedSize > 0 || res.File == nil) {
+		// An IMG_E…, -adjusted or _edited file is the edit even when the
+		// record states no edit (Windows "Apple Devices" imports the phone's
+		// render; the record may only say so in fields not read).
 		res.Edited = m.byNameTime(a, cands, a.Kind, m.opts.Tolerance, true)
 	}
 }
@@ -160,11 +170,39 @@ func (m *matcher) passTime(a CloudAsset, _ []cand, res *Match) {
 		return
 	}
 	if res.File == nil {
-		res.File = m.byTime(a, a.Kind, m.opts.Tolerance)
+		res.File = m.byTime(a, a.Kind, m.opts.Tolerance, m.originalSizes(a), false)
 	}
 	if a.LiveVideoSize > 0 && res.LiveVideo == nil {
-		res.LiveVideo = m.byTime(a, KindVideo, m.liveTolerance())
+		var sizes []int64
+		if m.witness {
+			sizes = []int64{a.LiveVideoSize}
+		}
+		res.LiveVideo = m.byTime(a, KindVideo, m.liveTolerance(), sizes, false)
 	}
+	if res.Edited == nil && isEditSize(a) {
+		// Recognised by its size: the edited rendition under any name
+		// (icloudpd --size adjusted keeps the original's name).
+		res.Edited = m.byTime(a, a.Kind, m.opts.Tolerance, []int64{a.EditedSize}, true)
+	}
+}
+
+// originalSizes are the sizes a capture-time-only copy of the original
+// must have: nil (any) unless the layout keeps the bytes.
+func (m *matcher) originalSizes(a CloudAsset) []int64 {
+	if !m.witness {
+		return nil
+	}
+	sizes := []int64{a.Size}
+	if a.AltSize > 0 {
+		sizes = append(sizes, a.AltSize)
+	}
+	return sizes
+}
+
+// isEditSize: the asset's edited rendition has a size of its own, so a
+// file of that size is the edit, not the original.
+func isEditSize(a CloudAsset) bool {
+	return a.EditedSize > 0 && a.EditedSize != a.Size && a.EditedSize != a.AltSize
 }
 
 // liveTolerance: a Live Photo video's creation date can differ from the
@@ -177,6 +215,7 @@ func finish(a CloudAsset, res *Match) {
 		res.Confidence = res.File.Confidence
 	}
 	res.LiveVideoMissing = a.LiveVideoSize > 0 && res.LiveVideo == nil
+	res.EditedMissing = a.EditedSize > 0 && res.Edited == nil
 	res.Incomplete = res.Incomplete && res.Confidence < ConfidenceLikely
 }
 
@@ -242,52 +281,76 @@ func kindFits(want, got Kind) bool {
 // capture time agrees. edits selects edited renditions instead of originals.
 func (m *matcher) byNameTime(a CloudAsset, cands []cand, kind Kind, tol time.Duration, edits bool) *FileMatch {
 	var best *FileMatch
+	var bestID int32
 	var bestScore time.Duration
 	for _, c := range cands {
 		if !kindFits(kind, c.ln.kind) || c.ln.edit != edits || m.claimed[c.id] {
 			continue
 		}
+		if !edits && kind == a.Kind && isEditSize(a) && m.l.refs[c.id].f().size == a.EditedSize {
+			continue // the edited rendition under the original's name
+		}
 		cp, ok := m.capture(c.id)
 		if !ok {
 			continue
 		}
-		d, agree := agrees(a, cp, tol)
+		d, agree := m.agrees(a, c.id, cp, tol)
 		score := rank(d, cp)
 		if agree && (best == nil || score < bestScore) {
 			why := fmt.Sprintf("name stem equal and capture time (%s) within %s", cp.Source, d)
-			best, bestScore = m.found(c.id, ConfidenceLikely, why, &cp), score
+			best, bestID, bestScore = m.foundLater(c.id, ConfidenceLikely, why, &cp), c.id, score
 		}
+	}
+	if best != nil {
+		m.claimed[bestID] = true
 	}
 	return best
 }
 
 // byTime finds a possible match: any name, same kind, capture time agrees.
-func (m *matcher) byTime(a CloudAsset, kind Kind, tol time.Duration) *FileMatch {
+// sizes, when given, is the second witness: the file must have one of them.
+// Without it, a file of the edited rendition's size is never taken for
+// the original. edits accepts files named as edits (IMG_E…).
+func (m *matcher) byTime(a CloudAsset, kind Kind, tol time.Duration, sizes []int64, edits bool) *FileMatch {
 	var best *FileMatch
+	var bestID int32
 	var bestScore time.Duration
 	for _, id := range m.timeCands(a, tol) {
-		if m.claimed[id] || !m.timeCandidate(id, kind) {
+		if m.claimed[id] || !m.timeCandidate(id, kind, edits) {
 			continue
+		}
+		size := m.l.refs[id].f().size
+		switch {
+		case sizes != nil && !slices.Contains(sizes, size):
+			continue
+		case sizes == nil && kind == a.Kind && isEditSize(a) && size == a.EditedSize:
+			continue // the edited rendition, not the original
 		}
 		cp, ok := m.capture(id)
 		if !ok || cp.Source == SourceMtime {
 			continue // an mtime alone is too weak without a name
 		}
-		d, agree := agrees(a, cp, tol)
+		d, agree := m.agrees(a, id, cp, tol)
 		score := rank(d, cp)
 		if agree && (best == nil || score < bestScore) {
 			why := fmt.Sprintf("capture time (%s) within %s and same kind; name differs", cp.Source, d)
-			best, bestScore = m.found(id, ConfidencePossible, why, &cp), score
+			if sizes != nil {
+				why = fmt.Sprintf("capture time (%s) within %s and size equal; name differs", cp.Source, d)
+			}
+			best, bestID, bestScore = m.foundLater(id, ConfidencePossible, why, &cp), id, score
 		}
+	}
+	if best != nil {
+		m.claimed[bestID] = true
 	}
 	return best
 }
 
 // timeCandidate: the right kind, and not an edit (an IMG_E or _edited
-// file is a rendition, not the original).
-func (m *matcher) timeCandidate(id int32, kind Kind) bool {
+// file is a rendition, not the original) unless edits are wanted.
+func (m *matcher) timeCandidate(id int32, kind Kind, edits bool) bool {
 	ln := parseLocal(m.l.refs[id].f().name)
-	return kindFits(kind, ln.kind) && !ln.edit
+	return kindFits(kind, ln.kind) && (edits || !ln.edit)
 }
 
 // rank orders agreeing candidates: header times before mtimes, then by
@@ -297,6 +360,31 @@ func rank(d time.Duration, c Capture) time.Duration {
 		d += time.Hour
 	}
 	return d
+}
+
+// agrees compares a file's capture time with the asset's. A time read
+// from a PhotoPrism canonical name may be either clock: PhotoPrism names a
+// file after its capture time in UTC (MediaFile.CanonicalName uses
+// TakenAt().UTC()), which is the true instant when the photo's GPS
+// position or a stated offset gave the time zone, and the wall clock
+// labelled UTC when nothing did (internal/meta/exif.go, txt.ParseTime).
+func (m *matcher) agrees(a CloudAsset, id int32, c Capture, tol time.Duration) (time.Duration, bool) {
+	d, ok := agrees(a, c, tol)
+	if ok || c.Source != SourceFilename {
+		return d, ok
+	}
+	stem, _ := splitExt(m.l.refs[id].f().name)
+	if !photoprismName(stem) {
+		return d, ok
+	}
+	u := c.Wall.Sub(a.Taken.UTC()).Truncate(time.Second)
+	if u < 0 {
+		u = -u
+	}
+	if u <= tol {
+		return u, true
+	}
+	return d, false
 }
 
 // agrees compares a capture time with the asset's: instants when the file
@@ -384,9 +472,15 @@ func (m *matcher) capture(id int32) (Capture, bool) {
 	return c, true
 }
 
-// found builds a FileMatch.
+// found builds a FileMatch and claims the file.
 func (m *matcher) found(id int32, conf Confidence, why string, c *Capture) *FileMatch {
 	m.claimed[id] = true
+	return m.foundLater(id, conf, why, c)
+}
+
+// foundLater builds a FileMatch without claiming the file yet (the caller
+// claims the best of several).
+func (m *matcher) foundLater(id int32, conf Confidence, why string, c *Capture) *FileMatch {
 	ref := m.l.refs[id]
 	f := ref.f()
 	return &FileMatch{Path: ref.rel(), Size: f.size, ModTime: time.Unix(0, f.mtime).UTC(), Capture: c, Confidence: conf, Reason: why}

@@ -75,11 +75,18 @@ func withEdit(a CloudAsset, size int64) CloudAsset {
 
 func runMatch(t *testing.T, files []local, cases []matchCase) *Index {
 	t.Helper()
+	ix, _ := runMatchLayout(t, "", files, cases)
+	return ix
+}
+
+// runMatchLayout matches the cases in a folder of the given layout.
+func runMatchLayout(t *testing.T, layout string, files []local, cases []matchCase) (*Index, []Match) {
+	t.Helper()
 	root := t.TempDir()
 	for _, f := range files {
 		writeSized(t, root, f)
 	}
-	ix := openIndex(t, NewMemKV(), root, Options{})
+	ix := openIndex(t, NewMemKV(), root, Options{Layout: layout})
 	scan(t, ix, false)
 	assets := make([]CloudAsset, len(cases))
 	for i, c := range cases {
@@ -92,7 +99,7 @@ func runMatch(t *testing.T, files []local, cases []matchCase) *Index {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) { checkMatch(t, got[i], c.want) })
 	}
-	return ix
+	return ix, got
 }
 
 func checkMatch(t *testing.T, m Match, w want) {

@@ -211,37 +211,77 @@ func atoi(s string) int64 {
 	return n
 }
 
-// cloudKeys are the keys an iCloud original name can appear under:
-// folded, with icloudpd's forbidden characters replaced, and with non-ASCII
-// characters removed (icloudpd's default). A missing name becomes the first
+// cloudKeys are the keys an iCloud original name can appear under. They
+// are made from the name exactly as Apple sends it (filenameEnc, often
+// decomposed NFD when the photo came from a Mac), because that is what
+// icloudpd works on (icloudpd src/icloudpd/paths.py, filename_policies.py):
+//
+//   - the name as received, folded (icloudpd --keep-unicode-in-filenames
+//     writes it unchanged; fold brings both sides to NFC);
+//   - with the characters <>:"/\|?* and NUL replaced by '_' (clean_filename);
+//   - then with every non-ASCII character dropped (remove_unicode_chars,
+//     icloudpd's default), once from the bytes as sent ("Cafe\u0301" gives
+//     "Cafe") and once after NFC ("Café" gives "Caf"), since other tools
+//     normalise first;
+//
+// and the stem is cut the way Python's os.path.splitext does, which ignores
+// leading dots: a name made only of non-ASCII characters, "写真.JPG",
+// becomes ".JPG", has no extension for Python, and icloudpd appends the
+// type's extension again (calculate_asset_version_filename), saving
+// ".JPG.JPG", whose local stem is ".JPG". A missing name becomes the first
 // 12 characters of the master record name, as icloudpd does.
 func cloudKeys(filename, masterID string) []string {
-	stem, _ := splitExt(filename)
-	if filename == "" && masterID != "" {
-		stem = cleanID(masterID)
-	}
-	if stem == "" {
-		return nil
-	}
-	keys := []string{fold(stem)}
-	cleaned := strings.Map(func(r rune) rune {
-		if strings.ContainsRune("<>:\"/\\|?*\x00", r) {
-			return '_'
+	if filename == "" {
+		if masterID == "" {
+			return nil
 		}
-		return r
-	}, norm.NFC.String(stem))
-	ascii := strings.Map(func(r rune) rune {
-		if r >= utf8.RuneSelf {
-			return -1
-		}
-		return r
-	}, cleaned)
-	for _, k := range []string{fold(cleaned), fold(ascii)} {
+		return []string{fold(cleanID(masterID))}
+	}
+	var keys []string
+	add := func(k string) {
 		if k != "" && !contains(keys, k) {
 			keys = append(keys, k)
 		}
 	}
+	stem, _ := splitExt(filename)
+	add(fold(stem))
+	cleaned := icloudpdClean(filename)
+	add(fold(pyStem(cleaned)))
+	add(fold(pyStem(dropNonASCII(cleaned))))
+	add(fold(pyStem(dropNonASCII(norm.NFC.String(cleaned)))))
 	return keys
+}
+
+// icloudpdClean replaces the characters icloudpd's clean_filename replaces.
+func icloudpdClean(name string) string {
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune("<>:\"/\\|?*\x00", r) {
+			return '_'
+		}
+		return r
+	}, name)
+}
+
+// dropNonASCII is icloudpd's remove_unicode_chars: encode to UTF-8, decode
+// as ASCII ignoring errors, which drops every non-ASCII character.
+func dropNonASCII(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= utf8.RuneSelf {
+			return -1
+		}
+		return r
+	}, name)
+}
+
+// pyStem is the root of Python's os.path.splitext for a base name: the
+// part before the last dot, unless only dots precede it (".JPG" has no
+// extension and is its own root).
+func pyStem(name string) string {
+	dot := strings.LastIndexByte(name, '.')
+	if dot < 0 || strings.Trim(name[:dot], ".") == "" {
+		return name
+	}
+	return name[:dot]
 }
 
 func cleanID(id string) string {
@@ -328,4 +368,24 @@ func id7(masterID string) string {
 		return ""
 	}
 	return fold(enc[:7])
+}
+
+// photoprismName reports whether stem is PhotoPrism's canonical name,
+// YYYYMMDD_HHMMSS_ and the CRC32 of the file in 8 hex digits
+// (pkg/fs/canonical.go), possibly followed by the ".00001" counter its
+// import adds on a clash (internal/photoprism/import.go).
+func photoprismName(stem string) bool {
+	if len(stem) < 24 || (len(stem) > 24 && stem[24] != '.') {
+		return false
+	}
+	if !allDigits(stem[:8]) || stem[8] != '_' || !allDigits(stem[9:15]) || stem[15] != '_' {
+		return false
+	}
+	for i := 16; i < 24; i++ {
+		c := stem[i]
+		if !isDigit(c) && (c < 'A' || c > 'F') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

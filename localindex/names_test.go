@@ -49,6 +49,10 @@ func TestCloudKeys(t *testing.T) {
 		{"IMG_7409.JPG", masterA, []string{"img_7409"}},
 		{"IMG_中文_7409.JPG", "", []string{"img_中文_7409", "img__7409"}},
 		{"a:b?.JPG", "", []string{"a:b?", "a_b_"}},
+		{"Cafe\u0301.JPG", "", []string{"café", "cafe", "caf"}},
+		{"Café.JPG", "", []string{"café", "caf"}},
+		{"写真.JPG", "", []string{"写真", ".jpg"}},
+		{"写真", "", []string{"写真"}},
 		{"", masterA, []string{"ay6c_bse0jja"}},
 		{"", "", nil},
 	}

@@ -205,7 +205,7 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 		Hidden:        checks.HiddenMode(a.Hidden)}
 	for _, f := range a.Folders {
 		acct.Folders = append(acct.Folders, &agent.Folder{
-			Name: f.Name, Path: f.Path, Layout: matcherLayout(f.Layout), KV: rt.db, Logger: rt.log,
+			Name: f.Name, Path: f.Path, Layout: matcherLayout(f.Layout), KV: rt.db, Logger: rt.log, Renditions: f.Renditions,
 			Tolerance: rt.cfg.Checks.CaptureTolerance, FullScan: noCache,
 			Options: localindex.Options{Ignore: f.Ignore, ShrinkFraction: rt.cfg.Checks.FolderShrink},
 		})

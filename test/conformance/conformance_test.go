@@ -51,6 +51,8 @@ type caseSpec struct {
 		Layout string `json:"layout"`
 		// Absent leaves the folder uncreated (a lost mount).
 		Absent bool `json:"absent,omitempty"`
+		// Renditions is the folder's renditions key, when set.
+		Renditions string `json:"renditions,omitempty"`
 	} `json:"folders"`
 	Checks map[string]any `json:"checks,omitempty"`
 	// Password stores a password in a secret file; without it the
@@ -210,7 +212,11 @@ func writeConfig(t *testing.T, tmp string, spec caseSpec, srv *replay, local map
 				must(t, materialise(p, lf, now))
 			}
 		}
-		folders = append(folders, map[string]any{"path": p, "name": f.Name, "layout": f.Layout})
+		folder := map[string]any{"path": p, "name": f.Name, "layout": f.Layout}
+		if f.Renditions != "" {
+			folder["renditions"] = f.Renditions
+		}
+		folders = append(folders, folder)
 	}
 	for name := range local {
 		if !hasFolder(spec, name) {

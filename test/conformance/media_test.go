@@ -8,12 +8,13 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
+	"regexp"
 	"time"
 )
 
 // localFile is one entry of a case's local.json manifest.
 type localFile struct {
-	Path string `json:"path"` // relative to the folder
+	Path string `json:"path"` // relative to the folder; {{utc:REL}} is replaced (see utcRE)
 	// Kind: jpeg (EXIF DateTimeOriginal), heic (ftyp + meta/iinf/iloc
 	// Exif item), mov/mp4 (moov/mvhd creation time), bin (no header).
 	Kind  string `json:"kind"`
@@ -24,8 +25,24 @@ type localFile struct {
 	Taken string `json:"taken,omitempty"`
 }
 
+// utcRE is the path template {{utc:-1d10m}}: the instant now-1d10m as
+// YYYYMMDD_HHMMSS in UTC, for names that carry a capture time (PhotoPrism's
+// canonical names).
+var utcRE = regexp.MustCompile(`\{\{utc:([^}]*)\}\}`)
+
 // materialise writes f under dir with real minimal headers.
 func materialise(dir string, f localFile, now time.Time) error {
+	var bad error
+	f.Path = utcRE.ReplaceAllStringFunc(f.Path, func(m string) string {
+		d, err := parseRel(utcRE.FindStringSubmatch(m)[1])
+		if err != nil {
+			bad = fmt.Errorf("%s: %w", f.Path, err)
+		}
+		return now.Add(d).UTC().Format("20060102_150405")
+	})
+	if bad != nil {
+		return bad
+	}
 	taken := now
 	if f.Taken != "" {
 		d, err := parseRel(f.Taken)

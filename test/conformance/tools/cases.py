@@ -577,11 +577,14 @@ CASES["auth-security-key-only"]["files"] = {"responses/complete-409-fsa.json": {
 
 # ---------------------------------------------------------------- importer layouts
 
-def renamed_case(name, layout, path, readme, kinds=None, local_extra=None, account=None, exit_code=0, status="ok", checks=None):
+def renamed_case(name, layout, path, readme, kinds=None, local_extra=None, account=None, exit_code=0, status="ok", checks=None,
+                 same_size=False):
+    """Renamed copies; converted (another size) unless same_size: the importer keeps the bytes."""
     assets = photos() if kinds is None else kinds
     files = []
     for a in assets:
-        files.append({"path": path(a), "kind": a["kind"], "size": a["size"] + 12345, "mtime": a["added"], "taken": a["taken"]})
+        size = a["size"] if same_size else a["size"] + 12345
+        files.append({"path": path(a), "kind": a["kind"], "size": size, "mtime": a["added"], "taken": a["taken"]})
     cloud_case(name, readme, exit_code, status, checks or {}, assets=assets, local=files + (local_extra or []), layout=layout, account=account)
 
 def stamp(a, fmt):
@@ -632,11 +635,13 @@ renamed_case("immich-upload-layout", "immich", lambda a: "upload/7c3f9a2e-5b1d-4
 # immich-upload-layout
 
 Immich upload storage (`upload/<user-uuid>/<xx>/<yy>/<asset-uuid>.heic`, `layout: immich`):
-UUID names, sizes that differ from Apple's (the mobile app uploads its own export), capture
-time in EXIF.
+UUID names, Apple's sizes (Immich stores the bytes it was given and checks size and checksum
+when it moves them: immich `server/src/cores/storage.core.ts`), capture time in EXIF.
 
-- local_copy **ok**: `immich` renames files, so capture-time matches count as present. Exit 0.
-""")
+- local_copy **ok**: `immich` renames files, so capture-time matches count as present when
+  the size agrees with one of the photo's versions (docs/checks.md, *Matches by capture time
+  only*). Exit 0.
+""", same_size=True)
 
 cloud_case("immich-library-layout", """
 # immich-library-layout
@@ -658,8 +663,10 @@ PhotoPrism originals after import (`originals/YYYY/MM/YYYYMMDD_HHMMSS_<crc>.ext`
 `layout: photoprism`): a video, a JPEG and a HEIC, renamed, with their capture times in the
 MOV movie header and in EXIF.
 
-- local_copy **ok**: `photoprism` renames files; capture time (and kind) match. Exit 0.
-""", kinds=MIXED)
+- local_copy **ok**: `photoprism` renames files; capture time, kind and size match (the import
+  moves or copies the file unchanged: photoprism `internal/photoprism/import_worker.go`).
+  Exit 0.
+""", kinds=MIXED, same_size=True)
 
 cloud_case("google-photos-takeout", """
 # google-photos-takeout
@@ -709,6 +716,147 @@ cloud_case("auto-few-renamed", """
   (1 of 5 is less than half). Exit 1.
 """, 1, "warning", {"local_copy": "warning"}, layout="auto", local=one_renamed("auto"))
 
+# ---------------------------------------------------------------- naming rules (docs/checks.md, local_copy)
+
+NA = photos()
+NA[0] = dict(NA[0], name="Cafe\u0301.HEIC")   # decomposed (NFD), as Photos on a Mac sends it
+NA[1] = dict(NA[1], name="写真.JPG", kind="jpeg")
+NA[2] = dict(NA[2], name="東京.HEIC")
+NA[3] = dict(NA[3], name="a:b?.HEIC")
+NA_DEFAULT = ["Cafe.HEIC", ".JPG.JPG", ".HEIC.HEIC", "a_b_.HEIC", "IMG_0001.HEIC"]
+NA_KEEP = ["Cafe\u0301.HEIC", "写真.JPG", "東京.HEIC", "a_b_.HEIC", "IMG_0001.HEIC"]
+
+def named(assets, names, d="2026/12/01/"):
+    return [{"path": d + n, "kind": a["kind"], "size": a["size"], "mtime": a["added"], "taken": a["taken"]}
+            for a, n in zip(assets, names)]
+
+cloud_case("icloudpd-non-ascii-names", """
+# icloudpd-non-ascii-names
+
+icloudpd with its default name cleaning (`layout: icloudpd`). Apple sends the names as
+`filenameEnc`; icloudpd replaces `<>:"/\\|?*` and NUL by `_` (`clean_filename`) and drops
+every non-ASCII character from the name as received, without normalising it
+(`remove_unicode_chars`, icloud-photos-downloader `src/icloudpd/paths.py`, applied in
+`src/icloudpd/base.py` `build_filename_cleaner`). It then cuts the extension with Python's
+`os.path.splitext` and appends the type's extension (`src/pyicloud_ipd/asset_version.py`
+`calculate_asset_version_filename`):
+
+| name sent by Apple | saved by icloudpd |
+|---|---|
+| `Cafe\u0301.HEIC` (decomposed, NFD) | `Cafe.HEIC` |
+| `写真.JPG` | `.JPG.JPG` (`.JPG` has no extension for Python) |
+| `東京.HEIC` | `.HEIC.HEIC` |
+| `a:b?.HEIC` | `a_b_.HEIC` |
+| `IMG_0001.HEIC` | `IMG_0001.HEIC` |
+
+Each copy has Apple's size.
+
+- local_copy **ok**: docs/checks.md, *How icloudpd names files*: the names are derived from
+  the bytes Apple sends, as icloudpd does, and matched with the size. Exit 0.
+""", 0, "ok", {}, assets=NA, local=named(NA, NA_DEFAULT))
+
+cloud_case("icloudpd-keep-unicode", """
+# icloudpd-keep-unicode
+
+icloudpd with `--keep-unicode-in-filenames` (`layout: icloudpd`): the cleaner is the identity
+(icloud-photos-downloader `src/icloudpd/base.py` `build_filename_cleaner`), so the names are
+written as received: `Cafe\u0301.HEIC` stays decomposed, `写真.JPG` and `東京.HEIC` keep their
+characters; only `a:b?.HEIC` still becomes `a_b_.HEIC` (`clean_filename` always applies).
+
+- local_copy **ok**: docs/checks.md, *How icloudpd names files* ("the name is written as
+  received ... both forms match"). Exit 0.
+""", 0, "ok", {}, assets=NA, local=named(NA, NA_KEEP))
+
+PP = [dict(a, tz=7200) for a in photos()]
+cloud_case("photoprism-utc-names", """
+# photoprism-utc-names
+
+PhotoPrism originals (`layout: photoprism`) of five photos taken in a UTC+2 zone
+(`timeZoneOffset: 7200`) with a location. PhotoPrism names each file after its capture time
+in UTC, `YYYYMMDD_HHMMSS_<CRC32>.heic` (photoprism `internal/photoprism/mediafile.go`
+`CanonicalName` → `pkg/fs/canonical.go`; `TakenAt` is UTC, with the zone of the GPS position:
+`internal/meta/exif.go`). The files' headers cannot be read (`kind: bin`), so the names are
+the only witness of the time; the sizes are Apple's (the import keeps the bytes).
+
+- local_copy **ok**: docs/checks.md, *PhotoPrism names*: the time in a canonical name matches
+  the capture instant (UTC) or the wall clock; with the size as second witness (*Matches by
+  capture time only*) each file counts as present in a renaming layout. Read as local wall
+  clocks, all five would be two hours off and missing. Exit 0.
+""", 0, "ok", {}, assets=PP, layout="photoprism",
+    local=[{"path": "originals/2026/12/{{utc:%s}}_%08X.heic" % (a["taken"], 0x4286DBC0 + i), "kind": "bin", "size": a["size"],
+            "mtime": a["added"]} for i, a in enumerate(PP)])
+
+IM = photos(4, start=2) + [{"name": "IMG_0001.MOV", "kind": "mov", "size": 9000000, "added": "-5d", "taken": "-5d10m"}]
+cloud_case("immich-not-a-stand-in", """
+# immich-not-a-stand-in
+
+An Immich library (`layout: immich`). Three photos are in `upload/…/<uuid>.heic` with Apple's
+sizes (Immich keeps the uploaded bytes: immich `server/src/cores/storage.core.ts` checks size
+and checksum when it moves a file). The newest photo, IMG_0005, is not there, but another
+family member's photo taken in the same second is (another size). The video IMG_0001.MOV is
+only there as Immich's transcode, `encoded-video/<user>/xx/yy/<id>.mp4` (another size).
+
+- local_copy **warning**: docs/checks.md, *Matches by capture time only*: in a renaming layout
+  a capture-time-only match needs the size of one of the photo's versions, so neither file
+  stands in; 2 of the newest 5 are missing, at least `missing_warning` (1) and fewer than
+  `missing_critical` (10); the newest copy lags by 1 day, less than `lag_critical`. Exit 1.
+""", 1, "warning", {"local_copy": "warning"}, assets=IM, layout="immich", summaries={"local_copy": "2 of the newest 5"},
+    local=[{"path": "upload/7c3f9a2e-5b1d-4e8a-9f0c-2d6b8e4a1c3f/a%d/b%d/a%d0b%d000-4c1d-4e8a-9f0c-2d6b8e4a1c3f.heic" % (i, i, i, i),
+            "kind": "heic", "size": a["size"], "mtime": a["added"], "taken": a["taken"]} for i, a in enumerate(IM[1:4])] + [
+        {"path": "upload/0d9e8f7a-1111-4e8a-9f0c-2d6b8e4a1c3f/c1/c2/c1c20000-4c1d-4e8a-9f0c-2d6b8e4a1c3f.heic",
+         "kind": "heic", "size": 2700000, "mtime": IM[0]["added"], "taken": IM[0]["taken"]},
+        {"path": "encoded-video/7c3f9a2e-5b1d-4e8a-9f0c-2d6b8e4a1c3f/e1/e2/e1e20000-4c1d-4e8a-9f0c-2d6b8e4a1c3f.mp4",
+         "kind": "mp4", "size": 3000000, "mtime": IM[4]["added"], "taken": IM[4]["taken"]}])
+
+AD = photos()
+for i in (0, 2):
+    AD[i] = dict(AD[i], edited_size=AD[i]["size"] - 600000, edited_kind="jpeg")
+AD_LOCAL = [{"path": "2026/12/01/" + a["name"].replace(".HEIC", ".JPG"), "kind": "jpeg", "size": a["edited_size"],
+             "mtime": a["added"], "taken": a["taken"]} if a.get("edited_size") else
+            {"path": "2026/12/01/" + a["name"], "kind": a["kind"], "size": a["size"], "mtime": a["added"], "taken": a["taken"]}
+            for a in AD]
+
+cloud_case("icloudpd-size-adjusted", """
+# icloudpd-size-adjusted
+
+icloudpd with `--size adjusted` (`layout: icloudpd`, folder `renditions: edited`). Two of the
+five photos were edited on the iPhone (`resJPEGFullRes`, JPEG); icloudpd saves their edited
+version under the original's name with the JPEG extension (`IMG_0005.JPG`), adding
+`-adjusted` only when the original is downloaded too, and falls back to the original for
+unedited photos (icloud-photos-downloader `src/pyicloud_ipd/utils.py`
+`disambiguate_filenames`, `src/icloudpd/base.py` `download_builder`).
+
+- local_copy **ok**: docs/checks.md, *Edited versions*: a file of the edited version's size is
+  the edited version; in a folder declared `renditions: edited` it counts as the copy. Exit 0.
+""", 0, "ok", {}, assets=AD, local=AD_LOCAL, case={"folders": [{"name": "photos", "layout": "icloudpd", "renditions": "edited"}]})
+
+cloud_case("icloudpd-size-adjusted-undeclared", """
+# icloudpd-size-adjusted-undeclared
+
+The folder of [icloudpd-size-adjusted](../icloudpd-size-adjusted/) (icloudpd `--size
+adjusted`: two photos only as their edited version, under the original's name), with the
+folder's `renditions` left at the default, `original`.
+
+- local_copy **warning**: docs/checks.md, *Edited versions*: "a photo of which only the edited
+  version is here is reported as 'only the edited version is here' (warning ...), never as
+  missing". Exit 1.
+""", 1, "warning", {"local_copy": "warning"}, assets=AD, local=AD_LOCAL,
+    summaries={"local_copy": "only the edited version is here"})
+
+renamed_case("windows-edited-renders", "windows", lambda a: "DCIM/202612__/" + a["name"].replace("IMG_", "IMG_E"), """
+# windows-edited-renders
+
+Windows "Apple Devices" import of photos edited on the iPhone (`layout: windows`): the folder
+holds only the edited renders `IMG_ENNNN.HEIC` (another size than the originals), with the
+original capture time in EXIF; the originals are not there.
+
+- local_copy **warning**: docs/checks.md, *Edited versions*: an `IMG_E…` file with the photo's
+  capture time is its edited version and never stands in for the original; with the
+  default `renditions: original` each is reported as "only the edited version is here"
+  (warning), neither ok nor missing. Exit 1.
+""", exit_code=1, status="warning", checks={"local_copy": "warning"})
+CASES["windows-edited-renders"]["expect"]["summaries"] = {"local_copy": "only the edited version is here for 5 photos"}
+
 # ---------------------------------------------------------------- unknown states
 
 cloud_case("session-expiry-unknown", """
@@ -753,15 +901,3 @@ The counts batch answers every count of the personal library except the hidden c
 # once the product is fixed.
 
 PENDING = {}
-_saved = dict(CASES)
-renamed_case("windows-edited-renders", "windows", lambda a: "DCIM/202612__/" + a["name"].replace("IMG_", "IMG_E"), """
-# windows-edited-renders
-
-Windows "Apple Devices" import of photos edited on the iPhone: the folder holds the edited
-renders `IMG_ENNNN.HEIC` (another size), with the original capture time in EXIF.
-
-- local_copy **ok**: `layout: windows` renames files, so "a file with another name but the
-  same capture time ... counts as present with a note".
-""")
-PENDING["windows-edited-renders"] = CASES.pop("windows-edited-renders")
-assert CASES.keys() == _saved.keys()

@@ -28,11 +28,17 @@ def pair(i, a, z):
         "recordChangeTag": "1s2f", "deleted": False, "zoneID": z}
     af = {"assetDate": {"value": "{{ms:%s}}" % a["taken"], "type": "TIMESTAMP"},
           "addedDate": {"value": "{{ms:%s}}" % a["added"], "type": "TIMESTAMP"},
-          "timeZoneOffset": {"value": 0, "type": "INT64"},
+          "timeZoneOffset": {"value": a.get("tz", 0), "type": "INT64"},
           "masterRef": {"value": {"recordName": m, "action": "DELETE_SELF", "zoneID": z}, "type": "REFERENCE"},
           "isHidden": {"value": 1 if a.get("hidden") else 0, "type": "INT64"},
           "isFavorite": {"value": 0, "type": "INT64"}, "assetSubtypeV2": {"value": 0, "type": "INT64"},
           "duration": {"value": 7 if video else 0, "type": "INT64"}}
+    if a.get("edited_size"):
+        # the rendered edit (resJPEGFullRes, on the CPLAsset; its type may be HEIC)
+        ek = a.get("edited_kind", "jpeg")
+        af["resJPEGFullRes"] = {"value": {"fileChecksum": m + "E", "size": a["edited_size"], "downloadURL": "{{SERVER}}/E/" + m + "/${f}"}, "type": "ASSETID"}
+        af["resJPEGFullFileType"] = {"value": UTI[ek], "type": "STRING"}
+        af["adjustmentType"] = {"value": "com.apple.photo", "type": "STRING"}
     if a.get("deleted"):
         af["isDeleted"] = {"value": 1, "type": "INT64"}
         if a.get("purge"):
