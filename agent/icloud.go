@@ -106,26 +106,20 @@ func (c *ICloud) restore(ctx context.Context, log *slog.Logger) {
 		return
 	}
 	c.restored = true
-	blob, err := c.Sessions.Load(ctx, c.Account)
+	err := loadSession(ctx, c.Sessions, c.Account, c.Client)
 	switch {
 	case errors.Is(err, credstore.ErrNotFound):
 		log.Info("no saved session; a sign-in is needed (run `icloudmon login`)")
 		c.missingSession(ctx, log)
-		return
+	case errors.Is(err, errSessionUnusable):
+		log.Warn("the saved session could not be restored; a sign-in is needed", "err", err)
 	case err != nil:
 		log.Warn("could not load the saved session", "err", err)
-		return
-	}
-	if err := c.Client.RestoreSession(blob); err != nil {
-		log.Warn("the saved session could not be restored; a sign-in is needed", "err", err)
 	}
 }
 
 func (c *ICloud) saveSession(ctx context.Context, log *slog.Logger) {
-	blob, err := c.Client.MarshalSession()
-	if err == nil {
-		err = c.Sessions.Save(ctx, c.Account, blob)
-	}
+	err := storeSession(ctx, c.Sessions, c.Account, c.Client)
 	c.saveErr = err
 	if err != nil {
 		log.Error("could not save the session; the next start may need a new sign-in", "err", err)

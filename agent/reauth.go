@@ -29,31 +29,22 @@ type ReAuthenticator interface {
 	// with a nil error means no code was needed: the session is renewed.
 	Start(ctx context.Context, password string) (*icloudapi.TwoFactorChallenge, error)
 	// RequestCode asks Apple to deliver a code: phone 0 to the trusted
-	// devices, otherwise by SMS to that trusted phone id.
-	RequestCode(ctx context.Context, phone int) error
+	// devices, otherwise by SMS to that trusted phone id (see
+	// SignInFlow.RequestCode).
+	RequestCode(ctx context.Context, phone int) (CodeRequest, error)
 	// Submit sends the code. On success the new session is saved and the
-	// daemon's next cycle uses it; icloudapi.ErrWrongCode means try again.
+	// daemon's next cycle uses it; icloudapi.ErrWrongCode means try again,
+	// ErrCodeFormat that the text was not a code.
 	Submit(ctx context.Context, code string) error
 }
 
-// ClientReAuth implements ReAuthenticator over icloudapi. Each Start uses
-// a new client seeded with the saved session (trust token, sign-in
-// budget), so a daemon cycle running meanwhile cannot disturb the 2FA
-// conversation; on success the new session is saved and copied into Live,
-// the client the daemon uses. It is not safe for concurrent use: the
-// handler serialises the calls of one account.
+// ClientReAuth implements ReAuthenticator with a SignInFlow (the same
+// sign-in as `icloudmon login`) and the account's stored password. It is
+// not safe for concurrent use: the handler serialises the calls of one
+// account.
 type ClientReAuth struct {
-	Account string
-	// NewClient returns a new client for the account's Apple ID and
-	// endpoints.
-	NewClient func() (*icloudapi.Client, error)
-	// Live is the daemon's client of the account (may be nil).
-	Live     *icloudapi.Client
-	Sessions SessionStore
+	Flow     *SignInFlow
 	Password PasswordFunc
-	Logger   *slog.Logger
-
-	flow *icloudapi.Client // between Start and a successful Submit
 }
 
 // ReAuthenticators returns a ClientReAuth for every account of a whose
@@ -67,8 +58,9 @@ func ReAuthenticators(a *Agent, newClient func(account string) (*icloudapi.Clien
 			continue
 		}
 		name := acct.Name
-		out[name] = &ClientReAuth{Account: name, Live: ic.Client, Sessions: ic.Sessions, Password: ic.Password,
-			Logger: a.log, NewClient: func() (*icloudapi.Client, error) { return newClient(name) }}
+		flow := &SignInFlow{Account: name, Live: ic.Client, Sessions: ic.Sessions, Logger: a.log,
+			NewClient: func() (*icloudapi.Client, error) { return newClient(name) }}
+		out[name] = &ClientReAuth{Flow: flow, Password: ic.Password}
 	}
 	return out
 }
@@ -84,7 +76,6 @@ func (r *ClientReAuth) PasswordStored(ctx context.Context) bool {
 
 // Start implements ReAuthenticator.
 func (r *ClientReAuth) Start(ctx context.Context, password string) (*icloudapi.TwoFactorChallenge, error) {
-	r.flow = nil
 	if password == "" && r.Password != nil {
 		pw, err := r.Password(ctx)
 		if err != nil && !errors.Is(err, credstore.ErrNotFound) {
@@ -92,94 +83,18 @@ func (r *ClientReAuth) Start(ctx context.Context, password string) (*icloudapi.T
 		}
 		password = pw
 	}
-	client, err := r.NewClient()
-	if err != nil {
-		return nil, err
-	}
-	r.seed(ctx, client)
-	err = client.SignIn(ctx, password)
-	var apiErr *icloudapi.Error
-	switch {
-	case err == nil:
-		return nil, r.commit(ctx, client)
-	case errors.Is(err, icloudapi.ErrReauthRequired) && errors.As(err, &apiErr):
-		r.flow = client
-		if apiErr.TwoFactor != nil {
-			return apiErr.TwoFactor, nil
-		}
-		return &icloudapi.TwoFactorChallenge{HasTrustedDevices: true, CodeLength: 6}, nil
-	case errors.Is(err, icloudapi.ErrPasswordRejected), errors.Is(err, icloudapi.ErrAccountLocked):
-		// Keep the rejection mark so the daemon stops trying this password.
-		if cerr := r.commit(ctx, client); cerr != nil {
-			r.logger().Warn("could not save the session after a refused sign-in", "err", cerr)
-		}
-	}
-	return nil, err
-}
-
-// seed gives a new client the saved session (or the live one).
-func (r *ClientReAuth) seed(ctx context.Context, client *icloudapi.Client) {
-	blob, err := r.Sessions.Load(ctx, r.Account)
-	if err != nil && r.Live != nil {
-		blob, err = r.Live.MarshalSession()
-	}
-	if err == nil {
-		err = client.RestoreSession(blob)
-	}
-	if err != nil && !errors.Is(err, credstore.ErrNotFound) {
-		r.logger().Info("starting the web sign-in without the saved session", "err", err)
-	}
+	return r.Flow.Start(ctx, password)
 }
 
 // RequestCode implements ReAuthenticator.
-func (r *ClientReAuth) RequestCode(ctx context.Context, phone int) error {
-	if r.flow == nil {
-		return errNoFlow
-	}
-	if phone == 0 {
-		return r.flow.RequestDeviceCode(ctx)
-	}
-	return r.flow.RequestPhoneCode(ctx, phone, "sms")
+func (r *ClientReAuth) RequestCode(ctx context.Context, phone int) (CodeRequest, error) {
+	return r.Flow.RequestCode(ctx, phone)
 }
 
 // Submit implements ReAuthenticator.
 func (r *ClientReAuth) Submit(ctx context.Context, code string) error {
-	if r.flow == nil {
-		return errNoFlow
-	}
-	if err := r.flow.SubmitCode(ctx, code); err != nil {
-		return err
-	}
-	client := r.flow
-	r.flow = nil
-	return r.commit(ctx, client)
+	return r.Flow.Submit(ctx, code)
 }
-
-// commit saves client's session and hands it to the daemon's client.
-func (r *ClientReAuth) commit(ctx context.Context, client *icloudapi.Client) error {
-	blob, err := client.MarshalSession()
-	if err != nil {
-		return err
-	}
-	if err := r.Sessions.Save(ctx, r.Account, blob); err != nil {
-		return fmt.Errorf("signed in, but the session could not be saved: %w", err)
-	}
-	if r.Live != nil {
-		if err := r.Live.RestoreSession(blob); err != nil {
-			return fmt.Errorf("signed in, but the running agent could not take the session over (restart it): %w", err)
-		}
-	}
-	return nil
-}
-
-func (r *ClientReAuth) logger() *slog.Logger {
-	if r.Logger == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return r.Logger.With("account", r.Account)
-}
-
-var errNoFlow = errors.New("no sign-in is in progress; start again")
 
 // ReAuthOptions configure NewReAuthHandler.
 type ReAuthOptions struct {
@@ -228,6 +143,7 @@ type reauthState struct {
 	since      time.Time
 	tf         *icloudapi.TwoFactorChallenge
 	sentTo     string
+	note       string // the code request was not confirmed (code step)
 	flash      string // one-shot error for the next page
 	posts      []time.Time
 	lastSignIn time.Time
@@ -367,15 +283,27 @@ func (h *reauthHandler) send(ctx context.Context, name string, ra ReAuthenticato
 		st.flash = "Choose where Apple should send the code."
 		return
 	}
+	var req CodeRequest
 	if via != "have" {
-		if err := ra.RequestCode(ctx, phone); err != nil {
+		var err error
+		if req, err = ra.RequestCode(ctx, phone); err != nil {
 			st.flash = h.failure(name, "code request", err)
 			return
 		}
 	}
 	tf := st.tf
 	st.set("code", now)
-	st.tf, st.sentTo = tf, label
+	st.tf, st.sentTo, st.note = tf, label, ""
+	if req.Unconfirmed != nil {
+		h.log.Warn("Apple did not confirm the code request; asking for the code anyway", "account", name, "err", req.Unconfirmed)
+		st.sentTo = ""
+		st.note = "Apple did not confirm the request for a code on your Apple devices. A code may still appear there; " +
+			"if none arrives within a minute, start over and choose a text message."
+		if len(tf.Phones) == 0 {
+			st.note = "Apple did not confirm the request for a code on your Apple devices. A code may still appear there; " +
+				"if none arrives within a minute, start over later."
+		}
+	}
 }
 
 // delivery parses the via field: "device", "sms:<id>" or "have" (a code
@@ -407,8 +335,8 @@ func (h *reauthHandler) verify(ctx context.Context, name string, ra ReAuthentica
 		st.flash = "The sign-in expired or was not started; start again."
 		return
 	}
-	code := digitsOnly(r.PostFormValue("code"))
-	if code == "" {
+	code := r.PostFormValue("code")
+	if strings.TrimSpace(code) == "" {
 		st.flash = "Enter the code Apple sent."
 		return
 	}
@@ -417,16 +345,6 @@ func (h *reauthHandler) verify(ctx context.Context, name string, ra ReAuthentica
 		return
 	}
 	h.succeeded(name, st, now)
-}
-
-func digitsOnly(s string) string {
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			out = append(out, s[i])
-		}
-	}
-	return string(out)
 }
 
 func (h *reauthHandler) cancel(_ context.Context, _ string, _ ReAuthenticator, st *reauthState, _ *http.Request) {
@@ -450,6 +368,8 @@ func (h *reauthHandler) failure(name, what string, err error) string {
 	switch {
 	case errors.Is(err, icloudapi.ErrWrongCode):
 		return "Apple did not accept the code. Check it and try again; if it keeps failing, ask for a new code."
+	case errors.Is(err, ErrCodeFormat):
+		return "That is not a verification code: enter the digits Apple sent (spaces are fine)."
 	case errors.Is(err, icloudapi.ErrPasswordRejected):
 		return "Apple rejected the password. Enter the current Apple Account password."
 	case errors.Is(err, icloudapi.ErrNoPassword):
@@ -474,6 +394,7 @@ type reauthPage struct {
 	Phones       []icloudapi.TrustedPhone
 	CodeLength   int
 	SentTo       string
+	Note         string
 	Error        string
 }
 
@@ -499,7 +420,7 @@ func (h *reauthHandler) servePage(w http.ResponseWriter, r *http.Request) {
 
 // pageData builds the page and consumes the one-shot message (lock held).
 func (h *reauthHandler) pageData(ctx context.Context, name string, ra ReAuthenticator, st *reauthState) reauthPage {
-	p := reauthPage{Account: name, CSRF: h.opts.CSRF(), Step: st.step, Error: st.flash, SentTo: st.sentTo, CodeLength: 6}
+	p := reauthPage{Account: name, CSRF: h.opts.CSRF(), Step: st.step, Error: st.flash, SentTo: st.sentTo, Note: st.note, CodeLength: 6}
 	st.flash = ""
 	if p.Step == "" {
 		p.Reason = h.reason(name)

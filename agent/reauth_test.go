@@ -78,19 +78,31 @@ type reauthEnv struct {
 
 func newReauthEnv(t *testing.T, storedPassword bool) *reauthEnv {
 	t.Helper()
+	return newReauthEnvWith(t, storedPassword, func(*fakeicloud.Scenario) {})
+}
+
+// newReauthEnvWith is newReauthEnv with more knobs of the fake; with
+// Scenario.HomeOrigin set, the clients use it as their home URL.
+func newReauthEnvWith(t *testing.T, storedPassword bool, knobs func(*fakeicloud.Scenario)) *reauthEnv {
+	t.Helper()
 	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 3, Assets: 30})
-	fake := fakeicloud.New(fakeicloud.Options{Photos: fakeicloud.NewPhotosHandler(lib), Scenario: fakeicloud.Scenario{
-		AppleID: reauthAppleID, Password: reauthPassword, Require2FA: true, HasTrustedDevices: true,
-		Phones: []fakeicloud.Phone{{ID: 7, Number: "+1 (•••) •••-••42"}}}})
+	sc := fakeicloud.Scenario{AppleID: reauthAppleID, Password: reauthPassword, Require2FA: true, HasTrustedDevices: true,
+		Phones: []fakeicloud.Phone{{ID: 7, Number: "+1 (•••) •••-••42"}}}
+	knobs(&sc)
+	fake := fakeicloud.New(fakeicloud.Options{Photos: fakeicloud.NewPhotosHandler(lib), Scenario: sc})
 	t.Cleanup(fake.Close)
 	e := &reauthEnv{fake: fake, sessions: &memSessions{}, clock: &testClock{t: time.Now()}}
 	if storedPassword {
 		e.password = reauthPassword
 	}
 	e.srp = func() int { return fake.Count("/appleauth/auth/signin/complete") }
+	home := fake.HomeURL()
+	if sc.HomeOrigin != "" {
+		home = sc.HomeOrigin
+	}
 	newClient := func(string) (*icloudapi.Client, error) {
 		return icloudapi.New(icloudapi.Options{AppleID: reauthAppleID, AuthURL: fake.AuthURL(),
-			SetupURL: fake.SetupURL(), HomeURL: fake.HomeURL(), RootCAs: fake.CertPool(), Retries: 1})
+			SetupURL: fake.SetupURL(), HomeURL: home, RootCAs: fake.CertPool(), Retries: 1})
 	}
 	var err error
 	if e.live, err = newClient("alice"); err != nil {

@@ -164,3 +164,19 @@ func TestValidateReturnsProblems(t *testing.T) {
 		t.Errorf("problem keys (-want +got):\n%s", diff)
 	}
 }
+
+// The idmsa host of mainland China is an override of endpoints.auth
+// (CONFIGURATION.md, region).
+func TestChinaIdmsaOverride(t *testing.T) {
+	cleanEnv(t)
+	if got := loadAndValidate(t, "testdata/good-china-idmsa.yml"); got != "" {
+		t.Fatalf("good-china-idmsa.yml: %s", got)
+	}
+	cfg, err := Load("testdata/good-china-idmsa.yml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := cfg.Accounts[0]; a.Region != "china" || a.Endpoints.Auth != "https://idmsa.apple.com.cn/appleauth/auth" {
+		t.Errorf("region %q, endpoints.auth %q", a.Region, a.Endpoints.Auth)
+	}
+}

@@ -25,7 +25,10 @@ const (
 	// on Apple, it is not a lock risk.
 	successBudget = 12
 	budgetWindow  = 24 * time.Hour
-	// maxInitRestarts bounds the leading-zero restarts of one attempt.
+	// maxInitRestarts bounds the restarts of one attempt caused by a B or S
+	// with a leading zero byte (a fresh b or a gives new values). The salt
+	// never causes one: it is fixed per account, so a restart could not
+	// change it (icloud-auth.md, corrections of 2026-12, item 4).
 	maxInitRestarts = 3
 )
 
@@ -245,7 +248,7 @@ func (c *Client) srpExchange(ctx context.Context, password string) (*resty.Respo
 		if err != nil {
 			return nil, err
 		}
-		req, err := c.completeRequest(srp, init, password, restart >= maxInitRestarts)
+		req, err := c.completeRequest(srp, init, password)
 		if errors.Is(err, errSRPLeadingZero) && restart < maxInitRestarts {
 			c.log.Debug("SRP value with a leading zero byte; restarting at signin/init", "restart", restart+1)
 			continue
@@ -277,18 +280,13 @@ func (c *Client) signinInit(ctx context.Context, srp *srpClient) (*signinInitRes
 	return &init, nil
 }
 
-// completeRequest computes the proofs. A salt with a leading zero byte
-// also asks for a restart; once the restarts are used up (the salt is per
-// account and does not change) the raw salt is used, as every current
-// client does.
-func (c *Client) completeRequest(srp *srpClient, init *signinInitResponse, password string, lastTry bool) (*completeRequest, error) {
+// completeRequest computes the proofs. The salt is used as the raw bytes
+// Apple sent, leading zero or not, as every current client does.
+func (c *Client) completeRequest(srp *srpClient, init *signinInitResponse, password string) (*completeRequest, error) {
 	salt, err1 := base64.StdEncoding.DecodeString(init.Salt)
 	pubB, err2 := base64.StdEncoding.DecodeString(init.B)
 	if err1 != nil || err2 != nil || len(salt) == 0 {
 		return nil, errors.New("signin/init answer has a malformed salt or B")
-	}
-	if salt[0] == 0 && !lastTry {
-		return nil, errSRPLeadingZero
 	}
 	p, err := derivePassword(password, init.Protocol, salt, init.Iteration)
 	if err != nil {
@@ -357,7 +355,7 @@ func (c *Client) acceptPassword(password string) {
 
 // repair completes Apple's "precondition failed" step, then logs in.
 func (c *Client) repair(ctx context.Context) error {
-	resp, err := c.idmsa(ctx, "repair_complete").SetBody([]byte("{}")).Post(c.auth + "/repair/complete")
+	resp, err := c.idmsaAfter(ctx, "repair_complete").SetBody([]byte("{}")).Post(c.auth + "/repair/complete")
 	if err != nil {
 		return transportError(ctx, "repair_complete", err)
 	}
@@ -390,16 +388,30 @@ func (c *Client) challenge(ctx context.Context, resp *resty.Response, interactiv
 	return e
 }
 
-// idmsa starts a request to the auth host with the idmsa headers; sign-in
-// requests never retry.
+// idmsa starts a request of the sign-in itself (authorize/signin,
+// signin/init, signin/complete) with the idmsa headers and the idmsa host
+// as Origin; sign-in requests never retry.
 func (c *Client) idmsa(ctx context.Context, endpoint string) *resty.Request {
-	return c.signin.R().SetContext(withEndpoint(ctx, endpoint)).SetHeaders(c.idmsaHeaders())
+	return c.signin.R().SetContext(withEndpoint(ctx, endpoint)).SetHeaders(c.idmsaHeaders(false))
 }
 
-func (c *Client) idmsaHeaders() map[string]string {
+// idmsaAfter starts an idmsa request that follows signin/complete (GET
+// auth, the 2FA push, code requests and submissions, 2sv/trust,
+// repair/complete). Like icloud.com, icloudpd and kei, it carries the home
+// origin (https://www.icloud.com, .com.cn for China) and no
+// X-Apple-Auth-Attributes: Apple checks the Origin of these calls
+// (icloud-photos-sync PR #1104; icloud-auth.md §2.1).
+func (c *Client) idmsaAfter(ctx context.Context, endpoint string) *resty.Request {
+	return c.signin.R().SetContext(withEndpoint(ctx, endpoint)).SetHeaders(c.idmsaHeaders(true))
+}
+
+func (c *Client) idmsaHeaders(afterSignIn bool) map[string]string {
 	origin := c.auth
 	if u, err := url.Parse(c.auth); err == nil {
 		origin = u.Scheme + "://" + u.Host
+	}
+	if afterSignIn {
+		origin = c.home
 	}
 	h := map[string]string{
 		"X-Apple-Widget-Key": widgetKey, "X-Apple-OAuth-Client-Id": widgetKey,
@@ -411,8 +423,11 @@ func (c *Client) idmsaHeaders() map[string]string {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for name, v := range map[string]string{"scnt": c.sess.SCNT, "X-Apple-ID-Session-Id": c.sess.SessionID,
-		"X-Apple-Auth-Attributes": c.sess.AuthAttributes} {
+	dynamic := map[string]string{"scnt": c.sess.SCNT, "X-Apple-ID-Session-Id": c.sess.SessionID}
+	if !afterSignIn {
+		dynamic["X-Apple-Auth-Attributes"] = c.sess.AuthAttributes
+	}
+	for name, v := range dynamic {
 		if v != "" {
 			h[name] = v
 		}

@@ -103,7 +103,7 @@ type dsInfo struct {
 	HSAVersion                int    `json:"hsaVersion"`
 	ICDPEnabled               bool   `json:"iCDPEnabled"`
 	IsWebAccessAllowed        *bool  `json:"isWebAccessAllowed"`
-	HasICloudQualifyingDevice bool   `json:"hasICloudQualifyingDevice"`
+	HasICloudQualifyingDevice *bool  `json:"hasICloudQualifyingDevice"`
 	Locked                    bool   `json:"locked"`
 }
 
@@ -147,8 +147,13 @@ func (r *accountLoginResponse) check(endpoint string) error {
 	return nil
 }
 
+// needs2FA is the "2FA required" test of icloudpd and kei: HSA2, a
+// challenge or an untrusted browser, and a device that can show a code
+// (hasICloudQualifyingDevice; an answer without the field counts as
+// having one, so that a missing field never hides a needed sign-in).
 func (r *accountLoginResponse) needs2FA() bool {
-	return r.DSInfo.HSAVersion == 2 && (r.HSAChallengeRequired || !r.HSATrustedBrowser)
+	qualifying := r.DSInfo.HasICloudQualifyingDevice == nil || *r.DSInfo.HasICloudQualifyingDevice
+	return r.DSInfo.HSAVersion == 2 && (r.HSAChallengeRequired || !r.HSATrustedBrowser) && qualifying
 }
 
 // bootArgs is the JSON inside <script class="boot_args"> of GET auth, in

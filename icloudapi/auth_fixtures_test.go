@@ -156,11 +156,11 @@ func TestFixtureCompleteOutcomes(t *testing.T) {
 		t.Error("rejected password not fingerprinted")
 	}
 	wrong := findAuth(t, loadAuthCassette(t, "2fa_flow_invalid_code"), "/verify/trusteddevice/securitycode", 0)
-	if err := c.codeAccepted(wrong.resty(), ""); !errors.Is(err, ErrWrongCode) {
+	if err := c.codeAccepted(wrong.resty()); !errors.Is(err, ErrWrongCode) {
 		t.Errorf("2fa_flow_invalid_code: %v", err)
 	}
 	ok := findAuth(t, loadAuthCassette(t, "2fa_flow_valid_code"), "/verify/trusteddevice/securitycode", 0)
-	if err := c.codeAccepted(ok.resty(), ""); err != nil {
+	if err := c.codeAccepted(ok.resty()); err != nil {
 		t.Errorf("2fa_flow_valid_code 204: %v", err)
 	}
 	busy := findAuth(t, loadAuthCassette(t, "failed_auth_503"), "/signin/init", 0)

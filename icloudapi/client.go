@@ -113,7 +113,11 @@ func (c *Client) setEndpoints() error {
 	case "", "global":
 		c.auth, c.setup, c.home = "https://idmsa.apple.com/appleauth/auth", "https://setup.icloud.com/setup/ws/1", "https://www.icloud.com"
 	case "china":
-		// idmsa for China is disputed; pyicloud (2026) uses the global host.
+		// The idmsa host of China is disputed: icloudpd and kei use
+		// idmsa.apple.com.cn, pyicloud switched to the global host in
+		// 2026 (PR #285) after .com.cn answered 503 (icloudpd#1256). The
+		// newest evidence wins; AuthURL (config endpoints.auth) selects
+		// the .com.cn host where the global one is unreachable.
 		c.auth, c.setup, c.home = "https://idmsa.apple.com/appleauth/auth", "https://setup.icloud.com.cn/setup/ws/1", "https://www.icloud.com.cn"
 	default:
 		return fmt.Errorf("icloudapi: unknown region %q (use global or china)", c.opts.Region)

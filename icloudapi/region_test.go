@@ -96,3 +96,35 @@ func TestWrongRegionIsRemembered(t *testing.T) {
 		t.Error("a successful interactive sign-in did not clear the block")
 	}
 }
+
+// China: the global idmsa host by default (pyicloud 2026), the .com.cn
+// home for the calls after signin/complete, and the idmsa.apple.com.cn
+// override of icloudpd and kei through AuthURL (config endpoints.auth),
+// whose host becomes the Origin of the sign-in calls.
+func TestChinaHostsAndOrigins(t *testing.T) {
+	c, err := New(Options{AppleID: "a@b.c", Region: "china"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.sess.AuthAttributes = "attrs"
+	if c.auth != "https://idmsa.apple.com/appleauth/auth" {
+		t.Errorf("china idmsa default %q", c.auth)
+	}
+	in, after := c.idmsaHeaders(false), c.idmsaHeaders(true)
+	if in["Origin"] != "https://idmsa.apple.com" || in["Referer"] != "https://idmsa.apple.com/" || in["X-Apple-Auth-Attributes"] != "attrs" {
+		t.Errorf("sign-in headers: %v", in)
+	}
+	if after["Origin"] != "https://www.icloud.com.cn" || after["Referer"] != "https://www.icloud.com.cn/" || after["X-Apple-Auth-Attributes"] != "" {
+		t.Errorf("headers after signin/complete: %v", after)
+	}
+	cn, err := New(Options{AppleID: "a@b.c", Region: "china", AuthURL: "https://idmsa.apple.com.cn/appleauth/auth"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cn.idmsaHeaders(false)["Origin"]; got != "https://idmsa.apple.com.cn" {
+		t.Errorf("sign-in Origin with the .com.cn idmsa: %q", got)
+	}
+	if got := cn.idmsaHeaders(true)["Origin"]; got != "https://www.icloud.com.cn" {
+		t.Errorf("Origin after sign-in with the .com.cn idmsa: %q", got)
+	}
+}

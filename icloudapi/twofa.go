@@ -76,7 +76,7 @@ func parseBootArgs(page []byte) (*TwoFactorChallenge, error) {
 // TwoFactorOptions reads the delivery options (GET auth, boot_args HTML).
 // It must follow a SignIn that returned ErrReauthRequired.
 func (c *Client) TwoFactorOptions(ctx context.Context) (*TwoFactorChallenge, error) {
-	resp, err := c.idmsa(ctx, "auth_options").SetHeader("Accept", "text/html").Get(c.auth)
+	resp, err := c.idmsaAfter(ctx, "auth_options").SetHeader("Accept", "text/html").Get(c.auth)
 	if err != nil {
 		return nil, transportError(ctx, "auth_options", err)
 	}
@@ -94,16 +94,18 @@ func (c *Client) TwoFactorOptions(ctx context.Context) (*TwoFactorChallenge, err
 // (PUT verify/trusteddevice/securitycode, needed since iOS 26.4). Do not
 // call it again between showing a code and submitting it: a new push
 // invalidates the previous code.
+//
+// The next SubmitCode goes to the trusted-device endpoint whatever the
+// answer: Apple answers this trigger 405 or 412 for some accounts (2026)
+// while a code still reaches the devices another way, so callers log a
+// failure here and still ask for the code (icloud-auth.md §3.3).
 func (c *Client) RequestDeviceCode(ctx context.Context) error {
-	resp, err := c.idmsa(ctx, "2fa_push").Put(c.auth + "/verify/trusteddevice/securitycode")
+	c.setPending(&pendingCode{Method: "device"})
+	resp, err := c.idmsaAfter(ctx, "2fa_push").Put(c.auth + "/verify/trusteddevice/securitycode")
 	if err != nil {
 		return transportError(ctx, "2fa_push", err)
 	}
-	if err := c.idmsaStatus("2fa_push", resp); err != nil {
-		return err
-	}
-	c.setPending(&pendingCode{Method: "device"})
-	return nil
+	return c.idmsaStatus("2fa_push", resp)
 }
 
 type phoneID struct {
@@ -127,7 +129,7 @@ func (c *Client) RequestPhoneCode(ctx context.Context, phone int, mode string) e
 		return errors.New("icloudapi: phone code mode must be sms or voice")
 	}
 	body := phoneCodeRequest{PhoneNumber: phoneID{ID: phone}, Mode: mode}
-	resp, err := c.idmsa(ctx, "2fa_phone").SetBody(body).Put(c.auth + "/verify/phone")
+	resp, err := c.idmsaAfter(ctx, "2fa_phone").SetBody(body).Put(c.auth + "/verify/phone")
 	if err != nil {
 		return transportError(ctx, "2fa_phone", err)
 	}
@@ -147,6 +149,14 @@ func (c *Client) setPending(p *pendingCode) {
 // SubmitCode sends the code to the endpoint it was requested from (device
 // if none was requested: Apple may have pushed it on its own), then trusts
 // this client (/2sv/trust) and logs in. ErrWrongCode means try again.
+//
+// Apple accepts a right code in several wrappings (icloud-auth.md §3.5):
+// 2xx; 409 or 412 whose body says securityCode.valid:true, with or without
+// a new X-Apple-Session-Token (rclone#9730, icloudpd#1026, kei PR #597).
+// In every case 2sv/trust, called with the current idmsa session, returns
+// the trust token and the session token for accountLogin. The session
+// token from before the code is never replayed: if neither answer brought
+// a new one, the sign-in fails with ErrProtocol.
 func (c *Client) SubmitCode(ctx context.Context, code string) error {
 	c.mu.Lock()
 	pending, tokenBefore := c.sess.Pending, c.sess.SessionToken
@@ -155,28 +165,37 @@ func (c *Client) SubmitCode(ctx context.Context, code string) error {
 	var err error
 	if pending != nil && pending.Method != "device" {
 		body := phoneCodeRequest{PhoneNumber: phoneID{ID: pending.PhoneID}, SecurityCode: &codeValue{Code: code}, Mode: pending.Method}
-		resp, err = c.idmsa(ctx, "2fa_verify").SetBody(body).Post(c.auth + "/verify/phone/securitycode")
+		resp, err = c.idmsaAfter(ctx, "2fa_verify").SetBody(body).Post(c.auth + "/verify/phone/securitycode")
 	} else {
 		body := map[string]codeValue{"securityCode": {Code: code}}
-		resp, err = c.idmsa(ctx, "2fa_verify").SetBody(body).Post(c.auth + "/verify/trusteddevice/securitycode")
+		resp, err = c.idmsaAfter(ctx, "2fa_verify").SetBody(body).Post(c.auth + "/verify/trusteddevice/securitycode")
 	}
 	if err != nil {
 		return transportError(ctx, "2fa_verify", err)
 	}
-	if err := c.codeAccepted(resp, tokenBefore); err != nil {
+	if err := c.codeAccepted(resp); err != nil {
 		return err
 	}
 	c.setPending(nil)
 	if err := c.trust(ctx); err != nil {
 		return err
 	}
+	c.mu.Lock()
+	fresh := c.sess.SessionToken != "" && c.sess.SessionToken != tokenBefore
+	c.mu.Unlock()
+	if !fresh {
+		e := newError(ErrProtocol, "2fa_trust", 0, "Apple accepted the code but sent no new session token")
+		e.Remediation = "run `icloudmon login` again"
+		return e
+	}
 	c.accepted() // the attempt that asked for the code ended in a sign-in
 	return c.accountLogin(ctx)
 }
 
-// codeAccepted: 2xx, or the 2026 answer 409 with securityCode.valid and a
-// fresh session token, mean success; -21669 means a wrong code.
-func (c *Client) codeAccepted(resp *resty.Response, tokenBefore string) error {
+// codeAccepted reads the answer to a code submission: 2xx, or 409/412
+// whose body says securityCode.valid:true, mean the code was right;
+// -21669 means a wrong code; anything else is an error.
+func (c *Client) codeAccepted(resp *resty.Response) error {
 	code := resp.StatusCode()
 	if code >= 200 && code < 300 {
 		return nil
@@ -184,13 +203,10 @@ func (c *Client) codeAccepted(resp *resty.Response, tokenBefore string) error {
 	if hasCode(resp.Body(), "-21669") {
 		return newError(ErrWrongCode, "2fa_verify", code, "Apple did not accept the code")
 	}
-	if code == http.StatusConflict {
+	if code == http.StatusConflict || code == http.StatusPreconditionFailed {
 		var body challengeBody
-		_ = json.Unmarshal(resp.Body(), &body)
-		c.mu.Lock()
-		fresh := c.sess.SessionToken != "" && c.sess.SessionToken != tokenBefore
-		c.mu.Unlock()
-		if fresh && body.SecurityCode != nil && body.SecurityCode.Valid {
+		if json.Unmarshal(resp.Body(), &body) == nil && body.SecurityCode != nil && body.SecurityCode.Valid {
+			c.log.Debug("Apple accepted the code with a non-2xx status", "status", code)
 			return nil
 		}
 	}
@@ -200,7 +216,7 @@ func (c *Client) codeAccepted(resp *resty.Response, tokenBefore string) error {
 // trust asks Apple to remember this client (GET 2sv/trust); the answer's
 // X-Apple-TwoSV-Trust-Token is harvested into the session.
 func (c *Client) trust(ctx context.Context) error {
-	resp, err := c.idmsa(ctx, "2fa_trust").Get(c.auth + "/2sv/trust")
+	resp, err := c.idmsaAfter(ctx, "2fa_trust").Get(c.auth + "/2sv/trust")
 	if err != nil {
 		return transportError(ctx, "2fa_trust", err)
 	}

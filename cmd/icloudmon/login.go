@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/icloudapi"
@@ -73,24 +74,21 @@ func (c *cli) login(ctx context.Context, cfg *configs.Config, f loginFlags) erro
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}
-	restoreSession(ctx, client, sessions, acct.Name, log)
+	// The same sign-in as the web re-auth pages; it loads the saved
+	// session (trust token, budget) and saves the new one whatever happens.
+	flow := &agent.SignInFlow{Account: acct.Name, Sessions: sessions, Logger: log,
+		NewClient: func() (*icloudapi.Client, error) { return client, nil }}
 	in := newPrompter(c.stdin, c.stderr)
 	pw, source, err := loginPassword(ctx, acct, in)
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}
-	err = client.SignIn(ctx, pw)
-	if errors.Is(err, icloudapi.ErrReauthRequired) {
-		err = c.twoFactor(ctx, client, err, f, in)
+	tf, err := flow.Start(ctx, pw)
+	if err == nil && tf != nil {
+		err = c.twoFactor(ctx, flow, tf, f, in)
 	}
-	// Saved whatever happened: the sign-in budget and a rejected password
-	// are part of the session.
-	saveErr := saveSession(ctx, client, sessions, acct.Name)
 	if err != nil {
 		return loginFailure(acct.Name, source, err)
-	}
-	if saveErr != nil {
-		return withExit(exitUnknown, saveErr)
 	}
 	fmt.Fprintf(c.stdout, "Signed in to iCloud as account %s; the session is saved%s.\n", acct.Name, expiryText(client))
 	return nil
@@ -133,18 +131,6 @@ func accountSession(cfg *configs.Config, acct configs.Account, log *slog.Logger)
 	return client, sessions, nil
 }
 
-// restoreSession loads the saved session, if any, so the trust token is
-// presented and no new code is needed while Apple still trusts it.
-func restoreSession(ctx context.Context, client *icloudapi.Client, sessions *credstore.SessionStore, name string, log *slog.Logger) {
-	blob, err := sessions.Load(ctx, name)
-	if err == nil {
-		err = client.RestoreSession(blob)
-	}
-	if err != nil && !errors.Is(err, credstore.ErrNotFound) {
-		log.Warn("the saved session is not usable; signing in from scratch", "account", name, "err", err)
-	}
-}
-
 func saveSession(ctx context.Context, client *icloudapi.Client, sessions *credstore.SessionStore, name string) error {
 	blob, err := client.MarshalSession()
 	if err == nil {
@@ -177,16 +163,8 @@ func loginPassword(ctx context.Context, acct configs.Account, in *prompter) (pw,
 }
 
 // twoFactor gets a code delivered, reads it and submits it.
-func (c *cli) twoFactor(ctx context.Context, client *icloudapi.Client, challenge error, f loginFlags, in *prompter) error {
-	tf := &icloudapi.TwoFactorChallenge{HasTrustedDevices: true, CodeLength: 6}
-	var apiErr *icloudapi.Error
-	if errors.As(challenge, &apiErr) && apiErr.TwoFactor != nil {
-		tf = apiErr.TwoFactor
-	}
-	if tf.Locked {
-		return fmt.Errorf("%w: Apple reports that too many codes were sent or tried; wait a few hours and run login again", challenge)
-	}
-	if err := c.requestCode(ctx, client, tf, f); err != nil {
+func (c *cli) twoFactor(ctx context.Context, flow *agent.SignInFlow, tf *icloudapi.TwoFactorChallenge, f loginFlags, in *prompter) error {
+	if err := c.requestCode(ctx, flow, tf, f); err != nil {
 		return err
 	}
 	tries := 1
@@ -198,24 +176,24 @@ func (c *cli) twoFactor(ctx context.Context, client *icloudapi.Client, challenge
 		if err != nil {
 			return fmt.Errorf("no verification code was read from standard input (%w); type it on the next line after the password, or run login in a terminal", err)
 		}
-		code := digits(line)
-		if code == "" {
-			err = errors.New("the verification code is empty or not a number")
-		} else if err = client.SubmitCode(ctx, code); err == nil {
+		if err = flow.Submit(ctx, line); err == nil {
 			return nil
 		}
+		retry := errors.Is(err, icloudapi.ErrWrongCode) || errors.Is(err, agent.ErrCodeFormat)
 		if errors.Is(err, icloudapi.ErrWrongCode) && try >= tries {
 			return fmt.Errorf("%w; run `icloudmon login` again for a new code", err)
 		}
-		if try >= tries || (code != "" && !errors.Is(err, icloudapi.ErrWrongCode)) {
+		if try >= tries || !retry {
 			return err
 		}
 		fmt.Fprintf(c.stderr, "%v. Try again (%d left).\n", err, tries-try)
 	}
 }
 
-// requestCode asks Apple to deliver a code by trusted device or SMS.
-func (c *cli) requestCode(ctx context.Context, client *icloudapi.Client, tf *icloudapi.TwoFactorChallenge, f loginFlags) error {
+// requestCode asks Apple to deliver a code by trusted device or SMS. A
+// push that Apple does not confirm is reported, and the code still asked
+// for: it may reach the devices anyway.
+func (c *cli) requestCode(ctx context.Context, flow *agent.SignInFlow, tf *icloudapi.TwoFactorChallenge, f loginFlags) error {
 	sms := f.sms || f.phone != 0
 	if !sms && !tf.HasTrustedDevices {
 		if len(tf.Phones) == 0 {
@@ -225,8 +203,14 @@ func (c *cli) requestCode(ctx context.Context, client *icloudapi.Client, tf *icl
 		sms = true
 	}
 	if !sms {
-		if err := client.RequestDeviceCode(ctx); err != nil {
+		req, err := flow.RequestCode(ctx, 0)
+		if err != nil {
 			return err
+		}
+		if req.Unconfirmed != nil {
+			fmt.Fprintf(c.stderr, "Apple did not confirm the request for a code on your trusted Apple devices (%v).\n"+
+				"A code may still appear there; if none arrives, stop with Ctrl-C and run `icloudmon login --sms`.\n", req.Unconfirmed)
+			return nil
 		}
 		fmt.Fprintln(c.stderr, "Apple is showing a verification code on your trusted Apple devices (allow the sign-in if asked).")
 		return nil
@@ -235,7 +219,7 @@ func (c *cli) requestCode(ctx context.Context, client *icloudapi.Client, tf *icl
 	if err != nil {
 		return err
 	}
-	if err := client.RequestPhoneCode(ctx, phone.ID, "sms"); err != nil {
+	if _, err := flow.RequestCode(ctx, phone.ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stderr, "Apple sent a verification code by SMS to %s.\n", phone.PhoneLabel())
@@ -261,22 +245,6 @@ func choosePhone(w io.Writer, phones []icloudapi.TrustedPhone, id int) (icloudap
 		}
 	}
 	return icloudapi.TrustedPhone{}, fmt.Errorf("no trusted phone number has the id %d; use one of the ids listed above", id)
-}
-
-// digits returns the code without spaces or dashes, or "" when it holds
-// anything else.
-func digits(s string) string {
-	var b strings.Builder
-	for _, r := range strings.TrimSpace(s) {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == ' ' || r == '-':
-		default:
-			return ""
-		}
-	}
-	return b.String()
 }
 
 // refusals are the errors for which login exits 2: Apple said no.

@@ -304,11 +304,3 @@ func TestLoginAccountChoice(t *testing.T) {
 		t.Errorf("account errors reached Apple (%d)", got)
 	}
 }
-
-func TestDigits(t *testing.T) {
-	for in, want := range map[string]string{"123456": "123456", " 123 456\r": "123456", "123-456": "123456", "12a456": "", "": ""} {
-		if got := digits(in); got != want {
-			t.Errorf("digits(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -41,7 +41,10 @@ func newAuthState(sc *Scenario) *authState {
 	salt := sc.Salt
 	if len(salt) == 0 {
 		salt = randBytes(16)
-		salt[0] |= 0x80 // a random salt with a leading zero would trigger the client's restart rule
+		salt[0] |= 0x80 // a leading zero only when asked for (LeadingZeroSalt)
+		if sc.LeadingZeroSalt {
+			salt[0] = 0
+		}
 	}
 	return &authState{salt: salt, srp: map[string]*srpSession{}, srpScnt: map[string]string{},
 		flows: map[string]*flow{}, tokens: map[string]*flow{}, tokenExp: map[string]time.Time{},
@@ -95,6 +98,32 @@ func idmsaOK(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// signinOrigin checks, with Scenario.HomeOrigin set, that a call of the
+// sign-in itself comes from the idmsa origin. Apple's exact refusal is not
+// documented; the fake answers 403.
+func (s *Server) signinOrigin(w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	home := s.sc.HomeOrigin
+	s.mu.Unlock()
+	if home == "" || r.Header.Get("Origin") == "https://"+r.Host {
+		return true
+	}
+	writeJSON(w, http.StatusForbidden, serviceErrors("-20201", "unexpected Origin "+r.Header.Get("Origin")))
+	return false
+}
+
+// laterOrigin checks, with Scenario.HomeOrigin set, that an idmsa call
+// after signin/complete comes from the home origin without
+// X-Apple-Auth-Attributes (lock held).
+func (s *Server) laterOrigin(w http.ResponseWriter, r *http.Request) bool {
+	home := s.sc.HomeOrigin
+	if home == "" || r.Header.Get("Origin") == home && r.Header.Get("X-Apple-Auth-Attributes") == "" {
+		return true
+	}
+	writeJSON(w, http.StatusForbidden, serviceErrors("-20201", "unexpected Origin "+r.Header.Get("Origin")+" or auth attributes"))
+	return false
+}
+
 // idmsaCookie sets the idmsa routing cookie every answer carries.
 func (s *Server) idmsaCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: "aasp", Value: hex.EncodeToString(randBytes(8)), Domain: host(r), Path: "/",
@@ -110,7 +139,7 @@ func host(r *http.Request) string {
 }
 
 func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
-	if !idmsaOK(w, r) {
+	if !idmsaOK(w, r) || !s.signinOrigin(w, r) {
 		return
 	}
 	s.idmsaCookie(w, r)
@@ -127,7 +156,7 @@ type initRequest struct {
 
 func (s *Server) handleInit(w http.ResponseWriter, r *http.Request) {
 	var req initRequest
-	if !idmsaOK(w, r) || !decodeReq(w, r, &req) {
+	if !idmsaOK(w, r) || !s.signinOrigin(w, r) || !decodeReq(w, r, &req) {
 		return
 	}
 	pubA, ok := decodeB64Int(req.A)
@@ -167,7 +196,11 @@ func (s *Server) newInitSession(account string, pubA *big.Int) (*srpSession, err
 		s.sc.LeadingZeroB--
 	}
 	// Apple hashes its canonical (lower-case) account name into M1.
-	return newSRPSession(strings.ToLower(s.sc.AppleID), s.state.salt, v, pubA, leadingZero)
+	sess, err := newSRPSession(strings.ToLower(s.sc.AppleID), s.state.salt, v, pubA, leadingZero)
+	for err == nil && s.sc.LeadingZeroSalt && !leadingZero && len(sess.premaster().Bytes()) < srpLen {
+		sess, err = newSRPSession(strings.ToLower(s.sc.AppleID), s.state.salt, v, pubA, false)
+	}
+	return sess, err
 }
 
 func (s *Server) protocol() string {
@@ -195,7 +228,7 @@ type completeRequest struct {
 
 func (s *Server) handleComplete(w http.ResponseWriter, r *http.Request) {
 	var req completeRequest
-	if !idmsaOK(w, r) || !decodeReq(w, r, &req) {
+	if !idmsaOK(w, r) || !s.signinOrigin(w, r) || !decodeReq(w, r, &req) {
 		return
 	}
 	s.mu.Lock()
@@ -279,6 +312,9 @@ func (s *Server) flowFor(w http.ResponseWriter, r *http.Request) *flow {
 	f := s.state.flows[r.Header.Get("X-Apple-ID-Session-Id")]
 	if f == nil || r.Header.Get("scnt") != f.scnt {
 		writeJSON(w, http.StatusUnauthorized, serviceErrors("-20283", "unknown or stale session"))
+		return nil
+	}
+	if !s.laterOrigin(w, r) {
 		return nil
 	}
 	return f

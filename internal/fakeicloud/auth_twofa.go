@@ -30,7 +30,8 @@ func (s *Server) handleBootArgs(w http.ResponseWriter, r *http.Request) {
 		"<script type=\"application/json\" class=\"boot_args\">\n%s\n</script>\n</body></html>", b)
 }
 
-func (s *Server) bootArgs() map[string]any {
+// bootArgsPhones is the phoneNumberVerification object of the account.
+func (s *Server) bootArgsPhones() map[string]any {
 	phones := []map[string]any{}
 	for _, p := range s.sc.Phones {
 		mode := p.Mode
@@ -40,7 +41,11 @@ func (s *Server) bootArgs() map[string]any {
 		phones = append(phones, map[string]any{"id": p.ID, "numberWithDialCode": p.Number, "obfuscatedNumber": p.Number,
 			"lastTwoDigits": lastTwo(p.Number), "pushMode": mode})
 	}
-	pnv := map[string]any{"trustedPhoneNumbers": phones}
+	return map[string]any{"trustedPhoneNumbers": phones}
+}
+
+func (s *Server) bootArgs() map[string]any {
+	pnv := s.bootArgsPhones()
 	twoSV := map[string]any{"securityCode": map[string]any{"length": 6, "tooManyCodesSent": false,
 		"tooManyCodesValidated": false, "securityCodeLocked": false, "securityCodeCooldown": false},
 		"authFactors": []string{"robocall", "sms", "generatedcode"}, "sourceAppId": 1159}
@@ -77,6 +82,10 @@ func (s *Server) handleDevicePush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sendCode(f, "device")
+	if s.sc.PushFailStatus != 0 {
+		writeJSON(w, s.sc.PushFailStatus, map[string]any{})
+		return
+	}
 	writeJSON(w, http.StatusAccepted, map[string]any{"trustedDeviceCount": 1, "securityCode": map[string]any{"length": 6}})
 }
 
@@ -155,14 +164,26 @@ func (s *Server) verifyCode(w http.ResponseWriter, r *http.Request, req phoneReq
 			"service_errors": []map[string]any{{"code": "-21669", "title": "Incorrect Verification Code", "message": "Incorrect verification code."}}})
 		return
 	}
+	code := f.code
 	f.verified, f.code = true, ""
-	s.issueSessionToken(w, f)
-	w.Header().Set("X-Apple-TwoSV-Trust-Eligible", "true")
-	if s.sc.ConflictOnValid {
-		writeJSON(w, http.StatusConflict, map[string]any{"authType": "hsa2", "securityCode": map[string]any{"valid": true}})
-		return
+	if !s.sc.NoTokenOnValid {
+		s.issueSessionToken(w, f)
 	}
-	w.WriteHeader(okStatus)
+	w.Header().Set("X-Apple-TwoSV-Trust-Eligible", "true")
+	valid := map[string]any{"code": code, "tooManyCodesSent": false, "tooManyCodesValidated": false,
+		"securityCodeLocked": false, "securityCodeCooldown": false, "valid": true}
+	switch {
+	case s.sc.PreconditionOnValid:
+		// The shape of icloudpd#1026.
+		writeJSON(w, http.StatusPreconditionFailed, map[string]any{"trustedDeviceCount": 1, "otherTrustedDeviceClass": "iPhone",
+			"securityCode": valid, "phoneNumberVerification": s.bootArgsPhones()})
+	case s.sc.ConflictOnValid:
+		// The shape of rclone#9488 and #9730.
+		writeJSON(w, http.StatusConflict, map[string]any{"authType": "hsa2", "securityCode": valid,
+			"authenticationType": "hsa2", "hsa2Account": true})
+	default:
+		w.WriteHeader(okStatus)
+	}
 }
 
 // handleTrust issues a trust token for a verified flow.

@@ -35,11 +35,33 @@ type Scenario struct {
 	Salt       []byte // fixed 16-byte salt (default: random per server)
 	DSID       string // default "12345678901"
 
-	Require2FA        bool             // signin/complete answers 409 unless a valid trust token is presented
-	HasTrustedDevices bool             // a device push is possible
-	Phones            []Phone          // trusted numbers
-	BridgeBootArgs    bool             // GET auth serves the 2026 bridgeInitiateData shape
-	ConflictOnValid   bool             // a correct code is answered 2026-style: 409 {"securityCode":{"valid":true}}
+	Require2FA        bool    // signin/complete answers 409 unless a valid trust token is presented
+	HasTrustedDevices bool    // a device push is possible
+	Phones            []Phone // trusted numbers
+	BridgeBootArgs    bool    // GET auth serves the 2026 bridgeInitiateData shape
+	ConflictOnValid   bool    // a correct code is answered 2026-style: 409 {"securityCode":{"valid":true}}
+	// PreconditionOnValid answers a correct code 412 with the 2FA body and
+	// securityCode.valid:true (icloudpd#1026). It wins over ConflictOnValid.
+	PreconditionOnValid bool
+	// NoTokenOnValid leaves X-Apple-Session-Token out of the answer to a
+	// correct code (rclone#9730: 409 + valid:true without a token, on the
+	// device and the SMS path); 2sv/trust still issues one.
+	NoTokenOnValid bool
+	// HomeOrigin, when set, makes idmsa check Origin like Apple does
+	// (icloud-photos-sync PR #1104): authorize/signin, signin/init and
+	// signin/complete must come from the idmsa origin (this server's own),
+	// every later idmsa call from HomeOrigin (e.g. "https://www.icloud.com")
+	// and without X-Apple-Auth-Attributes; others are refused with 403.
+	HomeOrigin string
+	// PushFailStatus, when set, answers the 2FA push trigger (PUT
+	// verify/trusteddevice/securitycode) with this status (405 and 412 are
+	// seen in 2026). A code still reaches the devices, as when an older
+	// device gets Apple's automatic push, so LastCode is set.
+	PushFailStatus int
+	// LeadingZeroSalt gives the account a random salt whose first byte is
+	// 0x00 (unless Salt is set). B and S are then kept full width, so the
+	// salt is the only leading zero a client sees.
+	LeadingZeroSalt   bool
 	Repair412         bool             // signin/complete answers 412 and needs repair/complete
 	SecurityKeyOnly   bool             // the 409 carries fsaChallenge/keyNames
 	Locked            bool             // signin/complete answers -20209

@@ -85,13 +85,17 @@ func newSRPSession(account string, salt []byte, v, pubA *big.Int, leadingZero bo
 	}
 }
 
-// proofs computes the M1 and M2 the client must send.
-func (s *srpSession) proofs() (m1, m2 []byte) {
+// premaster is S = (A·v^u)^b mod N.
+func (s *srpSession) premaster() *big.Int {
 	u := new(big.Int).SetBytes(hashOf(pad(s.a), pad(s.pubB)))
 	base := new(big.Int).Exp(s.v, u, srpN)
 	base.Mul(base, s.a).Mod(base, srpN)
-	sk := new(big.Int).Exp(base, s.b, srpN)
-	k := hashOf(sk.Bytes())
+	return new(big.Int).Exp(base, s.b, srpN)
+}
+
+// proofs computes the M1 and M2 the client must send.
+func (s *srpSession) proofs() (m1, m2 []byte) {
+	k := hashOf(s.premaster().Bytes())
 	hn, hg := hashOf(srpN.Bytes()), hashOf(pad(srpG))
 	for i := range hn {
 		hn[i] ^= hg[i]

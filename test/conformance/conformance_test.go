@@ -58,6 +58,14 @@ type caseSpec struct {
 	// Password stores a password in a secret file; without it the
 	// password source is an unset environment variable.
 	Password bool `json:"password"`
+	// Login, if set, runs `icloudmon login --account alice` before verify,
+	// with the password from the secret file and Code as the one line of
+	// standard input (a two-factor code), and expects exit status Exit.
+	// The exchanges of both runs follow each other in exchanges.json.
+	Login *struct {
+		Code string `json:"code"`
+		Exit int    `json:"exit"`
+	} `json:"login,omitempty"`
 	// Session, if set, is the saved session the case starts from (what
 	// `icloudmon login` leaves in data_dir/sessions).
 	Session *struct {
@@ -138,6 +146,12 @@ func runCase(t *testing.T, dir string) {
 	tmp := t.TempDir()
 	cfg := writeConfig(t, tmp, spec, srv, local, now)
 
+	if spec.Login != nil {
+		_, code, stderr := icloudmon(t, tmp, spec.Login.Code+"\n", "--config", cfg, "login", "--account", "alice")
+		if code != spec.Login.Exit {
+			t.Errorf("login exited %d, want %d\nstderr:\n%s", code, spec.Login.Exit, stderr)
+		}
+	}
 	out, code := verify(t, tmp, cfg)
 	for _, p := range srv.problems() {
 		t.Errorf("replay: %s", p)
@@ -310,10 +324,22 @@ func writeSession(t *testing.T, data string, spec caseSpec, now time.Time) {
 // environment (no keychain bus, no ICLOUDMON_* from the caller).
 func verify(t *testing.T, tmp, cfg string) ([]byte, int) {
 	t.Helper()
+	out, code, stderr := icloudmon(t, tmp, "", "--config", cfg, "verify", "--output", "json")
+	if t.Failed() || testing.Verbose() {
+		t.Logf("stderr:\n%s", stderr)
+	}
+	return out, code
+}
+
+// icloudmon runs the binary with args, stdin and a clean environment, and
+// returns its standard output, exit status and standard error.
+func icloudmon(t *testing.T, tmp, stdin string, args ...string) ([]byte, int, string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, icloudmonBin, "--config", cfg, "verify", "--output", "json")
+	cmd := exec.CommandContext(ctx, icloudmonBin, args...)
 	cmd.Env = []string{"HOME=" + tmp, "PATH=" + os.Getenv("PATH"), "TMPDIR=" + tmp, "TZ=UTC"}
+	cmd.Stdin = strings.NewReader(stdin)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -326,12 +352,9 @@ func verify(t *testing.T, tmp, cfg string) ([]byte, int) {
 		t.Fatalf("run icloudmon: %v", err)
 	}
 	if ctx.Err() != nil {
-		t.Fatalf("verify did not finish within 60 s\nstderr:\n%s", stderr.String())
+		t.Fatalf("icloudmon %s did not finish within 60 s\nstderr:\n%s", strings.Join(args[2:], " "), stderr.String())
 	}
-	if t.Failed() || testing.Verbose() {
-		t.Logf("stderr:\n%s", stderr.String())
-	}
-	return out, code
+	return out, code, stderr.String()
 }
 
 func must(t *testing.T, err error) {

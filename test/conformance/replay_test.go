@@ -25,6 +25,9 @@ type exchange struct {
 	Contains string            `json:"contains,omitempty"`
 	Status   int               `json:"status"`
 	Headers  map[string]string `json:"headers,omitempty"`
+	// Cookies are Set-Cookie lines, one cookie each (use Max-Age for a
+	// lifetime relative to the run).
+	Cookies []string `json:"cookies,omitempty"`
 	// Body is a file relative to the case directory; "" sends no body.
 	Body string `json:"body,omitempty"`
 	Note string `json:"note,omitempty"`
@@ -95,6 +98,9 @@ func (r *replay) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	for k, v := range ex.Headers {
 		w.Header().Set(k, string(expand([]byte(v), r.srv.URL, r.now)))
+	}
+	for _, c := range ex.Cookies {
+		w.Header().Add("Set-Cookie", c)
 	}
 	w.WriteHeader(ex.Status)
 	_, _ = w.Write(out)

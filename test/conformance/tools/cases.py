@@ -193,6 +193,98 @@ Session stale, password stored, SRP is tried and `signin/complete` answers 409 w
   code, so no further request may follow (the replay fails the case otherwise). Exit 2.
 """)
 
+# `icloudmon login` answered by Apple's 2026 wrappings of a right code, then a
+# verify run on the session it saved (case.json "login").
+BOOT_ARGS_HTML = """<!DOCTYPE html><html><head><title>Sign in</title></head><body>
+<script type="application/json" class="boot_args">
+{"direct":{"authType":"hsa2","authUserType":"hsa2","hasTrustedDevices":true,"authInitialRoute":"auth/verify/phone",
+"twoSV":{"phoneNumberVerification":{"trustedPhoneNumbers":[{"id":1,"numberWithDialCode":"+1 (\u2022\u2022\u2022) \u2022\u2022\u2022-\u2022\u202212",
+"obfuscatedNumber":"(\u2022\u2022\u2022) \u2022\u2022\u2022-\u2022\u202212","lastTwoDigits":"12","pushMode":"sms"}]},
+"securityCode":{"length":6,"tooManyCodesSent":false,"tooManyCodesValidated":false,"securityCodeLocked":false,"securityCodeCooldown":false},
+"authFactors":["robocall","sms","generatedcode"],"sourceAppId":1159}}}
+</script>
+</body></html>
+"""
+CODE = "314159"
+VALID = {"code": CODE, "tooManyCodesSent": False, "tooManyCodesValidated": False, "securityCodeLocked": False,
+         "securityCodeCooldown": False, "valid": True}
+PHONES = {"trustedPhoneNumbers": [{"numberWithDialCode": "+1 (\u2022\u2022\u2022) \u2022\u2022\u2022-\u2022\u202212", "pushMode": "sms",
+          "obfuscatedNumber": "(\u2022\u2022\u2022) \u2022\u2022\u2022-\u2022\u202212", "lastTwoDigits": "12", "id": 1}],
+          "securityCode": {"length": 6, "tooManyCodesSent": False, "tooManyCodesValidated": False,
+                           "securityCodeLocked": False, "securityCodeCooldown": False}}
+IDMSA = {"scnt": "scnt-2fa-1", "X-Apple-ID-Session-Id": "sess-2fa-1"}
+MONTH = "Max-Age=2592000; Path=/; Secure; HttpOnly"
+
+def login_case(name, status, answer, readme, answer_headers=None):
+    login = [AUTHORIZE, INIT_OK,
+            {"method": "POST", "path": "/appleauth/auth/signin/complete", "status": 409, "body": "responses/complete-409.json",
+             "headers": dict(IDMSA, **{"X-Apple-Session-Token": "conformance-pre-2fa-token"}), "note": "2FA challenge"},
+            {"method": "GET", "path": "/appleauth/auth", "status": 200, "body": "responses/auth-options.html",
+             "headers": dict(IDMSA, **{"Content-Type": "text/html;charset=UTF-8"}), "note": "delivery options (boot_args)"},
+            {"method": "PUT", "path": "/appleauth/auth/verify/trusteddevice/securitycode", "status": 202, "headers": IDMSA,
+             "note": "push a code to the trusted devices"},
+            {"method": "POST", "path": "/appleauth/auth/verify/trusteddevice/securitycode", "status": status,
+             "body": "responses/verify-code.json", "contains": CODE, "headers": dict(IDMSA, **(answer_headers or {})),
+             "note": "the right code, answered %d with securityCode.valid" % status},
+            {"method": "GET", "path": "/appleauth/auth/2sv/trust", "status": 204,
+             "headers": dict(IDMSA, **{"X-Apple-TwoSV-Trust-Token": "conformance-new-trust-token",
+                                       "X-Apple-Session-Token": "conformance-post-2fa-token"}),
+             "note": "trust: the trust token and the session token for accountLogin"},
+            {"method": "POST", "path": "/setup/ws/1/accountLogin", "status": 200, "body": "../../testdata/validate-ok.json",
+             "contains": "conformance-post-2fa-token",
+             "cookies": ["X-APPLE-WEBAUTH-TOKEN=\"v=2:t=after-2fa\"; " + MONTH, "X-APPLE-WEBAUTH-USER=\"v=1:s=1:d=12345678901\"; " + MONTH,
+                         "X-APPLE-DS-WEB-SESSION-TOKEN=after-2fa; " + MONTH, "X-APPLE-WEBAUTH-HSA-TRUST=after-2fa; Max-Age=7776000; Path=/; Secure; HttpOnly"],
+             "note": "the post-2FA session token, never the pre-2FA one"}]
+    CASES[name] = {
+        "assets": P5,
+        "before": login,
+        "files": {"responses/complete-409.json": {"authType": "hsa2", "trustedDevices": [], "trustedPhoneNumbers": PHONES["trustedPhoneNumbers"],
+                                                  "securityCode": PHONES["securityCode"], "noTrustedDevices": False},
+                  "responses/auth-options.html": BOOT_ARGS_HTML,
+                  "responses/verify-code.json": answer},
+        "case": dict(base_case("icloudpd"), password=True, session=None, login={"code": CODE, "exit": 0}),
+        "local": {"photos": copies(P5)},
+        "expect": expect(0, "ok"),
+        "readme": readme,
+    }
+
+login_case("auth-2fa-code-409-valid-no-token", 409,
+    {"trustedDeviceCount": 1, "securityCode": VALID, "phoneNumberVerification": PHONES,
+     "authenticationType": "hsa2", "hsa2Account": True}, """
+# auth-2fa-code-409-valid-no-token
+
+`icloudmon login` with no saved session: SRP, `signin/complete` 409 (2FA), the delivery options,
+the push to the trusted devices (202), then the right code, which Apple answers **409 with
+`securityCode.valid: true` and no `X-Apple-Session-Token`**. This is the answer reported in
+rclone/rclone#9730 (Aug 2026, device and SMS paths, an account without ADP), the body shape
+shown there (`securityCode.valid`, `authenticationType: hsa2`, `hsa2Account: true`).
+
+- login exits 0: per docs/checks.md (auth, "two-factor answers") a 2xx, 409 or 412 answer whose
+  body says `securityCode.valid: true` is success; `2sv/trust` with the current session gives
+  the trust token and a new session token, and `accountLogin` must carry that new token (the
+  replay requires `conformance-post-2fa-token` in its body; the pre-2FA token of the 409 answer
+  to `signin/complete` is never replayed).
+- Then verify on the saved session: every check ok as in
+  [healthy-icloudpd-default](../healthy-icloudpd-default/) (the cookies of `accountLogin` expire
+  in 30 days). Exit 0.
+""")
+
+login_case("auth-2fa-code-412-valid", 412,
+    {"trustedDeviceCount": 1, "otherTrustedDeviceClass": "iPhone", "securityCode": VALID,
+     "phoneNumberVerification": PHONES}, """
+# auth-2fa-code-412-valid
+
+As [auth-2fa-code-409-valid-no-token](../auth-2fa-code-409-valid-no-token/), but Apple answers the
+right code **412 Precondition Failed** with `securityCode.valid: true` (and no session token):
+the answer and body shape reported in icloud-photos-downloader/icloud_photos_downloader#1026
+(`trustedDeviceCount`, `otherTrustedDeviceClass`, `securityCode.valid: true`,
+`phoneNumberVerification`).
+
+- login exits 0 (docs/checks.md, auth, "two-factor answers": 412 + `valid: true` is success),
+  then `2sv/trust` and `accountLogin` with the new session token.
+- verify on the saved session: every check ok. Exit 0.
+""")
+
 auth_case("auth-security-key-only", [VALIDATE_421, LOGIN_421, AUTHORIZE, INIT_OK,
     {"method": "POST", "path": "/appleauth/auth/signin/complete", "status": 409, "body": "responses/complete-409-fsa.json",
      "note": "2FA challenge with a security key (fsaChallenge, keyNames)"}],

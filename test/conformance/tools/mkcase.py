@@ -63,6 +63,9 @@ def counts(visible, added, hidden, deleted):
 def write(path, obj):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
+        if isinstance(obj, str):  # a recorded page (HTML), written as is
+            f.write(obj)
+            return
         json.dump(obj, f, indent=1)
         f.write("\n")
 
@@ -119,7 +122,8 @@ def emit(name, c):
     os.makedirs(d, exist_ok=True)
     exs = c["exchanges"](d, c) if callable(c.get("exchanges")) else c.get("exchanges")
     if exs is None:
-        exs = photos_exchanges(d, c, **c.get("photos", {}))
+        # "before": exchanges of a run that precedes verify (case.json "login").
+        exs = c.get("before", []) + photos_exchanges(d, c, **c.get("photos", {}))
     write(d + "/exchanges.json", exs)
     for rel, obj in c.get("files", {}).items():
         write(d + "/" + rel, obj)
