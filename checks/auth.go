@@ -120,9 +120,5 @@ func authShort(k AuthKind) string {
 
 // withMessage appends Apple's or the client's message to a summary.
 func withMessage(summary, msg string) string {
-	summary = capitalize(summary)
-	if msg == "" {
-		return summary
-	}
-	return summary + ": " + msg
+	return withReason(capitalize(summary), msg)
 }

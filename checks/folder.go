@@ -27,13 +27,13 @@ func (e *evaluator) folder() CheckResult {
 		st, p := e.folderHealth(f)
 		statuses = append(statuses, st)
 		if p == nil {
-			summaries = append(summaries, fmt.Sprintf("%s: %s", f.Path, plural(f.Health.Files, "file")))
+			summaries = append(summaries, fmt.Sprintf("%s: %s", folderLabel(f.Name, f.Path), plural(f.Health.Files, "file")))
 			continue
 		}
 		problems = append(problems, *p)
 		summaries = append(summaries, folderProblemText(*p))
 		if p.Problem != problemNotScanned {
-			rems = append(rems, folderRemediation(f.Path, p.Problem))
+			rems = append(rems, folderRemediation(f.Name, f.Path, p.Problem))
 		}
 	}
 	var d *Details
@@ -98,18 +98,19 @@ func folderProblemText(p FolderProblem) string {
 	if p.PreviousFiles != nil {
 		prev = *p.PreviousFiles
 	}
+	label := capitalize(folderLabel(p.Folder, p.Path))
 	switch p.Problem {
 	case problemMissing:
-		return withMessage(p.Path+" does not exist", p.Error)
+		return withReason(label+" does not exist", p.Error)
 	case problemUnreadable:
-		return withMessage(p.Path+" cannot be read", p.Error)
+		return withReason(label+" cannot be read", p.Error)
 	case problemEmptied:
-		return fmt.Sprintf("%s is empty but had %s at the last check (lost mount?)", p.Path, plural(prev, "file"))
+		return fmt.Sprintf("%s is empty but had %s at the last check (lost mount?)", label, plural(prev, "file"))
 	case problemShrunk:
-		return fmt.Sprintf("%s shrank from %d to %s since the last check (lost mount?)", p.Path, prev, plural(p.Files, "file"))
+		return fmt.Sprintf("%s shrank from %d to %s since the last check (lost mount?)", label, prev, plural(p.Files, "file"))
 	}
 	if p.Path == "" {
 		return "A folder without a path was not scanned"
 	}
-	return p.Path + " was not scanned this cycle"
+	return label + " was not scanned this cycle"
 }

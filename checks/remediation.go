@@ -119,14 +119,15 @@ func coverageRemediation(shared, other, hidden bool) string {
 }
 
 // folderRemediation explains a folder problem.
-func folderRemediation(path, problem string) string {
+func folderRemediation(name, path, problem string) string {
+	path = "the " + folderRef(name, path)
 	switch problem {
 	case problemMissing:
-		return fmt.Sprintf("%s does not exist on the machine running icloudmon. If it is on a NAS or USB disk, check that it is mounted, and (in Docker) that it is listed under `volumes:` of the icloudmon container.", path)
+		return fmt.Sprintf("%s does not exist where icloudmon runs. If it is on a NAS or USB disk, check that it is mounted, and (in Docker) that it is listed under `volumes:` of the icloudmon container.", capitalize(path))
 	case problemUnreadable:
 		return fmt.Sprintf("Give the user icloudmon runs as read access to %s (in Docker: the container's user id); a read-only mount is enough.", path)
 	}
-	return fmt.Sprintf("%s lost most of its files since the last check. This usually means a disk or network share is no longer mounted and the mount point is empty: check the mount (NAS share, USB disk, `mount` output) before an importer starts filling the wrong place. If you deleted the files on purpose, this clears by itself within a day.", path)
+	return fmt.Sprintf("%s lost most of its files since the last check. This usually means a disk or network share is no longer mounted and the mount point is empty: check the mount (NAS share, USB disk, `mount` output) before an importer starts filling the wrong place. If you deleted the files on purpose, this clears by itself within a day.", capitalize(path))
 }
 
 // localCopyRemediation names the importer that seems stuck (the newest
