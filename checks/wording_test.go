@@ -149,3 +149,17 @@ func TestTerminalSafe(t *testing.T) {
 		t.Errorf("the name is not shown escaped:\n%s", out)
 	}
 }
+
+// TestPasswordFixInRemediation: the agent's fix for where icloudmon runs
+// (a Docker secret in a container) replaces the keychain command.
+func TestPasswordFixInRemediation(t *testing.T) {
+	obs := Observation{Account: "alice", Auth: AuthObservation{Kind: AuthPasswordMissing,
+		Message:     "file /run/secrets/alice_icloud: the file is empty",
+		PasswordFix: "put the password in a Docker secret"}}
+	c := Evaluate(obs, DefaultPolicy(), History{}, now).Checks[0]
+	if !strings.Contains(c.Summary, "file /run/secrets/alice_icloud: the file is empty") ||
+		!strings.Contains(c.Remediation, "put the password in a Docker secret") || strings.Contains(c.Remediation, "password set") {
+		t.Errorf("summary %q, remediation %q", c.Summary, c.Remediation)
+	}
+	checkWording(t, "password_missing", c)
+}
