@@ -140,7 +140,7 @@ func readSecretFile(key, path string) (string, *Problem) {
 // them up when they are set. Durations are string flags so that "7d" works.
 func AddFlags(fs *pflag.FlagSet) {
 	d := Default()
-	fs.String("data-dir", d.DataDir, "directory for the database and sessions (data_dir)")
+	fs.String("data-dir", d.DataDir, "directory for the database and sessions (data_dir; when not set: /data in a container, else $HOME/.local/share/icloudmon)")
 	fs.String("listen", d.Listen, "address of the HTTP server (listen)")
 	fs.String("interval", FormatDuration(d.Interval), "time between checks of an account (interval; at least 10m)")
 	fs.String("log-level", d.LogLevel, "debug, info, warn or error (log_level)")
