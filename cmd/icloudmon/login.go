@@ -60,7 +60,7 @@ func newLoginCmd(c *cli) *cobra.Command {
 	cmd.Flags().StringVar(&f.account, "account", "", "account to sign in (may be omitted when only one is configured)")
 	cmd.Flags().BoolVar(&f.sms, "sms", false, "send the code by SMS to a trusted phone number instead of the trusted devices")
 	cmd.Flags().IntVar(&f.phone, "phone", 0, "id of the trusted phone number for --sms (listed by --sms; default: the first)")
-	configs.AddFlags(cmd.Flags())
+	configs.AddFlags(cmd.Flags(), configs.FlagDataDir, configs.FlagLogLevel, configs.FlagLogFormat)
 	return cmd
 }
 

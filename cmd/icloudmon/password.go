@@ -56,7 +56,6 @@ func newPasswordSubCmd(c *cli, use, short string, run func(context.Context, conf
 		},
 	}
 	cmd.Flags().StringVar(&account, "account", "", "account (may be omitted when only one is configured)")
-	configs.AddFlags(cmd.Flags())
 	return cmd
 }
 
