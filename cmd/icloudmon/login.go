@@ -152,7 +152,7 @@ func loginPassword(ctx context.Context, acct configs.Account, in *prompter) (pw,
 	if !errors.Is(err, credstore.ErrNotFound) {
 		return "", "", err
 	}
-	pw, rerr := in.secret(fmt.Sprintf("Apple Account password of %s: ", acct.Name))
+	pw, rerr := in.secret(fmt.Sprintf("Apple ID password of %s: ", acct.Name))
 	if rerr != nil || pw == "" {
 		return "", "", fmt.Errorf("%w; or give it on standard input (first line)", err)
 	}
