@@ -245,6 +245,8 @@ func (v copyVerdict) describe(grace time.Duration) string {
 	var s string
 	where := folderLabel(v.folder.Name, v.folder.Path)
 	switch {
+	case len(v.missing) > 0 && len(v.missing) == v.expected && v.expected > 1:
+		s = fmt.Sprintf("None of the %s is in %s", newestPhotos(v.expected), where)
 	case len(v.missing) > 0:
 		verb := "are"
 		if len(v.missing) == 1 {

@@ -10,6 +10,9 @@ import (
 // wrongPlural finds "1 photos", "newest 1 photos", "1 deleted items".
 var wrongPlural = regexp.MustCompile(`(?:^|[^0-9.,])1 (?:[a-z-]+ )?(?:photos|items|files|assets|days|libraries|folders|copies|sign-ins|attempts)\b`)
 
+// sameFigureTwice finds "50 of the newest 50": one figure per fact.
+var sameFigureTwice = regexp.MustCompile(`\b(\d+) of the newest (\d+)\b`)
+
 // doubledPhrase finds a sequence of three words said twice in one text.
 func doubledPhrase(s string) string {
 	words := strings.Fields(strings.ToLower(s))
@@ -39,6 +42,11 @@ func checkWording(t *testing.T, where string, c CheckResult) {
 	for _, text := range []string{c.Summary, c.Remediation} {
 		if m := wrongPlural.FindString(text); m != "" {
 			t.Errorf("%s: wrong plural %q in %q", where, m, text)
+		}
+	}
+	for _, m := range sameFigureTwice.FindAllStringSubmatch(c.Summary, -1) {
+		if m[1] == m[2] {
+			t.Errorf("%s: %q says the same figure twice: %q", where, m[0], c.Summary)
 		}
 	}
 	for _, part := range strings.Split(c.Summary, "; ") { // one part per folder or fact
