@@ -94,7 +94,7 @@ func authShort(k AuthKind) string {
 	case AuthPasswordRejected:
 		return "Apple rejected the stored password"
 	case AuthPasswordMissing:
-		return "the session expired and no usable password was found"
+		return "the session expired and no password is available"
 	case AuthLocked:
 		return "the Apple ID is locked"
 	case AuthPasswordChangeRequired:
