@@ -25,7 +25,8 @@
 //
 // # Capture times
 //
-// ReadCapture reads JPEG, HEIC/HEIF, TIFF/DNG/CR2/CR3 EXIF (imagemeta), PNG
+// ReadCapture reads JPEG, HEIC/HEIF, TIFF/DNG/CR2/CR3 EXIF (own bounded
+// readers: JPEG segments, BMFF boxes, PNG chunks, two TIFF IFDs), PNG
 // eXIf, and MOV/MP4 (com.apple.quicktime.creationdate from moov/meta
 // keys+ilst, then mvhd) with bounded reads; parser panics are recovered.
 // The matcher reads headers lazily, only for files the name and size rules
