@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
+	"slices"
 	"time"
 )
 
@@ -21,6 +23,10 @@ const (
 	SourceMvhd                    // MOV/MP4 movie header (UTC)
 	SourceMtime                   // file modification time
 	SourceFilename                // a date and time in the file name (PhotoPrism, Android), headers unreadable
+	// SourceUnreadable caches that the headers could not be read within the
+	// bounds (ErrHeaderUnreadable): the file has no capture time and is
+	// matched by name and size only.
+	SourceUnreadable
 )
 
 func (s CaptureSource) String() string {
@@ -35,6 +41,8 @@ func (s CaptureSource) String() string {
 		return "mtime"
 	case SourceFilename:
 		return "filename"
+	case SourceUnreadable:
+		return "unreadable"
 	}
 	return "none"
 }
@@ -148,6 +156,37 @@ func (b *boundedReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	b.budget -= int64(len(p))
 	return b.r.ReadAt(p, off)
+}
+
+// headerUnreadable records a file whose headers could not be read: cached
+// (until the file changes) unless the failure may pass (I/O error, time
+// limit), and logged.
+func (ix *Index) headerUnreadable(f *fileEntry, rel string, err error) {
+	if !errors.Is(err, errSlowRead) {
+		f.setCapture(Capture{Wall: time.Unix(0, 0).UTC(), Source: SourceUnreadable})
+		ix.dirty = true
+	}
+	ix.log.Warn("file header unreadable; the file counts as a copy only by name and size",
+		"file", rel, "err", err)
+}
+
+// UnreadableHeaders returns how many files of the folder have headers that
+// could not be read within the bounds, and up to limit of their paths
+// (relative, slash-separated, sorted). Only files whose headers the matcher
+// needed are known.
+func (ix *Index) UnreadableHeaders(limit int) (int, []string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	var paths []string
+	for _, d := range ix.dirs {
+		for i := range d.files {
+			if c, ok := d.files[i].capture(); ok && c.Source == SourceUnreadable {
+				paths = append(paths, path.Join(d.rel, d.files[i].name))
+			}
+		}
+	}
+	slices.Sort(paths)
+	return len(paths), paths[:min(len(paths), max(limit, 0))]
 }
 
 // ReadCapture reads the capture time from the headers of the file at path,
