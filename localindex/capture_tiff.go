@@ -83,7 +83,7 @@ func (t tiffReader) ifd(off int64, d *exifDates) (int64, error) {
 		return 0, readFailed("IFD", err)
 	}
 	n := int64(t.bo.Uint16(cnt[:]))
-	if n == 0 || n > maxIFDEntries || off+2+12*n > t.size {
+	if n > maxIFDEntries || off+2+12*n > t.size {
 		return 0, unreadable("IFD at %d claims %d entries", off, n)
 	}
 	entries := make([]byte, 12*n)
