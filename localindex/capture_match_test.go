@@ -2,6 +2,7 @@ package localindex
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -78,5 +79,20 @@ func TestUnreadableHeaderMatchedByNameAndSizeOnly(t *testing.T) {
 	}
 	if r := ix2.Stats().MetaReads; r != 0 {
 		t.Errorf("after restart %d headers were read, want 0 (unreadable is cached)", r)
+	}
+}
+
+// TestSlowHeaderReadNotCached: an I/O error or the time limit may pass, so
+// only a damaged header is remembered.
+func TestSlowHeaderReadNotCached(t *testing.T) {
+	ix := openIndex(t, NewMemKV(), t.TempDir(), Options{})
+	f := &fileEntry{name: "a.jpg", size: 10}
+	ix.headerUnreadable(f, "a.jpg", readFailed("JPEG marker", errors.New("input/output error")))
+	if c, ok := f.capture(); ok {
+		t.Errorf("an I/O error was cached as %+v", c)
+	}
+	ix.headerUnreadable(f, "a.jpg", unreadable("damaged"))
+	if c, ok := f.capture(); !ok || c.Source != SourceUnreadable {
+		t.Errorf("a damaged header was cached as %+v, %v; want unreadable", c, ok)
 	}
 }
