@@ -63,10 +63,14 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 	}
 	f.logScan(res)
 	fo.Health = folderHealth(res.Health)
-	if assets == nil || !fo.Health.Exists {
-		return fo, nil
+	var confs []checks.Confidence
+	if fo.Health.Exists {
+		if assets != nil {
+			fo, confs = f.match(ctx, ix, fo, assets)
+		}
+		fo.Health.UnreadableHeaders, fo.Health.UnreadableExamples = ix.UnreadableHeaders(10)
 	}
-	return f.match(ctx, ix, fo, assets)
+	return fo, confs
 }
 
 func (f *Folder) open(ctx context.Context) (*localindex.Index, error) {

@@ -22,8 +22,11 @@ func (e *evaluator) folder() CheckResult {
 	}
 	var statuses []Status
 	var problems []FolderProblem
-	var summaries, rems []string
+	var summaries, rems, notes []string
 	for _, f := range e.obs.Folders {
+		if n := unreadableHeadersNote(f); n != "" {
+			notes = append(notes, n)
+		}
 		st, p := e.folderHealth(f)
 		statuses = append(statuses, st)
 		if p == nil {
@@ -37,8 +40,8 @@ func (e *evaluator) folder() CheckResult {
 		}
 	}
 	var d *Details
-	if len(problems) > 0 {
-		d = &Details{Folders: problems}
+	if len(problems) > 0 || len(notes) > 0 {
+		d = &Details{Folders: problems, Notes: notes}
 	}
 	return result(CheckFolder, Worst(statuses...), capitalize(strings.Join(summaries, "; ")), strings.Join(rems, " "), d)
 }

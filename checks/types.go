@@ -282,6 +282,11 @@ type FolderHealth struct {
 	PreviousFiles *int
 	// Newest is the capture (or modification) time of the newest file.
 	Newest time.Time
+	// UnreadableHeaders counts files whose headers could not be read within
+	// the scanner's bounds of bytes and time; UnreadableExamples names some
+	// of them (paths relative to the folder).
+	UnreadableHeaders  int
+	UnreadableExamples []string
 }
 
 // FolderObservation is one local import folder and the matcher's results.
