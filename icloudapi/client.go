@@ -339,6 +339,11 @@ func (c *Client) postJSON(ctx context.Context, endpoint string, rawURL string, b
 			if be.RetryAfter <= 0 {
 				be.RetryAfter = c.retryAfter(resp.Header())
 			}
+			var ae *Error
+			if errors.As(err, &ae) {
+				ae.Code = be.Code
+				ae.Message += fmt.Sprintf(" (CloudKit %s: %s)", be.Code, be.Reason)
+			}
 			return &ckStatusError{be: be, err: err}
 		}
 		return err

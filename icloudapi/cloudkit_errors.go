@@ -43,6 +43,10 @@ type ckStatusError struct {
 }
 
 func (e *ckStatusError) Error() string {
+	var ae *Error
+	if errors.As(e.err, &ae) {
+		return e.err.Error() // its message names the code and reason already
+	}
 	return fmt.Sprintf("%s (CloudKit %s: %s)", e.err.Error(), e.be.Code, e.be.Reason)
 }
 

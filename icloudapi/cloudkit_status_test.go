@@ -68,6 +68,13 @@ func TestCloudKitSessionErrorsRevalidate(t *testing.T) {
 			if n := e.count("/validate") - before; n != 1 {
 				t.Errorf("%d validations, want 1", n)
 			}
+			// Refused again after the re-validation: the session error names
+			// CloudKit's code.
+			e.photos.Inject(fakeicloud.PhotosFault{Path: "changes/database", CKError: code, Reason: "x", TableStatus: true, Times: 2})
+			_, err := e.snapErr(SnapshotOptions{})
+			if ae := wantPhotosErr(t, err, ErrSessionExpired); !strings.Contains(ae.Message, code) || ae.Code != code {
+				t.Errorf("message %q code %q", ae.Message, ae.Code)
+			}
 		})
 	}
 }
@@ -184,5 +191,25 @@ func TestRedirectToPlainHTTPRefused(t *testing.T) {
 	}
 	if plainHits.Load() != 0 || tlsHits.Load() != 1 {
 		t.Errorf("plain server hit %d times, https server %d times", plainHits.Load(), tlsHits.Load())
+	}
+}
+
+// TestSharedDatabaseCountFailureLeavesPersonal: a refused count batch of the
+// shared database (which holds only a Shared Library the account takes
+// part in) leaves that library unreadable, not the snapshot.
+func TestSharedDatabaseCountFailureLeavesPersonal(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 8, Assets: 300, Now: photosNow})
+	lib.SetSharedParticipant(true)
+	e := newPhotosEnv(t, lib)
+	e.photos.Inject(fakeicloud.PhotosFault{Path: "shared/internal/records/query/batch", CKError: "BAD_REQUEST", Reason: "Index has invalid data", TableStatus: true})
+	s, err := e.snapErr(SnapshotOptions{Libraries: []string{"all"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := s.Library("PrimarySync"); p == nil || p.Error != "" || len(p.Newest) != 50 {
+		t.Errorf("personal: %+v", p)
+	}
+	if sh := s.Library(fakeicloud.SharedZone); sh == nil || !strings.Contains(sh.Error, "Index has invalid data") {
+		t.Errorf("shared: %+v", sh)
 	}
 }

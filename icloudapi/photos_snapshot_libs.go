@@ -72,7 +72,16 @@ func (b *build) readLibraries(ctx context.Context, stale []Zone) (map[string]Lib
 	b.s.Changed = true
 	counts, failed := map[string]Counts{}, map[string]error{}
 	for _, db := range databases(stale) {
-		c, bad, err := b.r.counts(ctx, db, zonesIn(stale, db))
+		zones := zonesIn(stale, db)
+		c, bad, err := b.r.counts(ctx, db, zones)
+		if err != nil && zoneFailure(ctx, err) && !slices.ContainsFunc(zones, Zone.Personal) {
+			// e.g. the shared database, which holds only Shared Libraries
+			bad = map[string]error{}
+			for _, z := range zones {
+				bad[z.Name] = err
+			}
+			c, err = nil, nil
+		}
 		if err != nil {
 			return nil, err
 		}
