@@ -208,6 +208,9 @@ func (c *Client) newResty(tr http.RoundTripper, retries bool) *resty.Client {
 	return r
 }
 
+// codeInsecureRedirect is the Error.Code of a refused https->http redirect.
+const codeInsecureRedirect = "INSECURE_REDIRECT"
+
 // errInsecureRedirect: a redirect led away from https.
 var errInsecureRedirect = errors.New("redirect to a non-https URL refused")
 
@@ -430,6 +433,7 @@ func transportError(ctx context.Context, endpoint string, err error) error {
 	}
 	if errors.Is(err, errInsecureRedirect) {
 		e := newError(ErrProtocol, endpoint, 0, "the answer redirected to a plain-http URL, which icloudmon refuses to follow (Apple only uses https)")
+		e.Code = codeInsecureRedirect
 		e.Remediation = "something between icloudmon and Apple (a proxy, captive portal or DNS) rewrites the traffic; check the network and the proxy settings"
 		return e
 	}

@@ -213,3 +213,17 @@ func TestSharedDatabaseCountFailureLeavesPersonal(t *testing.T) {
 		t.Errorf("shared: %+v", sh)
 	}
 }
+
+// TestRedirectOnSharedLibraryFailsTheSnapshot: a plain-http redirect is
+// not a library's problem: it stops the snapshot instead of being reported
+// as one unreadable library.
+func TestRedirectOnSharedLibraryFailsTheSnapshot(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 8, Assets: 300, Now: photosNow})
+	lib.SetSharedParticipant(true)
+	e := newPhotosEnv(t, lib)
+	e.photos.Inject(fakeicloud.PhotosFault{Path: "shared/records/query", Redirect: "http://127.0.0.1:9/x"})
+	_, err := e.snapErr(SnapshotOptions{Libraries: []string{"all"}})
+	if !errors.Is(err, ErrProtocol) || !strings.Contains(err.Error(), "plain-http") {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -324,8 +324,9 @@ func (r *photosReader) countBatch(ctx context.Context, db string, zones []Zone) 
 // answered it in a shape that cannot be read. Session, throttling, access,
 // network and context errors concern the whole account.
 func zoneFailure(ctx context.Context, err error) bool {
-	if err == nil || ctx.Err() != nil {
-		return false
+	var e *Error
+	if err == nil || ctx.Err() != nil || errors.As(err, &e) && e.Code == codeInsecureRedirect {
+		return false // a rewritten connection concerns every library
 	}
 	return errors.Is(err, ErrProtocol) || errors.Is(err, ErrNotActivated)
 }
