@@ -49,6 +49,7 @@ func libraryObservation(z icloudapi.Zone, lib *icloudapi.Library) checks.Library
 	lo.Monitored = true
 	lo.Indexing, lo.IndexingProgress = indexingState(lib.Indexing), lib.Indexing.Progress
 	lo.Listed = lib.Skipped == ""
+	lo.ReadError = lib.Error
 	for _, a := range lib.Newest {
 		lo.Newest = append(lo.Newest, checkAsset(a))
 	}

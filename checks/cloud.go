@@ -38,8 +38,12 @@ func (e *evaluator) indexing() CheckResult {
 	if len(libs) == 0 {
 		return e.notRead(CheckIndexing, "the library list")
 	}
-	var running, unchecked []string
+	var running, unchecked, unreadable []string
 	for _, l := range libs {
+		if l.ReadError != "" {
+			unreadable = append(unreadable, l.Name+" ("+l.ReadError+")")
+			continue
+		}
 		switch l.Indexing {
 		case IndexingFinished:
 		case IndexingNotChecked:
@@ -47,6 +51,11 @@ func (e *evaluator) indexing() CheckResult {
 		default:
 			running = append(running, indexingLabel(l))
 		}
+	}
+	if len(unreadable) > 0 {
+		return result(CheckIndexing, StatusUnknown, "iCloud could not list library "+strings.Join(unreadable, ", ")+"; the other libraries are judged without it",
+			"Nothing to do on the iPhone. icloudmon asks again after a change in that library or within 6 hours; if it persists, check for an icloudmon update.",
+			&Details{Libraries: unreadable, Notes: running})
 	}
 	if len(running) > 0 {
 		return result(CheckIndexing, StatusUnknown, "iCloud is still indexing "+strings.Join(running, ", ")+": results are incomplete until it finishes",

@@ -49,6 +49,17 @@ func (e *evaluator) expectedAssets() (expected, young []libAsset, listed, comple
 	return expected, young, listed, complete
 }
 
+// unlisted names the monitored libraries whose newest assets were not read.
+func unlisted(libs []LibraryObservation) []string {
+	var out []string
+	for _, l := range monitored(libs) {
+		if !l.Listed {
+			out = append(out, l.Name)
+		}
+	}
+	return out
+}
+
 // libAsset is an asset with the name of its library.
 type libAsset struct {
 	Asset
@@ -69,7 +80,7 @@ func (e *evaluator) localCopy() CheckResult {
 	r := combineCopyVerdicts(verdicts)
 	if !complete && r.Status == StatusOK {
 		r.Status = StatusUnknown
-		r.Summary += "; but not every monitored library could be read this cycle"
+		r.Summary += "; but library " + strings.Join(unlisted(e.obs.Libraries), ", ") + " could not be read this cycle"
 	}
 	if len(expected) == 0 && len(young) == 0 && r.Status == StatusOK {
 		return e.emptyLibraries()

@@ -28,7 +28,7 @@ func (e *evaluator) observed() Observed {
 
 // libraryFacts are the facts of one library.
 func libraryFacts(l LibraryObservation) LibraryFacts {
-	lf := LibraryFacts{Name: l.Name, Monitored: l.Monitored, Assets: l.AssetCount, Hidden: l.HiddenCount, Indexing: l.Indexing}
+	lf := LibraryFacts{Name: l.Name, Monitored: l.Monitored, Assets: l.AssetCount, Hidden: l.HiddenCount, Indexing: l.Indexing, Error: l.ReadError}
 	for _, a := range l.Newest {
 		lf.NewestAdded = later(lf.NewestAdded, a.Added)
 		lf.NewestTaken = later(lf.NewestTaken, a.Taken)

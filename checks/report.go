@@ -157,6 +157,8 @@ type LibraryFacts struct {
 	// Hidden is the number of hidden items; nil if not counted.
 	Hidden   *int          `json:"hidden,omitempty"`
 	Indexing IndexingState `json:"indexing,omitempty"`
+	// Error is why iCloud could not answer for this library this cycle.
+	Error string `json:"error,omitempty"`
 }
 
 // FolderFacts are the observed facts of one local folder.

@@ -170,6 +170,11 @@ type LibraryObservation struct {
 	// Listed is true when Newest was read successfully; an empty Newest
 	// with Listed true means the library is empty.
 	Listed bool
+	// ReadError says why iCloud could not answer for this library this
+	// cycle (e.g. CloudKit refused the query on a Shared Library with 400
+	// "Index has invalid data"); "" when it was read or not asked. The other
+	// libraries are judged without it.
+	ReadError string
 	// Newest are the newest assets by date added, newest first (up to
 	// Policy.Newest). Order is not relied upon.
 	Newest []Asset
