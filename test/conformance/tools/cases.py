@@ -1118,15 +1118,20 @@ CASES["windows-edited-renders"]["expect"]["summaries"] = {"local_copy": "only th
 
 # ---------------------------------------------------------------- unknown states
 
-cloud_case("session-expiry-unknown", """
-# session-expiry-unknown
+cloud_case("session-expiry-undated", """
+# session-expiry-undated
 
 The saved web and trust cookies carry no expiry (browser session cookies), so the session's
-end cannot be read; the session itself still validates.
+end cannot be forecast; the session itself still validates.
 
-- session_expiry **unknown**: "the expiry could not be read this cycle" (missing data is never
-  ok). Everything else ok; overall unknown, exit 3.
-""", 3, "unknown", {"session_expiry": "unknown"}, case={"session": {"web_expires": "", "trust_expires": ""}})
+- session_expiry **ok**, with a summary saying that Apple's cookies state no expiry date and no
+  advance warning is possible (docs/checks.md, session_expiry: "the sign-in works and none of the
+  session's cookies states an expiry date"). An unknown here would never clear: it is the
+  server's answer, not something the user can change, so `verify` would exit 3 for ever. The
+  failure it cannot forecast is still caught: `auth` turns critical when Apple asks for a new
+  sign-in.
+- Everything else ok; overall ok, exit 0.
+""", 0, "ok", {}, case={"session": {"web_expires": "", "trust_expires": ""}})
 
 CASES["storage-unreadable"] = {
     "assets": P5, "photos": {"storage": "storage-malformed.json"},
