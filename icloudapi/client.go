@@ -63,6 +63,10 @@ type Options struct {
 	RetryWait, RetryMaxWait time.Duration
 	// Timeout bounds one HTTP attempt (default 60 s).
 	Timeout time.Duration
+	// SignIns, if set, is the record of SRP attempts shared with the other
+	// processes that may sign in to this account (see SignInRecord). Without
+	// it the budget only holds within this client and its saved session.
+	SignIns SignInRecord
 }
 
 // Client talks to Apple's iCloud web endpoints for one Apple ID. It is safe
@@ -300,6 +304,7 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		code = resp.StatusCode
 		t.c.harvest(resp.Header)
 	}
+	observeAttempt(req.Context(), endpoint, code)
 	if t.c.opts.Observe != nil {
 		t.c.opts.Observe(endpoint, code)
 	}
