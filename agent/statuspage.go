@@ -45,6 +45,10 @@ type accountCard struct {
 	Session  string // the sign-in countdown
 	Storage  *storageBar
 	Charts   accountCharts
+	// ChartsOpen unfolds the charts: always for an account with a problem,
+	// and for every account of a small family (a family of five sees the
+	// problem cards first, not fifteen charts).
+	ChartsOpen bool
 }
 
 type checkRow struct {
@@ -65,6 +69,10 @@ type storageBar struct {
 
 // chartDays is the span of the status page charts.
 const chartDays = 30
+
+// chartsOpenUpTo is the number of accounts up to which every card shows
+// its charts unfolded.
+const chartsOpenUpTo = 2
 
 // serveStatusPage renders the status page from the last reports and the
 // stored history; it never triggers an Apple request. Times are shown in
@@ -106,6 +114,7 @@ func buildStatusPage(rep checks.Report, names []string, hist func(string) []char
 		if hist != nil {
 			card.Charts = buildCharts(hist(name), now, chartDays, loc)
 		}
+		card.ChartsOpen = len(names) <= chartsOpenUpTo || card.Status != checks.StatusOK.String()
 		page.Accounts = append(page.Accounts, card)
 	}
 	slices.SortStableFunc(page.Accounts, func(a, b accountCard) int {

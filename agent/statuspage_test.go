@@ -133,6 +133,33 @@ func TestStatusPageProblemsFirst(t *testing.T) {
 	}
 }
 
+// TestStatusPageFamilyOfFive: with five accounts the card with a problem
+// comes first with its charts unfolded; the fine ones fold theirs away.
+func TestStatusPageFamilyOfFive(t *testing.T) {
+	names := []string{"alice", "bob", "carol", "dave", "eve"}
+	var accounts []checks.AccountReport
+	for _, n := range names {
+		accounts = append(accounts, okAccount(n))
+	}
+	accounts[3] = withProblem(accounts[3], checks.CheckStorage, checks.StatusWarning, "buy space")
+	hist := func(string) []chartPoint { return nil }
+	p := buildStatusPage(checks.NewReport(pageNow, accounts...), names, hist, pageNow, time.UTC)
+	var order []string
+	for _, c := range p.Accounts {
+		order = append(order, c.Name)
+		if c.ChartsOpen != (c.Name == "dave") {
+			t.Errorf("%s: charts open %v", c.Name, c.ChartsOpen)
+		}
+	}
+	if strings.Join(order, " ") != "dave alice bob carol eve" {
+		t.Errorf("card order %v", order)
+	}
+	two := buildStatusPage(checks.NewReport(pageNow, accounts[:2]...), names[:2], hist, pageNow, time.UTC)
+	if !two.Accounts[0].ChartsOpen || !two.Accounts[1].ChartsOpen {
+		t.Error("a family of two should see every chart")
+	}
+}
+
 func TestFmtAppleBytes(t *testing.T) {
 	for _, tc := range []struct {
 		b    int64

@@ -201,11 +201,19 @@ func pageSocket(t *testing.T, port int) string {
 	return ""
 }
 
+// artifactsDir is where screenshots are kept after the test:
+// $ICLOUDMON_ARTIFACTS/browser, or a new temporary directory that is not
+// removed (its path is logged).
 func artifactsDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("ICLOUDMON_ARTIFACTS")
 	if dir == "" {
-		return t.TempDir()
+		kept, err := os.MkdirTemp("", "icloudmon-browser-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshots are kept in %s (set ICLOUDMON_ARTIFACTS to choose)", kept)
+		return kept
 	}
 	dir = filepath.Join(dir, "browser")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

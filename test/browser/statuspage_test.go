@@ -22,13 +22,14 @@ type pageFacts struct {
 	WidestRight int    `json:"widestRight"`
 	Text        string `json:"text"`
 	Charts      []struct {
-		Class  string  `json:"class"`
-		Points int     `json:"points"`
-		XTicks int     `json:"xticks"`
-		YTicks int     `json:"yticks"`
-		Unit   string  `json:"unit"`
-		Label  string  `json:"label"`
-		FontPx float64 `json:"fontPx"`
+		Class   string  `json:"class"`
+		Points  int     `json:"points"`
+		XTicks  int     `json:"xticks"`
+		YTicks  int     `json:"yticks"`
+		Unit    string  `json:"unit"`
+		Label   string  `json:"label"`
+		FontPx  float64 `json:"fontPx"`
+		Visible bool    `json:"visible"`
 	} `json:"charts"`
 }
 
@@ -57,6 +58,7 @@ const readPage = `JSON.stringify((() => {
       yticks: s.querySelectorAll('.ytick').length,
       unit: s.querySelector('.unit') ? s.querySelector('.unit').textContent : '',
       label: s.getAttribute('aria-label') || '',
+      visible: s.getBoundingClientRect().height > 50,
       fontPx: s.getBoundingClientRect().width / s.viewBox.baseVal.width * parseFloat(s.querySelector('.xtick').getAttribute('font-size')),
     })),
   };
@@ -163,12 +165,12 @@ func checkPage(t *testing.T, width int, f pageFacts, headline string, problem bo
 		if width < 500 && c.FontPx < 10 {
 			t.Errorf("%d px: chart %q text is %.1f px, want at least 10", width, c.Label, c.FontPx)
 		}
-		if c.Class == story && c.Points >= 2 {
+		if c.Class == story && c.Points >= 2 && c.Visible {
 			found = true
 		}
 	}
 	if !found {
-		t.Errorf("%d px: no %s chart with at least two data points: %+v", width, story, f.Charts)
+		t.Errorf("%d px: no visible %s chart with at least two data points: %+v", width, story, f.Charts)
 	}
 	for _, s := range text {
 		if !strings.Contains(f.Text, s) {
