@@ -245,7 +245,7 @@ func problemSentence(a checks.AccountReport, c checks.CheckResult, now time.Time
 		}
 		return fmt.Sprintf("%s will be erased for good soon", s)
 	case checks.CheckLibraryCoverage:
-		return fmt.Sprintf("A photo library of %s is not copied by any folder", n)
+		return fmt.Sprintf("Some photos of %s are in a library (or the Hidden album) that no folder copies", n)
 	case checks.CheckFolder:
 		return fmt.Sprintf("The photo folder of %s on the NAS has a problem", n)
 	case checks.CheckIndexing:
