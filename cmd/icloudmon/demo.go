@@ -75,6 +75,7 @@ func (c *cli) demo(ctx context.Context, f demoFlags) error {
 		return withExit(exitUnknown, err)
 	}
 	log := demoLogger(c.stderr, f.verbose)
+	seedDemoHistory(ctx, d, cfg, log)
 	bo := buildOptions{noNotify: true, sessions: credstore.ModeFile, minGap: 10 * time.Second}
 	if f.once {
 		return c.demoOnce(ctx, cfg, log, bo)
@@ -88,6 +89,23 @@ func (c *cli) demo(ctx context.Context, f demoFlags) error {
 		return withExit(exitUnknown, err)
 	}
 	return nil
+}
+
+// seedDemoHistory gives the demo the 30 days of history a running daemon
+// would have, so that the status page charts show the scenario's story
+// (the stall, the lag, the filling storage) from the start. A failure only
+// leaves the charts short.
+func seedDemoHistory(ctx context.Context, d *agent.Demo, cfg *configs.Config, log *slog.Logger) {
+	db, err := openStore(cfg)
+	if err == nil {
+		err = d.SeedHistory(ctx, db, agent.DemoAccount)
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		log.Warn("could not seed the demo's history; the charts start empty", "err", err)
+	}
 }
 
 // demoDir returns the working directory and how to clean it up.

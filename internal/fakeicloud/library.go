@@ -175,6 +175,15 @@ func (l *Library) SetStorage(used, total int64) {
 	l.fixedSt = &[2]int64{used, total}
 }
 
+// Storage returns the used and total bytes the fake reports as the
+// account's iCloud storage.
+func (l *Library) Storage() (used, total int64) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	_, used, total = l.storage()
+	return used, total
+}
+
 func (l *Library) zone(name string) *zone {
 	for _, z := range l.zones {
 		if z.name == name && !z.gone {
