@@ -3,6 +3,8 @@ package agent
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -22,16 +24,25 @@ type Folder struct {
 	// Tolerance is the capture-time tolerance of the matcher.
 	Tolerance time.Duration
 	// FullScanEvery forces a full rescan (which notices files rewritten in
-	// place) this often; zero means once a day.
+	// place) this often; zero means once a day. The time of the last full
+	// scan is kept in KV, so the schedule holds across restarts and one-shot
+	// runs; a folder with no record gets a full scan now.
 	FullScanEvery time.Duration
 	// FullScan makes every scan a full one (verify --no-cache).
 	FullScan bool
 	Logger   *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
 
 	mu       sync.Mutex
 	index    *localindex.Index
 	lastFull time.Time
+	fullRead bool // lastFull was loaded from KV
 }
+
+// fullScanNS is the KV namespace of the time of each folder's last full
+// scan (key: the folder path).
+const fullScanNS = "folder_full_scan"
 
 // renamingLayouts do not keep Apple's file names.
 var renamingLayouts = map[string]bool{"immich": true, "photoprism": true}
@@ -46,26 +57,60 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 		fo.Health = checks.FolderHealth{Scanned: true, Error: err.Error()}
 		return fo, nil
 	}
-	res, err := ix.Scan(ctx, localindex.ScanOptions{Full: f.fullDue()})
-	switch {
-	case err != nil && ctx.Err() != nil:
+	res, err := f.scan(ctx, ix, f.fullDue(ctx))
+	if err != nil && ctx.Err() != nil {
 		fo.Health = checks.FolderHealth{Scanned: true, Exists: true, Error: "scan interrupted: " + err.Error()}
 		return fo, nil
+	}
+	fo.Health = folderHealth(res.Health)
+	if assets == nil || !fo.Health.Exists {
+		return fo, nil
+	}
+	fo, confs, stale := f.match(ctx, ix, fo, assets)
+	if !stale || res.Full {
+		return fo, confs
+	}
+	// A file that stands for one of the newest assets changed or vanished
+	// although its directory did not (truncated, rewritten in place): the
+	// incremental index is stale there, so scan fully and match again.
+	if f.Logger != nil {
+		f.Logger.Info("a file matched to a newest photo changed in place; rescanning the folder fully", "folder", f.Name)
+	}
+	res, err = f.scan(ctx, ix, true)
+	if err != nil && ctx.Err() != nil {
+		fo.Health = checks.FolderHealth{Scanned: true, Exists: true, Error: "scan interrupted: " + err.Error()}
+		return fo, nil
+	}
+	fo = checks.FolderObservation{Name: fo.Name, Path: fo.Path, Layout: fo.Layout, RenamesFiles: fo.RenamesFiles,
+		Health: folderHealth(res.Health)}
+	if !fo.Health.Exists {
+		return fo, nil
+	}
+	fo, confs, _ = f.match(ctx, ix, fo, assets)
+	return fo, confs
+}
+
+// scan refreshes the index, logs the result and records the time of a
+// full scan. An error is returned only when the context ended; a failed
+// save of the index is logged (the scan result is still right).
+func (f *Folder) scan(ctx context.Context, ix *localindex.Index, full bool) (localindex.ScanResult, error) {
+	res, err := ix.Scan(ctx, localindex.ScanOptions{Full: full})
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return res, err
 	case err != nil && f.Logger != nil:
 		// The scan itself finished; only saving the index failed. The
 		// folder is fine, the data_dir is not: keep the result.
 		f.Logger.Error("the folder was scanned but its index could not be saved (is data_dir writable and not full?)",
 			"folder", f.Name, "err", err)
 	}
-	if res.Full {
-		f.lastFull = time.Now()
+	// A scan that listed every directory (a full one, or the cold scan of
+	// a new index) saw every file as it is now.
+	if res.Full || (res.DirsUnchanged == 0 && res.DirsListed > 0) {
+		f.recordFull(ctx)
 	}
 	f.logScan(res)
-	fo.Health = folderHealth(res.Health)
-	if assets == nil || !fo.Health.Exists {
-		return fo, nil
-	}
-	return f.match(ctx, ix, fo, assets)
+	return res, nil
 }
 
 func (f *Folder) open(ctx context.Context) (*localindex.Index, error) {
@@ -85,12 +130,58 @@ func (f *Folder) open(ctx context.Context) (*localindex.Index, error) {
 	return ix, nil
 }
 
-func (f *Folder) fullDue() bool {
+// fullDue reports whether this scan must be a full one: always under
+// FullScan, when no full scan is on record (a new index, or one made by a
+// version that did not record it), and once FullScanEvery has passed since
+// the last one, as recorded in KV.
+func (f *Folder) fullDue(ctx context.Context) bool {
 	every := f.FullScanEvery
 	if every <= 0 {
 		every = 24 * time.Hour
 	}
-	return f.FullScan || (!f.lastFull.IsZero() && time.Since(f.lastFull) >= every)
+	if !f.fullRead {
+		f.fullRead = true
+		f.lastFull = f.loadFull(ctx)
+	}
+	return f.FullScan || f.lastFull.IsZero() || f.now().Sub(f.lastFull) >= every
+}
+
+func (f *Folder) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+// loadFull reads the time of the last full scan; zero when there is none
+// or it cannot be read (a full scan is then due: it costs time, not
+// correctness).
+func (f *Folder) loadFull(ctx context.Context) time.Time {
+	if f.KV == nil {
+		return time.Time{}
+	}
+	b, ok, err := f.KV.Get(ctx, fullScanNS, f.Path)
+	if err != nil || !ok {
+		return time.Time{}
+	}
+	var t time.Time
+	if t.UnmarshalText(b) != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// recordFull remembers a full scan in memory and in KV.
+func (f *Folder) recordFull(ctx context.Context) {
+	at := f.now()
+	f.lastFull, f.fullRead = at, true
+	if f.KV == nil {
+		return
+	}
+	b, _ := at.UTC().MarshalText()
+	if err := f.KV.Put(ctx, fullScanNS, f.Path, b); err != nil && f.Logger != nil {
+		f.Logger.Warn("could not record the full scan; the next run scans fully again", "folder", f.Name, "err", err)
+	}
 }
 
 func (f *Folder) logScan(res localindex.ScanResult) {
@@ -110,24 +201,45 @@ func (f *Folder) logScan(res localindex.ScanResult) {
 }
 
 // match runs the matcher over the newest assets and Recently Deleted.
-func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.FolderObservation, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence) {
+// stale is true when a file matched to one of the newest assets is no
+// longer what the index says (see changedOnDisk).
+func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.FolderObservation, assets *CloudAssets) (_ checks.FolderObservation, _ []checks.Confidence, stale bool) {
 	all := append(append([]localindex.CloudAsset{}, assets.Newest...), assets.Deleted...)
 	matches, err := ix.Match(ctx, all, localindex.MatchOptions{Tolerance: f.Tolerance})
 	if err != nil && len(matches) != len(all) {
 		if f.Logger != nil {
 			f.Logger.Warn("matching failed", "folder", f.Name, "err", err)
 		}
-		return fo, nil
+		return fo, nil, false
 	}
 	fo.Matched = true
 	for _, m := range matches[:len(assets.Newest)] {
 		fo.Matches = append(fo.Matches, checkMatch(m))
+		stale = stale || f.changedOnDisk(m)
 	}
 	confs := make([]checks.Confidence, len(assets.Deleted))
 	for i, m := range matches[len(assets.Newest):] {
 		confs[i] = confidence(m.Confidence)
 	}
-	return fo, confs
+	return fo, confs, stale
+}
+
+// changedOnDisk stats the files matched to one asset (at most three: the
+// original, the Live Photo video and the edit) and reports whether one is
+// gone or differs in size or mtime from the index. The incremental scan
+// trusts directory mtimes, which do not change when a file is truncated
+// or rewritten in place; this costs a few hundred stats a cycle.
+func (f *Folder) changedOnDisk(m localindex.Match) bool {
+	for _, fm := range []*localindex.FileMatch{m.File, m.LiveVideo, m.Edited} {
+		if fm == nil {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(f.Path, filepath.FromSlash(fm.Path)))
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() != fm.Size || !fi.ModTime().Equal(fm.ModTime) {
+			return true
+		}
+	}
+	return false
 }
 
 func checkMatch(m localindex.Match) checks.Match {

@@ -63,3 +63,99 @@ func TestFolderMissingIsReported(t *testing.T) {
 		t.Errorf("a missing folder: %+v, want Exists=false and no matching", fo.Health)
 	}
 }
+
+// settleDirs moves the mtime of every directory under root an hour back,
+// so that the incremental scan trusts them (no racy re-listing).
+func settleDirs(t *testing.T, root string) {
+	t.Helper()
+	old := time.Now().Add(-time.Hour)
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		return os.Chtimes(p, old, old)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// truncateInPlace empties a file without touching its directory's mtime
+// (as a failed rewrite or a disk error leaves it).
+func truncateInPlace(t *testing.T, path string) {
+	t.Helper()
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(dir, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The daily full rescan is scheduled from the time recorded in the store,
+// so a restarted daemon and every one-shot verify (a new Folder on the
+// same database each time) rescan fully once it is due, and not before.
+func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0003.JPG"), 3000)
+	settleDirs(t, root)
+	kv := localindex.NewMemKV()
+	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	assets := &CloudAssets{Deleted: []localindex.CloudAsset{
+		{ID: "d1", Filename: "IMG_0003.JPG", Kind: localindex.KindPhoto, Size: 3000, Taken: taken, Added: taken}}}
+	newFolder := func(every time.Duration) *Folder {
+		return &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: kv, Tolerance: 2 * time.Second, FullScanEvery: every}
+	}
+	if _, confs := newFolder(0).ObserveFolder(t.Context(), assets); len(confs) != 1 || confs[0] != checks.ConfidenceCertain {
+		t.Fatalf("first run: %v, want the deleted item certain", confs)
+	}
+	// Rewritten in place: only a full scan sees it (the directory's mtime
+	// stays, and a Recently Deleted item is not re-stat'ed).
+	truncateInPlace(t, filepath.Join(root, "2026/11/20/IMG_0003.JPG"))
+
+	// The next process, well within the day: the schedule holds, no full
+	// rescan on every start.
+	if _, confs := newFolder(24*time.Hour).ObserveFolder(t.Context(), assets); confs[0] != checks.ConfidenceCertain {
+		t.Errorf("restart within the schedule: %v; a full rescan ran although one was recorded an instant ago", confs)
+	}
+	// A later process once the full rescan is due.
+	time.Sleep(5 * time.Millisecond)
+	if _, confs := newFolder(time.Millisecond).ObserveFolder(t.Context(), assets); confs[0] == checks.ConfidenceCertain {
+		t.Errorf("restart after the full-scan interval: the emptied file still counts as a certain copy; the full rescan never ran")
+	}
+}
+
+// A newest photo whose file was truncated to 0 bytes after it was indexed
+// (directory mtime unchanged) is not reported present on the next cycle.
+func TestFolderNewestFileTruncatedInPlaceIsNoticed(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0001.HEIC"), 1000)
+	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0002.HEIC"), 2000)
+	settleDirs(t, root)
+	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
+	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	assets := &CloudAssets{Newest: []localindex.CloudAsset{
+		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken},
+		{ID: "a2", Filename: "IMG_0002.HEIC", Kind: localindex.KindPhoto, Size: 2000, Taken: taken.Add(time.Hour), Added: taken.Add(time.Hour)},
+	}}
+	fo, _ := f.ObserveFolder(t.Context(), assets)
+	if fo.Matches[0].Confidence != checks.ConfidenceCertain || fo.Matches[1].Confidence != checks.ConfidenceCertain {
+		t.Fatalf("first cycle: %+v, want both certain", fo.Matches)
+	}
+	truncateInPlace(t, filepath.Join(root, "2026/11/20/IMG_0002.HEIC"))
+	fo, _ = f.ObserveFolder(t.Context(), assets)
+	if fo.Matches[1].Confidence == checks.ConfidenceCertain {
+		t.Errorf("the newest photo's file was truncated to 0 bytes, yet it is still a certain copy: %+v", fo.Matches[1])
+	}
+	if fo.Matches[0].Confidence != checks.ConfidenceCertain {
+		t.Errorf("the untouched photo: %+v, want certain", fo.Matches[0])
+	}
+	if fo.Health.Files != 2 {
+		t.Errorf("files %d, want 2 (the emptied file still exists)", fo.Health.Files)
+	}
+}
