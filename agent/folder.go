@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -21,6 +22,11 @@ type Folder struct {
 	Layout  string
 	KV      localindex.KV
 	Options localindex.Options
+	// Libraries names the libraries whose copies this folder holds
+	// (personal, shared, …); empty means every library of the account.
+	// Assets of other libraries are not looked for here, so a photo of
+	// the Shared Library is never "found" in the personal library's folder.
+	Libraries []string
 	// Tolerance is the capture-time tolerance of the matcher.
 	Tolerance time.Duration
 	// FullScanEvery forces a full rescan (which notices files rewritten in
@@ -51,7 +57,7 @@ var renamingLayouts = map[string]bool{"immich": true, "photoprism": true}
 func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	fo := checks.FolderObservation{Name: f.Name, Path: f.Path, Layout: f.Layout, RenamesFiles: renamingLayouts[f.Layout]}
+	fo := f.observation()
 	ix, err := f.open(ctx)
 	if err != nil {
 		fo.Health = checks.FolderHealth{Scanned: true, Error: err.Error()}
@@ -81,13 +87,25 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 		fo.Health = checks.FolderHealth{Scanned: true, Exists: true, Error: "scan interrupted: " + err.Error()}
 		return fo, nil
 	}
-	fo = checks.FolderObservation{Name: fo.Name, Path: fo.Path, Layout: fo.Layout, RenamesFiles: fo.RenamesFiles,
-		Health: folderHealth(res.Health)}
+	fo = f.observation()
+	fo.Health = folderHealth(res.Health)
 	if !fo.Health.Exists {
 		return fo, nil
 	}
 	fo, confs, _ = f.match(ctx, ix, fo, assets)
 	return fo, confs
+}
+
+// observation is the folder's observation before scanning.
+func (f *Folder) observation() checks.FolderObservation {
+	return checks.FolderObservation{Name: f.Name, Path: f.Path, Layout: f.Layout, RenamesFiles: renamingLayouts[f.Layout],
+		Libraries: slices.Clone(f.Libraries)}
+}
+
+// holds reports whether the folder holds the library named lib; an
+// unnamed library (a caller that does not say) is held by every folder.
+func (f *Folder) holds(lib string) bool {
+	return len(f.Libraries) == 0 || lib == "" || slices.Contains(f.Libraries, lib)
 }
 
 // scan refreshes the index, logs the result and records the time of a
@@ -204,7 +222,19 @@ func (f *Folder) logScan(res localindex.ScanResult) {
 // stale is true when a file matched to one of the newest assets is no
 // longer what the index says (see changedOnDisk).
 func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.FolderObservation, assets *CloudAssets) (_ checks.FolderObservation, _ []checks.Confidence, stale bool) {
-	all := append(append([]localindex.CloudAsset{}, assets.Newest...), assets.Deleted...)
+	var all []localindex.CloudAsset
+	var deleted []int // indexes into assets.Deleted of the items looked for
+	for i, a := range assets.Newest {
+		if f.holds(libraryAt(assets.NewestLibrary, i)) {
+			all = append(all, a)
+		}
+	}
+	newest := len(all)
+	for i, a := range assets.Deleted {
+		if f.holds(libraryAt(assets.DeletedLibrary, i)) {
+			all, deleted = append(all, a), append(deleted, i)
+		}
+	}
 	matches, err := ix.Match(ctx, all, localindex.MatchOptions{Tolerance: f.Tolerance})
 	if err != nil && len(matches) != len(all) {
 		if f.Logger != nil {
@@ -213,15 +243,26 @@ func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.Fold
 		return fo, nil, false
 	}
 	fo.Matched = true
-	for _, m := range matches[:len(assets.Newest)] {
+	for _, m := range matches[:newest] {
 		fo.Matches = append(fo.Matches, checkMatch(m))
 		stale = stale || f.changedOnDisk(m)
 	}
 	confs := make([]checks.Confidence, len(assets.Deleted))
-	for i, m := range matches[len(assets.Newest):] {
-		confs[i] = confidence(m.Confidence)
+	for i := range confs {
+		confs[i] = checks.ConfidenceNone
+	}
+	for j, m := range matches[newest:] {
+		confs[deleted[j]] = confidence(m.Confidence)
 	}
 	return fo, confs, stale
+}
+
+// libraryAt returns libs[i], or "" when the caller gave no library names.
+func libraryAt(libs []string, i int) string {
+	if i < len(libs) {
+		return libs[i]
+	}
+	return ""
 }
 
 // changedOnDisk stats the files matched to one asset (at most three: the

@@ -159,3 +159,34 @@ func TestFolderNewestFileTruncatedInPlaceIsNoticed(t *testing.T) {
 		t.Errorf("files %d, want 2 (the emptied file still exists)", fo.Health.Files)
 	}
 }
+
+// A folder that holds only the personal library is not searched for the
+// Shared Library's photos (nor for Recently Deleted items of another
+// library), even when a file of the same name and size is there: the
+// personal copy of a photo is not the Shared Library's backup.
+func TestFolderMatchesOnlyItsLibraries(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0001.HEIC"), 1000)
+	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second,
+		Libraries: []string{"personal"}}
+	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	photo := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}
+	copyInShared := photo
+	copyInShared.ID = "s1"
+	deleted := photo
+	deleted.ID = "d1"
+	assets := &CloudAssets{
+		Newest: []localindex.CloudAsset{photo, copyInShared}, NewestLibrary: []string{"personal", "shared"},
+		Deleted: []localindex.CloudAsset{deleted}, DeletedLibrary: []string{"shared"},
+	}
+	fo, confs := f.ObserveFolder(t.Context(), assets)
+	if len(fo.Matches) != 1 || fo.Matches[0].AssetID != "p1" || fo.Matches[0].Confidence != checks.ConfidenceCertain {
+		t.Errorf("matches %+v, want only the personal photo, certain", fo.Matches)
+	}
+	if len(fo.Libraries) != 1 || fo.Libraries[0] != "personal" {
+		t.Errorf("observation libraries %v, want [personal]", fo.Libraries)
+	}
+	if len(confs) != 1 || confs[0] != checks.ConfidenceNone {
+		t.Errorf("deleted confidences %v, want [none]: the item is not of this folder's library", confs)
+	}
+}

@@ -85,12 +85,17 @@ func (e *evaluator) libraryCoverage() CheckResult {
 		return e.notRead(CheckLibraryCoverage, "the library list")
 	}
 	var names, uncounted, notes []string
-	var shared, other, hidden bool
+	var shared, other, hidden, unheld bool
 	for _, l := range e.obs.Libraries {
 		if !l.Monitored {
 			names = append(names, libraryLabel(l))
 			shared = shared || l.Shared
 			other = other || !l.Shared
+			continue
+		}
+		if len(e.obs.Folders) > 0 && !e.heldByAFolder(l.Name) {
+			names = append(names, libraryLabel(l)+" (monitored, but no folder lists it under libraries)")
+			unheld = true
 			continue
 		}
 		switch v := e.hiddenVerdict(l); v.kind {
@@ -105,7 +110,7 @@ func (e *evaluator) libraryCoverage() CheckResult {
 	}
 	if len(names) > 0 {
 		return result(CheckLibraryCoverage, StatusWarning, "Not backed up by any folder: "+strings.Join(names, "; "),
-			coverageRemediation(shared, other, hidden), &Details{Libraries: names, Notes: notes})
+			coverageRemediation(shared, other, hidden, unheld), &Details{Libraries: names, Notes: notes})
 	}
 	if len(uncounted) > 0 {
 		return result(CheckLibraryCoverage, StatusUnknown, "Hidden items were not counted in "+strings.Join(uncounted, ", ")+": coverage of hidden photos is unknown", "", nil)
@@ -117,6 +122,16 @@ func (e *evaluator) libraryCoverage() CheckResult {
 		d = &Details{Notes: notes}
 	}
 	return result(CheckLibraryCoverage, StatusOK, summary, "", d)
+}
+
+// heldByAFolder reports whether some folder holds library lib.
+func (e *evaluator) heldByAFolder(lib string) bool {
+	for _, f := range e.obs.Folders {
+		if holds(f, lib) {
+			return true
+		}
+	}
+	return false
 }
 
 // hiddenKind is what the hidden items of one monitored library mean.

@@ -104,8 +104,11 @@ func deletedRemediation(earliest time.Time) string {
 }
 
 // coverageRemediation explains how to cover uncovered libraries.
-func coverageRemediation(shared, other, hidden bool) string {
+func coverageRemediation(shared, other, hidden, unheld bool) string {
 	var parts []string
+	if unheld {
+		parts = append(parts, "Every folder of this account names its libraries (`libraries:` of the folder), and none names this one, so its photos are compared with no folder. Add it to the `libraries:` of the folder your importer downloads it to, or add a folder for it.")
+	}
 	if other {
 		parts = append(parts, "A photo library of this account is not checked and probably not backed up. Add it to `libraries:` of this account in the icloudmon configuration and make sure your importer downloads it.")
 	}

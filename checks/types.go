@@ -289,7 +289,12 @@ type FolderObservation struct {
 	// (immich, photoprism): there, capture-time-only ("possible") matches
 	// are expected and do not raise local_copy.
 	RenamesFiles bool
-	Health       FolderHealth
+	// Libraries names the libraries (LibraryObservation.Name) this folder
+	// holds; empty means every monitored library. Each library is compared
+	// only with the folders that hold it (local_copy, recently_deleted), and
+	// a monitored library that no folder holds raises library_coverage.
+	Libraries []string
+	Health    FolderHealth
 	// Matched is true when the matcher ran for this folder; Matches then
 	// holds one entry per monitored cloud asset (an absent entry counts as
 	// ConfidenceNone).

@@ -82,6 +82,10 @@ type Folder struct {
 	Name   string   `mapstructure:"name"`
 	Layout string   `mapstructure:"layout"`
 	Ignore []string `mapstructure:"ignore"`
+	// Libraries are the libraries whose copies the folder holds: personal,
+	// shared or all (every library of the account's Libraries). Each
+	// library is compared only with the folders that hold it.
+	Libraries []string `mapstructure:"libraries"`
 }
 
 // Checks holds the thresholds of design §3 (contracts §2).
@@ -222,5 +226,5 @@ func DefaultAccount() Account {
 // DefaultFolder returns the values a folder gets for keys it omits; the name
 // is derived from the path (see FolderName).
 func DefaultFolder() Folder {
-	return Folder{Layout: LayoutAuto, Ignore: []string{}}
+	return Folder{Layout: LayoutAuto, Ignore: []string{}, Libraries: []string{LibraryAll}}
 }

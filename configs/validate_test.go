@@ -56,6 +56,9 @@ var badFiles = []struct {
 	{"bad-folder-duplicate-name.yml", "testdata/bad-folder-duplicate-name.yml:8: accounts[0].folders[1].name: \"photos\" is also the name of accounts[0].folders[0]; set a different name: on one of them"},
 	{"bad-folder-name.yml", "testdata/bad-folder-name.yml:8: accounts[0].folders[0].name: \"My Photos\" is not a valid label; use up to 63 lower-case letters, digits, \"_\" and \"-\", for example \"my_photos\""},
 	{"bad-layout.yml", "testdata/bad-layout.yml:8: accounts[0].folders[0].layout: \"lightroom\" is not allowed; use one of auto, icloudpd, immich, photoprism, windows, osxphotos, flat"},
+	{"bad-folder-library-unmonitored.yml", "testdata/bad-folder-library-unmonitored.yml:10: accounts[0].folders[1].libraries[0]: shared is not compared with any folder because accounts[0].libraries does not include it; add shared there, or remove it from this folder"},
+	{"bad-folder-library-hidden.yml", "testdata/bad-folder-library-hidden.yml:8: accounts[0].folders[0].libraries[0]: hidden is not a library of its own; say that your importer fetches hidden items with hidden in accounts[0].libraries"},
+	{"bad-folder-libraries-empty.yml", "testdata/bad-folder-libraries-empty.yml:8: accounts[0].folders[0].libraries: is empty; use [all] (the default: every library of the account), [personal] or [shared]"},
 	{"bad-ignore.yml", "testdata/bad-ignore.yml:8: accounts[0].folders[0].ignore[0]: \"[abc\" is not a glob pattern; write for example \"*.tmp\" or \"@eaDir/*\""},
 	{"bad-newest.yml", "testdata/bad-newest.yml:9: checks.newest: 0 is not between 1 and 200; use for example 50"},
 	{"bad-grace.yml", "testdata/bad-grace.yml:9: checks.grace: -1h is negative; use 0s or more"},
@@ -161,5 +164,24 @@ func TestValidateReturnsProblems(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"interval", "accounts"}, keys); diff != "" {
 		t.Errorf("problem keys (-want +got):\n%s", diff)
+	}
+}
+
+// One folder per library is a valid configuration: personal in one folder,
+// the Shared Library in another, both monitored through `all`.
+func TestValidateFolderPerLibrary(t *testing.T) {
+	cfg := Default()
+	acct := DefaultAccount()
+	acct.Name, acct.AppleID, acct.Libraries = "alice", "alice@example.com", []string{LibraryAll}
+	personal, shared := DefaultFolder(), DefaultFolder()
+	personal.Path, personal.Libraries = "/photos/alice", []string{LibraryPersonal}
+	shared.Path, shared.Libraries = "/photos/alice-shared", []string{LibraryShared}
+	acct.Folders = []Folder{personal, shared}
+	cfg.Accounts = []Account{acct}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("a folder per library: %v", err)
+	}
+	if got := DefaultFolder().Libraries; len(got) != 1 || got[0] != LibraryAll {
+		t.Errorf("default folder libraries %v, want [all]", got)
 	}
 }

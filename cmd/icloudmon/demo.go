@@ -117,9 +117,14 @@ func demoConfig(d *agent.Demo, dir, listen string) (*configs.Config, error) {
 	acct.Name, acct.AppleID, acct.Password.File = agent.DemoAccount, agent.DemoAppleID, d.PasswordFile
 	acct.Endpoints = configs.Endpoints{Auth: d.Server.AuthURL(), Setup: d.Server.SetupURL(), Home: d.Server.HomeURL()}
 	acct.Libraries = []string{configs.LibraryAll}
-	folder := configs.DefaultFolder()
-	folder.Path, folder.Name, folder.Layout = d.PhotosDir, "photos", configs.LayoutICloudPD
-	acct.Folders = []configs.Folder{folder}
+	// One folder per library, as two icloudpd runs fill them: each library
+	// is compared only with its own folder.
+	personal, shared := configs.DefaultFolder(), configs.DefaultFolder()
+	personal.Path, personal.Name, personal.Layout = d.PhotosDir, "photos", configs.LayoutICloudPD
+	personal.Libraries = []string{configs.LibraryPersonal}
+	shared.Path, shared.Name, shared.Layout = d.SharedDir, "shared", configs.LayoutICloudPD
+	shared.Libraries = []string{configs.LibraryShared}
+	acct.Folders = []configs.Folder{personal, shared}
 	cfg.Accounts = []configs.Account{acct}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo configuration: %w", err)
