@@ -81,6 +81,12 @@ func monitored(libs []LibraryObservation) []LibraryObservation {
 // libraryCoverage reports libraries no folder covers, and hidden items no
 // folder holds according to the account's hidden rule (HiddenMode).
 func (e *evaluator) libraryCoverage() CheckResult {
+	if len(e.obs.Folders) == 0 {
+		// Known from the configuration alone, whether iCloud was read or not.
+		return result(CheckLibraryCoverage, StatusWarning,
+			"No local folder is configured: iCloud is the only copy of these photos (iCloud Photos syncs devices, it does not back them up)",
+			onlyCopyRemediation, nil)
+	}
 	if len(e.obs.Libraries) == 0 {
 		return e.notRead(CheckLibraryCoverage, "the library list")
 	}

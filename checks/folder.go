@@ -17,8 +17,7 @@ const (
 // folder judges the health of every local folder.
 func (e *evaluator) folder() CheckResult {
 	if len(e.obs.Folders) == 0 {
-		return result(CheckFolder, StatusUnknown, "No local folder is configured for this account",
-			"Add the folder your importer writes to under `folders:` of this account in the icloudmon configuration.", nil)
+		return notConfigured(CheckFolder)
 	}
 	var statuses []Status
 	var problems []FolderProblem

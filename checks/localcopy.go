@@ -74,13 +74,12 @@ type libAsset struct {
 // localCopy judges whether the newest cloud assets are in every folder
 // that holds their library.
 func (e *evaluator) localCopy() CheckResult {
+	if len(e.obs.Folders) == 0 {
+		return notConfigured(CheckLocalCopy)
+	}
 	libs := e.expectations()
 	if !slices.ContainsFunc(libs, func(l libraryExpectation) bool { return l.listed }) {
 		return e.notRead(CheckLocalCopy, "the newest photos")
-	}
-	if len(e.obs.Folders) == 0 {
-		return result(CheckLocalCopy, StatusUnknown, "No local folder is configured for this account",
-			"Add the folder your importer writes to under `folders:` of this account in the icloudmon configuration.", nil)
 	}
 	verdicts := e.copyVerdicts(libs)
 	r := combineCopyVerdicts(verdicts)

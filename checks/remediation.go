@@ -103,6 +103,9 @@ func deletedRemediation(earliest time.Time) string {
 	return "If you want to keep them, open Photos › Albums › Recently Deleted on the iPhone and tap Recover, or let your importer download them " + when + ". After that iCloud deletes them for good."
 }
 
+// onlyCopyRemediation explains why an account without a folder warns.
+const onlyCopyRemediation = "iCloud Photos keeps your devices in sync; it is not a backup. A photo deleted on one iPhone is deleted on every device and in iCloud, and 30 days later it is gone for good; a locked or lost Apple ID takes every photo with it. Keep a second copy that you own: let an importer (icloudpd, Immich, PhotoPrism, a Mac with Photos set to Download Originals) copy the library to a disk or NAS, then add that folder under `folders:` of this account so icloudmon checks the copy too."
+
 // coverageRemediation explains how to cover uncovered libraries.
 func coverageRemediation(shared, other, hidden, unheld bool) string {
 	var parts []string

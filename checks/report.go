@@ -51,6 +51,13 @@ type CheckResult struct {
 	Remediation string `json:"remediation,omitempty"`
 	// Details are the items and numbers behind the summary.
 	Details *Details `json:"details,omitempty"`
+	// NotConfigured is true when the check has nothing to judge because
+	// the configuration asks for nothing (folder and local_copy of an
+	// account without folders). The status is then ok: the status enum is
+	// a contract (metrics, exit codes, alert rules) and "not configured" is
+	// not a fault a person could clear by waiting, so it must not hold the
+	// account at unknown; library_coverage says what it means instead.
+	NotConfigured bool `json:"not_configured,omitempty"`
 }
 
 // Details carries the typed specifics of a check result. Only the fields

@@ -14,7 +14,10 @@ import "time"
 // Match.MissingParts (empty = all parts present), DeletedObservation.Items
 // (empty = Recently Deleted is empty) and Total (nil = the page is
 // complete), FolderHealth.PreviousFiles (nil = use the history), and the
-// identity/configuration flags Shared, Monitored and RenamesFiles.
+// identity/configuration fields Shared, Monitored, RenamesFiles,
+// FolderObservation.Libraries (empty = every library) and
+// Observation.Folders (empty = no folder is configured: the local checks
+// are ok and marked not configured, library_coverage warns).
 // All times are absolute instants (any location; reports convert to UTC).
 type Observation struct {
 	// Account is the label of the account (never the Apple ID).

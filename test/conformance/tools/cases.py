@@ -555,15 +555,33 @@ CASES["no-folder-configured"] = {
     "assets": P5,
     "case": dict(base_case("icloudpd"), folders=[]),
     "local": None,
-    "expect": {"exit": 3, "status": "unknown", "checks": {"folder": "unknown", "auth": "ok", "icloud_upload": "ok", "storage": "ok"}},
+    "expect": {"exit": 1, "status": "warning",
+               "checks": dict(ALL_OK, library_coverage="warning"),
+               "summaries": {"folder": "Not configured", "local_copy": "Not configured",
+                             "library_coverage": "iCloud is the only copy"}},
     "readme": """
 # no-folder-configured
 
-An account without folders: only the cloud-side checks can run.
+An account without folders (a family that relies on iCloud alone): the cloud-side checks judge,
+the local ones have nothing to compare.
 
-- folder **unknown**: "no folder is configured for the account".
-- The cloud checks still judge: auth, icloud_upload (newest 1 d ago), storage (50 % free) ok.
-- Overall unknown (unknown outranks warning and ok), exit 3.
+- folder and local_copy **ok**, summary "Not configured" (docs/checks.md, *folder* and
+  *local_copy*: "no folder is configured for the account" is ok with `not_configured: true` in
+  the JSON, not unknown). The status enum is a contract (metrics, exit codes, alert rules), so
+  "not configured" is a flag on an ok result rather than a fifth status.
+- library_coverage **warning**: "No local folder is configured: iCloud is the only copy"
+  (docs/checks.md, *library_coverage*: an account without any folder warns that iCloud Photos
+  syncs devices and is not a backup).
+- auth, session_expiry, icloud_upload (newest 1 d ago), storage (50 % free), recently_deleted
+  (empty), indexing: ok.
+- Overall warning, exit 1: the exit code follows the cloud checks plus that warning.
+
+**Why the expectation changed (issue 26).** Until then this case expected folder **unknown**,
+overall unknown and exit 3. That verdict never cleared: no user action short of configuring a
+folder made it go away, `verify` exited 3 ("could not check") for an account whose every cloud
+check was fine, and library_coverage said "every iCloud library is covered by a local folder"
+while there was none. An unknown that no one can clear is an alarm people learn to ignore; the
+honest verdict is that the local checks are not configured and that iCloud holds the only copy.
 """,
 }
 
