@@ -68,7 +68,7 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 		fo.Health = checks.FolderHealth{Scanned: true, Exists: true, Error: "scan interrupted: " + err.Error()}
 		return fo, nil
 	}
-	fo.Health = folderHealth(res.Health)
+	fo.Health = folderHealth(res)
 	if assets == nil || !fo.Health.Exists {
 		return fo, nil
 	}
@@ -88,7 +88,7 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 		return fo, nil
 	}
 	fo = f.observation()
-	fo.Health = folderHealth(res.Health)
+	fo.Health = folderHealth(res)
 	if !fo.Health.Exists {
 		return fo, nil
 	}
@@ -309,12 +309,31 @@ func confidence(c localindex.Confidence) checks.Confidence {
 	return checks.ConfidenceNone
 }
 
-func folderHealth(h localindex.FolderHealth) checks.FolderHealth {
+func folderHealth(res localindex.ScanResult) checks.FolderHealth {
+	h := res.Health
 	out := checks.FolderHealth{Scanned: true, Exists: h.Exists, Readable: h.Readable, Files: h.Files,
-		Newest: h.Newest, Error: h.Reason}
+		Newest: h.Newest, Error: h.Reason, Unreadable: unreadableDirs(res.Errors)}
 	if h.PreviousFiles > 0 {
 		prev := h.PreviousFiles
 		out.PreviousFiles = &prev
 	}
 	return out
+}
+
+// maxUnreadable bounds the unreadable sub-directories passed on.
+const maxUnreadable = 100
+
+// unreadableDirs lists the sub-directories a scan could not list (the
+// root itself is Readable false instead). Their files are not in the
+// index, so the folder check names them.
+func unreadableDirs(errs []localindex.PathError) []string {
+	var out []string
+	for _, e := range errs {
+		if e.Op != "list" || e.Path == "." || e.Path == "" || len(out) == maxUnreadable {
+			continue
+		}
+		out = append(out, e.Path)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

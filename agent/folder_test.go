@@ -3,6 +3,7 @@ package agent
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -188,5 +189,51 @@ func TestFolderMatchesOnlyItsLibraries(t *testing.T) {
 	}
 	if len(confs) != 1 || confs[0] != checks.ConfidenceNone {
 		t.Errorf("deleted confidences %v, want [none]: the item is not of this folder's library", confs)
+	}
+}
+
+// A sub-directory that cannot be listed is named by the folder check (a
+// warning), not silently left out of the count. A directory nested deeper
+// than the scanner follows is one such case that works even as root
+// (where permission bits do not stop reading).
+func TestFolderUnreadableSubdirectoryIsReported(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0001.HEIC"), 1000)
+	deep := filepath.Join(root, "deep")
+	for range 140 {
+		deep = filepath.Join(deep, "d")
+	}
+	writeFile(t, filepath.Join(deep, "IMG_0002.HEIC"), 1000)
+	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV()}
+	fo, _ := f.ObserveFolder(t.Context(), nil)
+	if len(fo.Health.Unreadable) != 1 || !strings.HasPrefix(fo.Health.Unreadable[0], "deep/d/") {
+		t.Fatalf("unreadable %v, want the too-deep directory", fo.Health.Unreadable)
+	}
+	rep := checks.Evaluate(checks.Observation{Account: "alice", Folders: []checks.FolderObservation{fo}},
+		checks.DefaultPolicy(), checks.History{}, time.Now())
+	c, _ := rep.Check(checks.CheckFolder)
+	if c.Status != checks.StatusWarning || !strings.Contains(c.Summary, "deep/d/") {
+		t.Errorf("folder %s %q, want a warning naming the sub-directory", c.Status, c.Summary)
+	}
+}
+
+// An empty folder on its first run while iCloud has photos (an unmounted
+// share's empty mount point) is critical, not "ok, 0 files".
+func TestFolderEmptyMountPointOnFirstRun(t *testing.T) {
+	f := &Folder{Name: "alice", Path: t.TempDir(), Layout: "icloudpd", KV: localindex.NewMemKV()}
+	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	assets := &CloudAssets{Newest: []localindex.CloudAsset{
+		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}}}
+	fo, _ := f.ObserveFolder(t.Context(), assets)
+	count := 1200
+	lib := checks.LibraryObservation{Name: "personal", Zone: "PrimarySync", Monitored: true, Listed: true,
+		Indexing: checks.IndexingFinished, AssetCount: &count,
+		Newest: []checks.Asset{{ID: "a1", Filename: "IMG_0001.HEIC", Kind: checks.KindPhoto, Added: taken, Taken: taken, Size: 1000}}}
+	rep := checks.Evaluate(checks.Observation{Account: "alice", Auth: checks.AuthObservation{Kind: checks.AuthOK},
+		Libraries: []checks.LibraryObservation{lib}, Folders: []checks.FolderObservation{fo}},
+		checks.DefaultPolicy(), checks.History{}, taken.Add(24*time.Hour))
+	c, _ := rep.Check(checks.CheckFolder)
+	if c.Status != checks.StatusCritical || !strings.Contains(c.Summary, "is the share mounted?") {
+		t.Errorf("folder %s %q, want critical: empty while iCloud has 1200 items", c.Status, c.Summary)
 	}
 }

@@ -102,8 +102,16 @@ type Item struct {
 type FolderProblem struct {
 	Folder string `json:"folder"`
 	Path   string `json:"path,omitempty"`
-	// Problem is missing, unreadable, empty, shrunk or not_scanned.
+	// Problem is missing, unreadable, empty, shrunk, partly_unreadable or
+	// not_scanned.
 	Problem string `json:"problem"`
+	// Unreadable names the sub-directories that could not be read
+	// (partly_unreadable).
+	Unreadable []string `json:"unreadable,omitempty"`
+	// Library and LibraryItems say, for an empty folder, which library it
+	// should hold and how many items iCloud has there.
+	Library      string `json:"library,omitempty"`
+	LibraryItems int    `json:"library_items,omitempty"`
 	// Error is the scanner's reason for missing or unreadable folders.
 	Error         string `json:"error,omitempty"`
 	Files         int    `json:"files"`

@@ -250,8 +250,10 @@ func folderScenarios() []scenario {
 		{name: "folder_shrunk_a_little", obs: small, hist: healthyHist()},
 		{name: "folder_not_scanned", obs: notScanned, hist: healthyHist(),
 			want: map[CheckID]Status{CheckFolder: StatusUnknown, CheckLocalCopy: StatusUnknown}},
+		// An empty mount point on the first run: no baseline yet, but the
+		// library has photos, so the folder is critical (issue 26).
 		{name: "folder_empty_on_first_run", obs: firstEmpty, hist: History{LastSuccess: now.Add(-time.Hour)},
-			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}},
+			want: map[CheckID]Status{CheckLocalCopy: StatusCritical, CheckFolder: StatusCritical}},
 	}
 }
 

@@ -278,6 +278,11 @@ type FolderHealth struct {
 	PreviousFiles *int
 	// Newest is the capture (or modification) time of the newest file.
 	Newest time.Time
+	// Unreadable lists sub-directories (relative to the folder) that could
+	// not be listed this scan, so their files are not counted; empty when
+	// every sub-directory was read (a statement of fact, like
+	// Match.MissingParts).
+	Unreadable []string
 }
 
 // FolderObservation is one local import folder and the matcher's results.

@@ -551,6 +551,21 @@ The configured folder does not exist (a share that was not mounted).
 """, 2, "critical", {"folder": "critical", "local_copy": "unknown"}, local=[],
     case={"folders": [{"name": "photos", "layout": "icloudpd", "absent": True}]})
 
+cloud_case("folder-empty-mount-point", """
+# folder-empty-mount-point
+
+The configured folder exists but is empty, on the very first run (no earlier scan, so no "had
+N files" baseline): what a NAS share that was not mounted leaves behind, an empty mount point.
+iCloud has five photos in the personal library, which this folder should hold.
+
+- folder **critical**: docs/checks.md, *folder*: "it is empty while a library it holds has
+  photos" ("is the share mounted?"). Before issue 26 this was "ok, 0 files" on a first run.
+- local_copy **warning**: all 5 newest photos (1-5 days old, past the 6 h grace) are missing,
+  fewer than `missing_critical` (10), and the lag is at least 4 days, under `lag_critical` (7 d).
+- The other checks ok. Exit 2 (critical is worst).
+""", 2, "critical", {"folder": "critical", "local_copy": "warning"}, local=[],
+    summaries={"folder": "is the share mounted?"})
+
 CASES["no-folder-configured"] = {
     "assets": P5,
     "case": dict(base_case("icloudpd"), folders=[]),
