@@ -51,6 +51,8 @@ type caseSpec struct {
 		Layout string `json:"layout"`
 		// Absent leaves the folder uncreated (a lost mount).
 		Absent bool `json:"absent,omitempty"`
+		// Libraries, when given, is the folder's `libraries:` key.
+		Libraries []string `json:"libraries,omitempty"`
 	} `json:"folders"`
 	Checks map[string]any `json:"checks,omitempty"`
 	// Password stores a password in a secret file; without it the
@@ -210,7 +212,11 @@ func writeConfig(t *testing.T, tmp string, spec caseSpec, srv *replay, local map
 				must(t, materialise(p, lf, now))
 			}
 		}
-		folders = append(folders, map[string]any{"path": p, "name": f.Name, "layout": f.Layout})
+		folder := map[string]any{"path": p, "name": f.Name, "layout": f.Layout}
+		if len(f.Libraries) > 0 {
+			folder["libraries"] = f.Libraries
+		}
+		folders = append(folders, folder)
 	}
 	for name := range local {
 		if !hasFolder(spec, name) {

@@ -160,7 +160,9 @@ def cloud_case(name, readme, exit_code, status, checks, assets=P5, local=None, l
     e = expect(exit_code, status, **checks)
     if summaries:
         e["summaries"] = summaries
-    d = {"assets": assets, "case": c, "local": {"photos": copies(assets) if local is None else local},
+    if not isinstance(local, dict):  # a dict names several folders
+        local = {"photos": copies(assets) if local is None else local}
+    d = {"assets": assets, "case": c, "local": local,
          "expect": e, "readme": readme}
     d.update(kw)
     CASES[name] = d
@@ -514,6 +516,29 @@ both libraries.
 - local_copy **ok**: the newest photos of both monitored libraries are present. Exit 0.
 """, 0, "ok", {}, account={"libraries": ["personal", "shared"]},
     photos={"participant": {"zone": SHARED, "assets": SP}}, local=copies(P5) + copies(SP))
+
+cloud_case("shared-library-own-folder", """
+# shared-library-own-folder
+
+The account takes part in a Shared Library (`libraries: [personal, shared]`), and the Shared
+Library is downloaded into a folder of its own (`photos` holds `[personal]`, `shared` holds
+`[shared]`), as two icloudpd runs (`--library SharedSync-…` into another directory) do. The
+newest Shared Library photo, IMG_7001.HEIC, is not in the shared folder; a file of that name and
+size sits in the personal folder (a copy saved there by hand).
+
+- local_copy **warning**: docs/checks.md, *local_copy* / *Which folder holds which library*: "a
+  library is compared only with the folders that hold it", so IMG_7001 is missing from the
+  shared folder ("1 of the newest 2 photos is not in …/shared") and the file in the personal
+  folder does not stand in for it; the personal folder holds all 5 personal photos. One missing
+  photo = `missing_warning` (1).
+- library_coverage **ok**: each monitored library has a folder.
+- The other checks ok. Exit 1. Before issue 26 a folder could not say which library it holds.
+""", 1, "warning", {"local_copy": "warning"}, account={"libraries": ["personal", "shared"]},
+    photos={"participant": {"zone": SHARED, "assets": SP}},
+    case={"folders": [{"name": "photos", "layout": "icloudpd", "libraries": ["personal"]},
+                      {"name": "shared", "layout": "icloudpd", "libraries": ["shared"]}]},
+    local={"photos": copies(P5) + copies(SP[:1]), "shared": copies(SP[1:])},
+    summaries={"local_copy": "1 of the newest 2 photos is not in"})
 
 cloud_case("shared-library-participant-uncovered", """
 # shared-library-participant-uncovered
