@@ -89,22 +89,20 @@ func (e *evaluator) folderHealth(f FolderObservation) (Status, *FolderProblem) {
 // could not say.
 func (e *evaluator) emptyFolder(f FolderObservation, p *FolderProblem) (Status, *FolderProblem) {
 	p.Problem = problemEmptied
-	known := false
+	held, unknown := 0, false
 	for _, l := range monitored(e.obs.Libraries) {
 		if !holds(f, l.Name) {
 			continue
 		}
+		held++
 		n, ok := libraryItems(l)
 		if ok && n > 0 {
 			p.Library, p.LibraryItems = l.Name, n
 			return StatusCritical, p
 		}
-		known = known || ok
-		if !ok {
-			return StatusUnknown, p
-		}
+		unknown = unknown || !ok
 	}
-	if !known {
+	if unknown || held == 0 {
 		return StatusUnknown, p
 	}
 	return StatusOK, nil

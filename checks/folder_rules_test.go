@@ -62,3 +62,21 @@ func TestFolderUnreadableSubdirectoriesWarn(t *testing.T) {
 		t.Errorf("remediation %q", c.Remediation)
 	}
 }
+
+// An empty folder holding two libraries is critical when either has
+// photos, even if the other's size is unknown (order does not matter).
+func TestFolderEmptyCriticalWhateverTheLibraryOrder(t *testing.T) {
+	unknownShared := LibraryObservation{Name: "shared", Zone: "SharedSync-1", Shared: true, Monitored: true, Indexing: IndexingRunning}
+	for _, order := range [][]int{{0, 1}, {1, 0}} {
+		o := healthyObs()
+		libs := []LibraryObservation{o.Libraries[0], unknownShared}
+		o.Libraries = []LibraryObservation{libs[order[0]], libs[order[1]]}
+		o.Folders[0].Health.Files = 0
+		for i := range o.Folders[0].Matches {
+			o = setMatch(o, i, ConfidenceNone)
+		}
+		if c, _ := Evaluate(o, DefaultPolicy(), History{LastSuccess: now.Add(-day)}, now).Check(CheckFolder); c.Status != StatusCritical {
+			t.Errorf("order %v: folder %s %q, want critical", order, c.Status, c.Summary)
+		}
+	}
+}
