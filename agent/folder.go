@@ -123,8 +123,11 @@ func (f *Folder) scan(ctx context.Context, ix *localindex.Index, full bool) (loc
 			"folder", f.Name, "err", err)
 	}
 	// A scan that listed every directory (a full one, or the cold scan of
-	// a new index) saw every file as it is now.
-	if res.Full || (res.DirsUnchanged == 0 && res.DirsListed > 0) {
+	// a new index) saw every file as it is now; one of a folder that is
+	// missing or unreadable (an unmounted share) saw nothing, so the full
+	// scan stays due for when it is back.
+	seen := res.Health.Exists && res.Health.Readable
+	if seen && (res.Full || (res.DirsUnchanged == 0 && res.DirsListed > 0)) {
 		f.recordFull(ctx)
 	}
 	f.logScan(res)

@@ -237,3 +237,14 @@ func TestFolderEmptyMountPointOnFirstRun(t *testing.T) {
 		t.Errorf("folder %s %q, want critical: empty while iCloud has 1200 items", c.Status, c.Summary)
 	}
 }
+
+// A full scan of a folder that is not there (an unmounted share) does not
+// count: the full rescan stays due for when the share is back.
+func TestFolderFullScanOfMissingFolderIsNotRecorded(t *testing.T) {
+	kv := localindex.NewMemKV()
+	f := &Folder{Name: "gone", Path: filepath.Join(t.TempDir(), "not-mounted"), KV: kv}
+	f.ObserveFolder(t.Context(), nil)
+	if _, ok, _ := kv.Get(t.Context(), fullScanNS, f.Path); ok {
+		t.Error("a scan of a missing folder was recorded as a full scan")
+	}
+}
