@@ -37,8 +37,9 @@ func newDemoCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole agent against a built-in fake iCloud and a generated folder (no Apple ID needed)",
-		Long: "demo starts a fake iCloud in this process with a generated library, writes a matching\n" +
-			"local folder (icloudpd layout), and runs the daemon against them: scheduler, status page,\n" +
+		Long: "demo starts a fake iCloud in this process with a generated library, writes matching\n" +
+			"local folders (icloudpd layout, one per library: photos and shared-library), and runs the\n" +
+			"daemon against them: scheduler, status page,\n" +
 			"/metrics and /healthz. --scenario shows what icloudmon detects: healthy, stalled (no\n" +
 			"uploads for ten days), behind (the importer stopped), storage (iCloud nearly full), deleted\n" +
 			"(a photo without a local copy is purged tomorrow) or reauth (Apple asks for a 2FA code).\n" +
