@@ -9,6 +9,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/store"
 )
 
 func writeFile(t *testing.T, path string, size int) {
@@ -246,5 +247,36 @@ func TestFolderFullScanOfMissingFolderIsNotRecorded(t *testing.T) {
 	f.ObserveFolder(t.Context(), nil)
 	if _, ok, _ := kv.Get(t.Context(), fullScanNS, f.Path); ok {
 		t.Error("a scan of a missing folder was recorded as a full scan")
+	}
+}
+
+// The full-scan time survives a real process restart: it is in the
+// database (data_dir/icloudmon.db), read back by the next process.
+func TestFolderFullScanTimeIsInTheDatabase(t *testing.T) {
+	root, dbPath := t.TempDir(), filepath.Join(t.TempDir(), "icloudmon.db")
+	writeFile(t, filepath.Join(root, "IMG_0001.HEIC"), 1000)
+	db, err := store.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanned := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	f := &Folder{Name: "alice", Path: root, KV: db, Now: func() time.Time { return scanned }}
+	f.ObserveFolder(t.Context(), nil)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = store.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, c := range []struct {
+		at   time.Time
+		want bool
+	}{{scanned.Add(23 * time.Hour), false}, {scanned.Add(25 * time.Hour), true}} {
+		next := &Folder{Name: "alice", Path: root, KV: db, Now: func() time.Time { return c.at }}
+		if got := next.fullDue(t.Context()); got != c.want {
+			t.Errorf("next process at %s: full scan due %v, want %v", c.at.Sub(scanned), got, c.want)
+		}
 	}
 }
