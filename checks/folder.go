@@ -102,9 +102,11 @@ func (e *evaluator) emptyFolder(f FolderObservation, p *FolderProblem) (Status, 
 		}
 		unknown = unknown || !ok
 	}
-	if unknown || held == 0 {
-		return StatusUnknown, p
+	switch {
+	case unknown, held == 0 && len(e.obs.Libraries) == 0:
+		return StatusUnknown, p // iCloud could not say
 	}
+	// Every library it holds is empty, or none of them exists in iCloud.
 	return StatusOK, nil
 }
 

@@ -80,3 +80,14 @@ func TestFolderEmptyCriticalWhateverTheLibraryOrder(t *testing.T) {
 		}
 	}
 }
+
+// A folder for a Shared Library that does not exist (yet) in iCloud may be
+// empty: there is nothing it should hold.
+func TestFolderEmptyForALibraryThatDoesNotExist(t *testing.T) {
+	o := healthyObs()
+	o.Folders[0].Health.Files, o.Folders[0].Matches = 0, nil
+	o.Folders[0].Libraries = []string{"shared"}
+	if c, _ := Evaluate(o, DefaultPolicy(), History{LastSuccess: now.Add(-day)}, now).Check(CheckFolder); c.Status != StatusOK {
+		t.Errorf("empty shared folder, no Shared Library in iCloud: %s %q, want ok", c.Status, c.Summary)
+	}
+}
