@@ -32,9 +32,15 @@ type CloudSource interface {
 type CloudAssets struct {
 	// Newest are the newest assets of the monitored libraries.
 	Newest []localindex.CloudAsset
+	// NewestLibrary is the library name (checks.LibraryObservation.Name)
+	// of each of Newest; a folder is matched only against the assets of
+	// the libraries it holds.
+	NewestLibrary []string
 	// Deleted are the Recently Deleted items, in the order of
 	// obs.RecentlyDeleted.Items.
 	Deleted []localindex.CloudAsset
+	// DeletedLibrary is the library name of each of Deleted.
+	DeletedLibrary []string
 }
 
 // FolderSource is one local import folder.

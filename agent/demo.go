@@ -37,14 +37,16 @@ type DemoOptions struct {
 	Now time.Time
 }
 
-// Demo is a running fake iCloud with a generated library and a generated
-// local import folder (icloudpd layout) that matches it as the scenario
-// says.
+// Demo is a running fake iCloud with a generated library and generated
+// local import folders (icloudpd layout, one per library, as two icloudpd
+// runs would fill them) that match it as the scenario says.
 type Demo struct {
-	Server       *fakeicloud.Server
-	Photos       *fakeicloud.PhotosHandler
-	Library      *fakeicloud.Library
+	Server  *fakeicloud.Server
+	Photos  *fakeicloud.PhotosHandler
+	Library *fakeicloud.Library
+	// PhotosDir holds the personal library, SharedDir the Shared Library.
 	PhotosDir    string
+	SharedDir    string
 	PasswordFile string
 	CAFile       string
 
@@ -66,13 +68,14 @@ func StartDemo(opts DemoOptions) (*Demo, error) {
 		anchor = now.Add(-10 * 24 * time.Hour) // nothing uploaded for ten days
 	}
 	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: demoAssets, Now: anchor})
-	d := &Demo{Library: lib, Photos: fakeicloud.NewPhotosHandler(lib), PhotosDir: filepath.Join(opts.Dir, "photos"),
+	d := &Demo{Library: lib, Photos: fakeicloud.NewPhotosHandler(lib),
+		PhotosDir: filepath.Join(opts.Dir, "photos"), SharedDir: filepath.Join(opts.Dir, "shared-library"),
 		scenario: opts.Scenario, now: now}
 	skip, err := applyScenario(opts.Scenario, lib, now)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeDemoFolder(d.PhotosDir, lib, skip); err != nil {
+	if err := writeDemoFolder(d.PhotosDir, d.SharedDir, lib, skip); err != nil {
 		return nil, err
 	}
 	d.Server = fakeicloud.New(fakeicloud.Options{Scenario: demoScenario(opts.Scenario), Photos: d.Photos})
@@ -161,15 +164,16 @@ func (d *Demo) writeFiles(dir string) error {
 // writeDemoFolder lays the library out as icloudpd does by default
 // (YYYY/MM/DD/<original name>, Live Photo videos as <stem>_HEVC.MOV), with
 // sparse files of the right sizes, skipping the assets in skip. The Shared
-// Library goes to its own subfolder, as a second icloudpd run would put it.
-func writeDemoFolder(root string, lib *fakeicloud.Library, skip map[string]bool) error {
+// Library goes to a folder of its own, as a second icloudpd run
+// (--library SharedSync-…) would put it.
+func writeDemoFolder(root, sharedRoot string, lib *fakeicloud.Library, skip map[string]bool) error {
 	for _, a := range allAssets(lib) {
 		if skip[a.ID] {
 			continue
 		}
 		base := root
 		if a.Zone == fakeicloud.SharedZone {
-			base = filepath.Join(root, "Shared Library")
+			base = sharedRoot
 		}
 		wall := a.Taken.UTC().Add(time.Duration(a.TZOffset) * time.Second)
 		dir := filepath.Join(base, wall.Format("2006/01/02"))

@@ -102,12 +102,15 @@ func matchAssets(snap *icloudapi.PhotosSnapshot) *CloudAssets {
 		if lib.Skipped != "" {
 			continue
 		}
+		name := libraryName(lib.Zone)
 		for _, a := range lib.Newest {
 			out.Newest = append(out.Newest, localAsset(a))
+			out.NewestLibrary = append(out.NewestLibrary, name)
 		}
 	}
 	for _, a := range snap.RecentlyDeleted {
 		out.Deleted = append(out.Deleted, localAsset(a))
+		out.DeletedLibrary = append(out.DeletedLibrary, libraryName(icloudapi.Zone{Name: a.Library}))
 	}
 	return out
 }

@@ -1,6 +1,9 @@
 package checks
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // observed collects the facts for metrics and the status page.
 func (e *evaluator) observed() Observed {
@@ -39,10 +42,10 @@ func libraryFacts(l LibraryObservation) LibraryFacts {
 // folderFacts are the facts of every folder; missing counts and lag only
 // where the folder was really compared.
 func (e *evaluator) folderFacts() []FolderFacts {
-	expected, young, listed, _ := e.expectedAssets()
+	libs := e.expectations()
 	var verdicts []copyVerdict
-	if listed {
-		verdicts = e.copyVerdicts(expected, len(young))
+	if slices.ContainsFunc(libs, func(l libraryExpectation) bool { return l.listed }) {
+		verdicts = e.copyVerdicts(libs)
 	}
 	var out []FolderFacts
 	for i, f := range e.obs.Folders {

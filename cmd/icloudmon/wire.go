@@ -206,6 +206,7 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 	for _, f := range a.Folders {
 		acct.Folders = append(acct.Folders, &agent.Folder{
 			Name: f.Name, Path: f.Path, Layout: matcherLayout(f.Layout), KV: rt.db, Logger: rt.log, Renditions: f.Renditions,
+			Libraries: folderLibraries(f.Libraries),
 			Tolerance: rt.cfg.Checks.CaptureTolerance, FullScan: noCache,
 			Options: localindex.Options{Ignore: f.Ignore, ShrinkFraction: rt.cfg.Checks.FolderShrink},
 		})
@@ -221,6 +222,15 @@ func cloudLibraries(libs []string) []string {
 		out = []string{configs.LibraryPersonal}
 	}
 	return out
+}
+
+// folderLibraries are the library names a folder holds; nil (every
+// library of the account) for "all".
+func folderLibraries(libs []string) []string {
+	if len(libs) == 0 || slices.Contains(libs, configs.LibraryAll) {
+		return nil
+	}
+	return slices.Clone(libs)
 }
 
 // newClient builds a fresh iCloud client for the named account, as the

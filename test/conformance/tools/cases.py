@@ -160,7 +160,9 @@ def cloud_case(name, readme, exit_code, status, checks, assets=P5, local=None, l
     e = expect(exit_code, status, **checks)
     if summaries:
         e["summaries"] = summaries
-    d = {"assets": assets, "case": c, "local": {"photos": copies(assets) if local is None else local},
+    if not isinstance(local, dict):  # a dict names several folders
+        local = {"photos": copies(assets) if local is None else local}
+    d = {"assets": assets, "case": c, "local": local,
          "expect": e, "readme": readme}
     d.update(kw)
     CASES[name] = d
@@ -774,6 +776,29 @@ whole account's sync aborted, `CheckIndexingState` of the zone succeeded); iclou
 """, 3, "unknown", {"indexing": "unknown", "local_copy": "unknown"}, account={"libraries": ["personal", "shared"]},
     exchanges=shared_index_exchanges, summaries={"indexing": "Index has invalid data", "local_copy": "shared"})
 
+cloud_case("shared-library-own-folder", """
+# shared-library-own-folder
+
+The account takes part in a Shared Library (`libraries: [personal, shared]`), and the Shared
+Library is downloaded into a folder of its own (`photos` holds `[personal]`, `shared` holds
+`[shared]`), as two icloudpd runs (`--library SharedSync-…` into another directory) do. The
+newest Shared Library photo, IMG_7001.HEIC, is not in the shared folder; a file of that name and
+size sits in the personal folder (a copy saved there by hand).
+
+- local_copy **warning**: docs/checks.md, *local_copy* / *Which folder holds which library*: "a
+  library is compared only with the folders that hold it", so IMG_7001 is missing from the
+  shared folder ("1 of the newest 2 photos is not in …/shared") and the file in the personal
+  folder does not stand in for it; the personal folder holds all 5 personal photos. One missing
+  photo = `missing_warning` (1).
+- library_coverage **ok**: each monitored library has a folder.
+- The other checks ok. Exit 1. Before issue 26 a folder could not say which library it holds.
+""", 1, "warning", {"local_copy": "warning"}, account={"libraries": ["personal", "shared"]},
+    photos={"participant": {"zone": SHARED, "assets": SP}},
+    case={"folders": [{"name": "photos", "layout": "icloudpd", "libraries": ["personal"]},
+                      {"name": "shared", "layout": "icloudpd", "libraries": ["shared"]}]},
+    local={"photos": copies(P5) + copies(SP[:1]), "shared": copies(SP[1:])},
+    summaries={"local_copy": "1 of the newest 2 photos is not in"})
+
 cloud_case("shared-library-participant-uncovered", """
 # shared-library-participant-uncovered
 
@@ -810,19 +835,52 @@ The configured folder does not exist (a share that was not mounted).
 """, 2, "critical", {"folder": "critical", "local_copy": "unknown"}, local=[],
     case={"folders": [{"name": "photos", "layout": "icloudpd", "absent": True}]})
 
+cloud_case("folder-empty-mount-point", """
+# folder-empty-mount-point
+
+The configured folder exists but is empty, on the very first run (no earlier scan, so no "had
+N files" baseline): what a NAS share that was not mounted leaves behind, an empty mount point.
+iCloud has five photos in the personal library, which this folder should hold.
+
+- folder **critical**: docs/checks.md, *folder*: "it is empty while a library it holds has
+  photos" ("is the share mounted?"). Before issue 26 this was "ok, 0 files" on a first run.
+- local_copy **warning**: all 5 newest photos (1-5 days old, past the 6 h grace) are missing,
+  fewer than `missing_critical` (10), and the lag is at least 4 days, under `lag_critical` (7 d).
+- The other checks ok. Exit 2 (critical is worst).
+""", 2, "critical", {"folder": "critical", "local_copy": "warning"}, local=[],
+    summaries={"folder": "is the share mounted?"})
+
 CASES["no-folder-configured"] = {
     "assets": P5,
     "case": dict(base_case("icloudpd"), folders=[]),
     "local": None,
-    "expect": {"exit": 3, "status": "unknown", "checks": {"folder": "unknown", "auth": "ok", "icloud_upload": "ok", "storage": "ok"}},
+    "expect": {"exit": 1, "status": "warning",
+               "checks": dict(ALL_OK, library_coverage="warning"),
+               "summaries": {"folder": "Not configured", "local_copy": "Not configured",
+                             "library_coverage": "iCloud is the only copy"}},
     "readme": """
 # no-folder-configured
 
-An account without folders: only the cloud-side checks can run.
+An account without folders (a family that relies on iCloud alone): the cloud-side checks judge,
+the local ones have nothing to compare.
 
-- folder **unknown**: "no folder is configured for the account".
-- The cloud checks still judge: auth, icloud_upload (newest 1 d ago), storage (50 % free) ok.
-- Overall unknown (unknown outranks warning and ok), exit 3.
+- folder and local_copy **ok**, summary "Not configured" (docs/checks.md, *folder* and
+  *local_copy*: "no folder is configured for the account" is ok with `not_configured: true` in
+  the JSON, not unknown). The status enum is a contract (metrics, exit codes, alert rules), so
+  "not configured" is a flag on an ok result rather than a fifth status.
+- library_coverage **warning**: "No local folder is configured: iCloud is the only copy"
+  (docs/checks.md, *library_coverage*: an account without any folder warns that iCloud Photos
+  syncs devices and is not a backup).
+- auth, session_expiry, icloud_upload (newest 1 d ago), storage (50 % free), recently_deleted
+  (empty), indexing: ok.
+- Overall warning, exit 1: the exit code follows the cloud checks plus that warning.
+
+**Why the expectation changed (issue 26).** Until then this case expected folder **unknown**,
+overall unknown and exit 3. That verdict never cleared: no user action short of configuring a
+folder made it go away, `verify` exited 3 ("could not check") for an account whose every cloud
+check was fine, and library_coverage said "every iCloud library is covered by a local folder"
+while there was none. An unknown that no one can clear is an alarm people learn to ignore; the
+honest verdict is that the local checks are not configured and that iCloud holds the only copy.
 """,
 }
 
