@@ -32,9 +32,15 @@ type CloudSource interface {
 type CloudAssets struct {
 	// Newest are the newest assets of the monitored libraries.
 	Newest []localindex.CloudAsset
+	// NewestLibrary is the library name (checks.LibraryObservation.Name)
+	// of each of Newest; a folder is matched only against the assets of
+	// the libraries it holds.
+	NewestLibrary []string
 	// Deleted are the Recently Deleted items, in the order of
 	// obs.RecentlyDeleted.Items.
 	Deleted []localindex.CloudAsset
+	// DeletedLibrary is the library name of each of Deleted.
+	DeletedLibrary []string
 }
 
 // FolderSource is one local import folder.
@@ -243,6 +249,14 @@ type historyRecord struct {
 	Status            string    `json:"status,omitempty"`
 	ICloudNewestAdded time.Time `json:"icloud_newest_added,omitzero"`
 	LocalNewest       time.Time `json:"local_newest,omitzero"`
+	// StorageUsed and StorageTotal are iCloud storage bytes (the storage
+	// chart); absent when usage was not read.
+	StorageUsed  *int64 `json:"storage_used,omitempty"`
+	StorageTotal *int64 `json:"storage_total,omitempty"`
+	// DrawnUploads are upload times the charts draw but the checks never
+	// learn from: the demo's invented past (Demo.SeedHistory) must not
+	// teach icloud_upload a cadence that the library never showed it.
+	DrawnUploads []time.Time `json:"drawn_uploads,omitempty"`
 }
 
 // record persists the history point and the report; failures are logged,
@@ -253,6 +267,8 @@ func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.
 		Status:            rep.Status.String(),
 		ICloudNewestAdded: rep.Observed.ICloudNewestAdded,
 		LocalNewest:       rep.Observed.LocalNewest,
+		StorageUsed:       rep.Observed.StorageUsedBytes,
+		StorageTotal:      rep.Observed.StorageTotalBytes,
 	})
 	if err == nil {
 		err = a.db.AppendHistory(ctx, obs.Account, now, point)

@@ -1,6 +1,8 @@
 package agent
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
+	"github.com/icloudmon/icloudmon/store"
 )
 
 // Demo scenarios: each shows one thing icloudmon detects.
@@ -33,16 +37,21 @@ type DemoOptions struct {
 	Now time.Time
 }
 
-// Demo is a running fake iCloud with a generated library and a generated
-// local import folder (icloudpd layout) that matches it as the scenario
-// says.
+// Demo is a running fake iCloud with a generated library and generated
+// local import folders (icloudpd layout, one per library, as two icloudpd
+// runs would fill them) that match it as the scenario says.
 type Demo struct {
-	Server       *fakeicloud.Server
-	Photos       *fakeicloud.PhotosHandler
-	Library      *fakeicloud.Library
+	Server  *fakeicloud.Server
+	Photos  *fakeicloud.PhotosHandler
+	Library *fakeicloud.Library
+	// PhotosDir holds the personal library, SharedDir the Shared Library.
 	PhotosDir    string
+	SharedDir    string
 	PasswordFile string
 	CAFile       string
+
+	scenario string
+	now      time.Time
 }
 
 // StartDemo generates the library and the folder and starts the fake.
@@ -59,12 +68,14 @@ func StartDemo(opts DemoOptions) (*Demo, error) {
 		anchor = now.Add(-10 * 24 * time.Hour) // nothing uploaded for ten days
 	}
 	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: demoAssets, Now: anchor})
-	d := &Demo{Library: lib, Photos: fakeicloud.NewPhotosHandler(lib), PhotosDir: filepath.Join(opts.Dir, "photos")}
+	d := &Demo{Library: lib, Photos: fakeicloud.NewPhotosHandler(lib),
+		PhotosDir: filepath.Join(opts.Dir, "photos"), SharedDir: filepath.Join(opts.Dir, "shared-library"),
+		scenario: opts.Scenario, now: now}
 	skip, err := applyScenario(opts.Scenario, lib, now)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeDemoFolder(d.PhotosDir, lib, skip); err != nil {
+	if err := writeDemoFolder(d.PhotosDir, d.SharedDir, lib, skip); err != nil {
 		return nil, err
 	}
 	d.Server = fakeicloud.New(fakeicloud.Options{Scenario: demoScenario(opts.Scenario), Photos: d.Photos})
@@ -153,15 +164,16 @@ func (d *Demo) writeFiles(dir string) error {
 // writeDemoFolder lays the library out as icloudpd does by default
 // (YYYY/MM/DD/<original name>, Live Photo videos as <stem>_HEVC.MOV), with
 // sparse files of the right sizes, skipping the assets in skip. The Shared
-// Library goes to its own subfolder, as a second icloudpd run would put it.
-func writeDemoFolder(root string, lib *fakeicloud.Library, skip map[string]bool) error {
+// Library goes to a folder of its own, as a second icloudpd run
+// (--library SharedSync-…) would put it.
+func writeDemoFolder(root, sharedRoot string, lib *fakeicloud.Library, skip map[string]bool) error {
 	for _, a := range allAssets(lib) {
 		if skip[a.ID] {
 			continue
 		}
 		base := root
 		if a.Zone == fakeicloud.SharedZone {
-			base = filepath.Join(root, "Shared Library")
+			base = sharedRoot
 		}
 		wall := a.Taken.UTC().Add(time.Duration(a.TZOffset) * time.Second)
 		dir := filepath.Join(base, wall.Format("2006/01/02"))
@@ -201,4 +213,89 @@ func sparseFile(dir, name string, size int64, at time.Time) error {
 		return err
 	}
 	return os.Chtimes(path, at, at)
+}
+
+// Seeded history: what a daemon would have recorded over the last 30 days,
+// one cycle every demoSeedStep.
+const (
+	demoSeedDays = 30
+	demoSeedStep = 6 * time.Hour
+	// demoImporterStopped is when the "behind" scenario's importer stopped.
+	demoImporterStopped = 4 * 24 * time.Hour
+)
+
+// SeedHistory records the 30 days of cycles a daemon would have run before
+// the demo started, so that the status page charts tell each scenario's
+// story at once: uploads a day with the stall's empty days, the copy lag
+// that grows since the importer stopped, the storage that fills up. The
+// invented points steer no check: their uploads are DrawnUploads (not
+// learned), they state no sign-in outcome, folder count or hidden count,
+// so every scenario's verdict is the one of a fresh install. It does
+// nothing when account already has history (a demo restarted with
+// --data-dir).
+func (d *Demo) SeedHistory(ctx context.Context, db *store.DB, account string) error {
+	from := d.now.Add(-demoSeedDays * 24 * time.Hour)
+	old, err := db.History(ctx, account, from.Add(-time.Hour))
+	if err != nil {
+		return err
+	}
+	if len(old) > 0 {
+		return nil
+	}
+	var own, all []fakeicloud.Asset
+	for _, z := range []string{fakeicloud.PrimaryZone, fakeicloud.SharedZone} {
+		assets := d.Library.Newest(z, d.Library.Len(z))
+		all = append(all, assets...)
+		if z == fakeicloud.PrimaryZone {
+			own = assets
+		}
+	}
+	used, total := d.Library.Storage()
+	for at := from.Add(demoSeedStep); at.Before(d.now); at = at.Add(demoSeedStep) {
+		rec := historyRecord{HistoryPoint: checks.HistoryPoint{At: at.UTC()}, Status: checks.StatusOK.String()}
+		for _, a := range own {
+			if a.Added.After(at.Add(-demoSeedStep)) && !a.Added.After(at) {
+				rec.DrawnUploads = append(rec.DrawnUploads, a.Added.UTC())
+			}
+		}
+		slices.SortFunc(rec.DrawnUploads, func(a, b time.Time) int { return a.Compare(b) })
+		rec.ICloudNewestAdded = newestAddedBy(all, at)
+		rec.LocalNewest = rec.ICloudNewestAdded
+		if stop := d.now.Add(-demoImporterStopped); d.scenario == "behind" && at.After(stop) {
+			rec.LocalNewest = newestAddedBy(all, stop)
+		}
+		u := demoStorageUsed(d.scenario, used, total, d.now.Sub(at))
+		rec.StorageUsed, rec.StorageTotal = &u, &total
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		if err := db.AppendHistory(ctx, account, at, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newestAddedBy is the latest added time at or before t.
+func newestAddedBy(assets []fakeicloud.Asset, t time.Time) time.Time {
+	var out time.Time
+	for _, a := range assets {
+		if !a.Added.After(t) && a.Added.After(out) {
+			out = a.Added.UTC()
+		}
+	}
+	return out
+}
+
+// demoStorageUsed is the storage used ago before the demo's now: in the
+// "storage" scenario it filled from 80 % to today's level over the 30
+// days; otherwise it grew slowly (2 % of today's use a month).
+func demoStorageUsed(scenario string, used, total int64, ago time.Duration) int64 {
+	frac := ago.Hours() / (demoSeedDays * 24)
+	if scenario == "storage" {
+		start := total * 8 / 10
+		return used - int64(float64(used-start)*frac)
+	}
+	return used - int64(float64(used)*0.02*frac)
 }

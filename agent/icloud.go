@@ -53,6 +53,8 @@ type ICloud struct {
 	savedNoted bool      // this process recorded a saved session
 	pwReason   string    // why the last password lookup found none ("" = found)
 	pwLogged   string    // the reason last logged, to log each change once
+
+	backoffSeen bool // a back-off was stored or honoured by this process
 }
 
 // ObserveCloud implements CloudSource: restore the session, authenticate
@@ -61,6 +63,9 @@ type ICloud struct {
 func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *CloudAssets {
 	log := c.logger()
 	c.restore(ctx, log)
+	if c.backedOff(ctx, log, obs) {
+		return nil // Apple asked to wait: not even the session is checked
+	}
 	defer c.saveSession(ctx, log)
 	attempts := c.Client.SignInAttempts()
 	signIns, lostAt := c.Client.SignIns(), c.lostAt
@@ -78,16 +83,28 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 	}
 	if err != nil {
 		c.fail(obs, err)
+		c.noteBackoff(ctx, log, err)
 		obs.Auth.SessionNotKept = notKept
 		return nil
 	}
 	prev := c.loadSnapshot(ctx, log)
+	tokens := 0
+	if prev != nil {
+		tokens = len(prev.DBTokens)
+	}
 	snap, err := c.Client.PhotosSnapshot(ctx, icloudapi.SnapshotOptions{
 		Newest: c.Newest, Libraries: c.Libraries, Previous: prev})
 	if err != nil {
+		if prev != nil && len(prev.DBTokens) < tokens {
+			// CloudKit refused a stored sync token: keep the snapshot
+			// without it, so that no later run sends it again.
+			c.saveSnapshot(ctx, log, prev)
+		}
 		c.fail(obs, err)
+		c.noteBackoff(ctx, log, err)
 		return nil
 	}
+	c.clearBackoff(ctx, log)
 	c.saveSnapshot(ctx, log, snap)
 	obs.Auth = checks.AuthObservation{Kind: checks.AuthOK, SessionNotKept: notKept}
 	c.sessionExpiry(obs)

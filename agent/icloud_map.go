@@ -49,6 +49,7 @@ func libraryObservation(z icloudapi.Zone, lib *icloudapi.Library) checks.Library
 	lo.Monitored = true
 	lo.Indexing, lo.IndexingProgress = indexingState(lib.Indexing), lib.Indexing.Progress
 	lo.Listed = lib.Skipped == ""
+	lo.ReadError = lib.Error
 	for _, a := range lib.Newest {
 		lo.Newest = append(lo.Newest, checkAsset(a))
 	}
@@ -101,12 +102,15 @@ func matchAssets(snap *icloudapi.PhotosSnapshot) *CloudAssets {
 		if lib.Skipped != "" {
 			continue
 		}
+		name := libraryName(lib.Zone)
 		for _, a := range lib.Newest {
 			out.Newest = append(out.Newest, localAsset(a))
+			out.NewestLibrary = append(out.NewestLibrary, name)
 		}
 	}
 	for _, a := range snap.RecentlyDeleted {
 		out.Deleted = append(out.Deleted, localAsset(a))
+		out.DeletedLibrary = append(out.DeletedLibrary, libraryName(icloudapi.Zone{Name: a.Library}))
 	}
 	return out
 }

@@ -122,7 +122,7 @@ func newRig(t *testing.T, o rigOptions) *rig {
 		t.Fatal(err)
 	}
 	r.photoDir = filepath.Join(r.dir, "photos")
-	if err := writeDemoFolder(r.photoDir, r.lib, skip); err != nil {
+	if err := writeDemoFolder(r.photoDir, filepath.Join(r.photoDir, "Shared Library"), r.lib, skip); err != nil {
 		t.Fatal(err)
 	}
 	r.photos = fakeicloud.NewPhotosHandler(r.lib)

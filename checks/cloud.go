@@ -38,8 +38,12 @@ func (e *evaluator) indexing() CheckResult {
 	if len(libs) == 0 {
 		return e.notRead(CheckIndexing, "the library list")
 	}
-	var running, unchecked []string
+	var running, unchecked, unreadable []string
 	for _, l := range libs {
+		if l.ReadError != "" {
+			unreadable = append(unreadable, l.Name+" ("+l.ReadError+")")
+			continue
+		}
 		switch l.Indexing {
 		case IndexingFinished:
 		case IndexingNotChecked:
@@ -47,6 +51,11 @@ func (e *evaluator) indexing() CheckResult {
 		default:
 			running = append(running, indexingLabel(l))
 		}
+	}
+	if len(unreadable) > 0 {
+		return result(CheckIndexing, StatusUnknown, "iCloud could not list library "+strings.Join(unreadable, ", ")+"; the other libraries are judged without it",
+			"Nothing to do on the iPhone. icloudmon asks again after a change in that library or within 6 hours; if it persists, check for an icloudmon update.",
+			&Details{Libraries: unreadable, Notes: running})
 	}
 	if len(running) > 0 {
 		return result(CheckIndexing, StatusUnknown, "iCloud is still indexing "+strings.Join(running, ", ")+": results are incomplete until it finishes",
@@ -81,16 +90,27 @@ func monitored(libs []LibraryObservation) []LibraryObservation {
 // libraryCoverage reports libraries no folder covers, and hidden items no
 // folder holds according to the account's hidden rule (HiddenMode).
 func (e *evaluator) libraryCoverage() CheckResult {
+	if len(e.obs.Folders) == 0 {
+		// Known from the configuration alone, whether iCloud was read or not.
+		return result(CheckLibraryCoverage, StatusWarning,
+			"No local folder is configured: iCloud is the only copy of these photos (iCloud Photos syncs devices, it does not back them up)",
+			onlyCopyRemediation, nil)
+	}
 	if len(e.obs.Libraries) == 0 {
 		return e.notRead(CheckLibraryCoverage, "the library list")
 	}
 	var names, uncounted, notes []string
-	var shared, other, hidden bool
+	var shared, other, hidden, unheld bool
 	for _, l := range e.obs.Libraries {
 		if !l.Monitored {
 			names = append(names, libraryLabel(l))
 			shared = shared || l.Shared
 			other = other || !l.Shared
+			continue
+		}
+		if len(e.obs.Folders) > 0 && !e.heldByAFolder(l.Name) {
+			names = append(names, libraryLabel(l)+" (monitored, but no folder lists it under libraries)")
+			unheld = true
 			continue
 		}
 		switch v := e.hiddenVerdict(l); v.kind {
@@ -105,7 +125,7 @@ func (e *evaluator) libraryCoverage() CheckResult {
 	}
 	if len(names) > 0 {
 		return result(CheckLibraryCoverage, StatusWarning, "Not backed up by any folder: "+strings.Join(names, "; "),
-			coverageRemediation(shared, other, hidden), &Details{Libraries: names, Notes: notes})
+			coverageRemediation(shared, other, hidden, unheld), &Details{Libraries: names, Notes: notes})
 	}
 	if len(uncounted) > 0 {
 		return result(CheckLibraryCoverage, StatusUnknown, "Hidden items were not counted in "+strings.Join(uncounted, ", ")+": coverage of hidden photos is unknown", "", nil)
@@ -117,6 +137,16 @@ func (e *evaluator) libraryCoverage() CheckResult {
 		d = &Details{Notes: notes}
 	}
 	return result(CheckLibraryCoverage, StatusOK, summary, "", d)
+}
+
+// heldByAFolder reports whether some folder holds library lib.
+func (e *evaluator) heldByAFolder(lib string) bool {
+	for _, f := range e.obs.Folders {
+		if holds(f, lib) {
+			return true
+		}
+	}
+	return false
 }
 
 // hiddenKind is what the hidden items of one monitored library mean.

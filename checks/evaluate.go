@@ -64,6 +64,14 @@ func result(id CheckID, s Status, summary, remediation string, d *Details) Check
 	return CheckResult{ID: id, Status: s, Summary: summary, Remediation: remediation, Details: d}
 }
 
+// notConfigured is the result of a local check for an account without
+// folders: ok, marked NotConfigured (see CheckResult.NotConfigured).
+func notConfigured(id CheckID) CheckResult {
+	r := result(id, StatusOK, "Not configured: no local folder is set for this account (iCloud is checked alone)", "", nil)
+	r.NotConfigured = true
+	return r
+}
+
 // notRead is the unknown result for a check whose data is absent; it names
 // the sign-in problem when that is the reason.
 func (e *evaluator) notRead(id CheckID, what string) CheckResult {

@@ -125,7 +125,10 @@ func (s storedPoints) build(t *testing.T, p Policy, at time.Time) History {
 
 // TestAgentLoopLostMount runs hourly cycles like the agent (build history
 // from stored JSON points, evaluate, store a new point) through a lost
-// mount: the folder check stays critical for a day, local_copy throughout.
+// mount: the folder check is critical for "had files" for a day, then
+// (the baseline has moved to 0) for being empty while the library has
+// photos; local_copy throughout. An empty folder is never accepted while
+// the library it should hold has photos (issue 26).
 func TestAgentLoopLostMount(t *testing.T) {
 	p := DefaultPolicy()
 	var stored storedPoints
@@ -151,8 +154,8 @@ func TestAgentLoopLostMount(t *testing.T) {
 			t.Fatalf("%v after the loss: local_copy %s", since, local.Status)
 		case !t0.Before(lostAt) && since <= 24*time.Hour && folder.Status != StatusCritical:
 			t.Fatalf("%v after the loss: folder %s, want critical", since, folder.Status)
-		case since > 26*time.Hour && folder.Status != StatusOK:
-			t.Fatalf("%v after the loss: folder %s, want the drop accepted", since, folder.Status)
+		case since > 26*time.Hour && (folder.Status != StatusCritical || !strings.Contains(folder.Summary, "is empty although iCloud has")):
+			t.Fatalf("%v after the loss: folder %s %q, want critical: still empty while the library has photos", since, folder.Status, folder.Summary)
 		}
 		stored.add(t, NewHistoryPoint(obs, hist, t0))
 	}

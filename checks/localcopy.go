@@ -11,6 +11,7 @@ import (
 type copyVerdict struct {
 	folder      FolderObservation
 	judged      bool // the folder was healthy and matched: counts are real
+	partial     bool // a library the folder holds was not listed this cycle
 	status      Status
 	summary     string
 	expected    int // assets older than grace that the folder should hold
@@ -21,32 +22,59 @@ type copyVerdict struct {
 	editedOnly  []Item // only the edited rendition is here (also in incomplete)
 	lag         time.Duration
 	lagKnown    bool
-	lagAtLeast  bool      // lag is a lower bound: no expected asset is present
-	newestCopy  time.Time // added time of the newest expected asset present
+	lagAtLeast  bool      // lag is a lower bound: no expected asset of the lagging library is present
+	newestCopy  time.Time // added time of the newest present asset of the lagging library
+	// present is, per library, the added time of its newest expected asset
+	// found in the folder.
+	present map[string]time.Time
 }
 
-// expectedAssets returns the newest Policy.Newest assets of every listed,
-// monitored library, split into those older than grace (expected locally)
-// and the rest. complete is false when a monitored library was not listed.
-func (e *evaluator) expectedAssets() (expected, young []libAsset, listed, complete bool) {
-	complete = true
+// libraryExpectation is what one monitored library expects of the folders
+// that hold it: its newest Policy.Newest assets, split into those older
+// than grace (expected locally) and the younger ones.
+type libraryExpectation struct {
+	name     string
+	listed   bool
+	expected []libAsset
+	young    int
+}
+
+// expectations returns one entry per monitored library.
+func (e *evaluator) expectations() []libraryExpectation {
+	var out []libraryExpectation
 	for _, l := range monitored(e.obs.Libraries) {
-		if !l.Listed {
-			complete = false
-			continue
-		}
-		listed = true
-		assets := slices.Clone(l.Newest)
-		slices.SortFunc(assets, func(a, b Asset) int { return b.Added.Compare(a.Added) })
-		for _, a := range assets[:min(len(assets), e.p.Newest)] {
-			if e.now.Sub(a.Added) >= e.p.Grace {
-				expected = append(expected, libAsset{a, l.Name})
-			} else {
-				young = append(young, libAsset{a, l.Name})
+		le := libraryExpectation{name: l.Name, listed: l.Listed}
+		if l.Listed {
+			assets := slices.Clone(l.Newest)
+			slices.SortFunc(assets, func(a, b Asset) int { return b.Added.Compare(a.Added) })
+			for _, a := range assets[:min(len(assets), e.p.Newest)] {
+				if e.now.Sub(a.Added) >= e.p.Grace {
+					le.expected = append(le.expected, libAsset{a, l.Name})
+				} else {
+					le.young++
+				}
 			}
 		}
+		out = append(out, le)
 	}
-	return expected, young, listed, complete
+	return out
+}
+
+// holds reports whether folder f holds library lib: a folder that names no
+// library holds every monitored one.
+func holds(f FolderObservation, lib string) bool {
+	return len(f.Libraries) == 0 || slices.Contains(f.Libraries, lib)
+}
+
+// unlisted names the monitored libraries whose newest assets were not read.
+func unlisted(libs []LibraryObservation) []string {
+	var out []string
+	for _, l := range monitored(libs) {
+		if !l.Listed {
+			out = append(out, l.Name)
+		}
+	}
+	return out
 }
 
 // libAsset is an asset with the name of its library.
@@ -55,23 +83,24 @@ type libAsset struct {
 	library string
 }
 
-// localCopy judges whether the newest cloud assets are in every folder.
+// localCopy judges whether the newest cloud assets are in every folder
+// that holds their library.
 func (e *evaluator) localCopy() CheckResult {
-	expected, young, listed, complete := e.expectedAssets()
-	if !listed {
+	if len(e.obs.Folders) == 0 {
+		return notConfigured(CheckLocalCopy)
+	}
+	libs := e.expectations()
+	if !slices.ContainsFunc(libs, func(l libraryExpectation) bool { return l.listed }) {
 		return e.notRead(CheckLocalCopy, "the newest photos")
 	}
-	if len(e.obs.Folders) == 0 {
-		return result(CheckLocalCopy, StatusUnknown, "No local folder is configured for this account",
-			"Add the folder your importer writes to under `folders:` of this account in the icloudmon configuration.", nil)
-	}
-	verdicts := e.copyVerdicts(expected, len(young))
+	verdicts := e.copyVerdicts(libs)
 	r := combineCopyVerdicts(verdicts)
-	if !complete && r.Status == StatusOK {
+	if r.Status == StatusOK && slices.ContainsFunc(verdicts, func(v copyVerdict) bool { return v.partial }) {
 		r.Status = StatusUnknown
-		r.Summary += "; but not every monitored library could be read this cycle"
+		r.Summary += "; but library " + strings.Join(unlisted(e.obs.Libraries), ", ") + " could not be read this cycle"
 	}
-	if len(expected) == 0 && len(young) == 0 && r.Status == StatusOK {
+	empty := !slices.ContainsFunc(libs, func(l libraryExpectation) bool { return len(l.expected) > 0 || l.young > 0 })
+	if empty && r.Status == StatusOK {
 		return e.emptyLibraries()
 	}
 	return r
@@ -93,19 +122,33 @@ func (e *evaluator) emptyLibraries() CheckResult {
 }
 
 // copyVerdicts judges every folder (cached for the observed facts).
-func (e *evaluator) copyVerdicts(expected []libAsset, young int) []copyVerdict {
+func (e *evaluator) copyVerdicts(libs []libraryExpectation) []copyVerdict {
 	if e.verdicts != nil {
 		return e.verdicts
 	}
 	for _, f := range e.obs.Folders {
-		e.verdicts = append(e.verdicts, e.judgeFolderCopy(f, expected, young))
+		e.verdicts = append(e.verdicts, e.judgeFolderCopy(f, libs))
 	}
 	return e.verdicts
 }
 
-// judgeFolderCopy compares the expected assets with one folder's matches.
-func (e *evaluator) judgeFolderCopy(f FolderObservation, expected []libAsset, young int) copyVerdict {
-	v := copyVerdict{folder: f, expected: len(expected), withinGrace: young}
+// judgeFolderCopy compares the expected assets of the libraries a folder
+// holds with that folder's matches. Assets of other libraries are not
+// looked for there.
+func (e *evaluator) judgeFolderCopy(f FolderObservation, libs []libraryExpectation) copyVerdict {
+	v := copyVerdict{folder: f, present: map[string]time.Time{}}
+	var expected []libAsset
+	var names []string
+	for _, l := range libs {
+		if !holds(f, l.name) {
+			continue
+		}
+		names = append(names, l.name)
+		v.partial = v.partial || !l.listed
+		expected = append(expected, l.expected...)
+		v.withinGrace += l.young
+	}
+	v.expected = len(expected)
 	h := f.Health
 	switch {
 	case !h.Scanned || !h.Exists || !h.Readable:
@@ -113,6 +156,10 @@ func (e *evaluator) judgeFolderCopy(f FolderObservation, expected []libAsset, yo
 		return v
 	case !f.Matched:
 		v.summary = folderLabel(f.Name, f.Path) + " was not compared with iCloud this cycle"
+		return v
+	case len(names) == 0:
+		v.judged, v.status = true, StatusOK
+		v.summary = fmt.Sprintf("%s holds %s, which this account does not have in iCloud: nothing to compare", capitalize(folderLabel(f.Name, f.Path)), strings.Join(f.Libraries, ", "))
 		return v
 	}
 	v.judged = true
@@ -144,8 +191,8 @@ func (v *copyVerdict) classify(a libAsset, m Match) {
 		v.missing = append(v.missing, it)
 		return
 	}
-	if a.Added.After(v.newestCopy) {
-		v.newestCopy = a.Added
+	if a.Added.After(v.present[a.library]) {
+		v.present[a.library] = a.Added
 	}
 	if slices.Contains(parts, PartOriginal) {
 		v.editedOnly = append(v.editedOnly, it)
@@ -175,27 +222,40 @@ func (v *copyVerdict) expectedParts(parts []Part) []Part {
 	return out
 }
 
-// computeLag sets the added-time distance between the newest expected
-// asset and the newest one present locally.
+// computeLag sets the lag of the folder: per library, the added-time
+// distance between its newest expected asset and its newest one present
+// in the folder (from the same list the missing photos come from, so a
+// copy of another library never hides a stalled one); the folder's lag is
+// the largest of them.
 func (v *copyVerdict) computeLag(expected []libAsset) {
-	if len(expected) == 0 {
-		return
-	}
-	newest, oldest := expected[0].Added, expected[0].Added
+	type span struct{ newest, oldest time.Time }
+	spans := map[string]*span{}
+	var order []string
 	for _, a := range expected {
-		if a.Added.After(newest) {
-			newest = a.Added
+		sp := spans[a.library]
+		if sp == nil {
+			sp = &span{a.Added, a.Added}
+			spans[a.library] = sp
+			order = append(order, a.library)
 		}
-		if a.Added.Before(oldest) {
-			oldest = a.Added
+		if a.Added.After(sp.newest) {
+			sp.newest = a.Added
+		}
+		if a.Added.Before(sp.oldest) {
+			sp.oldest = a.Added
 		}
 	}
-	v.lagKnown = true
-	if v.newestCopy.IsZero() {
-		v.lag, v.lagAtLeast = newest.Sub(oldest), true
-		return
+	for _, lib := range order {
+		sp, copied := spans[lib], v.present[lib]
+		lag, atLeast := sp.newest.Sub(sp.oldest), true
+		if !copied.IsZero() {
+			lag, atLeast = max(sp.newest.Sub(copied), 0), false
+		}
+		if !v.lagKnown || lag > v.lag {
+			v.lag, v.lagAtLeast, v.newestCopy = lag, atLeast, copied
+		}
+		v.lagKnown = true
 	}
-	v.lag = max(newest.Sub(v.newestCopy), 0)
 }
 
 // copyStatus applies the thresholds to a folder verdict.

@@ -1,6 +1,9 @@
 package checks
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // observed collects the facts for metrics and the status page.
 func (e *evaluator) observed() Observed {
@@ -28,7 +31,7 @@ func (e *evaluator) observed() Observed {
 
 // libraryFacts are the facts of one library.
 func libraryFacts(l LibraryObservation) LibraryFacts {
-	lf := LibraryFacts{Name: l.Name, Monitored: l.Monitored, Assets: l.AssetCount, Hidden: l.HiddenCount, Indexing: l.Indexing}
+	lf := LibraryFacts{Name: l.Name, Monitored: l.Monitored, Assets: l.AssetCount, Hidden: l.HiddenCount, Indexing: l.Indexing, Error: l.ReadError}
 	for _, a := range l.Newest {
 		lf.NewestAdded = later(lf.NewestAdded, a.Added)
 		lf.NewestTaken = later(lf.NewestTaken, a.Taken)
@@ -39,10 +42,10 @@ func libraryFacts(l LibraryObservation) LibraryFacts {
 // folderFacts are the facts of every folder; missing counts and lag only
 // where the folder was really compared.
 func (e *evaluator) folderFacts() []FolderFacts {
-	expected, young, listed, _ := e.expectedAssets()
+	libs := e.expectations()
 	var verdicts []copyVerdict
-	if listed {
-		verdicts = e.copyVerdicts(expected, len(young))
+	if slices.ContainsFunc(libs, func(l libraryExpectation) bool { return l.listed }) {
+		verdicts = e.copyVerdicts(libs)
 	}
 	var out []FolderFacts
 	for i, f := range e.obs.Folders {

@@ -22,6 +22,9 @@ var factFields = map[string]string{
 	"LibraryObservation.Monitored":   "configuration: which libraries are checked",
 	"FolderObservation.RenamesFiles": "configuration: the folder layout",
 	"Observation.Hidden":             "configuration: the account's rule for hidden items",
+	"Observation.Folders":            "configuration: the agent observes every configured folder (a failed scan is still an entry), so no folder means none is configured",
+	"FolderObservation.Libraries":    "configuration: which libraries a folder holds",
+	"FolderHealth.Unreadable":        "an empty list states that every sub-directory was read",
 }
 
 // exempt reports per-check exceptions where another check takes over: an

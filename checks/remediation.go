@@ -103,9 +103,15 @@ func deletedRemediation(earliest time.Time) string {
 	return "If you want to keep them, open Photos › Albums › Recently Deleted on the iPhone and tap Recover, or let your importer download them " + when + ". After that iCloud deletes them for good."
 }
 
+// onlyCopyRemediation explains why an account without a folder warns.
+const onlyCopyRemediation = "iCloud Photos keeps your devices in sync; it is not a backup. A photo deleted on one iPhone is deleted on every device and in iCloud, and 30 days later it is gone for good; a locked or lost Apple ID takes every photo with it. Keep a second copy that you own: let an importer (icloudpd, Immich, PhotoPrism, a Mac with Photos set to Download Originals) copy the library to a disk or NAS, then add that folder under `folders:` of this account so icloudmon checks the copy too."
+
 // coverageRemediation explains how to cover uncovered libraries.
-func coverageRemediation(shared, other, hidden bool) string {
+func coverageRemediation(shared, other, hidden, unheld bool) string {
 	var parts []string
+	if unheld {
+		parts = append(parts, "Every folder of this account names its libraries (`libraries:` of the folder), and none names this one, so its photos are compared with no folder. Add it to the `libraries:` of the folder your importer downloads it to, or add a folder for it.")
+	}
 	if other {
 		parts = append(parts, "A photo library of this account is not checked and probably not backed up. Add it to `libraries:` of this account in the icloudmon configuration and make sure your importer downloads it.")
 	}
@@ -119,13 +125,17 @@ func coverageRemediation(shared, other, hidden bool) string {
 }
 
 // folderRemediation explains a folder problem.
-func folderRemediation(name, path, problem string) string {
-	path = "the " + folderRef(name, path)
-	switch problem {
-	case problemMissing:
+func folderRemediation(p FolderProblem) string {
+	path := "the " + folderRef(p.Folder, p.Path)
+	switch {
+	case p.Problem == problemMissing:
 		return fmt.Sprintf("%s does not exist where icloudmon runs. If it is on a NAS or USB disk, check that it is mounted, and (in Docker) that it is listed under `volumes:` of the icloudmon container.", capitalize(path))
-	case problemUnreadable:
+	case p.Problem == problemUnreadable:
 		return fmt.Sprintf("Give the user icloudmon runs as read access to %s (in Docker: the container's user id); a read-only mount is enough.", path)
+	case p.Problem == problemPartly:
+		return "Give the user icloudmon runs as read access to the sub-directories named (in Docker: the container's user id; on the NAS e.g. `chmod -R a+rX`), or add them to the folder's `ignore:` if they hold no photos. Photos in them cannot be found, so they may be reported missing."
+	case p.Problem == problemEmptied && (p.PreviousFiles == nil || *p.PreviousFiles == 0):
+		return fmt.Sprintf("%s holds no files although it should hold a copy of the photos. This usually means a disk or network share is not mounted and the empty mount point is seen instead: check the mount (NAS share, USB disk, `mount` output; in Docker, `volumes:` of the icloudmon container) before an importer starts filling the wrong place. If the importer has simply not run yet, this clears after its first run.", capitalize(path))
 	}
 	return fmt.Sprintf("%s lost most of its files since the last check. This usually means a disk or network share is no longer mounted and the mount point is empty: check the mount (NAS share, USB disk, `mount` output) before an importer starts filling the wrong place. If you deleted the files on purpose, this clears by itself within a day.", capitalize(path))
 }

@@ -51,6 +51,13 @@ type CheckResult struct {
 	Remediation string `json:"remediation,omitempty"`
 	// Details are the items and numbers behind the summary.
 	Details *Details `json:"details,omitempty"`
+	// NotConfigured is true when the check has nothing to judge because
+	// the configuration asks for nothing (folder and local_copy of an
+	// account without folders). The status is then ok: the status enum is
+	// a contract (metrics, exit codes, alert rules) and "not configured" is
+	// not a fault a person could clear by waiting, so it must not hold the
+	// account at unknown; library_coverage says what it means instead.
+	NotConfigured bool `json:"not_configured,omitempty"`
 }
 
 // Details carries the typed specifics of a check result. Only the fields
@@ -95,8 +102,16 @@ type Item struct {
 type FolderProblem struct {
 	Folder string `json:"folder"`
 	Path   string `json:"path,omitempty"`
-	// Problem is missing, unreadable, empty, shrunk or not_scanned.
+	// Problem is missing, unreadable, empty, shrunk, partly_unreadable or
+	// not_scanned.
 	Problem string `json:"problem"`
+	// Unreadable names the sub-directories that could not be read
+	// (partly_unreadable).
+	Unreadable []string `json:"unreadable,omitempty"`
+	// Library and LibraryItems say, for an empty folder, which library it
+	// should hold and how many items iCloud has there.
+	Library      string `json:"library,omitempty"`
+	LibraryItems int    `json:"library_items,omitempty"`
 	// Error is the scanner's reason for missing or unreadable folders.
 	Error         string `json:"error,omitempty"`
 	Files         int    `json:"files"`
@@ -157,6 +172,8 @@ type LibraryFacts struct {
 	// Hidden is the number of hidden items; nil if not counted.
 	Hidden   *int          `json:"hidden,omitempty"`
 	Indexing IndexingState `json:"indexing,omitempty"`
+	// Error is why iCloud could not answer for this library this cycle.
+	Error string `json:"error,omitempty"`
 }
 
 // FolderFacts are the observed facts of one local folder.

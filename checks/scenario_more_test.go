@@ -84,8 +84,12 @@ func localCopyScenarios() []scenario {
 			want: map[CheckID]Status{CheckLocalCopy: StatusWarning}, verify: verifyFolderFacts(0)},
 		{name: "two_folders_one_behind", obs: twoFolders, hist: healthyHist(),
 			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}},
+		// A cloud-only account: the local checks have nothing to judge (ok,
+		// marked not configured, so that `verify` follows the cloud checks
+		// instead of sitting at unknown for ever), and library_coverage warns
+		// that iCloud is the only copy.
 		{name: "no_folder_configured", obs: noFolders, hist: healthyHist(),
-			want: map[CheckID]Status{CheckLocalCopy: StatusUnknown, CheckFolder: StatusUnknown}},
+			want: map[CheckID]Status{CheckLibraryCoverage: StatusWarning}, verify: verifyCloudOnly},
 	}
 }
 
@@ -218,8 +222,12 @@ func authScenarios() []scenario {
 			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusUnknown})},
 		scenario{name: "auth_service_error_first_run", obs: blocked(AuthServiceError, "unexpected HTTP 500"), hist: History{},
 			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusUnknown})},
+		// Nothing observed and no folder configured: the cloud checks are
+		// unknown, the local ones not configured, and the only-copy warning
+		// stands (it follows from the configuration alone).
 		scenario{name: "nothing_observed", obs: Observation{Account: "alice"},
-			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusUnknown, CheckFolder: StatusUnknown})},
+			want: unknownCloud(map[CheckID]Status{CheckAuth: StatusUnknown, CheckLocalCopy: StatusOK,
+				CheckFolder: StatusOK, CheckLibraryCoverage: StatusWarning})},
 	)
 }
 
@@ -256,8 +264,10 @@ func folderScenarios() []scenario {
 		{name: "folder_shrunk_a_little", obs: small, hist: healthyHist()},
 		{name: "folder_not_scanned", obs: notScanned, hist: healthyHist(),
 			want: map[CheckID]Status{CheckFolder: StatusUnknown, CheckLocalCopy: StatusUnknown}},
+		// An empty mount point on the first run: no baseline yet, but the
+		// library has photos, so the folder is critical (issue 26).
 		{name: "folder_empty_on_first_run", obs: firstEmpty, hist: History{LastSuccess: now.Add(-time.Hour)},
-			want: map[CheckID]Status{CheckLocalCopy: StatusCritical}},
+			want: map[CheckID]Status{CheckLocalCopy: StatusCritical, CheckFolder: StatusCritical}},
 	}
 }
 
@@ -281,4 +291,22 @@ func renamedCopy(o Observation, layout string) Observation {
 		o = setMatch(o, i, ConfidencePossible)
 	}
 	return o
+}
+
+// verifyCloudOnly checks the report of an account without folders.
+func verifyCloudOnly(t testingT, a AccountReport) {
+	t.Helper()
+	for _, id := range []CheckID{CheckFolder, CheckLocalCopy} {
+		c, _ := a.Check(id)
+		if !c.NotConfigured || !strings.HasPrefix(c.Summary, "Not configured") {
+			t.Errorf("%s: not_configured=%v summary %q, want marked not configured", id, c.NotConfigured, c.Summary)
+		}
+	}
+	c, _ := a.Check(CheckLibraryCoverage)
+	if c.NotConfigured || !strings.Contains(c.Summary, "iCloud is the only copy") || !strings.Contains(c.Remediation, "not a backup") {
+		t.Errorf("library_coverage %q (%s), want the only-copy warning", c.Summary, c.Remediation)
+	}
+	if a.Status != StatusWarning {
+		t.Errorf("account %s, want warning (the cloud checks are ok)", a.Status)
+	}
 }

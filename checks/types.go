@@ -14,7 +14,10 @@ import "time"
 // Match.MissingParts (empty = all parts present), DeletedObservation.Items
 // (empty = Recently Deleted is empty) and Total (nil = the page is
 // complete), FolderHealth.PreviousFiles (nil = use the history), and the
-// identity/configuration flags Shared, Monitored and RenamesFiles.
+// identity/configuration fields Shared, Monitored, RenamesFiles,
+// FolderObservation.Libraries (empty = every library) and
+// Observation.Folders (empty = no folder is configured: the local checks
+// are ok and marked not configured, library_coverage warns).
 // All times are absolute instants (any location; reports convert to UTC).
 type Observation struct {
 	// Account is the label of the account (never the Apple ID).
@@ -174,6 +177,11 @@ type LibraryObservation struct {
 	// Listed is true when Newest was read successfully; an empty Newest
 	// with Listed true means the library is empty.
 	Listed bool
+	// ReadError says why iCloud could not answer for this library this
+	// cycle (e.g. CloudKit refused the query on a Shared Library with 400
+	// "Index has invalid data"); "" when it was read or not asked. The other
+	// libraries are judged without it.
+	ReadError string
 	// Newest are the newest assets by date added, newest first (up to
 	// Policy.Newest). Order is not relied upon.
 	Newest []Asset
@@ -286,6 +294,16 @@ type FolderHealth struct {
 	PreviousFiles *int
 	// Newest is the capture (or modification) time of the newest file.
 	Newest time.Time
+	// UnreadableHeaders counts files whose headers could not be read within
+	// the scanner's bounds of bytes and time; UnreadableExamples names some
+	// of them (paths relative to the folder).
+	UnreadableHeaders  int
+	UnreadableExamples []string
+	// Unreadable lists sub-directories (relative to the folder) that could
+	// not be listed this scan, so their files are not counted; empty when
+	// every sub-directory was read (a statement of fact, like
+	// Match.MissingParts).
+	Unreadable []string
 }
 
 // FolderObservation is one local import folder and the matcher's results.
@@ -304,7 +322,12 @@ type FolderObservation struct {
 	// meant to hold: RenditionsOriginal (also ""), RenditionsEdited
 	// (icloudpd --size adjusted) or RenditionsBoth.
 	Renditions string
-	Health     FolderHealth
+	// Libraries names the libraries (LibraryObservation.Name) this folder
+	// holds; empty means every monitored library. Each library is compared
+	// only with the folders that hold it (local_copy, recently_deleted), and
+	// a monitored library that no folder holds raises library_coverage.
+	Libraries []string
+	Health    FolderHealth
 	// Matched is true when the matcher ran for this folder; Matches then
 	// holds one entry per monitored cloud asset (an absent entry counts as
 	// ConfidenceNone).

@@ -84,6 +84,10 @@ type Folder struct {
 	Ignore []string `mapstructure:"ignore"`
 	// Renditions: which renditions of edited photos the folder holds.
 	Renditions string `mapstructure:"renditions"`
+	// Libraries are the libraries whose copies the folder holds: personal,
+	// shared or all (every library of the account's Libraries). Each
+	// library is compared only with the folders that hold it.
+	Libraries []string `mapstructure:"libraries"`
 }
 
 // Checks holds the thresholds of design §3 (contracts §2).
@@ -229,5 +233,5 @@ func DefaultAccount() Account {
 // DefaultFolder returns the values a folder gets for keys it omits; the name
 // is derived from the path (see FolderName).
 func DefaultFolder() Folder {
-	return Folder{Layout: LayoutAuto, Ignore: []string{}, Renditions: RenditionsOriginal}
+	return Folder{Layout: LayoutAuto, Ignore: []string{}, Renditions: RenditionsOriginal, Libraries: []string{LibraryAll}}
 }

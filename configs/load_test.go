@@ -50,8 +50,8 @@ func wantGood() Config {
 		Password: Password{File: "testdata/secrets/alice_password"}, Region: RegionGlobal,
 		Libraries: []string{"personal", "shared"}, Hidden: HiddenNotice,
 		Folders: []Folder{
-			{Path: "/photos/Alice iPhone", Name: "alice_iphone", Layout: LayoutICloudPD, Ignore: []string{"*.tmp", ".@__thumb/*"}, Renditions: RenditionsOriginal},
-			{Path: "/photos/immich/library", Name: "immich", Layout: LayoutImmich, Ignore: []string{}, Renditions: RenditionsOriginal},
+			{Path: "/photos/Alice iPhone", Name: "alice_iphone", Layout: LayoutICloudPD, Ignore: []string{"*.tmp", ".@__thumb/*"}, Renditions: RenditionsOriginal, Libraries: []string{"all"}},
+			{Path: "/photos/immich/library", Name: "immich", Layout: LayoutImmich, Ignore: []string{}, Renditions: RenditionsOriginal, Libraries: []string{"all"}},
 		},
 	}, {
 		Name: "bob", AppleID: "bob@example.com", Password: Password{Keyring: true}, Region: RegionChina,
@@ -131,7 +131,7 @@ func TestLoadEnvOverrides(t *testing.T) {
 	want.TLS.CAFile = "/etc/ssl/extra.pem"
 	want.Accounts = []Account{{Name: "carol", AppleID: "carol@example.com", Password: Password{Keyring: true},
 		Region: RegionGlobal, Libraries: []string{"personal"}, Hidden: HiddenNotice,
-		Folders: []Folder{{Path: "/photos/carol", Name: "carol", Layout: LayoutAuto, Ignore: []string{}, Renditions: RenditionsOriginal}}}}
+		Folders: []Folder{{Path: "/photos/carol", Name: "carol", Layout: LayoutAuto, Ignore: []string{}, Renditions: RenditionsOriginal, Libraries: []string{"all"}}}}}
 	if diff := cmp.Diff(want, *cfg); diff != "" {
 		t.Errorf("environment did not override the file (-want +got):\n%s", diff)
 	}

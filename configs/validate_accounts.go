@@ -24,6 +24,7 @@ func (v *validator) accounts(accounts []Account) {
 		v.libraries(key+".libraries", a.Libraries)
 		v.oneOf(key+".hidden", a.Hidden, hiddenRules)
 		v.folders(key+".folders", a.Folders)
+		v.folderLibraries(key, a)
 	}
 }
 
@@ -104,6 +105,36 @@ func (v *validator) folders(key string, folders []Folder) {
 		v.oneOf(fk+".layout", f.Layout, layouts)
 		v.oneOf(fk+".renditions", f.Renditions, renditions)
 		v.ignore(fk+".ignore", f.Ignore)
+	}
+}
+
+// folderLibraries checks that every folder holds libraries the account
+// monitors: personal, shared or all, each of them in accounts[].libraries.
+func (v *validator) folderLibraries(key string, a Account) {
+	monitored := map[string]bool{}
+	for _, l := range a.Libraries {
+		monitored[l] = true
+		if l == LibraryAll {
+			monitored[LibraryPersonal], monitored[LibraryShared] = true, true
+		}
+	}
+	for i, f := range a.Folders {
+		fk := fmt.Sprintf("%s.folders[%d].libraries", key, i)
+		if len(f.Libraries) == 0 {
+			v.add(fk, "is empty; use [all] (the default: every library of the account), [personal] or [shared]")
+			continue
+		}
+		for j, l := range f.Libraries {
+			lk := fmt.Sprintf("%s[%d]", fk, j)
+			switch {
+			case l == LibraryHidden:
+				v.add(lk, "hidden is not a library of its own; say that your importer fetches hidden items with hidden in %s.libraries", key)
+			case l != LibraryPersonal && l != LibraryShared && l != LibraryAll:
+				v.add(lk, "%q is not a library; use personal, shared or all", l)
+			case !monitored[l] && l != LibraryAll:
+				v.add(lk, "%s is not compared with any folder because %s.libraries does not include it; add %s there, or remove it from this folder", l, key, l)
+			}
+		}
 	}
 }
 

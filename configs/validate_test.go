@@ -57,6 +57,9 @@ var badFiles = []struct {
 	{"bad-folder-name.yml", "testdata/bad-folder-name.yml:8: accounts[0].folders[0].name: \"My Photos\" is not a valid label; use up to 63 lower-case letters, digits, \"_\" and \"-\", for example \"my_photos\""},
 	{"bad-layout.yml", "testdata/bad-layout.yml:8: accounts[0].folders[0].layout: \"lightroom\" is not allowed; use one of auto, icloudpd, immich, photoprism, windows, osxphotos, flat"},
 	{"bad-renditions.yml", "testdata/bad-renditions.yml:8: accounts[0].folders[0].renditions: \"adjusted\" is not allowed; use one of original, edited, both"},
+	{"bad-folder-library-unmonitored.yml", "testdata/bad-folder-library-unmonitored.yml:10: accounts[0].folders[1].libraries[0]: shared is not compared with any folder because accounts[0].libraries does not include it; add shared there, or remove it from this folder"},
+	{"bad-folder-library-hidden.yml", "testdata/bad-folder-library-hidden.yml:8: accounts[0].folders[0].libraries[0]: hidden is not a library of its own; say that your importer fetches hidden items with hidden in accounts[0].libraries"},
+	{"bad-folder-libraries-empty.yml", "testdata/bad-folder-libraries-empty.yml:8: accounts[0].folders[0].libraries: is empty; use [all] (the default: every library of the account), [personal] or [shared]"},
 	{"bad-ignore.yml", "testdata/bad-ignore.yml:8: accounts[0].folders[0].ignore[0]: \"[abc\" is not a glob pattern; write for example \"*.tmp\" or \"@eaDir/*\""},
 	{"bad-newest.yml", "testdata/bad-newest.yml:9: checks.newest: 0 is not between 1 and 200; use for example 50"},
 	{"bad-grace.yml", "testdata/bad-grace.yml:9: checks.grace: -1h is negative; use 0s or more"},
@@ -178,5 +181,24 @@ func TestChinaIdmsaOverride(t *testing.T) {
 	}
 	if a := cfg.Accounts[0]; a.Region != "china" || a.Endpoints.Auth != "https://idmsa.apple.com.cn/appleauth/auth" {
 		t.Errorf("region %q, endpoints.auth %q", a.Region, a.Endpoints.Auth)
+	}
+}
+
+// One folder per library is a valid configuration: personal in one folder,
+// the Shared Library in another, both monitored through `all`.
+func TestValidateFolderPerLibrary(t *testing.T) {
+	cfg := Default()
+	acct := DefaultAccount()
+	acct.Name, acct.AppleID, acct.Libraries = "alice", "alice@example.com", []string{LibraryAll}
+	personal, shared := DefaultFolder(), DefaultFolder()
+	personal.Path, personal.Libraries = "/photos/alice", []string{LibraryPersonal}
+	shared.Path, shared.Libraries = "/photos/alice-shared", []string{LibraryShared}
+	acct.Folders = []Folder{personal, shared}
+	cfg.Accounts = []Account{acct}
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("a folder per library: %v", err)
+	}
+	if got := DefaultFolder().Libraries; len(got) != 1 || got[0] != LibraryAll {
+		t.Errorf("default folder libraries %v, want [all]", got)
 	}
 }

@@ -40,6 +40,15 @@
 // labels (lower-case letters, digits, "_" and "-"), so no name can leave the
 // sessions directory.
 //
+// # Sign-in record
+//
+// SignIns is the per-account record of password sign-in attempts that every
+// process sharing data_dir consults (data_dir/sessions/<account>.signins.json,
+// written like a session file), with Lock: an exclusive OS file lock on
+// <account>.signins.lock (flock on Unix, LockFileEx on Windows) that the
+// kernel releases when the holder exits, however it exits. icloudapi owns
+// the content.
+//
 // No password or session value ever appears in an error, a note or a log.
 //
 // Imports: no project package.

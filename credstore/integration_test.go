@@ -30,6 +30,8 @@ func runChild(role string) int {
 		err = childIntegration()
 	case roleNoBus:
 		err = childNoBus()
+	case roleHoldSignIns:
+		err = childHoldSignIns()
 	default:
 		err = fmt.Errorf("unknown child role %q", role)
 	}

@@ -193,8 +193,13 @@ func (c *Client) accepted() {
 
 // signIn runs one SRP attempt (icloud-auth.md §1.1) and what follows it.
 func (c *Client) signIn(ctx context.Context, password string, interactive bool) error {
+	a, err := c.reserveAttempt(ctx, password, interactive)
+	if err != nil {
+		return err
+	}
+	defer a.finish()
+	ctx = a.track(ctx)
 	c.mu.Lock()
-	c.sess.Attempts = append(c.sess.Attempts, c.now().UTC())
 	c.sess.SCNT, c.sess.SessionID, c.sess.AuthAttributes, c.sess.Pending = "", "", "", nil
 	c.mu.Unlock()
 	c.authorize(ctx)

@@ -63,6 +63,10 @@ type Options struct {
 	RetryWait, RetryMaxWait time.Duration
 	// Timeout bounds one HTTP attempt (default 60 s).
 	Timeout time.Duration
+	// SignIns, if set, is the record of SRP attempts shared with the other
+	// processes that may sign in to this account (see SignInRecord). Without
+	// it the budget only holds within this client and its saved session.
+	SignIns SignInRecord
 }
 
 // Client talks to Apple's iCloud web endpoints for one Apple ID. It is safe
@@ -187,6 +191,10 @@ func (c *Client) newResty(tr http.RoundTripper, retries bool) *resty.Client {
 		}))
 		return r.SetRetryCount(0)
 	}
+	// Reads may follow a redirect, but never from https to plain http: the
+	// answer would carry the session's data (and the request its cookies)
+	// over an unauthenticated connection.
+	r.SetRedirectPolicy(resty.RedirectPolicyFunc(httpsOnlyRedirects))
 	n, wait, maxWait := c.opts.Retries, c.opts.RetryWait, c.opts.RetryMaxWait
 	switch {
 	case n == 0:
@@ -208,6 +216,25 @@ func (c *Client) newResty(tr http.RoundTripper, retries bool) *resty.Client {
 	return r
 }
 
+// codeInsecureRedirect is the Error.Code of a refused https->http redirect.
+const codeInsecureRedirect = "INSECURE_REDIRECT"
+
+// errInsecureRedirect: a redirect led away from https.
+var errInsecureRedirect = errors.New("redirect to a non-https URL refused")
+
+// maxRedirects bounds redirect chains of reads (net/http's own limit).
+const maxRedirects = 10
+
+func httpsOnlyRedirects(req *http.Request, via []*http.Request) error {
+	if req.URL.Scheme != "https" {
+		return errInsecureRedirect
+	}
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	return nil
+}
+
 func (c *Client) userAgent() string {
 	if c.opts.UserAgent != "" {
 		return c.opts.UserAgent
@@ -222,11 +249,18 @@ func (c *Client) shouldRetry(resp *resty.Response, err error, maxWait time.Durat
 		return false
 	}
 	if err != nil {
-		return !errors.Is(err, resty.ErrResponseBodyTooLarge)
+		return !errors.Is(err, resty.ErrResponseBodyTooLarge) && !errors.Is(err, errInsecureRedirect)
 	}
 	code := resp.StatusCode()
 	if code != http.StatusTooManyRequests && code < 500 {
 		return false
+	}
+	if be, ok := ckErrorDocument(resp.Body()); ok {
+		// CloudKit's own wait counts like Retry-After; THROTTLED without a
+		// wait means "later", not "in a second".
+		if be.RetryAfter > maxWait || be.Code == "THROTTLED" && be.RetryAfter <= 0 {
+			return false
+		}
 	}
 	return c.retryAfter(resp.Header()) <= maxWait
 }
@@ -270,6 +304,7 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		code = resp.StatusCode
 		t.c.harvest(resp.Header)
 	}
+	observeAttempt(req.Context(), endpoint, code)
 	if t.c.opts.Observe != nil {
 		t.c.opts.Observe(endpoint, code)
 	}
@@ -287,7 +322,10 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 // ("ck_query", "storage", …). Errors: 401/421 → ErrSessionExpired (the
 // caller may call c.revalidate once and retry), 423 → ErrWebAccessDisabled,
 // 429/503 → ErrThrottled (RetryAfter set), other non-2xx → *HTTPError,
-// undecodable JSON → ErrProtocol. The signature is stable.
+// undecodable JSON → ErrProtocol. A non-2xx answer whose body is a CloudKit
+// error document comes back as a *ckStatusError that unwraps to the error
+// above and carries serverErrorCode, reason and retryAfter. A redirect
+// from https to plain http is refused (ErrProtocol). The signature is stable.
 func (c *Client) postJSON(ctx context.Context, endpoint string, rawURL string, body any, out any) error {
 	u, err := c.withParams(rawURL)
 	if err != nil {
@@ -306,6 +344,20 @@ func (c *Client) postJSON(ctx context.Context, endpoint string, rawURL string, b
 		return transportError(ctx, endpoint, err)
 	}
 	if err := c.statusError(endpoint, resp); err != nil {
+		// CloudKit states what went wrong in the body whatever the status
+		// (Apple's CloudKit Web Services error table): keep it.
+		if be, ok := ckErrorDocument(resp.Body()); ok {
+			be.Status = resp.StatusCode()
+			if be.RetryAfter <= 0 {
+				be.RetryAfter = c.retryAfter(resp.Header())
+			}
+			var ae *Error
+			if errors.As(err, &ae) {
+				ae.Code = be.Code
+				ae.Message += fmt.Sprintf(" (CloudKit %s: %s)", be.Code, be.Reason)
+			}
+			return &ckStatusError{be: be, err: err}
+		}
 		return err
 	}
 	return decodeBody(endpoint, resp.Body(), out)
@@ -387,6 +439,12 @@ func transportError(ctx context.Context, endpoint string, err error) error {
 	}
 	if errors.Is(err, resty.ErrResponseBodyTooLarge) {
 		return newError(ErrProtocol, endpoint, 0, "response body larger than the configured limit")
+	}
+	if errors.Is(err, errInsecureRedirect) {
+		e := newError(ErrProtocol, endpoint, 0, "the answer redirected to a plain-http URL, which icloudmon refuses to follow (Apple only uses https)")
+		e.Code = codeInsecureRedirect
+		e.Remediation = "something between icloudmon and Apple (a proxy, captive portal or DNS) rewrites the traffic; check the network and the proxy settings"
+		return e
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {

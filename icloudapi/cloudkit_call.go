@@ -19,7 +19,9 @@ type ckPoster interface {
 
 const (
 	photosContainer = "/database/1/com.apple.photos.cloud/production/"
-	// queryParams asks CloudKit for enum names and the zone's sync token.
+	// queryParams asks CloudKit for enum names and the current sync token.
+	// rclone, kei and pyicloud send them on every database call, including
+	// changes/database (and rclone and pyicloud on zones/list).
 	queryParams = "?remapEnums=true&getCurrentSyncToken=true"
 	// bodyRetries is how often a retryable body-level error is retried.
 	bodyRetries = 2
@@ -67,18 +69,21 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // dbURL is the URL of a path under the private or shared database.
 func (r *photosReader) dbURL(db, path string) string {
-	u := r.ck + photosContainer + db + "/" + path
-	if path == "records/query" || path == "internal/records/query/batch" {
-		u += queryParams
-	}
-	return u
+	return r.ck + photosContainer + db + "/" + path + queryParams
 }
 
 // call POSTs body and decodes the answer into out. Retryable body-level
 // errors are retried with a short backoff; other body errors are classified.
+// A CloudKit error document at an HTTP error status is classified by its
+// serverErrorCode like a body-level one (the HTTP client has already retried
+// 429 and 5xx answers within its own limits).
 func (r *photosReader) call(ctx context.Context, endpoint, url string, body any, out ckEnvelope) error {
 	for attempt := 0; ; attempt++ {
 		raw, err := r.postRaw(ctx, endpoint, url, body)
+		var se *ckStatusError
+		if errors.As(err, &se) && !errors.Is(err, ErrSessionExpired) && ctx.Err() == nil {
+			return r.classify(ctx, endpoint, &se.be)
+		}
 		if err != nil {
 			return err
 		}

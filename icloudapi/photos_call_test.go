@@ -12,16 +12,19 @@ import (
 type stubPoster struct {
 	answers []string
 	urls    []string
+	bodies  []string
 }
 
-func (s *stubPoster) postJSON(_ context.Context, _ string, url string, _ any, out any) error {
+func (s *stubPoster) postJSON(_ context.Context, _ string, url string, body any, out any) error {
 	s.urls = append(s.urls, url)
+	b, _ := json.Marshal(body)
+	s.bodies = append(s.bodies, string(b))
 	if len(s.answers) == 0 {
 		return errors.New("no more answers")
 	}
-	body := s.answers[0]
+	answer := s.answers[0]
 	s.answers = s.answers[1:]
-	return json.Unmarshal([]byte(body), out)
+	return json.Unmarshal([]byte(answer), out)
 }
 
 func (s *stubPoster) webservice(string) (string, error) { return "https://ck.example", nil }
@@ -41,7 +44,10 @@ func TestPerRecordAndPerZoneErrors(t *testing.T) {
 			func(r *photosReader) error { _, err := r.listZones(context.Background(), dbPrivate); return err }, ErrNotActivated},
 		{"visible count", `{"batch":[{"serverErrorCode":"ACCESS_DENIED","reason":"private db access disabled for this account"},{"records":[]},{"records":[]},{"records":[]}]}`,
 			func(r *photosReader) error {
-				_, err := r.counts(context.Background(), dbPrivate, []Zone{zone})
+				_, failed, err := r.counts(context.Background(), dbPrivate, []Zone{zone})
+				if err == nil {
+					err = failed[zone.Name]
+				}
 				return err
 			}, ErrThrottled},
 	}
@@ -63,11 +69,11 @@ func TestCountsToleratePerEntryErrors(t *testing.T) {
 		`{"records":[]}]}`
 	stub := &stubPoster{answers: []string{answer}}
 	r := &photosReader{c: stub, ck: "https://ck.example", sleep: sleepCtx}
-	got, err := r.counts(context.Background(), dbPrivate, []Zone{{Name: "SharedSync-1", Database: dbPrivate}})
-	if err != nil {
-		t.Fatal(err)
+	got, failed, err := r.counts(context.Background(), dbPrivate, []Zone{{Name: "PrimarySync", Database: dbPrivate}})
+	if err != nil || len(failed) != 0 {
+		t.Fatal(err, failed)
 	}
-	if c := got["SharedSync-1"]; c != (Counts{Visible: 12, Added: 14, Hidden: -1, Deleted: -1}) {
+	if c := got["PrimarySync"]; c != (Counts{Visible: 12, Added: 14, Hidden: -1, Deleted: -1}) {
 		t.Errorf("counts = %+v", c)
 	}
 	if !strings.HasSuffix(stub.urls[0], "/private/internal/records/query/batch?remapEnums=true&getCurrentSyncToken=true") {

@@ -2,6 +2,7 @@ package icloudapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -244,35 +245,90 @@ type Counts struct {
 	Deleted int64 `json:"deleted"` // in Recently Deleted
 }
 
-// counts reads the counts of several zones of one database in one batch.
-func (r *photosReader) counts(ctx context.Context, db string, zones []Zone) (map[string]Counts, error) {
-	ids := []string{countVisible, countAdded, countHidden, countDeleted}
+// countIDs are the counts asked per zone. On a Shared Library only the
+// counts other clients are seen to get answered are asked: the library
+// count (kei, pyicloud) and the added-date count (icloudpd's recorded
+// SharedSync batch); kei and pyicloud skip the smart-folder indexes there
+// (Hidden, Recently Deleted), which SharedSync zones lack. The others read -1.
+func countIDs(z Zone) []string {
+	if z.SharedLibrary() {
+		return []string{countVisible, countAdded}
+	}
+	return []string{countVisible, countAdded, countHidden, countDeleted}
+}
+
+// counts reads the counts of several zones of one database in one batch
+// (one count per batch entry, as every reference client sends). When the
+// batch as a whole is refused and it asked about several zones, each zone is
+// asked alone, so that a zone CloudKit cannot count (a Shared Library with
+// an index error) does not leave the others uncounted. failed holds the
+// zones whose library count could not be read.
+func (r *photosReader) counts(ctx context.Context, db string, zones []Zone) (map[string]Counts, map[string]error, error) {
+	out, failed, err := r.countBatch(ctx, db, zones)
+	if err == nil || len(zones) < 2 || !zoneFailure(ctx, err) {
+		return out, failed, err
+	}
+	out, failed = map[string]Counts{}, map[string]error{}
+	for _, z := range zones {
+		c, bad, err := r.countBatch(ctx, db, []Zone{z})
+		switch {
+		case err != nil && !zoneFailure(ctx, err):
+			return nil, nil, err
+		case err != nil:
+			failed[z.Name] = err
+		}
+		for k, v := range c {
+			out[k] = v
+		}
+		for k, v := range bad {
+			failed[k] = v
+		}
+	}
+	return out, failed, nil
+}
+
+func (r *photosReader) countBatch(ctx context.Context, db string, zones []Zone) (map[string]Counts, map[string]error, error) {
 	var req ckBatchRequest
 	for _, z := range zones {
-		for _, id := range ids {
+		for _, id := range countIDs(z) {
 			req.Batch = append(req.Batch, countQuery(id, z.id()))
 		}
 	}
 	var resp ckBatchResponse
 	if err := r.call(ctx, "ck_count", r.dbURL(db, "internal/records/query/batch"), req, &resp); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(resp.Batch) != len(req.Batch) {
-		return nil, newError(ErrProtocol, "ck_count", 0, fmt.Sprintf("iCloud Photos answered %d counts for %d questions", len(resp.Batch), len(req.Batch)))
+		return nil, nil, newError(ErrProtocol, "ck_count", 0, fmt.Sprintf("iCloud Photos answered %d counts for %d questions", len(resp.Batch), len(req.Batch)))
 	}
 	out := make(map[string]Counts, len(zones))
-	for i, z := range zones {
-		v := make([]int64, len(ids))
-		for j := range ids {
-			entry := &resp.Batch[i*len(ids)+j]
+	failed := map[string]error{}
+	i := 0
+	for _, z := range zones {
+		v := []int64{-1, -1, -1, -1}
+		for j := range countIDs(z) {
+			entry := &resp.Batch[i]
+			i++
 			if be := entry.bodyError(); be != nil && j == 0 {
-				return nil, r.classify(ctx, "ck_count", be) // the library count itself failed
+				failed[z.Name] = r.classify(ctx, "ck_count", be) // the library count itself failed
 			}
 			v[j] = itemCount(entry)
 		}
 		out[z.Name] = Counts{Visible: v[0], Added: v[1], Hidden: v[2], Deleted: v[3]}
 	}
-	return out, nil
+	return out, failed, nil
+}
+
+// zoneFailure reports an error that concerns one library only: CloudKit
+// refused a query on that zone (an index it lacks, a zone that is gone) or
+// answered it in a shape that cannot be read. Session, throttling, access,
+// network and context errors concern the whole account.
+func zoneFailure(ctx context.Context, err error) bool {
+	var e *Error
+	if err == nil || ctx.Err() != nil || errors.As(err, &e) && e.Code == codeInsecureRedirect {
+		return false // a rewritten connection concerns every library
+	}
+	return errors.Is(err, ErrProtocol) || errors.Is(err, ErrNotActivated)
 }
 
 func itemCount(q *ckQueryResponse) int64 {

@@ -26,7 +26,9 @@ type SnapshotOptions struct {
 	DeletedPages int
 	// Previous is the last successful snapshot of this account (nil on the
 	// first cycle). Its zones, sync tokens and unchanged libraries are reused;
-	// this is what keeps an unchanged cycle at two requests.
+	// this is what keeps an unchanged cycle at two requests. A sync token
+	// that CloudKit refuses is deleted from Previous.DBTokens (even when the
+	// snapshot then fails), so a caller that keeps Previous never resends it.
 	Previous *PhotosSnapshot
 	// ZonesMaxAge is how long a zone list is reused (default 24 h).
 	ZonesMaxAge time.Duration
@@ -45,7 +47,13 @@ type Library struct {
 	Complete  bool          `json:"complete"`         // the index ended before Newest was full
 	SyncToken string        `json:"sync_token"`       // zone token returned with the listing
 	ReadAt    time.Time     `json:"read_at"`          // when this library was last read from iCloud
-	Skipped   string        `json:"skipped,omitzero"` // why Newest was not read (indexing)
+	Skipped   string        `json:"skipped,omitzero"` // why Newest was not read (indexing, an error)
+	// Error says why CloudKit could not answer for this library (a Shared
+	// Library whose index refuses the query, a zone that is gone); the
+	// other libraries of the snapshot are still read. ErrorCode is
+	// CloudKit's serverErrorCode when there was one.
+	Error     string `json:"error,omitempty"`
+	ErrorCode string `json:"error_code,omitempty"`
 }
 
 // PhotosSnapshot is what one cycle learned about an account's photos. It is
@@ -266,7 +274,12 @@ func (b *build) changes(ctx context.Context) error {
 		}
 		entries, next, err := b.r.dbChanges(ctx, db, token)
 		if token != "" && isBadToken(err) {
-			token = "" // CloudKit forgot the token: start from a fresh baseline
+			// CloudKit refused the token (400 BAD_REQUEST: it forgot it, or
+			// it is corrupt): start a fresh baseline now, and drop the token
+			// from Previous too, so that a caller keeping Previous after a
+			// failed snapshot never sends it again.
+			delete(b.prev.DBTokens, db)
+			token = ""
 			entries, next, err = b.r.dbChanges(ctx, db, "")
 		}
 		if err != nil {

@@ -49,6 +49,11 @@ func (b *build) reusable(z Zone) *Library {
 	}
 	old := b.prev.Library(z.Name)
 	switch {
+	case old != nil && old.Error != "":
+		if age := b.now.Sub(old.ReadAt); age >= 0 && age < failedLibraryRetry {
+			return old // refused recently: report it unreadable without asking again yet
+		}
+		return nil
 	case old == nil || !old.Indexing.Finished():
 		return nil // still indexing: ask again (costs requests only while iCloud indexes)
 	case b.now.Sub(old.ReadAt) >= libraryMaxAge || old.ReadAt.After(b.now.Add(time.Hour)):
@@ -65,21 +70,43 @@ func (b *build) readLibraries(ctx context.Context, stale []Zone) (map[string]Lib
 		return nil, nil
 	}
 	b.s.Changed = true
-	counts := map[string]Counts{}
+	counts, failed := map[string]Counts{}, map[string]error{}
 	for _, db := range databases(stale) {
-		c, err := b.r.counts(ctx, db, zonesIn(stale, db))
+		zones := zonesIn(stale, db)
+		c, bad, err := b.r.counts(ctx, db, zones)
+		if err != nil && zoneFailure(ctx, err) && !slices.ContainsFunc(zones, Zone.Personal) {
+			// e.g. the shared database, which holds only Shared Libraries
+			bad = map[string]error{}
+			for _, z := range zones {
+				bad[z.Name] = err
+			}
+			c, err = nil, nil
+		}
 		if err != nil {
 			return nil, err
 		}
 		for k, v := range c {
 			counts[k] = v
 		}
+		for k, v := range bad {
+			failed[k] = v
+		}
 	}
 	out := make(map[string]Library, len(stale))
 	for _, z := range stale {
-		lib, err := b.readLibrary(ctx, z, counts[z.Name])
+		lib, err := Library{}, failed[z.Name]
+		if err == nil {
+			lib, err = b.readLibrary(ctx, z, counts[z.Name])
+		}
 		if err != nil {
-			return nil, err
+			// The personal library, and anything that concerns the whole
+			// account, fails the snapshot; a Shared Library that CloudKit
+			// refuses to answer is reported as unreadable beside the others.
+			if z.Personal() || !zoneFailure(ctx, err) {
+				return nil, err
+			}
+			out[z.Name] = b.failedLibrary(z, err)
+			continue
 		}
 		out[z.Name] = lib
 		if z.Personal() && lib.Indexing.Finished() {
@@ -99,6 +126,26 @@ func zonesIn(zones []Zone, db string) []Zone {
 		}
 	}
 	return out
+}
+
+// failedLibraryRetry is how long a library that CloudKit refused to answer
+// is carried over (reported unreadable) before it is asked again, unless
+// changes/database reports a change in it: an index Apple lacks on a zone
+// does not appear within minutes, and each try costs requests.
+const failedLibraryRetry = 6 * time.Hour
+
+// failedLibrary records a library that could not be read, with why.
+func (b *build) failedLibrary(z Zone, err error) Library {
+	lib := Library{Zone: z, Counts: Counts{Visible: -1, Added: -1, Hidden: -1, Deleted: -1}, ReadAt: b.now, Error: err.Error()}
+	var e *Error
+	if errors.As(err, &e) {
+		lib.ErrorCode = e.Code
+		if e.Message != "" {
+			lib.Error = e.Message
+		}
+	}
+	lib.Skipped = "iCloud could not list this library: " + lib.Error
+	return lib
 }
 
 // readLibrary checks indexing (once, until FINISHED) and reads the newest.

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
+	"slices"
 	"time"
-
-	"github.com/evanoberholster/imagemeta"
-	"github.com/evanoberholster/imagemeta/exif2"
 )
 
 // CaptureSource says where a capture time came from.
@@ -24,6 +23,10 @@ const (
 	SourceMvhd                    // MOV/MP4 movie header (UTC)
 	SourceMtime                   // file modification time
 	SourceFilename                // a date and time in the file name (PhotoPrism, Android), headers unreadable
+	// SourceUnreadable caches that the headers could not be read within the
+	// bounds (ErrHeaderUnreadable): the file has no capture time and is
+	// matched by name and size only.
+	SourceUnreadable
 )
 
 func (s CaptureSource) String() string {
@@ -38,6 +41,8 @@ func (s CaptureSource) String() string {
 		return "mtime"
 	case SourceFilename:
 		return "filename"
+	case SourceUnreadable:
+		return "unreadable"
 	}
 	return "none"
 }
@@ -97,9 +102,99 @@ func fallbackCapture(f *fileEntry) Capture {
 	return mtimeCapture(f.mtime)
 }
 
+// Bounds of one header read. The decoders are bounded by construction (every
+// loop advances and is capped); these bound what a file may cost on top.
+const (
+	// headerTimeLimit stops a header read that takes longer (a NAS that
+	// answers slowly). Such a read is not cached: it is tried again next
+	// cycle.
+	headerTimeLimit = 10 * time.Second
+)
+
+// ErrHeaderUnreadable marks files whose headers could not be read within
+// the fixed bounds of bytes and time: damaged, truncated (half-written) or
+// malformed. The matcher counts such a file as unreadable and matches it by
+// name and size only.
+var ErrHeaderUnreadable = errors.New("header unreadable")
+
+// errSlowRead marks an unreadable header that may read fine later (an I/O
+// error, the time limit): not cached.
+var errSlowRead = errors.New("read failed or too slow")
+
+func unreadable(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrHeaderUnreadable}, args...)...)
+}
+
+// readFailed wraps an error from a bounded read: the end of the file or of
+// the byte budget means a truncated or oversized structure; anything else
+// is an I/O error or the time limit, worth another try later.
+func readFailed(what string, err error) error {
+	switch {
+	case errors.Is(err, ErrHeaderUnreadable):
+		return err
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return unreadable("%s: the file ends early (truncated or half-written?)", what)
+	}
+	return fmt.Errorf("%w: %s: %w: %w", ErrHeaderUnreadable, what, errSlowRead, err)
+}
+
+// boundedReader is what every decoder reads through: it allows at most
+// budget bytes in total and stops after the deadline.
+type boundedReader struct {
+	r        io.ReaderAt
+	budget   int64
+	deadline time.Time
+}
+
+func (b *boundedReader) ReadAt(p []byte, off int64) (int, error) {
+	if int64(len(p)) > b.budget {
+		b.budget = 0
+		return 0, unreadable("the headers need more than the read limit")
+	}
+	if !b.deadline.IsZero() && time.Now().After(b.deadline) {
+		return 0, fmt.Errorf("%w: reading took longer than %s: %w", ErrHeaderUnreadable, headerTimeLimit, errSlowRead)
+	}
+	b.budget -= int64(len(p))
+	return b.r.ReadAt(p, off)
+}
+
+// headerUnreadable records a file whose headers could not be read: cached
+// (until the file changes) unless the failure may pass (I/O error, time
+// limit), and logged.
+func (ix *Index) headerUnreadable(f *fileEntry, rel string, err error) {
+	if !errors.Is(err, errSlowRead) {
+		f.setCapture(Capture{Wall: time.Unix(0, 0).UTC(), Source: SourceUnreadable})
+		ix.dirty = true
+	}
+	ix.log.Warn("file header unreadable; the file counts as a copy only by name and size",
+		"file", rel, "err", err)
+}
+
+// UnreadableHeaders returns how many files of the folder have headers that
+// could not be read within the bounds, and up to limit of their paths
+// (relative, slash-separated, sorted). Only files whose headers the matcher
+// needed are known.
+func (ix *Index) UnreadableHeaders(limit int) (int, []string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	var paths []string
+	for _, d := range ix.dirs {
+		for i := range d.files {
+			if c, ok := d.files[i].capture(); ok && c.Source == SourceUnreadable {
+				paths = append(paths, path.Join(d.rel, d.files[i].name))
+			}
+		}
+	}
+	slices.Sort(paths)
+	return len(paths), paths[:min(len(paths), max(limit, 0))]
+}
+
 // ReadCapture reads the capture time from the headers of the file at path,
-// looking at no more than maxBytes of it. It returns an error when the
-// headers hold no usable time; callers fall back to the mtime.
+// reading no more than maxBytes of it (seeking over image and video data
+// costs nothing) and for no longer than headerTimeLimit. It returns an
+// error when the headers hold no usable time (callers fall back to the name
+// or the mtime), or one wrapping ErrHeaderUnreadable when they cannot be
+// read within those bounds.
 func ReadCapture(path string, maxBytes int64) (Capture, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -110,8 +205,8 @@ func ReadCapture(path string, maxBytes int64) (Capture, error) {
 	if err != nil {
 		return Capture{}, err
 	}
-	size := min(fi.Size(), maxBytes)
-	return decodeCapture(io.NewSectionReader(f, 0, size), size)
+	br := &boundedReader{r: f, budget: maxBytes, deadline: time.Now().Add(headerTimeLimit)}
+	return decodeCapture(br, fi.Size())
 }
 
 var (
@@ -119,50 +214,42 @@ var (
 	errUnsupported = errors.New("file type has no supported capture-time header")
 )
 
-// decodeCapture sniffs the format and reads the capture time. r is bounded:
-// nothing beyond size is read.
-func decodeCapture(r io.ReaderAt, size int64) (Capture, error) {
+// decodeCapture sniffs the format of the size-byte file r and reads the
+// capture time. Callers bound r (boundedReader); the decoders only read
+// small header structures and seek over everything else.
+func decodeCapture(r io.ReaderAt, size int64) (c Capture, err error) {
+	defer func() {
+		if p := recover(); p != nil { // a bug, never a hang or a crash of the agent
+			c, err = Capture{}, unreadable("header parser failed: %v", p)
+		}
+	}()
 	var head [16]byte
-	n, _ := r.ReadAt(head[:], 0)
+	n, err := r.ReadAt(head[:min(int64(len(head)), max(size, 0))], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return Capture{}, readFailed("file start", err)
+	}
 	h := head[:n]
 	switch {
 	case bytes.HasPrefix(h, []byte{0xFF, 0xD8, 0xFF}):
-		return exifCapture(io.NewSectionReader(r, 0, min(size, 1<<20)), imagemeta.DecodeJPEG)
+		return jpegCapture(r, size)
 	case bytes.HasPrefix(h, pngSignature):
 		return pngCapture(r, size)
 	case bytes.HasPrefix(h, []byte("II*\x00")) || bytes.HasPrefix(h, []byte("MM\x00*")):
-		return exifCapture(io.NewSectionReader(r, 0, size), imagemeta.DecodeTiff)
+		return tiffCapture(r, size)
 	case n >= 12 && isBMFF(h):
 		return bmffCapture(r, size, h)
 	}
 	return Capture{}, errUnsupported
 }
 
-// exifCapture runs an imagemeta decoder, turning its panics into errors: a
-// hostile file must not take the agent down.
-func exifCapture(r io.ReadSeeker, decode func(io.ReadSeeker) (exif2.Exif, error)) (c Capture, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			c, err = Capture{}, fmt.Errorf("EXIF parser failed on a malformed file: %v", p)
-		}
-	}()
-	x, err := decode(r)
-	if err != nil && !x.DateTimeOriginal().After(time.Time{}) {
-		return Capture{}, fmt.Errorf("read EXIF: %w", err)
+// tiffCapture reads the dates of a TIFF block (TIFF, DNG, CR2 files, or an
+// EXIF payload already in memory).
+func tiffCapture(r io.ReaderAt, size int64) (Capture, error) {
+	d, err := tiffDates(r, size)
+	if err != nil {
+		return Capture{}, err
 	}
-	return exifTime(x)
-}
-
-// exifTime prefers DateTimeOriginal, then CreateDate (digitized).
-func exifTime(x exif2.Exif) (Capture, error) {
-	t := x.DateTimeOriginal()
-	if !validTime(t) {
-		t = x.CreateDate()
-	}
-	if !validTime(t) {
-		return Capture{}, errNoTime
-	}
-	return captureFromTime(t, t.Location() != time.UTC, SourceEXIF), nil
+	return d.capture()
 }
 
 // captureFromTime converts a time whose Location carries the offset (when

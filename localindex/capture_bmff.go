@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
-
-	"github.com/evanoberholster/imagemeta"
 )
 
 // ISO base media files (MOV, MP4, HEIC/HEIF, CR3) are walked box by box,
@@ -46,7 +45,7 @@ func eachBox(r io.ReaderAt, start, end int64, fn func(b box) bool) error {
 	var hdr [16]byte
 	for i := 0; i < maxBoxes && start+8 <= end; i++ {
 		if _, err := r.ReadAt(hdr[:8], start); err != nil {
-			return errBadBox
+			return fmt.Errorf("%w: %w", errBadBox, err)
 		}
 		b := box{typ: string(hdr[4:8]), start: start, data: start + 8}
 		size := int64(binary.BigEndian.Uint32(hdr[:4]))
@@ -55,7 +54,7 @@ func eachBox(r io.ReaderAt, start, end int64, fn func(b box) bool) error {
 			size = end - start
 		case 1:
 			if _, err := r.ReadAt(hdr[8:16], start+8); err != nil {
-				return errBadBox
+				return fmt.Errorf("%w: %w", errBadBox, err)
 			}
 			large := binary.BigEndian.Uint64(hdr[8:16])
 			if large > 1<<62 {
@@ -77,15 +76,30 @@ func eachBox(r io.ReaderAt, start, end int64, fn func(b box) bool) error {
 
 // find returns the first child box of the given type.
 func find(r io.ReaderAt, start, end int64, typ string) (box, bool) {
+	b, ok, _ := findBox(r, start, end, typ)
+	return b, ok
+}
+
+// findBox is find that also says whether the walk met a broken box before
+// the one sought.
+func findBox(r io.ReaderAt, start, end int64, typ string) (box, bool, error) {
 	var found box
 	ok := false
-	_ = eachBox(r, start, end, func(b box) bool {
+	err := eachBox(r, start, end, func(b box) bool {
 		if b.typ == typ {
 			found, ok = b, true
 		}
 		return ok
 	})
-	return found, ok
+	return found, ok, err
+}
+
+// brokenBoxes turns a failed box walk into an unreadable-header error.
+func brokenBoxes(what string, err error) error {
+	if errors.Is(err, errSlowRead) {
+		return readFailed(what, err)
+	}
+	return unreadable("%s: the boxes cannot be followed (truncated or half-written?): %v", what, err)
 }
 
 // payload reads a small box's payload.
@@ -107,7 +121,7 @@ func bmffCapture(r io.ReaderAt, size int64, head []byte) (Capture, error) {
 		brand := string(head[8:12])
 		switch {
 		case brand == "crx ":
-			return exifCapture(io.NewSectionReader(r, 0, size), imagemeta.DecodeCR3)
+			return cr3Capture(r, size)
 		case containsBrand(heifBrands, brand):
 			return heifCapture(r, size)
 		}
@@ -127,8 +141,11 @@ func containsBrand(list []string, b string) bool {
 // movieCapture reads moov/meta keys+ilst for the Apple creation date (it
 // keeps the local offset), falling back to the mvhd creation time (UTC).
 func movieCapture(r io.ReaderAt, size int64) (Capture, error) {
-	moov, ok := find(r, 0, size, "moov")
-	if !ok {
+	moov, ok, err := findBox(r, 0, size, "moov")
+	switch {
+	case !ok && err != nil:
+		return Capture{}, brokenBoxes("movie", err)
+	case !ok:
 		return Capture{}, errNoTime
 	}
 	if meta, ok := find(r, moov.data, moov.end, "meta"); ok {
@@ -245,16 +262,125 @@ func mvhdTime(r io.ReaderAt, mvhd box) (Capture, error) {
 }
 
 // heifCapture finds the Exif item through meta/iinf and meta/iloc and
-// decodes only that block. When the boxes cannot be followed it falls back
-// to imagemeta's scan of the first few megabytes; a well-formed file that
-// lists no Exif item has no time.
+// decodes only that block. When the boxes cannot be followed it looks for
+// an Exif block in the first few megabytes; a well-formed file that lists
+// no Exif item has no time.
 func heifCapture(r io.ReaderAt, size int64) (Capture, error) {
 	exif, err := heifExifItem(r, size)
 	switch {
 	case err == nil:
-		return exifCapture(bytes.NewReader(exif), imagemeta.DecodeTiff)
+		return tiffCapture(bytes.NewReader(exif), int64(len(exif)))
+	case errors.Is(err, errSlowRead):
+		return Capture{}, err
 	case errors.Is(err, errBadBox):
-		return exifCapture(io.NewSectionReader(r, 0, min(size, 4<<20)), imagemeta.DecodeHeif)
+		return scanExif(r, size)
 	}
 	return Capture{}, err
+}
+
+const (
+	exifScanBytes = 4 << 20  // how far scanExif looks
+	exifScanChunk = 64 << 10 // read at a time
+	exifScanTries = 32       // TIFF headers tried at most
+)
+
+// scanExif looks for a TIFF header in the first exifScanBytes of the file
+// and decodes the first block there that holds a time.
+func scanExif(r io.ReaderAt, size int64) (Capture, error) {
+	limit := min(size, exifScanBytes)
+	buf := make([]byte, exifScanChunk+8)
+	tries := 0
+	for off := int64(0); off < limit; off += exifScanChunk {
+		n := min(int64(len(buf)), size-off)
+		if _, err := r.ReadAt(buf[:n], off); err != nil {
+			return Capture{}, readFailed("Exif scan", err)
+		}
+		for i := 0; i < min(int(n), exifScanChunk) && tries < exifScanTries; i++ {
+			j := indexTIFF(buf[i:n])
+			if j < 0 || i+j >= exifScanChunk {
+				break
+			}
+			i += j
+			tries++
+			start := off + int64(i)
+			end := min(size, start+maxExifBytes)
+			if c, err := tiffCapture(io.NewSectionReader(r, start, end-start), end-start); err == nil {
+				return c, nil
+			} else if errors.Is(err, errSlowRead) {
+				return Capture{}, err
+			}
+		}
+	}
+	return Capture{}, unreadable("the boxes cannot be followed and no EXIF time is in the first %d bytes", limit)
+}
+
+// indexTIFF returns where the first TIFF header starts in b, or -1.
+func indexTIFF(b []byte) int {
+	i, j := bytes.Index(b, []byte("II*\x00")), bytes.Index(b, []byte("MM\x00*"))
+	if i < 0 || (j >= 0 && j < i) {
+		return j
+	}
+	return i
+}
+
+// canonUUID is the uuid box of a CR3 holding the CMT1..CMT4 TIFF blocks.
+const canonUUID = "\x85\xc0\xb6\x87\x82\x0f\x11\xe0\x81\x11\xf4\xce\x46\x2b\x6a\x48"
+
+// cr3Capture reads a Canon CR3: moov/uuid(Canon) holds CMT1 (IFD0) and
+// CMT2 (the Exif IFD), each a TIFF block of its own.
+func cr3Capture(r io.ReaderAt, size int64) (Capture, error) {
+	moov, ok, err := findBox(r, 0, size, "moov")
+	switch {
+	case !ok && err != nil:
+		return Capture{}, brokenBoxes("CR3", err)
+	case !ok:
+		return Capture{}, unreadable("CR3 without a moov box")
+	}
+	var canon box
+	found := false
+	_ = eachBox(r, moov.data, moov.end, func(b box) bool {
+		var id [16]byte
+		if b.typ == "uuid" && b.end-b.data >= 16 {
+			if _, err := r.ReadAt(id[:], b.data); err == nil && string(id[:]) == canonUUID {
+				canon, found = b, true
+			}
+		}
+		return found
+	})
+	if !found {
+		return Capture{}, errNoTime
+	}
+	var d exifDates
+	for _, typ := range []string{"CMT2", "CMT1"} {
+		b, ok := find(r, canon.data+16, canon.end, typ)
+		if !ok {
+			continue
+		}
+		p, err := payload(r, b)
+		if err != nil {
+			return Capture{}, brokenBoxes("CR3 "+typ, err)
+		}
+		got, err := tiffDates(bytes.NewReader(p), int64(len(p)))
+		switch {
+		case errors.Is(err, errNoTime):
+			continue
+		case err != nil:
+			return Capture{}, err
+		}
+		d = mergeDates(d, got)
+	}
+	return d.capture()
+}
+
+// mergeDates fills the empty fields of a from b.
+func mergeDates(a, b exifDates) exifDates {
+	for _, f := range []struct{ dst, src *string }{
+		{&a.original, &b.original}, {&a.digitized, &b.digitized},
+		{&a.offsetOriginal, &b.offsetOriginal}, {&a.offsetDigitized, &b.offsetDigitized},
+	} {
+		if *f.dst == "" {
+			*f.dst = *f.src
+		}
+	}
+	return a
 }

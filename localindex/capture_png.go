@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
-
-	"github.com/evanoberholster/imagemeta"
 )
 
 var pngSignature = []byte("\x89PNG\r\n\x1a\n")
@@ -17,19 +15,26 @@ const maxPNGChunks = 8192
 const maxExifBytes = 1 << 20
 
 // pngCapture walks the PNG chunks (seeking over their data) to the eXIf
-// chunk and decodes the TIFF block inside it. imagemeta v0.3.1 does not
-// support PNG.
+// chunk and decodes the TIFF block inside it. A chunk that runs past the end
+// of the file makes the file unreadable (truncated); a walk that reaches
+// IEND, or the chunk cap in a long but sound file, finds no time.
 func pngCapture(r io.ReaderAt, size int64) (Capture, error) {
 	off := int64(len(pngSignature))
 	var hdr [8]byte
-	for i := 0; i < maxPNGChunks && off+8 <= size; i++ {
+	for range maxPNGChunks {
+		if off == size {
+			return Capture{}, unreadable("the PNG ends without IEND (truncated or half-written?)")
+		}
 		if _, err := r.ReadAt(hdr[:], off); err != nil {
-			return Capture{}, errNoTime
+			return Capture{}, readFailed("PNG chunk", err)
 		}
 		n := int64(binary.BigEndian.Uint32(hdr[:4]))
+		if n > 1<<31-1 || off+12+n > size {
+			return Capture{}, unreadable("PNG chunk at byte %d of length %d runs past the end of the %d-byte file", off, n, size)
+		}
 		switch string(hdr[4:8]) {
 		case "eXIf":
-			return pngExif(r, off+8, n, size)
+			return pngExif(r, off+8, n)
 		case "IEND":
 			return Capture{}, errNoTime
 		}
@@ -38,14 +43,14 @@ func pngCapture(r io.ReaderAt, size int64) (Capture, error) {
 	return Capture{}, errNoTime
 }
 
-func pngExif(r io.ReaderAt, off, n, size int64) (Capture, error) {
-	if n > maxExifBytes || off+n > size || n < 8 {
-		return Capture{}, errNoTime
+func pngExif(r io.ReaderAt, off, n int64) (Capture, error) {
+	if n > maxExifBytes {
+		return Capture{}, unreadable("PNG eXIf chunk of %d bytes", n)
 	}
 	buf := make([]byte, n)
 	if _, err := r.ReadAt(buf, off); err != nil {
-		return Capture{}, errNoTime
+		return Capture{}, readFailed("PNG eXIf chunk", err)
 	}
 	buf = bytes.TrimPrefix(buf, []byte("Exif\x00\x00"))
-	return exifCapture(bytes.NewReader(buf), imagemeta.DecodeTiff)
+	return tiffCapture(bytes.NewReader(buf), int64(len(buf)))
 }

@@ -25,12 +25,19 @@
 //
 // # Capture times
 //
-// ReadCapture reads JPEG, HEIC/HEIF, TIFF/DNG/CR2/CR3 EXIF (imagemeta), PNG
+// ReadCapture reads JPEG, HEIC/HEIF, TIFF/DNG/CR2/CR3 EXIF (own bounded
+// readers: JPEG segments, BMFF boxes, PNG chunks, two TIFF IFDs), PNG
 // eXIf, and MOV/MP4 (com.apple.quicktime.creationdate from moov/meta
-// keys+ilst, then mvhd) with bounded reads; parser panics are recovered.
-// The matcher reads headers lazily, only for files the name and size rules
-// cannot decide; a file without a usable header falls back to a time in its
-// name, then to its mtime, and the Capture says which.
+// keys+ilst, then mvhd). Every loop of these readers advances and is
+// capped, and all reads of one file go through a byte budget
+// (Options.MaxHeaderBytes; seeking over image and video data is free) and a
+// time limit. The matcher reads headers lazily, only for files the name and
+// size rules cannot decide; a sound file without a usable header falls back
+// to a time in its name, then to its mtime, and the Capture says which. A
+// file whose headers cannot be read within the bounds (damaged, truncated,
+// half-written: ErrHeaderUnreadable) gets no time at all: it is matched by
+// name and size only, cached as such until it changes, and listed by
+// Index.UnreadableHeaders.
 //
 // # Matching
 //

@@ -94,7 +94,7 @@ func (l *lookup) addKey(k string, id int32) {
 func (l *lookup) addCapture(id int32, f *fileEntry) {
 	c, ok := f.capture()
 	switch {
-	case !ok || c.Source == SourceMtime:
+	case !ok || c.Source == SourceMtime || c.Source == SourceUnreadable:
 	case c.OffsetKnown:
 		s := c.Instant().Unix()
 		l.capInst[s] = append(l.capInst[s], id)

@@ -447,7 +447,7 @@ func (m *matcher) capture(id int32) (Capture, bool) {
 	f := m.l.refs[id].f()
 	if c, ok := f.capture(); ok {
 		m.ix.stats.MetaCacheHits++
-		return c, true
+		return c, c.Source != SourceUnreadable
 	}
 	if m.budget <= 0 {
 		m.incomplete = true
@@ -463,6 +463,10 @@ func (m *matcher) capture(id int32) (Capture, bool) {
 		return c, true
 	}
 	m.ix.stats.MetaFailures++
+	if errors.Is(err, ErrHeaderUnreadable) {
+		m.ix.headerUnreadable(f, m.l.refs[id].rel(), err) // no time: name and size only
+		return Capture{}, false
+	}
 	c = fallbackCapture(f)
 	var pe *fs.PathError
 	if !errors.As(err, &pe) {

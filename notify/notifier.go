@@ -155,6 +155,9 @@ func withDefaults(o Options) Options {
 		*client = *o.HTTPClient
 	}
 	client.Timeout = o.Timeout
+	if client.CheckRedirect == nil {
+		client.CheckRedirect = noDowngrade
+	}
 	o.HTTPClient = client
 	return o
 }

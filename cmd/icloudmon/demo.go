@@ -38,8 +38,9 @@ func newDemoCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole agent against a built-in fake iCloud and a generated folder (no Apple ID needed)",
-		Long: "demo starts a fake iCloud in this process with a generated library, writes a matching\n" +
-			"local folder (icloudpd layout), and runs the daemon against them: scheduler, status page,\n" +
+		Long: "demo starts a fake iCloud in this process with a generated library, writes matching\n" +
+			"local folders (icloudpd layout, one per library: photos and shared-library), and runs the\n" +
+			"daemon against them: scheduler, status page,\n" +
 			"/metrics and /healthz. --scenario shows what icloudmon detects: healthy, stalled (no\n" +
 			"uploads for ten days), behind (the importer stopped), storage (iCloud nearly full), deleted\n" +
 			"(a photo without a local copy is purged tomorrow) or reauth (Apple asks for a 2FA code).\n" +
@@ -76,6 +77,7 @@ func (c *cli) demo(ctx context.Context, f demoFlags) error {
 		return withExit(exitUnknown, err)
 	}
 	log := demoLogger(c.stderr, f.verbose)
+	seedDemoHistory(ctx, d, cfg, log)
 	bo := buildOptions{noNotify: true, sessions: credstore.ModeFile, minGap: 10 * time.Second}
 	if f.once {
 		return c.demoOnce(ctx, cfg, log, bo)
@@ -89,6 +91,23 @@ func (c *cli) demo(ctx context.Context, f demoFlags) error {
 		return withExit(exitUnknown, err)
 	}
 	return nil
+}
+
+// seedDemoHistory gives the demo the 30 days of history a running daemon
+// would have, so that the status page charts show the scenario's story
+// (the stall, the lag, the filling storage) from the start. A failure only
+// leaves the charts short.
+func seedDemoHistory(ctx context.Context, d *agent.Demo, cfg *configs.Config, log *slog.Logger) {
+	db, err := openStore(cfg)
+	if err == nil {
+		err = d.SeedHistory(ctx, db, agent.DemoAccount)
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		log.Warn("could not seed the demo's history; the charts start empty", "err", err)
+	}
 }
 
 // demoDir returns the working directory and how to clean it up.
@@ -118,9 +137,14 @@ func demoConfig(d *agent.Demo, dir, listen string) (*configs.Config, error) {
 	acct.Name, acct.AppleID, acct.Password.File = agent.DemoAccount, agent.DemoAppleID, d.PasswordFile
 	acct.Endpoints = configs.Endpoints{Auth: d.Server.AuthURL(), Setup: d.Server.SetupURL(), Home: d.Server.HomeURL()}
 	acct.Libraries = []string{configs.LibraryAll}
-	folder := configs.DefaultFolder()
-	folder.Path, folder.Name, folder.Layout = d.PhotosDir, "photos", configs.LayoutICloudPD
-	acct.Folders = []configs.Folder{folder}
+	// One folder per library, as two icloudpd runs fill them: each library
+	// is compared only with its own folder.
+	personal, shared := configs.DefaultFolder(), configs.DefaultFolder()
+	personal.Path, personal.Name, personal.Layout = d.PhotosDir, "photos", configs.LayoutICloudPD
+	personal.Libraries = []string{configs.LibraryPersonal}
+	shared.Path, shared.Name, shared.Layout = d.SharedDir, "shared", configs.LayoutICloudPD
+	shared.Libraries = []string{configs.LibraryShared}
+	acct.Folders = []configs.Folder{personal, shared}
 	cfg.Accounts = []configs.Account{acct}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("demo configuration: %w", err)

@@ -182,3 +182,58 @@ func TestDemoURLIsClickable(t *testing.T) {
 		}
 	}
 }
+
+// Behind the demo's "behind" scenario the importer stopped four days ago.
+// Every library is compared only with its own folder, and the lag comes
+// from the same list as the missing photos: the personal folder is days
+// behind (not "18 h", which a Shared Library copy of an old photo, found
+// in the personal folder, used to suggest), and no missing photo of one
+// library is reported in the other's folder.
+func TestDemoBehindLagAgreesWithMissingList(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	_, path := startDemoConfig(t, "behind")
+	_, out, errOut := runCLI(t, "", "verify", "--config", path, "--output", "json")
+	var rep struct {
+		Accounts []struct {
+			Checks []struct {
+				ID, Summary string
+				Details     struct {
+					Missing []struct{ Library, Folder string }
+				}
+			} `json:"checks"`
+			Observed struct {
+				Folders []struct {
+					Name       string   `json:"name"`
+					LagSeconds *float64 `json:"lag_seconds"`
+				} `json:"folders"`
+			} `json:"observed"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Accounts) != 1 {
+		t.Fatalf("verify --output json is not the report: %v\n%s\n%s", err, out, errOut)
+	}
+	want := map[string]string{"personal": "photos", "shared": "shared"}
+	for _, c := range rep.Accounts[0].Checks {
+		if c.ID != "local_copy" {
+			continue
+		}
+		if len(c.Details.Missing) == 0 {
+			t.Fatalf("local_copy lists no missing photo: %s", c.Summary)
+		}
+		for _, m := range c.Details.Missing {
+			if want[m.Library] != m.Folder {
+				t.Errorf("a %s photo is reported missing from folder %s", m.Library, m.Folder)
+			}
+		}
+	}
+	for _, f := range rep.Accounts[0].Observed.Folders {
+		if f.Name != "photos" {
+			continue
+		}
+		if f.LagSeconds == nil {
+			t.Errorf("personal folder: no lag reported")
+		} else if *f.LagSeconds < 3*24*3600 {
+			t.Errorf("personal folder lag %.0f s, want at least 3 days (the importer stopped 4 days ago)", *f.LagSeconds)
+		}
+	}
+}

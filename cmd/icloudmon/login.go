@@ -120,7 +120,7 @@ func accountSession(cfg *configs.Config, acct configs.Account, log *slog.Logger)
 	if err != nil {
 		return nil, nil, err
 	}
-	client, err := newICloudClient(acct, roots, log, m)
+	client, err := newICloudClient(acct, roots, log, m, cfg.DataDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("account %s: %w", acct.Name, err)
 	}

@@ -192,7 +192,7 @@ func (rt *app) accounts(opts buildOptions) ([]agent.Account, error) {
 }
 
 func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (agent.Account, error) {
-	client, err := newICloudClient(a, roots, rt.log, rt.metrics)
+	client, err := newICloudClient(a, roots, rt.log, rt.metrics, rt.cfg.DataDir)
 	if err != nil {
 		return agent.Account{}, err
 	}
@@ -207,6 +207,7 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 	for _, f := range a.Folders {
 		acct.Folders = append(acct.Folders, &agent.Folder{
 			Name: f.Name, Path: f.Path, Layout: matcherLayout(f.Layout), KV: rt.db, Logger: rt.log, Renditions: f.Renditions,
+			Libraries: folderLibraries(f.Libraries),
 			Tolerance: rt.cfg.Checks.CaptureTolerance, FullScan: noCache,
 			Options: localindex.Options{Ignore: f.Ignore, ShrinkFraction: rt.cfg.Checks.FolderShrink},
 		})
@@ -224,12 +225,21 @@ func cloudLibraries(libs []string) []string {
 	return out
 }
 
+// folderLibraries are the library names a folder holds; nil (every
+// library of the account) for "all".
+func folderLibraries(libs []string) []string {
+	if len(libs) == 0 || slices.Contains(libs, configs.LibraryAll) {
+		return nil
+	}
+	return slices.Clone(libs)
+}
+
 // newClient builds a fresh iCloud client for the named account, as the
 // web re-auth pages need one per sign-in.
 func (rt *app) newClient(name string) (*icloudapi.Client, error) {
 	for _, a := range rt.cfg.Accounts {
 		if a.Name == name {
-			return newICloudClient(a, rt.roots, rt.log, rt.metrics)
+			return newICloudClient(a, rt.roots, rt.log, rt.metrics, rt.cfg.DataDir)
 		}
 	}
 	return nil, fmt.Errorf("no account named %q", name)
@@ -243,12 +253,17 @@ func matcherLayout(layout string) string {
 	return layout
 }
 
-func newICloudClient(a configs.Account, roots *x509.CertPool, log *slog.Logger, m *metrics.Metrics) (*icloudapi.Client, error) {
+// newICloudClient builds the account's client. Every process on dataDir
+// (daemon, verify, login, the re-auth page) shares the account's sign-in
+// record there, so the sign-in budget and a rejected password hold across
+// all of them.
+func newICloudClient(a configs.Account, roots *x509.CertPool, log *slog.Logger, m *metrics.Metrics, dataDir string) (*icloudapi.Client, error) {
 	return icloudapi.New(icloudapi.Options{
 		AppleID: a.AppleID, Region: a.Region,
 		AuthURL: a.Endpoints.Auth, SetupURL: a.Endpoints.Setup, HomeURL: a.Endpoints.Home,
 		RootCAs: roots, Logger: log.With("account", a.Name),
 		Observe: func(endpoint string, code int) { m.ObserveRequest(a.Name, endpoint, code) },
+		SignIns: credstore.NewSignIns(dataDir, a.Name),
 	})
 }
 

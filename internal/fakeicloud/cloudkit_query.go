@@ -56,6 +56,11 @@ func (l *Library) query(db, body string) any {
 	if z == nil {
 		return ckErr("ZONE_NOT_FOUND", "Zone '"+q.ZoneID.ZoneName+"' does not exist")
 	}
+	if l.sharedIndexErrors && z.name != PrimaryZone && q.Query.RecordType != "CheckIndexingState" {
+		// rclone and kei users report this answer for queries on shared
+		// zones, while CheckIndexingState of the same zone succeeds.
+		return ckErr("BAD_REQUEST", "Index has invalid data")
+	}
 	if q.Query.RecordType == "CheckIndexingState" {
 		r := envelope(z, "_fake-indexing-state", "CheckIndexingState", 0, l.now(), l.now())
 		r.Fields = map[string]ckField{"state": str(z.indexing), "progress": i64(100)}

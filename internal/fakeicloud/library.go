@@ -79,6 +79,9 @@ type Library struct {
 	fixedSt *[2]int64
 	split   bool
 	now     func() time.Time
+	// sharedIndexErrors: queries on zones other than PrimarySync answer
+	// 400 BAD_REQUEST "Index has invalid data" (SetSharedIndexErrors).
+	sharedIndexErrors bool
 
 	cacheMu sync.Mutex // guards taken; held under mu.RLock by queries
 	taken   map[string]*takenCache
@@ -116,6 +119,26 @@ func (l *Library) SetSharedParticipant(participant bool) {
 	l.touch(z)
 }
 
+// SetSharedIndexErrors makes every records/query on a zone other than
+// PrimarySync, except CheckIndexingState, answer 400 BAD_REQUEST "Index has
+// invalid data", as rclone (PR #9234), kei (issue #704) and icloudpy (issue
+// #179) users see on Shared Library and shared-album zones. Off by default.
+func (l *Library) SetSharedIndexErrors(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sharedIndexErrors = on
+}
+
+// ForgetSyncTokens makes the library refuse every sync token it issued so
+// far: changes/database answers them 400 BAD_REQUEST "Unknown sync
+// continuation type", as CloudKit does for a token it cannot use (kei,
+// docs/synctoken-reference.md). Tokens issued afterwards are accepted.
+func (l *Library) ForgetSyncTokens() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.salt[7]++
+}
+
 // RemoveSharedLibrary removes the Shared Library zone, as when its owner
 // deletes it or the participant leaves it.
 func (l *Library) RemoveSharedLibrary() {
@@ -150,6 +173,15 @@ func (l *Library) SetStorage(used, total int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.fixedSt = &[2]int64{used, total}
+}
+
+// Storage returns the used and total bytes the fake reports as the
+// account's iCloud storage.
+func (l *Library) Storage() (used, total int64) {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	_, used, total = l.storage()
+	return used, total
 }
 
 func (l *Library) zone(name string) *zone {

@@ -220,11 +220,17 @@ func (g *gen) deleteSome(l *Library, z *zone, n int) {
 // (same master id) and contributions of another member.
 func (g *gen) fillShared(l *Library, primary, shared *zone, n int) {
 	added := g.now.Add(-3 * time.Hour)
+	copied := map[string]bool{} // a master is in the Shared Library once
 	for i := 0; i < n; i++ {
 		added = added.Add(-time.Duration(1+g.rnd.IntN(48)) * time.Hour)
 		a := g.asset(i+5, added, SharedZone)
 		if len(primary.byAdded) > 0 && g.rnd.IntN(2) == 0 {
 			src := primary.byAdded[g.rnd.IntN(len(primary.byAdded))]
+			if copied[src.MasterID] {
+				l.insertGenerated(shared, a) // drawn twice: a contribution instead
+				continue
+			}
+			copied[src.MasterID] = true
 			*a = *src
 			a.Zone, a.Added, a.Hidden, a.Deleted, a.Expunge = SharedZone, added, false, false, time.Time{}
 			a.ID, _ = g.id() // a new CPLAsset pointing at the same master

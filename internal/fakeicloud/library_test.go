@@ -121,3 +121,19 @@ func BenchmarkGenerate100k(b *testing.B) {
 		Generate(GenOptions{Seed: 9, Assets: 100_000, Now: genNow})
 	}
 }
+
+// A photo is in the Shared Library once: the generator never copies the
+// same personal master into it twice (two assets of one master in one
+// zone would make a folder that holds the library miss one of them).
+func TestGenerateSharedLibraryHoldsEachMasterOnce(t *testing.T) {
+	for _, seed := range []uint64{1, 7, 42} {
+		lib := Generate(GenOptions{Seed: seed, Assets: 400, Now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)})
+		seen := map[string]string{}
+		for _, a := range lib.Newest(SharedZone, lib.Len(SharedZone)) {
+			if prev, dup := seen[a.MasterID]; dup {
+				t.Errorf("seed %d: shared assets %s and %s point at the same master %s", seed, prev, a.ID, a.MasterID)
+			}
+			seen[a.MasterID] = a.ID
+		}
+	}
+}

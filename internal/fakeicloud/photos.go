@@ -27,10 +27,22 @@ type PhotosFault struct {
 	RetryAfter string
 	// Body replaces the answer (truncated or schema-drifted JSON, …).
 	Body string
-	// CKError and Reason answer HTTP 200 with a body-level CloudKit error.
+	// CKError and Reason answer with a CloudKit error document
+	// {uuid, serverErrorCode, reason}; at HTTP 200 (a body-level error)
+	// unless Status or TableStatus says otherwise.
 	CKError, Reason string
+	// TableStatus answers CKError with the HTTP status that Apple's
+	// CloudKit Web Services error table gives it (CloudKitStatus), as CloudKit
+	// does for an error of the whole request. Off by default.
+	TableStatus bool
+	// RetryAfterBody, when > 0, adds "retryAfter" (seconds) to the CKError
+	// document, as CloudKit does on THROTTLED and TRY_AGAIN_LATER.
+	RetryAfterBody int
 	// Delay holds the answer back (a timeout when longer than the client's).
 	Delay time.Duration
+	// Redirect answers 307 Temporary Redirect to this URL (e.g. a plain-http
+	// one, which a client must not follow). Off when empty.
+	Redirect string
 }
 
 // Ready-made faults.
@@ -130,10 +142,17 @@ func (h *PhotosHandler) fault(w http.ResponseWriter, r *http.Request) bool {
 		case <-time.After(f.Delay):
 		}
 	}
+	if f.Redirect != "" {
+		http.Redirect(w, r, f.Redirect, http.StatusTemporaryRedirect)
+		return true
+	}
 	if f.RetryAfter != "" {
 		w.Header().Set("Retry-After", f.RetryAfter)
 	}
 	status := f.Status
+	if status == 0 && f.TableStatus && f.CKError != "" {
+		status = CloudKitStatus(f.CKError)
+	}
 	if status == 0 {
 		status = http.StatusOK
 	}
@@ -143,7 +162,11 @@ func (h *PhotosHandler) fault(w http.ResponseWriter, r *http.Request) bool {
 	case f.Body != "":
 		_, _ = io.WriteString(w, f.Body)
 	case f.CKError != "":
-		_ = json.NewEncoder(w).Encode(ckErr(f.CKError, f.Reason))
+		e := ckErr(f.CKError, f.Reason)
+		if f.RetryAfterBody > 0 {
+			e.RetryAfter = f.RetryAfterBody
+		}
+		_ = json.NewEncoder(w).Encode(e)
 	}
 	return true
 }
@@ -165,8 +188,47 @@ func (h *PhotosHandler) takeFault(path string) (PhotosFault, bool) {
 	return PhotosFault{}, false
 }
 
-func ckErr(code, reason string) map[string]any {
-	return map[string]any{"uuid": "00000000-fake-fake-fake-000000000000", "serverErrorCode": code, "reason": reason}
+// ckError is CloudKit's error document. As the whole answer it comes with
+// the status of CloudKitStatus; inside a 200 answer (a batch entry, a zone,
+// a record) it concerns that entry only.
+type ckError struct {
+	UUID            string `json:"uuid"`
+	ServerErrorCode string `json:"serverErrorCode"`
+	Reason          string `json:"reason"`
+	RetryAfter      int    `json:"retryAfter,omitempty"`
+}
+
+func ckErr(code, reason string) ckError {
+	return ckError{UUID: "00000000-fake-fake-fake-000000000000", ServerErrorCode: code, Reason: reason}
+}
+
+// CloudKitStatus is the HTTP status that Apple's CloudKit Web Services error
+// table ("Error Codes", CloudKit Web Services Reference) gives a
+// serverErrorCode; 500 for a code it does not list.
+func CloudKitStatus(code string) int {
+	switch code {
+	case "BAD_REQUEST", "ATOMIC_ERROR":
+		return http.StatusBadRequest
+	case "AUTHENTICATION_FAILED":
+		return http.StatusUnauthorized
+	case "ACCESS_DENIED":
+		return http.StatusForbidden
+	case "NOT_FOUND", "ZONE_NOT_FOUND":
+		return http.StatusNotFound
+	case "CONFLICT", "EXISTS":
+		return http.StatusConflict
+	case "VALIDATING_REFERENCE_ERROR":
+		return http.StatusPreconditionFailed
+	case "QUOTA_EXCEEDED":
+		return http.StatusRequestEntityTooLarge
+	case "AUTHENTICATION_REQUIRED":
+		return http.StatusMisdirectedRequest
+	case "THROTTLED":
+		return http.StatusTooManyRequests
+	case "TRY_AGAIN_LATER":
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }
 
 // readPaths are the only database paths the fake implements.
@@ -197,7 +259,11 @@ func (h *PhotosHandler) serveDatabase(w http.ResponseWriter, req PhotosRequest) 
 	case "internal/records/query/batch":
 		out = h.lib.batch(db, req.Body)
 	}
-	writeJSON(w, http.StatusOK, out)
+	status := http.StatusOK
+	if e, ok := out.(ckError); ok {
+		status = CloudKitStatus(e.ServerErrorCode) // an error of the whole request
+	}
+	writeJSON(w, status, out)
 }
 
 type ckZoneIDIn struct {
@@ -238,6 +304,8 @@ func (l *Library) changesDatabase(db, body string) any {
 	if req.SyncToken != "" {
 		seq, ok := l.parseToken(req.SyncToken)
 		if !ok {
+			// kei's probes: a token CloudKit cannot read is refused with
+			// BAD_REQUEST "Unknown sync continuation type".
 			return ckErr("BAD_REQUEST", "Unknown sync continuation type")
 		}
 		since = seq

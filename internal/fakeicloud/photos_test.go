@@ -141,7 +141,16 @@ func TestCountsAndStorage(t *testing.T) {
 	if int(got) != len(lib.RecentlyDeleted(PrimaryZone)) {
 		t.Errorf("deleted count %v, want %d", got, len(lib.RecentlyDeleted(PrimaryZone)))
 	}
+	used, total := lib.Storage()
+	_, st0, _ := post(t, h, storagePath, ``)
+	info0 := st0["storageUsageInfo"].(map[string]any)
+	if used <= 0 || info0["usedStorageInBytes"].(float64) != float64(used) || info0["totalStorageInBytes"].(float64) != float64(total) {
+		t.Errorf("Storage() = %d, %d; the endpoint answers %v", used, total, info0)
+	}
 	lib.SetStorage(190<<30, 200<<30)
+	if used, total := lib.Storage(); used != 190<<30 || total != 200<<30 {
+		t.Errorf("Storage() after SetStorage = %d, %d", used, total)
+	}
 	_, st, _ := post(t, h, storagePath, ``)
 	info := st["storageUsageInfo"].(map[string]any)
 	if info["usedStorageInBytes"].(float64) != 190<<30 || info["totalStorageInBytes"].(float64) != 200<<30 {

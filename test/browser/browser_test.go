@@ -46,18 +46,20 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// daemon is the agent of the demo's "reauth" scenario (a fake iCloud that
-// asks for 2FA), served like `icloudmon run` serves it.
+// daemon is the agent of a demo scenario ("reauth": a fake iCloud that
+// asks for 2FA), configured like `icloudmon demo` configures it (every
+// library, hidden items imported) and served like `icloudmon run` serves
+// it, with the demo's 30 days of seeded history.
 type daemon struct {
 	demo  *agent.Demo
 	agent *agent.Agent
 	url   string
 }
 
-func startDaemon(t *testing.T) *daemon {
+func startDaemon(t *testing.T, scenario string) *daemon {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := agent.StartDemo(agent.DemoOptions{Scenario: "reauth", Dir: dir})
+	d, err := agent.StartDemo(agent.DemoOptions{Scenario: scenario, Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +69,9 @@ func startDaemon(t *testing.T) *daemon {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
+	if err := d.SeedHistory(t.Context(), db, agent.DemoAccount); err != nil {
+		t.Fatal(err)
+	}
 	sessions, err := credstore.NewSessionStore(dir, credstore.ModeFile, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -84,10 +89,10 @@ func startDaemon(t *testing.T) *daemon {
 		return pw.Value.Reveal(), err
 	}
 	cloud := &agent.ICloud{Account: agent.DemoAccount, Client: live, Sessions: sessions, Password: password,
-		DB: db, Libraries: []string{"personal"}, Newest: 50}
+		DB: db, Libraries: []string{"all"}, Newest: 50}
 	folder := &agent.Folder{Name: "photos", Path: d.PhotosDir, Layout: "icloudpd", KV: db, Tolerance: 2 * time.Second}
 	a, err := agent.New(t.Context(), agent.Options{Accounts: []agent.Account{{Name: agent.DemoAccount, Cloud: cloud,
-		Folders: []agent.FolderSource{folder}}}, Policy: checks.DefaultPolicy(), DB: db, Interval: time.Hour})
+		Folders: []agent.FolderSource{folder}, HiddenCovered: true}}, Policy: checks.DefaultPolicy(), DB: db, Interval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,11 +201,19 @@ func pageSocket(t *testing.T, port int) string {
 	return ""
 }
 
+// artifactsDir is where screenshots are kept after the test:
+// $ICLOUDMON_ARTIFACTS/browser, or a new temporary directory that is not
+// removed (its path is logged).
 func artifactsDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("ICLOUDMON_ARTIFACTS")
 	if dir == "" {
-		return t.TempDir()
+		kept, err := os.MkdirTemp("", "icloudmon-browser-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshots are kept in %s (set ICLOUDMON_ARTIFACTS to choose)", kept)
+		return kept
 	}
 	dir = filepath.Join(dir, "browser")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -295,7 +308,7 @@ func mustShow(t *testing.T, page, text string, wants ...string) {
 // shown on their devices, types it, and the next check is ok.
 func TestBrowserStatusPageAndReAuth(t *testing.T) {
 	b := startBrowser(t)
-	d := startDaemon(t)
+	d := startDaemon(t, "reauth")
 	if auth := d.cycle(t); auth.Status != checks.StatusCritical {
 		t.Fatalf("first cycle: auth %s, want critical (2FA needed)", auth.Status)
 	}

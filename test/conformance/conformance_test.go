@@ -53,6 +53,8 @@ type caseSpec struct {
 		Absent bool `json:"absent,omitempty"`
 		// Renditions is the folder's renditions key, when set.
 		Renditions string `json:"renditions,omitempty"`
+		// Libraries, when given, is the folder's `libraries:` key.
+		Libraries []string `json:"libraries,omitempty"`
 	} `json:"folders"`
 	Checks map[string]any `json:"checks,omitempty"`
 	// Password stores a password in a secret file; without it the
@@ -229,6 +231,9 @@ func writeConfig(t *testing.T, tmp string, spec caseSpec, srv *replay, local map
 		folder := map[string]any{"path": p, "name": f.Name, "layout": f.Layout}
 		if f.Renditions != "" {
 			folder["renditions"] = f.Renditions
+		}
+		if len(f.Libraries) > 0 {
+			folder["libraries"] = f.Libraries
 		}
 		folders = append(folders, folder)
 	}

@@ -160,7 +160,9 @@ def cloud_case(name, readme, exit_code, status, checks, assets=P5, local=None, l
     e = expect(exit_code, status, **checks)
     if summaries:
         e["summaries"] = summaries
-    d = {"assets": assets, "case": c, "local": {"photos": copies(assets) if local is None else local},
+    if not isinstance(local, dict):  # a dict names several folders
+        local = {"photos": copies(assets) if local is None else local}
+    d = {"assets": assets, "case": c, "local": local,
          "expect": e, "readme": readme}
     d.update(kw)
     CASES[name] = d
@@ -410,6 +412,131 @@ CloudKit answers 200 with a body-level `serverErrorCode: THROTTLED` and `retryAf
 """,
 }
 
+# CloudKit errors of a whole request come with the status of Apple's error table (CloudKit
+# Web Services Reference, "Error Codes"); the bodies below have its shape
+# {uuid, serverErrorCode, reason[, retryAfter]} (the live answers quoted in rclone PR #9234 and
+# kei issue #704 add errorClass and error).
+
+def ck_exchanges(status, body, note, revalidate=False, again=False):
+    exs = [{"method": "POST", "path": "/setup/ws/1/validate", "status": 200, "body": "../../testdata/validate-ok.json", "note": "session fine"},
+           {"method": "POST", "path": "/database/1/com.apple.photos.cloud/production/private/zones/list", "status": status,
+            "body": "../../testdata/" + body, "note": note}]
+    if revalidate:
+        exs.append({"method": "POST", "path": "/setup/ws/1/validate", "status": 200, "body": "../../testdata/validate-ok.json",
+                    "note": "one re-validation of the session"})
+    if again:
+        exs.append(dict(exs[1], note=note + ", again after the re-validation"))
+    return exs
+
+def ck_case(name, status, body, note, summary, readme, revalidate=False, again=False, exit_code=3, auth="unknown"):
+    checks = {"auth": auth}
+    if auth == "unknown":
+        checks.update({"icloud_upload": "unknown", "local_copy": "unknown"})
+    CASES[name] = {
+        "exchanges": ck_exchanges(status, body, note, revalidate, again),
+        "case": base_case("icloudpd"),
+        "local": {"photos": copies(P5)},
+        "expect": {"exit": exit_code, "status": auth if auth != "unknown" else "unknown", "checks": checks, "summaries": {"auth": summary}},
+        "readme": readme,
+    }
+
+ck_case("ck-400-bad-request", 400, "ck-400-bad-request.json", "400 BAD_REQUEST", "BAD_REQUEST", """
+# ck-400-bad-request
+
+CloudKit refuses the first Photos read with HTTP **400** and the error document
+`{uuid, serverErrorCode: BAD_REQUEST, reason}`: the status Apple's CloudKit Web Services error
+table gives `BAD_REQUEST` ("The request was not valid"). Sources: Apple, *CloudKit Web Services
+Reference*, "Error Codes"; the same status and body shape in rclone PR #9234 and kei issue #704
+(`400` + `"serverErrorCode": "BAD_REQUEST"`).
+
+- auth **unknown**: Apple answered with an error icloudmon cannot act on (docs/checks.md, auth:
+  service errors are unknown, never critical); the summary names CloudKit's code.
+- icloud_upload and local_copy **unknown**: iCloud could not be listed. Exit 3.
+""")
+
+ck_case("ck-401-authentication-failed", 401, "ck-401-authentication-failed.json", "401 AUTHENTICATION_FAILED",
+        "AUTHENTICATION_FAILED", """
+# ck-401-authentication-failed
+
+CloudKit answers HTTP **401** `AUTHENTICATION_FAILED` (Apple's error table: "Authentication was
+rejected", 401), also after icloudmon re-validated the session once. Source: Apple, *CloudKit
+Web Services Reference*, "Error Codes"; icloudpd re-authenticates on a 401 (`download.py`).
+
+- One re-validation, then the read is asked once more: no loop (the replay fails on any
+  further request).
+- auth **unknown** (a service error, not a blocker that needs a person); the summary names the
+  code. icloud_upload and local_copy **unknown**. Exit 3.
+""", revalidate=True, again=True)
+
+ck_case("ck-403-access-denied", 403, "ck-403-access-denied.json", "403 ACCESS_DENIED",
+        "private db access disabled", """
+# ck-403-access-denied
+
+CloudKit answers HTTP **403** `ACCESS_DENIED` "private db access disabled for this account"
+(Apple's error table: 403). icloudpd and pyicloud call this answer throttling, docker-icloudpd
+tells users to stop for 6-12 hours; kei reads it as web access being off. icloudmon re-validates
+once: the account flags (`validate-ok.json`: web access allowed, no ADP) say it is not a block,
+so it is throttling. Sources: Apple, *CloudKit Web Services Reference*, "Error Codes";
+icloud-photos.md §6 (ICPD, PYI `_raise_error`; DIC `launcher.sh`; KEI `session.rs`).
+
+- auth **unknown** (throttled: unknown at first, never critical); the summary quotes Apple's
+  reason. icloud_upload and local_copy **unknown**. Exit 3.
+""", revalidate=True)
+
+ck_case("ck-421-authentication-required", 421, "ck-421-authentication-required.json", "421 AUTHENTICATION_REQUIRED",
+        "AUTHENTICATION_REQUIRED", """
+# ck-421-authentication-required
+
+CloudKit answers HTTP **421** `AUTHENTICATION_REQUIRED` (Apple's error table: "The request
+requires authentication but none was provided", 421), again after one re-validation. Sources:
+Apple, *CloudKit Web Services Reference*, "Error Codes"; kei issue #199 quotes a 421 body
+"Missing X-APPLE-WEBAUTH-USER cookie".
+
+- One re-validation, one more try, then stop. auth **unknown**, naming the code;
+  icloud_upload and local_copy **unknown**. Exit 3.
+""", revalidate=True, again=True)
+
+ck_case("ck-429-throttled", 429, "ck-429-throttled.json", "429 THROTTLED, retryAfter 3600", "THROTTLED", """
+# ck-429-throttled
+
+CloudKit answers HTTP **429** `THROTTLED` with `retryAfter: 3600` in the body and no
+`Retry-After` header: the status of Apple's error table ("The request was throttled. Try the
+request again later.", 429). Source: Apple, *CloudKit Web Services Reference*, "Error Codes".
+
+- The body's wait (an hour) is longer than any wait within a cycle: no retry (the replay fails
+  on a second request).
+- auth **unknown** (throttled: unknown at first, never critical); icloud_upload and local_copy
+  **unknown**. Exit 3.
+""")
+
+def zone_not_found_exchanges(d, c):
+    import mkcase
+    exs = mkcase.photos_exchanges(d, c)
+    i = next(i for i, e in enumerate(exs) if "CheckIndexingState" in e.get("contains", ""))
+    exs[i] = dict(exs[i], status=404, body="../../testdata/ck-404-zone-not-found.json",
+                  note="404 ZONE_NOT_FOUND on the personal library")
+    return exs[:i + 1]
+
+CASES["ck-404-zone-not-found"] = {
+    "assets": P5,
+    "exchanges": zone_not_found_exchanges,
+    "case": base_case("icloudpd"),
+    "local": {"photos": copies(P5)},
+    "expect": {"exit": 2, "status": "critical", "checks": {"auth": "critical"}, "summaries": {"auth": "setup"}},
+    "readme": """
+# ck-404-zone-not-found
+
+The zones list names `PrimarySync`, but the first query on it answers HTTP **404**
+`ZONE_NOT_FOUND` (Apple's error table: "The zone specified in the request was not found", 404;
+rclone's live probe: `HTTP error 404 … ZONE_NOT_FOUND … Zone does not exist`). icloudpd,
+pyicloud and kei map `ZONE_NOT_FOUND` to "iCloud not set up for the web". Sources: Apple,
+*CloudKit Web Services Reference*, "Error Codes"; rclone `backend/iclouddrive/api/photos.go`
+`isZoneNotFoundError`; icloud-photos.md §6.
+
+- auth **critical**: "iCloud setup is not complete" (a blocker a person must clear). Exit 2.
+""",
+}
+
 CASES["auth-setup-incomplete"] = {
     "assets": [], "photos": {"zones": "zones-private-custom-only.json"},
     "exchanges": [
@@ -607,6 +734,71 @@ both libraries.
 """, 0, "ok", {}, account={"libraries": ["personal", "shared"]},
     photos={"participant": {"zone": SHARED, "assets": SP}}, local=copies(P5) + copies(SP))
 
+def shared_index_exchanges(d, c):
+    import mkcase
+    z = mkcase.zone("PrimarySync", "_alice")
+    assets = c["assets"]
+    cb = mkcase.counts(len(assets), len(assets), 0, 0)
+    cb["batch"] += mkcase.counts(2, 2)["batch"]  # the Shared Library: library and added-date counts
+    mkcase.write(d + "/responses/05-counts.json", cb)
+    mkcase.write(d + "/responses/07-newest.json", mkcase.page(assets, z, "SYNC_TOKEN_301"))
+    ck = mkcase.CK + "private/"
+    return [
+        mkcase.ex("POST", "/setup/ws/1/validate", 200, mkcase.PK + "validate-ok.json", note="validate the saved session"),
+        mkcase.ex("POST", ck + "zones/list", 200, mkcase.PK + "zones-private-owner.json", note="private zones: PrimarySync and an owned SharedSync"),
+        mkcase.ex("POST", mkcase.CK + "shared/zones/list", 200, mkcase.PK + "zones-shared-empty.json", note="shared zones"),
+        mkcase.ex("POST", ck + "changes/database", 200, mkcase.PK + "changes-private-owner.json", note="baseline changes"),
+        mkcase.ex("POST", ck + "internal/records/query/batch", 200, "responses/05-counts.json", contains="HyperionIndexCountLookup", note="counts of both libraries"),
+        mkcase.ex("POST", ck + "records/query", 200, mkcase.PK + "indexing-finished.json", contains="CheckIndexingState", note="indexing, personal"),
+        mkcase.ex("POST", ck + "records/query", 200, "responses/07-newest.json", contains="CPLAssetAndMasterByAddedDate", note="newest, personal"),
+        mkcase.ex("POST", ck + "records/query", 200, mkcase.PK + "indexing-finished.json", contains="CheckIndexingState", note="indexing, Shared Library (answered, as in kei #704)"),
+        mkcase.ex("POST", ck + "records/query", 400, mkcase.PK + "ck-400-index-invalid.json", contains="CPLAssetAndMasterByAddedDate", note="400 Index has invalid data on the Shared Library"),
+        mkcase.ex("POST", "/setup/ws/1/storageUsageInfo", 200, mkcase.PK + "storage-half-free.json", note="storage"),
+    ]
+
+cloud_case("shared-library-index-invalid", """
+# shared-library-index-invalid
+
+The account owns a Shared Library and monitors both libraries (`libraries: [personal, shared]`).
+The personal library answers normally; the list query on the Shared Library answers HTTP
+**400** `BAD_REQUEST` "Index has invalid data", while its `CheckIndexingState` succeeds. Sources:
+rclone PR #9234 (live `400 … BAD_REQUEST … Index has invalid data` on a non-personal zone) and
+`backend/iclouddrive/api/photos.go` `isSharedAlbumIndexError`; kei issue #704 (same body, the
+whole account's sync aborted, `CheckIndexingState` of the zone succeeded); icloudpy issue #179
+(same reason on `SharedSync-…`); Apple's error table gives `BAD_REQUEST` status 400.
+
+- indexing **unknown**: library shared could not be listed; the summary quotes Apple's reason
+  (docs/checks.md, indexing).
+- local_copy **unknown**: the personal library's photos are all present, but the Shared
+  Library could not be read, so "all copied" cannot be vouched for; the summary names it.
+- auth, session_expiry, icloud_upload (the personal library), storage, recently_deleted,
+  library_coverage and folder **ok**: one library's failure does not blind the others. Exit 3.
+""", 3, "unknown", {"indexing": "unknown", "local_copy": "unknown"}, account={"libraries": ["personal", "shared"]},
+    exchanges=shared_index_exchanges, summaries={"indexing": "Index has invalid data", "local_copy": "shared"})
+
+cloud_case("shared-library-own-folder", """
+# shared-library-own-folder
+
+The account takes part in a Shared Library (`libraries: [personal, shared]`), and the Shared
+Library is downloaded into a folder of its own (`photos` holds `[personal]`, `shared` holds
+`[shared]`), as two icloudpd runs (`--library SharedSync-…` into another directory) do. The
+newest Shared Library photo, IMG_7001.HEIC, is not in the shared folder; a file of that name and
+size sits in the personal folder (a copy saved there by hand).
+
+- local_copy **warning**: docs/checks.md, *local_copy* / *Which folder holds which library*: "a
+  library is compared only with the folders that hold it", so IMG_7001 is missing from the
+  shared folder ("1 of the newest 2 photos is not in …/shared") and the file in the personal
+  folder does not stand in for it; the personal folder holds all 5 personal photos. One missing
+  photo = `missing_warning` (1).
+- library_coverage **ok**: each monitored library has a folder.
+- The other checks ok. Exit 1. Before issue 26 a folder could not say which library it holds.
+""", 1, "warning", {"local_copy": "warning"}, account={"libraries": ["personal", "shared"]},
+    photos={"participant": {"zone": SHARED, "assets": SP}},
+    case={"folders": [{"name": "photos", "layout": "icloudpd", "libraries": ["personal"]},
+                      {"name": "shared", "layout": "icloudpd", "libraries": ["shared"]}]},
+    local={"photos": copies(P5) + copies(SP[:1]), "shared": copies(SP[1:])},
+    summaries={"local_copy": "1 of the newest 2 photos is not in"})
+
 cloud_case("shared-library-participant-uncovered", """
 # shared-library-participant-uncovered
 
@@ -643,19 +835,52 @@ The configured folder does not exist (a share that was not mounted).
 """, 2, "critical", {"folder": "critical", "local_copy": "unknown"}, local=[],
     case={"folders": [{"name": "photos", "layout": "icloudpd", "absent": True}]})
 
+cloud_case("folder-empty-mount-point", """
+# folder-empty-mount-point
+
+The configured folder exists but is empty, on the very first run (no earlier scan, so no "had
+N files" baseline): what a NAS share that was not mounted leaves behind, an empty mount point.
+iCloud has five photos in the personal library, which this folder should hold.
+
+- folder **critical**: docs/checks.md, *folder*: "it is empty while a library it holds has
+  photos" ("is the share mounted?"). Before issue 26 this was "ok, 0 files" on a first run.
+- local_copy **warning**: all 5 newest photos (1-5 days old, past the 6 h grace) are missing,
+  fewer than `missing_critical` (10), and the lag is at least 4 days, under `lag_critical` (7 d).
+- The other checks ok. Exit 2 (critical is worst).
+""", 2, "critical", {"folder": "critical", "local_copy": "warning"}, local=[],
+    summaries={"folder": "is the share mounted?"})
+
 CASES["no-folder-configured"] = {
     "assets": P5,
     "case": dict(base_case("icloudpd"), folders=[]),
     "local": None,
-    "expect": {"exit": 3, "status": "unknown", "checks": {"folder": "unknown", "auth": "ok", "icloud_upload": "ok", "storage": "ok"}},
+    "expect": {"exit": 1, "status": "warning",
+               "checks": dict(ALL_OK, library_coverage="warning"),
+               "summaries": {"folder": "Not configured", "local_copy": "Not configured",
+                             "library_coverage": "iCloud is the only copy"}},
     "readme": """
 # no-folder-configured
 
-An account without folders: only the cloud-side checks can run.
+An account without folders (a family that relies on iCloud alone): the cloud-side checks judge,
+the local ones have nothing to compare.
 
-- folder **unknown**: "no folder is configured for the account".
-- The cloud checks still judge: auth, icloud_upload (newest 1 d ago), storage (50 % free) ok.
-- Overall unknown (unknown outranks warning and ok), exit 3.
+- folder and local_copy **ok**, summary "Not configured" (docs/checks.md, *folder* and
+  *local_copy*: "no folder is configured for the account" is ok with `not_configured: true` in
+  the JSON, not unknown). The status enum is a contract (metrics, exit codes, alert rules), so
+  "not configured" is a flag on an ok result rather than a fifth status.
+- library_coverage **warning**: "No local folder is configured: iCloud is the only copy"
+  (docs/checks.md, *library_coverage*: an account without any folder warns that iCloud Photos
+  syncs devices and is not a backup).
+- auth, session_expiry, icloud_upload (newest 1 d ago), storage (50 % free), recently_deleted
+  (empty), indexing: ok.
+- Overall warning, exit 1: the exit code follows the cloud checks plus that warning.
+
+**Why the expectation changed (issue 26).** Until then this case expected folder **unknown**,
+overall unknown and exit 3. That verdict never cleared: no user action short of configuring a
+folder made it go away, `verify` exited 3 ("could not check") for an account whose every cloud
+check was fine, and library_coverage said "every iCloud library is covered by a local folder"
+while there was none. An unknown that no one can clear is an alarm people learn to ignore; the
+honest verdict is that the local checks are not configured and that iCloud holds the only copy.
 """,
 }
 
@@ -951,15 +1176,20 @@ CASES["windows-edited-renders"]["expect"]["summaries"] = {"local_copy": "only th
 
 # ---------------------------------------------------------------- unknown states
 
-cloud_case("session-expiry-unknown", """
-# session-expiry-unknown
+cloud_case("session-expiry-undated", """
+# session-expiry-undated
 
 The saved web and trust cookies carry no expiry (browser session cookies), so the session's
-end cannot be read; the session itself still validates.
+end cannot be forecast; the session itself still validates.
 
-- session_expiry **unknown**: "the expiry could not be read this cycle" (missing data is never
-  ok). Everything else ok; overall unknown, exit 3.
-""", 3, "unknown", {"session_expiry": "unknown"}, case={"session": {"web_expires": "", "trust_expires": ""}})
+- session_expiry **ok**, with a summary saying that Apple's cookies state no expiry date and no
+  advance warning is possible (docs/checks.md, session_expiry: "the sign-in works and none of the
+  session's cookies states an expiry date"). An unknown here would never clear: it is the
+  server's answer, not something the user can change, so `verify` would exit 3 for ever. The
+  failure it cannot forecast is still caught: `auth` turns critical when Apple asks for a new
+  sign-in.
+- Everything else ok; overall ok, exit 0.
+""", 0, "ok", {}, case={"session": {"web_expires": "", "trust_expires": ""}})
 
 CASES["storage-unreadable"] = {
     "assets": P5, "photos": {"storage": "storage-malformed.json"},

@@ -53,9 +53,11 @@ def page(assets, z, token):
         recs += pair(i + (500 if a.get("deleted") else 0), a, z)
     return {"records": recs, "syncToken": token}
 
-def counts(visible, added, hidden, deleted):
+def counts(visible, added, hidden=None, deleted=None):
+    """One batch entry per count asked; a Shared Library is asked only the
+    library and added-date counts (so hidden and deleted are None)."""
     out = []
-    for n in (visible, added, hidden, deleted):
+    for n in [x for x in (visible, added, hidden, deleted) if x is not None]:
         out.append({"records": [{"recordName": "COUNT", "recordType": "HyperionIndexCountLookup",
                                  "fields": {"itemCount": {"value": n, "type": "INT64"}}}]})
     return {"batch": out}
@@ -102,7 +104,7 @@ def photos_exchanges(d, c, owner=False, participant=None, indexing="indexing-fin
     if participant:
         pz = zone(participant["zone"], "_bob")
         pa = participant["assets"]
-        write(d + "/responses/06-shared-counts.json", counts(len(pa), len(pa), 0, 0))
+        write(d + "/responses/06-shared-counts.json", counts(len(pa), len(pa)))
         exs.append(ex("POST", CK + "shared/internal/records/query/batch", 200, "responses/06-shared-counts.json", contains="HyperionIndexCountLookup", note="shared counts"))
     exs.append(ex("POST", CK + "private/records/query", 200, PK + indexing, contains="CheckIndexingState", note="indexing state"))
     if indexing == "indexing-finished.json":
