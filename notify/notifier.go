@@ -307,6 +307,28 @@ func (n *Notifier) Targets() []string {
 	return out
 }
 
+// Notifiers lists the distinct `notifier` label values of the configured
+// targets and pings ("ntfy", "webhook", "healthchecks"…), sorted, so that
+// their counters can exist at 0 from start-up.
+func (n *Notifier) Notifiers() []string {
+	seen := map[string]bool{}
+	for _, t := range n.targets {
+		seen[t.notifier()] = true
+	}
+	if n.hc != nil {
+		seen["healthchecks"] = true
+	}
+	if n.kuma != nil {
+		seen["uptime_kuma"] = true
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Test sends a test message to every target, a /log ping to healthchecks
 // and an "up" push to Uptime Kuma, and reports each result
 // (`icloudmon notify test`). It does not touch the alert state.

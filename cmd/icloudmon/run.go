@@ -64,6 +64,7 @@ type daemon struct {
 	sched   *agent.Scheduler
 	handler http.Handler
 	cancel  context.CancelFunc
+	flusher sync.WaitGroup // releases quiet-hours messages
 }
 
 // swapHandler lets a reload replace the whole HTTP handler atomically.
@@ -197,13 +198,16 @@ func startDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, bo 
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	sched.Start(sctx, app.agent.AccountNames())
-	return &daemon{app: app, sched: sched, handler: handler, cancel: cancel}, nil
+	d := &daemon{app: app, sched: sched, handler: handler, cancel: cancel}
+	d.flusher.Go(func() { app.agent.RunNotifyFlusher(sctx, agent.FlushEvery) })
+	return d, nil
 }
 
 // stop cancels running cycles, waits for them and closes the store.
 func (d *daemon) stop() {
 	d.cancel()
 	d.sched.Wait()
+	d.flusher.Wait()
 	d.app.Close()
 }
 
