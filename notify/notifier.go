@@ -124,6 +124,20 @@ func New(kv KV, opts Options) (*Notifier, error) {
 	return n, nil
 }
 
+// Check validates opts exactly as New does (quiet hours, every URL as its
+// service parses it, TLS verification never switched off), without a state
+// store or any network traffic: `config check` refuses what `run` would.
+func Check(opts Options) error {
+	_, err := New(discardKV{}, opts)
+	return err
+}
+
+// discardKV is the state store of Check, which never sends.
+type discardKV struct{}
+
+func (discardKV) Get(context.Context, string, string) ([]byte, bool, error) { return nil, false, nil }
+func (discardKV) Put(context.Context, string, string, []byte) error         { return nil }
+
 // withDefaults fills the unset options.
 func withDefaults(o Options) Options {
 	if o.Timeout <= 0 {

@@ -104,9 +104,9 @@ func runDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts 
 		d.stop()
 		return fmt.Errorf("cannot listen on %s (is another icloudmon running? change listen): %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := agent.NewHTTPServer(handler, agent.DefaultServerLimits)
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(agent.LimitListener(ln, agent.DefaultServerLimits)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("HTTP server stopped", "err", err)
 		}
 	}()
