@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,6 +61,9 @@ type Options struct {
 	// HTTPClient carries the transport (extra CA, proxy); its Timeout is
 	// replaced by Timeout. Default: a client with the default transport.
 	HTTPClient *http.Client
+	// RootCAs verify SMTP servers (smtp:// URLs); nil means the system
+	// roots. Pass the same pool as HTTPClient's transport.
+	RootCAs *x509.CertPool
 	// FlapWindow and FlapChanges: a check whose status changed FlapChanges
 	// times within FlapWindow is flapping; one message says so and further
 	// changes are held back until it is stable for FlapWindow (defaults 6h,
@@ -176,7 +180,13 @@ func withDefaults(o Options) Options {
 // buildTargets prepares every configured target.
 func (n *Notifier) buildTargets(o Options) error {
 	for i, raw := range o.URLs {
-		t, err := newShoutrrrTarget(raw, i+1, o.HTTPClient, o.Timeout)
+		var t target
+		var err error
+		if serviceName(raw) == "smtp" && !skipsVerification(raw) {
+			t, err = newMailTarget(raw, i+1, o.RootCAs)
+		} else {
+			t, err = newShoutrrrTarget(raw, i+1, o.HTTPClient, o.Timeout)
+		}
 		if err != nil {
 			return err
 		}

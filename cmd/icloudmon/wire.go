@@ -178,7 +178,7 @@ func notifyOptions(cfg *configs.Config, log *slog.Logger, roots *x509.CertPool) 
 		HealthchecksURL: n.HealthchecksURL.Reveal(), UptimeKumaURL: n.UptimeKumaURL.Reveal(),
 		RemindEvery: n.RemindEvery, QuietHours: n.QuietHours, QuietHoursCritical: n.QuietHoursCritical,
 		BaseURL: strings.TrimRight(cfg.Web.ExternalURL, "/"), Logger: log,
-		HTTPClient: notifyClient(roots),
+		HTTPClient: notifyClient(roots), RootCAs: roots,
 	}
 }
 
