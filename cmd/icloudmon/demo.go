@@ -78,7 +78,7 @@ func (c *cli) demo(ctx context.Context, f demoFlags) error {
 		return withExit(exitUnknown, err)
 	}
 	out := &lockedWriter{w: c.stdout}
-	where, stopNotify, err := demoNotify(cfg, c.configPath, dir, d.Server.CertificatePEM(), out)
+	where, stopNotify, err := demoNotify(ctx, cfg, c.configPath, dir, d.Server.CertificatePEM(), out)
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,9 +36,9 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // is ignored. Without it, a webhook inside the demo prints every message
 // it receives on out. It returns a description for the banner and what
 // to stop at exit.
-func demoNotify(cfg *configs.Config, path string, dir string, caPEM []byte, out io.Writer) (string, func(), error) {
+func demoNotify(ctx context.Context, cfg *configs.Config, path string, dir string, caPEM []byte, out io.Writer) (string, func(), error) {
 	if path == "" {
-		url, stop, err := startDemoReceiver(out)
+		url, stop, err := startDemoReceiver(ctx, out)
 		if err != nil {
 			return "", nil, err
 		}
@@ -75,7 +76,8 @@ func demoNotify(cfg *configs.Config, path string, dir string, caPEM []byte, out 
 			return "", nil, fmt.Errorf("demo --config: tls.ca_file: %w", err)
 		}
 		bundle := filepath.Join(dir, "ca-bundle.pem")
-		if err := os.WriteFile(bundle, append(append(append([]byte(nil), caPEM...), '\n'), extra...), 0o600); err != nil {
+		pem := append(append(append([]byte(nil), caPEM...), '\n'), extra...)
+		if err := os.WriteFile(bundle, pem, 0o600); err != nil { //nolint:gosec // G703: bundle is in the demo's own directory
 			return "", nil, err
 		}
 		cfg.TLS.CAFile = bundle
@@ -85,8 +87,8 @@ func demoNotify(cfg *configs.Config, path string, dir string, caPEM []byte, out 
 
 // startDemoReceiver serves a webhook on 127.0.0.1 that prints the title
 // and text of every message it gets.
-func startDemoReceiver(out io.Writer) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func startDemoReceiver(ctx context.Context, out io.Writer) (string, func(), error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, fmt.Errorf("starting the demo's webhook: %w", err)
 	}

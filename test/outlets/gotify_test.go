@@ -56,7 +56,7 @@ func TestGotifyReceivesFailingAndResolvingCycle(t *testing.T) {
 	n, err := notify.New(db, notify.Options{
 		URLs:    []string{"gotify://" + addr(port) + "/" + app.Token + "?disabletls=yes"},
 		BaseURL: "https://nas.example:9877", Location: time.UTC, Now: func() time.Time { return now },
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)

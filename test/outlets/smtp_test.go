@@ -1,7 +1,6 @@
 package outlets
 
 import (
-	"io"
 	"log/slog"
 	"mime"
 	"net/mail"
@@ -54,7 +53,7 @@ func TestSMTPReceivesFailingAndResolvingCycle(t *testing.T) {
 	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
 	n, err := notify.New(db, notify.Options{
 		URLs:     []string{"smtp://" + addr(port) + "/?from=icloudmon@nas.example&fromname=icloudmon&to=parents@example.com"},
-		Location: time.UTC, Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Location: time.UTC, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		t.Fatal(err)
