@@ -92,31 +92,6 @@ func TestAuthKindBlocker(t *testing.T) {
 	}
 }
 
-func TestPolicyValidate(t *testing.T) {
-	if err := DefaultPolicy().Validate(); err != nil {
-		t.Fatalf("default policy invalid: %v", err)
-	}
-	bad := []func(*Policy){
-		func(p *Policy) { p.Newest = 0 },
-		func(p *Policy) { p.UploadCritical = p.UploadWarning / 2 },
-		func(p *Policy) { p.SessionWarning = p.SessionCritical / 2 },
-		func(p *Policy) { p.StorageCritical = 0.5 },
-		func(p *Policy) { p.MissingCritical = 0 },
-		func(p *Policy) { p.DeletedWarning = 0 },
-		func(p *Policy) { p.UploadAdaptiveQuantile = 1.5 },
-		func(p *Policy) { p.UploadAdaptiveFactor = 0.5 },
-		func(p *Policy) { p.FolderShrink = 0 },
-		func(p *Policy) { p.LagCritical = 0 },
-	}
-	for i, mutate := range bad {
-		p := DefaultPolicy()
-		mutate(&p)
-		if err := p.Validate(); err == nil {
-			t.Errorf("case %d: Validate accepted %+v", i, p)
-		}
-	}
-}
-
 func TestZeroPolicyFallsBackToDefaults(t *testing.T) {
 	for _, sc := range scenarios() {
 		want := Evaluate(sc.obs, DefaultPolicy(), sc.hist, now)

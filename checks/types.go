@@ -347,10 +347,11 @@ type StorageObservation struct {
 }
 
 // Policy holds the check thresholds. Its fields mirror the `checks:` keys
-// of the configuration (contracts §2), with the same meaning and defaults;
-// DefaultPolicy returns the defaults. Evaluate replaces zero or
-// out-of-range values with the defaults (so a half-filled Policy cannot
-// switch a check off); Validate reports them for the config loader.
+// of the configuration (docs/design.md §5, CONFIGURATION.md), with the same
+// meaning and defaults; DefaultPolicy returns the defaults. Evaluate
+// replaces zero or out-of-range values with the defaults (so a half-filled
+// Policy cannot switch a check off); the config loader rejects them up
+// front (configs/validate_checks.go).
 type Policy struct {
 	Newest                 int           // newest: how many newest cloud assets are compared
 	Grace                  time.Duration // grace: younger assets are not yet expected locally
