@@ -376,7 +376,7 @@ type Policy struct {
 
 const day = 24 * time.Hour
 
-// DefaultPolicy returns the default thresholds of design §3 / contracts §2.
+// DefaultPolicy returns the default thresholds of docs/design.md §3 and §5.
 func DefaultPolicy() Policy {
 	return Policy{
 		Newest: 50, Grace: 6 * time.Hour,

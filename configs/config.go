@@ -86,7 +86,7 @@ type Folder struct {
 	Renditions string `mapstructure:"renditions"`
 }
 
-// Checks holds the thresholds of design §3 (contracts §2).
+// Checks holds the thresholds of docs/design.md §3 (keys in §5).
 type Checks struct {
 	Newest                 int           `mapstructure:"newest"`
 	Grace                  time.Duration `mapstructure:"grace"`
