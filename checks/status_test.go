@@ -17,20 +17,22 @@ func TestStatusNamesValuesAndJSON(t *testing.T) {
 		{StatusUnknown, "unknown", 3},
 	}
 	for _, tt := range tests {
-		if got := tt.s.String(); got != tt.name {
-			t.Errorf("String() = %q, want %q", got, tt.name)
-		}
-		if got := tt.s.Value(); got != tt.value {
-			t.Errorf("%s.Value() = %d, want %d", tt.name, got, tt.value)
-		}
-		b, err := json.Marshal(tt.s)
-		if err != nil || string(b) != `"`+tt.name+`"` {
-			t.Errorf("json.Marshal(%s) = %s, %v", tt.name, b, err)
-		}
-		var back Status
-		if err := json.Unmarshal(b, &back); err != nil || back != tt.s {
-			t.Errorf("json round trip of %s = %v, %v", tt.name, back, err)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.s.String(); got != tt.name {
+				t.Errorf("String() = %q, want %q", got, tt.name)
+			}
+			if got := tt.s.Value(); got != tt.value {
+				t.Errorf("%s.Value() = %d, want %d", tt.name, got, tt.value)
+			}
+			b, err := json.Marshal(tt.s)
+			if err != nil || string(b) != `"`+tt.name+`"` {
+				t.Errorf("json.Marshal(%s) = %s, %v", tt.name, b, err)
+			}
+			var back Status
+			if err := json.Unmarshal(b, &back); err != nil || back != tt.s {
+				t.Errorf("json round trip of %s = %v, %v", tt.name, back, err)
+			}
+		})
 	}
 	var zero Status
 	if zero != StatusUnknown {
