@@ -121,13 +121,13 @@ func budgetCycles(t *testing.T, size int) []int {
 		t.Helper()
 		// the previous snapshot goes through JSON, as the agent stores it
 		// across restarts (agent/icloud.go saveSnapshot, loadSnapshot)
-		data, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var prev PhotosSnapshot
-		if err := json.Unmarshal(data, &prev); err != nil {
-			t.Fatalf("load: %v", err)
+		data, err := json.Marshal(s)
+		if err == nil {
+			err = json.Unmarshal(data, &prev)
+		}
+		if err != nil {
+			t.Fatalf("snapshot JSON round trip: %v", err)
 		}
 		opts.Previous = &prev
 		e.now = e.now.Add(time.Hour)
