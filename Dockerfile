@@ -9,7 +9,9 @@
 # The image runs as 65532:65532, works with a read-only root filesystem and
 # writes only to the /data volume. test/container/run.sh builds and runs it.
 
-FROM --platform=$BUILDPLATFORM golang:1.26 AS build
+# The Go version is pinned to a patch release with the known standard-library
+# fixes (govulncheck in .ci/run; keep release.yml's GO_VERSION the same).
+FROM --platform=$BUILDPLATFORM golang:1.26.10 AS build
 WORKDIR /src
 
 # Modules first: this layer stays cached until go.mod or go.sum change.

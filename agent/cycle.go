@@ -123,6 +123,15 @@ func New(ctx context.Context, opts Options) (*Agent, error) {
 		a.retention = floor // adaptive checks need their window
 	}
 	a.health = newHealth(opts.Interval, a.AccountNames(), a.now)
+	if a.metrics != nil {
+		// Counters that alerts and panels use exist at 0 before the first
+		// event, or increase() misses that event.
+		var notifiers []string
+		if a.notifier != nil {
+			notifiers = a.notifier.Notifiers()
+		}
+		a.metrics.Init(a.AccountNames(), notifiers)
+	}
 	a.loadLastReports(ctx)
 	return a, nil
 }
@@ -158,11 +167,25 @@ func (a *Agent) RunCycle(ctx context.Context, name string) (checks.AccountReport
 		var results []notify.Result
 		cycle, results = a.notifier.Start(ctx, name)
 		a.countNotifications(results)
+		// A cycle that dies of a bug ends its healthchecks run with /fail
+		// (and Uptime Kuma down) instead of leaving a /start with no end.
+		defer func() {
+			if p := recover(); p != nil {
+				a.endCycle(ctx, func(ctx context.Context) []notify.Result {
+					return cycle.Failed(ctx, fmt.Errorf("internal error in the cycle of %s: %v", name, p))
+				})
+				panic(p)
+			}
+		}()
 	}
 	obs := a.observe(ctx, acct)
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Shutdown or reload: what was observed is incomplete and must not
-		// be recorded or announced as a verdict.
+		// be recorded or announced as a verdict. The healthchecks run gets
+		// an explained end (not /fail: a restart is no failure).
+		if cycle != nil {
+			a.endCycle(ctx, func(ctx context.Context) []notify.Result { return cycle.Interrupted(ctx, nil) })
+		}
 		return checks.AccountReport{}, fmt.Errorf("cycle of %s interrupted: %w", name, ctx.Err())
 	}
 	// A cycle that ran out of time is still recorded (its checks say what
@@ -328,6 +351,18 @@ func (a *Agent) publish(ctx context.Context, cycle *notify.Cycle, rep checks.Acc
 		a.log.Warn("some notifications failed", "account", rep.Name, "err", err)
 	}
 }
+
+// endCycle sends a cycle's end pings on a context of their own: the
+// cycle's context may already be cancelled.
+func (a *Agent) endCycle(ctx context.Context, end func(context.Context) []notify.Result) {
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), endPingTimeout)
+	defer cancel()
+	a.countNotifications(end(ectx))
+}
+
+// endPingTimeout bounds the end pings of an interrupted cycle, so a
+// shutdown is not held up by an unreachable ping server.
+const endPingTimeout = 5 * time.Second
 
 func (a *Agent) countNotifications(results []notify.Result) {
 	if a.metrics == nil {

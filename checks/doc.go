@@ -12,8 +12,9 @@
 //	point := checks.NewHistoryPoint(obs, hist, now) // store as JSON
 //
 // and per cycle checks.NewReport(now, accounts...) builds the Report whose
-// JSON is the schema of design §4. checks.Transitions(prev, cur) feeds
-// notifications; checks.RenderText(report) is the human table of `verify`.
+// JSON is the schema of docs/design.md §4 (the notify package derives
+// status changes from successive Reports itself);
+// checks.RenderText(report) is the human table of `verify`.
 //
 // # Statuses
 //

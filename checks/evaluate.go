@@ -1,9 +1,6 @@
 package checks
 
-import (
-	"fmt"
-	"time"
-)
+import "time"
 
 // Evaluate judges one account: it runs every check of design §3 on obs with
 // the thresholds of policy, the learned past in hist and the cycle time now,
@@ -123,33 +120,4 @@ func (p Policy) sane() Policy {
 		p.FolderShrink = d.FolderShrink
 	}
 	return p
-}
-
-// Validate reports the first unusable threshold, with the config key to fix.
-// Evaluate itself falls back to defaults for unusable values; Validate lets
-// the configuration loader reject them up front.
-func (p Policy) Validate() error {
-	switch {
-	case p.Newest <= 0:
-		return fmt.Errorf("checks.newest must be at least 1, got %d", p.Newest)
-	case p.UploadWarning <= 0 || p.UploadCritical < p.UploadWarning:
-		return fmt.Errorf("checks.upload_warning (%s) must be positive and not above checks.upload_critical (%s)", p.UploadWarning, p.UploadCritical)
-	case p.SessionWarning < p.SessionCritical:
-		return fmt.Errorf("checks.session_warning (%s) must not be below checks.session_critical (%s)", p.SessionWarning, p.SessionCritical)
-	case p.StorageWarning < p.StorageCritical || p.StorageCritical < 0 || p.StorageWarning > 1:
-		return fmt.Errorf("checks.storage_warning (%g) and storage_critical (%g) must satisfy 0 ≤ critical ≤ warning ≤ 1", p.StorageWarning, p.StorageCritical)
-	case p.MissingWarning <= 0 || p.MissingCritical < p.MissingWarning:
-		return fmt.Errorf("checks.missing_warning (%d) must be at least 1 and not above checks.missing_critical (%d)", p.MissingWarning, p.MissingCritical)
-	case p.DeletedWarning < p.DeletedCritical:
-		return fmt.Errorf("checks.deleted_warning (%s) must not be below checks.deleted_critical (%s)", p.DeletedWarning, p.DeletedCritical)
-	case p.UploadAdaptiveQuantile <= 0 || p.UploadAdaptiveQuantile > 1:
-		return fmt.Errorf("checks.upload_adaptive_quantile must be in (0, 1], got %g", p.UploadAdaptiveQuantile)
-	case p.UploadAdaptiveFactor < 1:
-		return fmt.Errorf("checks.upload_adaptive_factor must be at least 1, got %g", p.UploadAdaptiveFactor)
-	case p.FolderShrink <= 0 || p.FolderShrink > 1:
-		return fmt.Errorf("checks.folder_shrink must be in (0, 1], got %g", p.FolderShrink)
-	case p.Grace < 0 || p.LagCritical <= 0 || p.UploadHistory <= 0:
-		return fmt.Errorf("checks.grace, lag_critical and upload_history must be positive durations")
-	}
-	return nil
 }

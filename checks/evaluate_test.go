@@ -45,11 +45,7 @@ func TestScenarios(t *testing.T) {
 				sc.verify(t, a)
 			}
 			rep := NewReport(now, a)
-			js, err := rep.JSON()
-			if err != nil {
-				t.Fatalf("marshal: %v", err)
-			}
-			golden(t, sc.name+".json", js)
+			golden(t, sc.name+".json", mustJSON(t, rep))
 			golden(t, sc.name+".txt", []byte(RenderText(rep)))
 		})
 	}

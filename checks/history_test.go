@@ -90,10 +90,12 @@ func TestFolderBaselineAcceptsADropOnlyAfterADay(t *testing.T) {
 		{"drop then recovery resets", []HistoryPoint{at(0, 100), at(1, 0), at(2, 100), at(30, 0)}, 100},
 	}
 	for _, tt := range tests {
-		got := BuildHistory(tt.pts, DefaultPolicy(), now.Add(48*time.Hour)).FolderFiles[folderPath]
-		if got != tt.want {
-			t.Errorf("%s: baseline %d, want %d", tt.name, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			got := BuildHistory(tt.pts, DefaultPolicy(), now.Add(48*time.Hour)).FolderFiles[folderPath]
+			if got != tt.want {
+				t.Errorf("%s: baseline %d, want %d", tt.name, got, tt.want)
+			}
+		})
 	}
 }
 

@@ -1,11 +1,6 @@
 package checks
 
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-	"time"
-)
+import "time"
 
 // Report is the verdict over all accounts of one cycle. Its JSON form is the
 // `verify --output json` and /api/status schema of design §4: times are
@@ -189,35 +184,4 @@ type FolderFacts struct {
 	// asset past grace and the newest one that is present locally; nil if
 	// unknown.
 	LagSeconds *float64 `json:"lag_seconds,omitempty"`
-}
-
-// Transition is a change of one check's status between two reports, for
-// notifications.
-type Transition struct {
-	Account string
-	Check   CheckID
-	From    Status
-	To      Status
-	// First is true when the previous report had no result for this check
-	// (From is then meaningless and StatusUnknown).
-	First bool
-	// Resolved is true when the check returned to ok from a non-ok status.
-	Resolved bool
-	// Summary and Remediation are copied from the current result.
-	Summary     string
-	Remediation string
-}
-
-// JSON encodes the report as `verify --output json` and /api/status print
-// it: indented by two spaces, without HTML escaping (so "&" and "›" stay
-// readable), with a trailing newline.
-func (r Report) JSON() ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return nil, fmt.Errorf("encode report: %w", err)
-	}
-	return b.Bytes(), nil
 }

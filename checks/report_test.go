@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -82,18 +83,20 @@ func TestReportJSONSchema(t *testing.T) {
 			t.Errorf("JSON round trip changed the report")
 		}
 	}
-	if js := mustJSON(t, r); strings.Contains(string(js), `\u0026`) || !strings.HasSuffix(string(js), "}\n") {
-		t.Errorf("Report.JSON escapes HTML or lacks the trailing newline")
-	}
 }
 
+// mustJSON encodes r the way `verify --output json` and /api/status do
+// (cmd/icloudmon writeReport, agent writeJSON): indented by two spaces,
+// with encoding/json's default HTML escaping and a trailing newline.
 func mustJSON(t *testing.T, r Report) []byte {
 	t.Helper()
-	b, err := r.JSON()
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return b.Bytes()
 }
 
 func TestReportOmitsUnknownFacts(t *testing.T) {
@@ -101,34 +104,6 @@ func TestReportOmitsUnknownFacts(t *testing.T) {
 	b, _ := json.Marshal(a.Observed)
 	if got := string(b); got != `{"up":false,"reauth_required":false}` {
 		t.Errorf("observed facts of an empty observation = %s", got)
-	}
-}
-
-func TestTransitions(t *testing.T) {
-	healthy := NewReport(now, Evaluate(healthyObs(), DefaultPolicy(), healthyHist(), now))
-	full := NewReport(now, Evaluate(storageUsed(healthyObs(), 1), DefaultPolicy(), healthyHist(), now))
-	warn := NewReport(now, Evaluate(storageUsed(healthyObs(), 0.95), DefaultPolicy(), healthyHist(), now))
-
-	if got := Transitions(Report{}, healthy); len(got) != 0 {
-		t.Errorf("a healthy first report notifies: %+v", got)
-	}
-	first := Transitions(Report{}, full)
-	if len(first) != 1 || !first[0].First || first[0].To != StatusCritical || first[0].Check != CheckStorage {
-		t.Errorf("first report with full storage: %+v", first)
-	}
-	if got := Transitions(full, full); len(got) != 0 {
-		t.Errorf("unchanged report notifies: %+v", got)
-	}
-	down := Transitions(full, warn)
-	if len(down) != 1 || down[0].From != StatusCritical || down[0].To != StatusWarning || down[0].Resolved {
-		t.Errorf("critical → warning: %+v", down)
-	}
-	res := Transitions(warn, healthy)
-	if len(res) != 1 || !res[0].Resolved || res[0].Account != "alice" || res[0].Summary == "" {
-		t.Errorf("warning → ok: %+v", res)
-	}
-	if got := Transitions(full, NewReport(now)); len(got) != 0 {
-		t.Errorf("a removed account notifies: %+v", got)
 	}
 }
 

@@ -364,10 +364,11 @@ type StorageObservation struct {
 }
 
 // Policy holds the check thresholds. Its fields mirror the `checks:` keys
-// of the configuration (contracts §2), with the same meaning and defaults;
-// DefaultPolicy returns the defaults. Evaluate replaces zero or
-// out-of-range values with the defaults (so a half-filled Policy cannot
-// switch a check off); Validate reports them for the config loader.
+// of the configuration (docs/design.md §5, CONFIGURATION.md), with the same
+// meaning and defaults; DefaultPolicy returns the defaults. Evaluate
+// replaces zero or out-of-range values with the defaults (so a half-filled
+// Policy cannot switch a check off); the config loader rejects them up
+// front (configs/validate_checks.go).
 type Policy struct {
 	Newest                 int           // newest: how many newest cloud assets are compared
 	Grace                  time.Duration // grace: younger assets are not yet expected locally
@@ -392,7 +393,7 @@ type Policy struct {
 
 const day = 24 * time.Hour
 
-// DefaultPolicy returns the default thresholds of design §3 / contracts §2.
+// DefaultPolicy returns the default thresholds of docs/design.md §3 and §5.
 func DefaultPolicy() Policy {
 	return Policy{
 		Newest: 50, Grace: 6 * time.Hour,

@@ -90,7 +90,7 @@ type Folder struct {
 	Libraries []string `mapstructure:"libraries"`
 }
 
-// Checks holds the thresholds of design §3 (contracts §2).
+// Checks holds the thresholds of docs/design.md §3 (keys in §5).
 type Checks struct {
 	Newest                 int           `mapstructure:"newest"`
 	Grace                  time.Duration `mapstructure:"grace"`

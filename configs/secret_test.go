@@ -67,9 +67,11 @@ func TestSecretForms(t *testing.T) {
 		{"Reveal", set.Reveal(), "hunter2"},
 	}
 	for _, tc := range tests {
-		if tc.got != tc.want {
-			t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)
+			}
+		})
 	}
 	if b, err := set.MarshalText(); err != nil || string(b) != "<secret>" {
 		t.Errorf("MarshalText = %q, %v", b, err)

@@ -87,7 +87,8 @@ type utiKind struct {
 	isRAW bool
 }
 
-// utiInfo lists the UTIs seen in iCloud Photos (icloud-photos.md §4.1).
+// utiInfo lists the UTIs seen in iCloud Photos (icloudpd photos.py
+// ITEM_TYPES and asset_version.py; icloud-photos-sync file-type.ts).
 var utiInfo = map[string]utiKind{
 	"public.heic":                 {"HEIC", KindPhoto, false},
 	"public.heif":                 {"HEIF", KindPhoto, false},

@@ -28,7 +28,7 @@ const (
 	// maxInitRestarts bounds the restarts of one attempt caused by a B or S
 	// with a leading zero byte (a fresh b or a gives new values). The salt
 	// never causes one: it is fixed per account, so a restart could not
-	// change it (icloud-auth.md, corrections of 2026-12, item 4).
+	// change it (pysrp 1.0.22, pinned by icloudpd, hashes the raw salt).
 	maxInitRestarts = 3
 )
 
@@ -191,7 +191,8 @@ func (c *Client) accepted() {
 	}
 }
 
-// signIn runs one SRP attempt (icloud-auth.md §1.1) and what follows it.
+// signIn runs one SRP attempt (signin/init, signin/complete) and what
+// follows it.
 func (c *Client) signIn(ctx context.Context, password string, interactive bool) error {
 	a, err := c.reserveAttempt(ctx, password, interactive)
 	if err != nil {
@@ -405,7 +406,8 @@ func (c *Client) idmsa(ctx context.Context, endpoint string) *resty.Request {
 // repair/complete). Like icloud.com, icloudpd and kei, it carries the home
 // origin (https://www.icloud.com, .com.cn for China) and no
 // X-Apple-Auth-Attributes: Apple checks the Origin of these calls
-// (icloud-photos-sync PR #1104; icloud-auth.md §2.1).
+// (icloud-photos-sync PR #1104; icloudpd PR #1209 sets the idmsa Origin
+// on signin/init and signin/complete only).
 func (c *Client) idmsaAfter(ctx context.Context, endpoint string) *resty.Request {
 	return c.signin.R().SetContext(withEndpoint(ctx, endpoint)).SetHeaders(c.idmsaHeaders(true))
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 )
 
-// Apple's answers to a right code, as seen in 2026 (icloud-auth.md §3.5).
+// Apple's answers to a right code, as seen in 2026 (rclone#9488 and
+// #9730, icloudpd#1026).
 func TestRightCodeInEveryWrapping(t *testing.T) {
 	for _, tc := range []struct {
 		name  string

@@ -1,6 +1,8 @@
 package icloudapi
 
-// Request bodies of the Photos CloudKit reads (icloud-photos.md §3).
+// Request bodies of the Photos CloudKit reads. Record types and count ids
+// as in icloudpd src/pyicloud_ipd/services/photos.py and kei
+// src/icloud/photos.
 
 // Index (query recordType) and count ids used by the agent.
 const (

@@ -2,6 +2,7 @@ package icloudapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -116,18 +117,19 @@ func budgetCycles(t *testing.T, size int) []int {
 	var costs []int
 	s, n := e.snap(opts)
 	costs = append(costs, n)
-	kv := memKV{}
 	check := func(label string, max int, changed bool) {
 		t.Helper()
-		// the previous snapshot goes through the store, as across restarts
-		if err := SavePhotosSnapshot(context.Background(), kv, "alice", s); err != nil {
-			t.Fatal(err)
+		// the previous snapshot goes through JSON, as the agent stores it
+		// across restarts (agent/icloud.go saveSnapshot, loadSnapshot)
+		var prev PhotosSnapshot
+		data, err := json.Marshal(s)
+		if err == nil {
+			err = json.Unmarshal(data, &prev)
 		}
-		prev, err := LoadPhotosSnapshot(context.Background(), kv, "alice")
-		if err != nil || prev == nil {
-			t.Fatalf("load: %v", err)
+		if err != nil {
+			t.Fatalf("snapshot JSON round trip: %v", err)
 		}
-		opts.Previous = prev
+		opts.Previous = &prev
 		e.now = e.now.Add(time.Hour)
 		s, n = e.snap(opts)
 		costs = append(costs, n)
@@ -287,32 +289,17 @@ func TestSnapshotRecentlyDeletedTailWindow(t *testing.T) {
 	}
 }
 
-// memKV is an in-memory SnapshotKV.
-type memKV map[string][]byte
-
-func (m memKV) Get(_ context.Context, ns, key string) ([]byte, bool, error) {
-	v, ok := m[ns+"/"+key]
-	return v, ok, nil
-}
-
-func (m memKV) Put(_ context.Context, ns, key string, val []byte) error {
-	m[ns+"/"+key] = append([]byte(nil), val...)
-	return nil
-}
-
-func TestLoadPhotosSnapshotEdgeCases(t *testing.T) {
-	ctx := context.Background()
-	kv := memKV{}
-	if s, err := LoadPhotosSnapshot(ctx, kv, "bob"); s != nil || err != nil {
-		t.Errorf("nothing saved: %v %v", s, err)
-	}
-	kv[snapshotNS+"/bob"] = []byte(`{"version":`)
-	if s, err := LoadPhotosSnapshot(ctx, kv, "bob"); s != nil || err == nil {
-		t.Errorf("corrupt value: %v %v", s, err)
-	}
-	kv[snapshotNS+"/bob"] = []byte(`{"version":99,"zones":[]}`)
-	if s, err := LoadPhotosSnapshot(ctx, kv, "bob"); s != nil || err != nil {
-		t.Errorf("future version: %v %v", s, err)
+// TestSnapshotIgnoresOtherVersion: a previous snapshot stored by another
+// version is not reused; the library is read afresh, as on a cold start.
+func TestSnapshotIgnoresOtherVersion(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 11, Assets: 1_000, Now: photosNow})
+	e := newPhotosEnv(t, lib)
+	opts := SnapshotOptions{Newest: 50, Libraries: []string{"all"}}
+	s, cold := e.snap(opts)
+	s.Version = snapshotVersion + 1
+	opts.Previous = s
+	if _, n := e.snap(opts); n != cold {
+		t.Errorf("a snapshot of version %d cost %d requests, want the cold %d", s.Version, n, cold)
 	}
 }
 

@@ -162,7 +162,9 @@ func (c *Client) SessionUndated() bool {
 
 var expiryCookies = []string{"X-APPLE-WEBAUTH-USER", "X-APPLE-DS-WEB-SESSION-TOKEN", "X-APPLE-WEBAUTH-HSA-TRUST"}
 
-// harvest copies the §2.3 session headers of any response into the session.
+// harvest copies the session headers below from any response into the
+// session, as icloudpd (session.py HEADER_DATA), kei (session.rs) and rclone
+// (extractHeaders) do after every call.
 func (c *Client) harvest(h http.Header) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -11,7 +11,8 @@ import (
 	"math/big"
 )
 
-// Apple's SRP-6a variant as used by idmsa (icloud-auth.md §1.2–1.4):
+// Apple's SRP-6a variant as used by idmsa (pysrp with rfc5054 as called by
+// icloudpd; kei src/auth/srp.rs; rclone backend/iclouddrive/api/srp.go):
 // RFC 5054 2048-bit group, g = 2, SHA-256, k = H(N | PAD(g)),
 // u = H(PAD(A) | PAD(B)), x = H(salt | H(":" | P)) (no username in x),
 // K = H(S), M1 = H(H(N) xor H(PAD(g)) | H(I) | salt | A | B | K),

@@ -98,7 +98,8 @@ func (c *Client) TwoFactorOptions(ctx context.Context) (*TwoFactorChallenge, err
 // The next SubmitCode goes to the trusted-device endpoint whatever the
 // answer: Apple answers this trigger 405 or 412 for some accounts (2026)
 // while a code still reaches the devices another way, so callers log a
-// failure here and still ask for the code (icloud-auth.md §3.3).
+// failure here and still ask for the code, as icloudpd (PR #1335), kei
+// (twofa.rs) and rclone (RequestPushNotification) do.
 func (c *Client) RequestDeviceCode(ctx context.Context) error {
 	c.setPending(&pendingCode{Method: "device"})
 	resp, err := c.idmsaAfter(ctx, "2fa_push").Put(c.auth + "/verify/trusteddevice/securitycode")
@@ -150,7 +151,7 @@ func (c *Client) setPending(p *pendingCode) {
 // if none was requested: Apple may have pushed it on its own), then trusts
 // this client (/2sv/trust) and logs in. ErrWrongCode means try again.
 //
-// Apple accepts a right code in several wrappings (icloud-auth.md §3.5):
+// Apple accepts a right code in several wrappings:
 // 2xx; 409 or 412 whose body says securityCode.valid:true, with or without
 // a new X-Apple-Session-Token (rclone#9730, icloudpd#1026, kei PR #597).
 // In every case 2sv/trust, called with the current idmsa session, returns

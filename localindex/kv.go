@@ -6,7 +6,7 @@ import (
 )
 
 // KV is the persistence this package needs. Its method signatures are those
-// of store.DB (contracts §1), so a *store.DB satisfies it without an adapter.
+// of store.DB, so a *store.DB satisfies it without an adapter.
 type KV interface {
 	Get(ctx context.Context, ns, key string) (val []byte, ok bool, err error)
 	Put(ctx context.Context, ns, key string, val []byte) error

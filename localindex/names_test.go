@@ -34,10 +34,12 @@ func TestParseLocal(t *testing.T) {
 		{"IMG_1234.HEIC.xmp", localName{keys: []string{"img_1234.heic"}, ext: "xmp"}},
 	}
 	for _, tt := range tests {
-		got := parseLocal(tt.name)
-		if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(localName{})); diff != "" {
-			t.Errorf("parseLocal(%q) (-want +got):\n%s", tt.name, diff)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			got := parseLocal(tt.name)
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(localName{})); diff != "" {
+				t.Errorf("parseLocal(%q) (-want +got):\n%s", tt.name, diff)
+			}
+		})
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -164,6 +165,8 @@ var grafanaVars = strings.NewReplacer(
 	"${account}", "alice",
 	"$account", "alice",
 	"${folder}", "icloudpd",
+	"$job", "icloudmon",
+	"$instance", "nas:9877",
 	"$folder", "icloudpd",
 )
 
@@ -197,5 +200,89 @@ func TestDashboardQueriesParse(t *testing.T) {
 	out := runPromtool(t, "check", "rules", path)
 	if want := fmt.Sprintf("SUCCESS: %d rules found", len(rules)); !strings.Contains(out, want) {
 		t.Errorf("promtool check rules: want %q in\n%s", want, out)
+	}
+}
+
+var selectorRE = regexp.MustCompile(`icloudmon_[a-z_]+(\{[^}]*\})?`)
+
+// Issue 22 item 6: several agents (six with the same account name) stay
+// apart: job and instance variables, every query filtered by them, and
+// every aggregation keeps instance.
+func TestDashboardSeparatesAgents(t *testing.T) {
+	d := loadDashboard(t)
+	vars := map[string]variable{}
+	for _, v := range d.Templating.List {
+		vars[v.Name] = v
+	}
+	for _, name := range []string{"job", "instance"} {
+		if v, ok := vars[name]; !ok || v.Type != "query" || !v.Multi || !v.IncludeAll {
+			t.Errorf("variable %s = %+v, want a multi-value query variable with All", name, v)
+		}
+	}
+	for _, p := range allPanels(d.Panels) {
+		for _, tg := range p.Targets {
+			for _, sel := range selectorRE.FindAllString(tg.Expr, -1) {
+				if !strings.Contains(sel, `job=~"$job"`) || !strings.Contains(sel, `instance=~"$instance"`) {
+					t.Errorf("panel %q: %s is not filtered by $job and $instance", p.Title, sel)
+				}
+			}
+			for _, by := range regexp.MustCompile(`by \(([^)]*)\)`).FindAllStringSubmatch(tg.Expr, -1) {
+				if !strings.Contains(by[1], "instance") {
+					t.Errorf("panel %q: by (%s) merges agents; keep instance", p.Title, by[1])
+				}
+			}
+		}
+	}
+}
+
+// Issue 22 items 2 and 6: panels say something in the normal state and
+// count first events.
+func TestDashboardNormalStateAndFirstEvents(t *testing.T) {
+	b, err := os.ReadFile(dashboardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Panels []struct {
+			Title       string `json:"title"`
+			FieldConfig struct {
+				Defaults struct {
+					NoValue string `json:"noValue"`
+				} `json:"defaults"`
+			} `json:"fieldConfig"`
+			Targets []panelTarget `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, p := range raw.Panels {
+		switch p.Title {
+		case "Recently Deleted: next purge in":
+			seen++
+			// The metric is absent when no deleted item lacks a copy: the
+			// normal state must not read "No data".
+			if p.FieldConfig.Defaults.NoValue == "" {
+				t.Errorf("panel %q shows Grafana's \"No data\" when nothing is due; set fieldConfig.defaults.noValue", p.Title)
+			}
+		case "Requests to iCloud":
+			seen++
+			// Failures by code are series born at 1, which rate() misses;
+			// the failure counter exists at 0 from start-up.
+			found := false
+			for _, tg := range p.Targets {
+				found = found || strings.Contains(tg.Expr, "icloudmon_icloud_failed_requests_total")
+				if strings.Contains(tg.Expr, `code!~`) {
+					t.Errorf("panel %q counts failures from per-code series, which miss the first failure: %s", p.Title, tg.Expr)
+				}
+			}
+			if !found {
+				t.Errorf("panel %q does not use icloudmon_icloud_failed_requests_total", p.Title)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Errorf("found %d of the 2 panels by title", seen)
 	}
 }

@@ -57,6 +57,7 @@ type Metrics struct {
 	report *reportCollector
 
 	requests       *prometheus.CounterVec
+	failedRequests *prometheus.CounterVec
 	signInAttempts *prometheus.CounterVec
 	notifications  *prometheus.CounterVec
 	lastRun        prometheus.Gauge
@@ -101,6 +102,10 @@ func newMetrics(opts Options) *Metrics {
 			Namespace: namespace, Name: "icloud_requests_total",
 			Help: "Requests sent to iCloud web services, by account, endpoint and HTTP status code (\"error\" when no answer came).",
 		}, []string{"account", "endpoint", "code"}),
+		failedRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "icloud_failed_requests_total",
+			Help: "Requests to iCloud web services that got no answer or an answer other than 2xx, by account; exists at 0 from start-up so that the first failure shows in increase() and rate().",
+		}, []string{"account"}),
 		signInAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Name: "signin_attempts_total",
 			Help: "Password (SRP) sign-in attempts the agent made, by account and outcome.",
@@ -126,7 +131,7 @@ func newMetrics(opts Options) *Metrics {
 
 func (m *Metrics) collectors(opts Options) []prometheus.Collector {
 	return []prometheus.Collector{
-		m.report, m.requests, m.signInAttempts, m.notifications,
+		m.report, m.requests, m.failedRequests, m.signInAttempts, m.notifications,
 		m.lastRun, m.lastSuccess, m.runDuration, buildInfo(opts),
 	}
 }
@@ -166,6 +171,40 @@ func (m *Metrics) ObserveRequest(account, endpoint string, code int) {
 		c = strconv.Itoa(code)
 	}
 	m.requests.WithLabelValues(account, safeName(endpoint), c).Inc()
+	if code < 200 || code > 299 {
+		m.failedRequests.WithLabelValues(account).Inc()
+	}
+}
+
+// SignInResults are the result label values of
+// icloudmon_signin_attempts_total that Init creates at 0: every sign-in
+// outcome kind.
+var SignInResults = []checks.AuthKind{
+	checks.AuthOK, checks.AuthReauthRequired, checks.AuthPasswordRejected, checks.AuthPasswordMissing,
+	checks.AuthLocked, checks.AuthPasswordChangeRequired, checks.AuthWebAccessDisabled,
+	checks.AuthTermsNotAccepted, checks.AuthSetupIncomplete, checks.AuthWrongRegion,
+	checks.AuthSecurityKeyOnly, checks.AuthSignInBudget, checks.AuthThrottled,
+	checks.AuthNetworkError, checks.AuthServiceError,
+}
+
+// Init creates, at 0, the counter series that alerts and dashboard panels
+// use, for every label value known at start-up: the sign-in outcomes and
+// failed requests of each account, and both results of each notifier. A
+// counter series that first appears at 1 hides that first event from
+// increase() and rate() (Prometheus has no earlier sample to compare
+// with), so a first notification failure or sign-in would never alert or
+// show. Calling Init again adds series and never resets one.
+func (m *Metrics) Init(accounts, notifiers []string) {
+	for _, a := range accounts {
+		m.failedRequests.WithLabelValues(a)
+		for _, r := range SignInResults {
+			m.signInAttempts.WithLabelValues(a, safeName(string(r)))
+		}
+	}
+	for _, n := range notifiers {
+		m.notifications.WithLabelValues(safeName(n), ResultOK)
+		m.notifications.WithLabelValues(safeName(n), ResultError)
+	}
 }
 
 // ObserveSignIn counts one password (SRP) sign-in attempt and its outcome.

@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,7 +32,8 @@ var designMetrics = []string{
 	"icloudmon_build_info",
 	"icloudmon_check_status",
 	"icloudmon_icloud_assets",
-	"icloudmon_icloud_hidden_assets", // docs/design.md §8 addition
+	"icloudmon_icloud_failed_requests_total", // issue 22: exists at 0 from start-up
+	"icloudmon_icloud_hidden_assets",         // docs/design.md §8 addition
 	"icloudmon_icloud_newest_added_timestamp_seconds",
 	"icloudmon_icloud_newest_taken_timestamp_seconds",
 	"icloudmon_icloud_requests_total",
@@ -423,4 +425,72 @@ func TestReauthRequiredOnlyWhenASignInFixesIt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Issue 22 item 2: a counter series that first appears at 1 hides that
+// first event from increase(); Init creates the series alerts and panels
+// use at 0 before anything happened.
+func TestInitCreatesCountersAtZero(t *testing.T) {
+	m, reg := newMetrics(t)
+	m.Init([]string{"alice", "bob"}, []string{"ntfy", "healthchecks"})
+	want := `# HELP icloudmon_notifications_total Notifications sent, by notifier and result (ok or error).
+# TYPE icloudmon_notifications_total counter
+icloudmon_notifications_total{notifier="healthchecks",result="error"} 0
+icloudmon_notifications_total{notifier="healthchecks",result="ok"} 0
+icloudmon_notifications_total{notifier="ntfy",result="error"} 0
+icloudmon_notifications_total{notifier="ntfy",result="ok"} 0
+# HELP icloudmon_icloud_failed_requests_total Requests to iCloud web services that got no answer or an answer other than 2xx, by account; exists at 0 from start-up so that the first failure shows in increase() and rate().
+# TYPE icloudmon_icloud_failed_requests_total counter
+icloudmon_icloud_failed_requests_total{account="alice"} 0
+icloudmon_icloud_failed_requests_total{account="bob"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
+		"icloudmon_notifications_total", "icloudmon_icloud_failed_requests_total"); err != nil {
+		t.Error(err)
+	}
+	for _, acct := range []string{"alice", "bob"} {
+		for _, r := range []string{"ok", "reauth_required", "password_rejected", "locked", "throttled", "network_error"} {
+			if v := counterValue(t, reg, "icloudmon_signin_attempts_total", map[string]string{"account": acct, "result": r}); v != 0 {
+				t.Errorf("signin_attempts{%s,%s} = %v, want 0", acct, r, v)
+			}
+		}
+	}
+	// Events count on top of the zero series; Init again resets nothing.
+	m.ObserveNotification("ntfy", errors.New("refused"))
+	m.ObserveRequest("alice", "validate", 503)
+	m.ObserveRequest("alice", "validate", 0)
+	m.ObserveRequest("alice", "validate", 200)
+	m.Init([]string{"alice"}, []string{"ntfy"})
+	if v := counterValue(t, reg, "icloudmon_notifications_total", map[string]string{"notifier": "ntfy", "result": "error"}); v != 1 {
+		t.Errorf("ntfy errors after one failure and a second Init = %v, want 1", v)
+	}
+	if v := counterValue(t, reg, "icloudmon_icloud_failed_requests_total", map[string]string{"account": "alice"}); v != 2 {
+		t.Errorf("failed requests of alice = %v, want 2 (a 503 and no answer; the 200 is not a failure)", v)
+	}
+}
+
+// counterValue is the value of the counter series name{labels}; the test
+// fails when that series does not exist.
+func counterValue(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+					continue series
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no series %s%v", name, labels)
+	return 0
 }

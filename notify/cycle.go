@@ -63,6 +63,30 @@ func (c *Cycle) Failed(ctx context.Context, cause error) []Result {
 	return c.finish(ctx, checks.Report{}, cause)
 }
 
+// Interrupted ends a cycle that was stopped before it reached a verdict
+// (shutdown or configuration reload): healthchecks gets a /log with the
+// cycle's run id, so its /start has an explained end. It is not /fail: a
+// restart or an upgrade is no failure and must not page anyone; and not a
+// success: nothing was checked. If the agent does not come back,
+// healthchecks raises its alert when the grace time after /start runs
+// out, which is then true. Uptime Kuma is not pushed (its heartbeat
+// timeout covers an agent that stays away).
+func (c *Cycle) Interrupted(ctx context.Context, cause error) []Result {
+	n := c.n
+	if n.hc == nil {
+		return nil
+	}
+	msg := "icloudmon cycle interrupted before a verdict (the agent is stopping or reloading its configuration); the next cycle reports"
+	if cause != nil {
+		msg += ": " + cause.Error()
+	}
+	r := n.pingResult(ctx, "healthchecks", func(ctx context.Context) error {
+		return n.hc.ping(ctx, c.account, "/log", c.rid, msg)
+	})
+	n.logResults("end ping", []Result{r}, "account", c.account)
+	return []Result{r}
+}
+
 // finish sends the end-of-cycle pings.
 func (c *Cycle) finish(ctx context.Context, rep checks.Report, cause error) []Result {
 	var results []Result

@@ -43,7 +43,9 @@
 //
 // Start and Cycle.Done/Failed implement the healthchecks.io protocol (/start
 // when a cycle begins; the plain URL for ok; /1, /2 or /3 for warning,
-// critical and unknown; /fail when the cycle could not run; a log body with
+// critical and unknown; /fail when the cycle broke (the agent calls Failed
+// when a cycle panics); /log when it was interrupted by a shutdown or
+// reload (Interrupted: an explained end that pages nobody); a log body with
 // the summary; one run id per cycle) and the Uptime Kuma push
 // (status=up|down, msg, ping in milliseconds; down when the report is
 // critical or the cycle failed). A ping URL may contain "{account}" to give

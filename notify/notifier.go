@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,6 +61,9 @@ type Options struct {
 	// HTTPClient carries the transport (extra CA, proxy); its Timeout is
 	// replaced by Timeout. Default: a client with the default transport.
 	HTTPClient *http.Client
+	// RootCAs verify SMTP servers (smtp:// URLs); nil means the system
+	// roots. Pass the same pool as HTTPClient's transport.
+	RootCAs *x509.CertPool
 	// FlapWindow and FlapChanges: a check whose status changed FlapChanges
 	// times within FlapWindow is flapping; one message says so and further
 	// changes are held back until it is stable for FlapWindow (defaults 6h,
@@ -124,6 +128,20 @@ func New(kv KV, opts Options) (*Notifier, error) {
 	return n, nil
 }
 
+// Check validates opts exactly as New does (quiet hours, every URL as its
+// service parses it, TLS verification never switched off), without a state
+// store or any network traffic: `config check` refuses what `run` would.
+func Check(opts Options) error {
+	_, err := New(discardKV{}, opts)
+	return err
+}
+
+// discardKV is the state store of Check, which never sends.
+type discardKV struct{}
+
+func (discardKV) Get(context.Context, string, string) ([]byte, bool, error) { return nil, false, nil }
+func (discardKV) Put(context.Context, string, string, []byte) error         { return nil }
+
 // withDefaults fills the unset options.
 func withDefaults(o Options) Options {
 	if o.Timeout <= 0 {
@@ -165,7 +183,13 @@ func withDefaults(o Options) Options {
 // buildTargets prepares every configured target.
 func (n *Notifier) buildTargets(o Options) error {
 	for i, raw := range o.URLs {
-		t, err := newShoutrrrTarget(raw, i+1, o.HTTPClient, o.Timeout)
+		var t target
+		var err error
+		if serviceName(raw) == "smtp" && !skipsVerification(raw) {
+			t, err = newMailTarget(raw, i+1, o.RootCAs)
+		} else {
+			t, err = newShoutrrrTarget(raw, i+1, o.HTTPClient, o.Timeout)
+		}
 		if err != nil {
 			return err
 		}
@@ -307,6 +331,28 @@ func (n *Notifier) Targets() []string {
 	if n.kuma != nil {
 		out = append(out, "uptime_kuma")
 	}
+	return out
+}
+
+// Notifiers lists the distinct `notifier` label values of the configured
+// targets and pings ("ntfy", "webhook", "healthchecks"…), sorted, so that
+// their counters can exist at 0 from start-up.
+func (n *Notifier) Notifiers() []string {
+	seen := map[string]bool{}
+	for _, t := range n.targets {
+		seen[t.notifier()] = true
+	}
+	if n.hc != nil {
+		seen["healthchecks"] = true
+	}
+	if n.kuma != nil {
+		seen["uptime_kuma"] = true
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 

@@ -13,7 +13,7 @@ import (
 var errCorruptState = errors.New("alert state is corrupt")
 
 // KV is the persistence the alert state machine needs. *store.DB satisfies
-// it (contracts §1); tests use an in-memory map.
+// it; tests use an in-memory map.
 type KV interface {
 	Get(ctx context.Context, ns, key string) (val []byte, ok bool, err error)
 	Put(ctx context.Context, ns, key string, val []byte) error

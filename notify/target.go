@@ -57,7 +57,7 @@ type shoutrrrTarget struct {
 	service     string
 	label       string
 	titleInText bool // the service shows no title: put it in the text
-	pushHints   bool // ntfy: send click and priority unless the URL sets them
+	pushHints   bool // the service has a per-message priority (pushPriority)
 	rawURL      string
 	opts        types.SenderOptions
 	red         *redactor
@@ -82,7 +82,7 @@ func newShoutrrrTarget(rawURL string, index int, client *http.Client, timeout ti
 	}
 	t.titleInText = untitled[service] || (service == "generic" && !hasQuery(rawURL, "template")) ||
 		hasQuery(rawURL, "title") || hasQuery(rawURL, "subject") // the user's own title stays
-	t.pushHints = service == "ntfy"
+	t.pushHints = pushPriority[service] != nil
 	return t, nil
 }
 
@@ -188,20 +188,46 @@ func (t *shoutrrrTarget) send(ctx context.Context, m message) error {
 	return nil
 }
 
-// params are the per-message parameters: the title, and for ntfy the click
-// link and priority unless the user's URL sets them.
+// params are the per-message parameters: the title, ntfy's click link,
+// and the service's own priority (pushPriority) unless the user's URL sets
+// that key.
 func (t *shoutrrrTarget) params(m message) *types.Params {
 	p := types.Params{types.TitleKey: m.Title}
 	if !t.pushHints {
 		return &p
 	}
-	if m.Click != "" && !hasQuery(t.rawURL, "click") {
+	if t.service == "ntfy" && m.Click != "" && !hasQuery(t.rawURL, "click") {
 		p["click"] = m.Click
 	}
-	if m.Priority != "" && !hasQuery(t.rawURL, "priority") {
-		p["priority"] = m.Priority
+	key, value := pushPriority[t.service](m.Priority)
+	if value != "" && !hasQuery(t.rawURL, key) {
+		p[key] = value
 	}
 	return &p
+}
+
+// pushPriority maps a message's priority ("high" for critical news and
+// final reminders, "" for the rest, "low" for all-resolved messages) to
+// the parameter of each service that has one; "" leaves the service's
+// default.
+//   - ntfy: high / low (its 1–5 scale; high vibrates longer).
+//   - gotify: 8 / 5 / 2. The Gotify Android app shows priority 0 without
+//     any notification, 1–3 silently, 4–7 with sound and 8–10 as a
+//     high-priority pop-up; shoutrrr's default is 0.
+//   - pushover: 1 (high: bypasses the user's quiet hours) / -1 (quiet);
+//     never 2, which needs acknowledgement parameters.
+//   - telegram: resolved messages arrive silently (notification=no).
+var pushPriority = map[string]func(level string) (key, value string){
+	"ntfy": func(level string) (string, string) { return "priority", level },
+	"gotify": func(level string) (string, string) {
+		return "priority", map[string]string{"high": "8", "": "5", "low": "2"}[level]
+	},
+	"pushover": func(level string) (string, string) {
+		return "priority", map[string]string{"high": "1", "low": "-1"}[level]
+	},
+	"telegram": func(level string) (string, string) {
+		return "notification", map[string]string{"low": "no"}[level]
+	},
 }
 
 // route sends through the router, which enforces its own timeout; ctx

@@ -12,6 +12,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/notify"
 )
 
 func init() { addCommand(newConfigCmd) }
@@ -39,6 +40,9 @@ func newConfigCheckCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return withExit(exitUnknown, err)
 			}
+			if err := checkLikeRun(cfg); err != nil {
+				return withExit(exitUnknown, err)
+			}
 			out, err := cfg.YAML()
 			if err != nil {
 				return withExit(exitUnknown, fmt.Errorf("printing the configuration: %w", err))
@@ -55,6 +59,21 @@ func newConfigCheckCmd(c *cli) *cobra.Command {
 	}
 	configs.AddFlags(cmd.Flags())
 	return cmd
+}
+
+// checkLikeRun refuses what `run` refuses beyond the configuration's own
+// rules: a tls.ca_file without a certificate, and notification URLs that
+// their service cannot parse or that switch TLS verification off. Nothing
+// is sent.
+func checkLikeRun(cfg *configs.Config) error {
+	roots, err := extraRoots(cfg.TLS.CAFile)
+	if err != nil {
+		return fmt.Errorf("cannot load the configuration: %w%s", err, docHint)
+	}
+	if err := notify.Check(notifyOptions(cfg, nil, roots)); err != nil {
+		return fmt.Errorf("cannot load the configuration: %w%s", err, docHint)
+	}
+	return nil
 }
 
 // loadConfig loads and validates the configuration for a subcommand: the

@@ -143,7 +143,7 @@ func TestConfigCheckSeveralProblems(t *testing.T) {
 }
 
 // TestChecksConfigIsPolicy: configs.Checks converts to checks.Policy as is
-// (same fields, contracts §2) and both packages agree on the defaults.
+// (same fields) and both packages agree on the defaults.
 func TestChecksConfigIsPolicy(t *testing.T) {
 	if got, want := checks.Policy(configs.DefaultChecks()), checks.DefaultPolicy(); got != want {
 		t.Errorf("configs.DefaultChecks() = %+v\nchecks.DefaultPolicy() = %+v", got, want)

@@ -44,7 +44,10 @@ func newDemoCmd(c *cli) *cobra.Command {
 			"/metrics and /healthz. --scenario shows what icloudmon detects: healthy, stalled (no\n" +
 			"uploads for ten days), behind (the importer stopped), storage (iCloud nearly full), deleted\n" +
 			"(a photo without a local copy is purged tomorrow) or reauth (Apple asks for a 2FA code).\n" +
-			"With --once it runs one cycle, prints the report and exits like verify.",
+			"With --once it runs one cycle, prints the report and exits like verify.\n" +
+			"Notifications are printed by a webhook inside the demo; with --config FILE they go to\n" +
+			"the notify: targets of FILE instead (its accounts are ignored), so you can see a real\n" +
+			"message arrive on your phone: icloudmon demo --once --scenario behind --config my.yml",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -76,17 +79,24 @@ func (c *cli) demo(ctx context.Context, f demoFlags) error {
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}
+	out := &lockedWriter{w: c.stdout}
+	where, stopNotify, err := demoNotify(ctx, cfg, c.configPath, dir, d.Server.CertificatePEM(), out)
+	if err != nil {
+		return withExit(exitUnknown, err)
+	}
+	defer stopNotify()
 	log := demoLogger(c.stderr, f.verbose)
 	seedDemoHistory(ctx, d, cfg, log)
-	bo := buildOptions{noNotify: true, sessions: credstore.ModeFile, minGap: 10 * time.Second}
+	bo := buildOptions{sessions: credstore.ModeFile, minGap: 10 * time.Second}
 	if f.once {
-		return c.demoOnce(ctx, cfg, log, bo)
+		return c.demoOnce(ctx, cfg, log, bo, out)
 	}
+	fmt.Fprintf(out, "notifications are %s\n", where)
 	if f.scenario == "reauth" {
-		go c.echoDemoCodes(ctx, d)
+		go c.echoDemoCodes(ctx, d, out)
 	}
 	opts := daemonOptions{build: bo, reload: func() (*configs.Config, error) { return cfg, nil },
-		started: func(addr string, dm *daemon) { c.demoStarted(ctx, cfg, addr, dm, start, dir) }}
+		started: func(addr string, dm *daemon) { c.demoStarted(ctx, cfg, addr, dm, start, dir, out) }}
 	if err := runDaemon(ctx, cfg, log, opts); err != nil {
 		return withExit(exitUnknown, err)
 	}
@@ -174,7 +184,7 @@ func demoLogger(w io.Writer, verbose bool) *slog.Logger {
 }
 
 // demoOnce runs one cycle and exits like verify.
-func (c *cli) demoOnce(ctx context.Context, cfg *configs.Config, log *slog.Logger, bo buildOptions) error {
+func (c *cli) demoOnce(ctx context.Context, cfg *configs.Config, log *slog.Logger, bo buildOptions, out io.Writer) error {
 	app, err := build(ctx, cfg, log, bo)
 	if err != nil {
 		return withExit(exitUnknown, err)
@@ -185,27 +195,27 @@ func (c *cli) demoOnce(ctx context.Context, cfg *configs.Config, log *slog.Logge
 		return withExit(exitUnknown, err)
 	}
 	report := checks.NewReport(time.Now(), rep)
-	if err := writeReport(c.stdout, report, "text"); err != nil {
+	if err := writeReport(out, report, "text"); err != nil {
 		return withExit(exitUnknown, err)
 	}
 	return exitFor(report.Status)
 }
 
 // demoStarted prints where to look, then the verdict of the first cycle.
-func (c *cli) demoStarted(ctx context.Context, cfg *configs.Config, addr string, d *daemon, start time.Time, dir string) {
+func (c *cli) demoStarted(ctx context.Context, cfg *configs.Config, addr string, d *daemon, start time.Time, dir string, out io.Writer) {
 	base, hint := clickableBase(addr)
-	fmt.Fprintf(c.stdout, "icloudmon demo is running (started in %s)\n\n", time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(c.stdout, "  status page  %s/?token=%s\n", base, cfg.Web.Token.Reveal())
-	fmt.Fprintf(c.stdout, "  metrics      %s/metrics\n", base)
-	fmt.Fprintf(c.stdout, "  health       %s/healthz\n", base)
-	fmt.Fprintf(c.stdout, "  files        %s\n\n", dir)
+	fmt.Fprintf(out, "icloudmon demo is running (started in %s)\n\n", time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(out, "  status page  %s/?token=%s\n", base, cfg.Web.Token.Reveal())
+	fmt.Fprintf(out, "  metrics      %s/metrics\n", base)
+	fmt.Fprintf(out, "  health       %s/healthz\n", base)
+	fmt.Fprintf(out, "  files        %s\n\n", dir)
 	if hint != "" {
-		fmt.Fprintf(c.stdout, "%s\n\n", hint)
+		fmt.Fprintf(out, "%s\n\n", hint)
 	}
 	go func() {
 		for ctx.Err() == nil {
 			if rep := d.app.agent.Report(); len(rep.Accounts) > 0 {
-				fmt.Fprintf(c.stdout, "%s\nPress Ctrl-C to stop.\n", checks.RenderText(rep))
+				fmt.Fprintf(out, "%s\nPress Ctrl-C to stop.\n", checks.RenderText(rep))
 				return
 			}
 			time.Sleep(100 * time.Millisecond)
@@ -233,7 +243,7 @@ func clickableBase(addr string) (base, hint string) {
 
 // echoDemoCodes prints the 2FA codes the fake "sends", so the re-auth page
 // can be tried.
-func (c *cli) echoDemoCodes(ctx context.Context, d *agent.Demo) {
+func (c *cli) echoDemoCodes(ctx context.Context, d *agent.Demo, out io.Writer) {
 	last := ""
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -244,7 +254,7 @@ func (c *cli) echoDemoCodes(ctx context.Context, d *agent.Demo) {
 		case <-tick.C:
 			if code := d.Server.LastCode(); code != "" && code != last {
 				last = code
-				fmt.Fprintf(c.stdout, "demo: the fake iCloud sent the verification code %s\n", code)
+				fmt.Fprintf(out, "demo: the fake iCloud sent the verification code %s\n", code)
 			}
 		}
 	}

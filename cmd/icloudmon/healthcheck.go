@@ -24,9 +24,12 @@ func newHealthcheckCmd(c *cli) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if url == "" {
 				// The configuration is only needed for the listen address; a
-				// broken file must not make a running daemon look unhealthy.
+				// broken file must not make a running daemon look unhealthy,
+				// so the listen address of a configuration with problems
+				// elsewhere (from the file, ICLOUDMON_LISTEN or --listen)
+				// still counts.
 				listen := configs.Default().Listen
-				if cfg, err := configs.Load(c.configPath, cmd.Flags()); err == nil {
+				if cfg, _ := configs.Load(c.configPath, cmd.Flags()); cfg != nil && cfg.Listen != "" {
 					listen = cfg.Listen
 				}
 				url = healthzURL(listen)

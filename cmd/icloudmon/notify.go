@@ -41,7 +41,11 @@ func (c *cli) notifyTest(ctx context.Context, cfg *configs.Config) error {
 		return withExit(exitUnknown, err)
 	}
 	defer db.Close()
-	n, err := newNotifier(cfg, db, newLogger(cfg, c.stderr))
+	roots, err := extraRoots(cfg.TLS.CAFile)
+	if err != nil {
+		return withExit(exitUnknown, err)
+	}
+	n, err := newNotifier(cfg, db, newLogger(cfg, c.stderr), roots)
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}

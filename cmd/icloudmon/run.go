@@ -64,6 +64,7 @@ type daemon struct {
 	sched   *agent.Scheduler
 	handler http.Handler
 	cancel  context.CancelFunc
+	flusher sync.WaitGroup // releases quiet-hours messages
 }
 
 // swapHandler lets a reload replace the whole HTTP handler atomically.
@@ -103,9 +104,9 @@ func runDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts 
 		d.stop()
 		return fmt.Errorf("cannot listen on %s (is another icloudmon running? change listen): %w", cfg.Listen, err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := agent.NewHTTPServer(handler, agent.DefaultServerLimits)
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(agent.LimitListener(ln, agent.DefaultServerLimits)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("HTTP server stopped", "err", err)
 		}
 	}()
@@ -197,13 +198,16 @@ func startDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, bo 
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	sched.Start(sctx, app.agent.AccountNames())
-	return &daemon{app: app, sched: sched, handler: handler, cancel: cancel}, nil
+	d := &daemon{app: app, sched: sched, handler: handler, cancel: cancel}
+	d.flusher.Go(func() { app.agent.RunNotifyFlusher(sctx, agent.FlushEvery) })
+	return d, nil
 }
 
 // stop cancels running cycles, waits for them and closes the store.
 func (d *daemon) stop() {
 	d.cancel()
 	d.sched.Wait()
+	d.flusher.Wait()
 	d.app.Close()
 }
 

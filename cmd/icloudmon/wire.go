@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -120,8 +122,11 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buil
 	if rt.sessions, err = credstore.NewSessionStore(cfg.DataDir, opts.sessions, log); err != nil {
 		return nil, rt.closeWith(err)
 	}
+	if rt.roots, err = extraRoots(cfg.TLS.CAFile); err != nil {
+		return nil, rt.closeWith(err)
+	}
 	if !opts.noNotify {
-		if rt.notifier, err = newNotifier(cfg, rt.db, log); err != nil {
+		if rt.notifier, err = newNotifier(cfg, rt.db, log, rt.roots); err != nil {
 			return nil, rt.closeWith(err)
 		}
 	}
@@ -153,27 +158,45 @@ func (rt *app) Close() {
 	}
 }
 
-func newNotifier(cfg *configs.Config, db *store.DB, log *slog.Logger) (*notify.Notifier, error) {
+// newNotifier builds the notifier of cfg. roots (system roots plus
+// tls.ca_file, nil for the system roots) verify every notification and
+// ping server, like the iCloud endpoints: a self-hosted ntfy, Gotify,
+// webhook or Healthchecks behind a private CA works with tls.ca_file.
+func newNotifier(cfg *configs.Config, db *store.DB, log *slog.Logger, roots *x509.CertPool) (*notify.Notifier, error) {
+	return notify.New(db, notifyOptions(cfg, log, roots))
+}
+
+// notifyOptions maps the configuration onto notify.Options; `config
+// check` validates the same options that `run` uses.
+func notifyOptions(cfg *configs.Config, log *slog.Logger, roots *x509.CertPool) notify.Options {
 	n := cfg.Notify
 	urls := make([]string, len(n.URLs))
 	for i, u := range n.URLs {
 		urls[i] = u.Reveal()
 	}
-	return notify.New(db, notify.Options{
+	return notify.Options{
 		URLs: urls, WebhookURL: n.WebhookURL.Reveal(),
 		HealthchecksURL: n.HealthchecksURL.Reveal(), UptimeKumaURL: n.UptimeKumaURL.Reveal(),
 		RemindEvery: n.RemindEvery, QuietHours: n.QuietHours, QuietHoursCritical: n.QuietHoursCritical,
 		BaseURL: strings.TrimRight(cfg.Web.ExternalURL, "/"), Logger: log,
-	})
+		HTTPClient: notifyClient(roots), RootCAs: roots,
+	}
+}
+
+// notifyClient is the HTTP client of notifications and pings: the default
+// transport (proxy from the environment, HTTP/2) with roots as trust
+// anchors. Its timeout is set by notify.
+func notifyClient(roots *x509.CertPool) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if roots != nil {
+		tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
+	return &http.Client{Transport: tr}
 }
 
 // accounts builds the agent's account sources.
 func (rt *app) accounts(opts buildOptions) ([]agent.Account, error) {
-	roots, err := extraRoots(rt.cfg.TLS.CAFile)
-	if err != nil {
-		return nil, err
-	}
-	rt.roots = roots
+	roots := rt.roots
 	var out []agent.Account
 	for _, a := range rt.cfg.Accounts {
 		if opts.only != "" && a.Name != opts.only {

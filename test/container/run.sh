@@ -5,7 +5,7 @@
 #   bash test/container/run.sh
 #
 # How (docs/container.md has the details):
-#   1. The Dockerfile's build image (docker.io/library/golang:1.26) cannot be
+#   1. The Dockerfile's build image (docker.io/library/golang:1.26.x) cannot be
 #      pulled here, so it is made locally: this machine's Go toolchain, a
 #      static busybox for /bin/sh, the CA bundle and a minimal /etc/passwd,
 #      imported with `podman import` and tagged with the same name.
@@ -34,7 +34,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 IMAGE=localhost/icloudmon:ctest
-BUILD_IMAGE=docker.io/library/golang:1.26
+# The build image the Dockerfile names (pinned to a patch release there); the
+# stand-in made from this machine's Go is tagged with that name.
+BUILD_IMAGE=docker.io/library/$(sed -n 's/^FROM .* \(golang:[^ ]*\) AS build$/\1/p' Dockerfile)
 GO_SERIES=go1.26
 SUFFIX=$$
 CTR_RUN=icloudmon-ctest-run-$SUFFIX
