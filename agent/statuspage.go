@@ -32,6 +32,8 @@ type accountCard struct {
 	Status  string
 	Checked bool
 	Reauth  bool
+	// Clock says that the NAS clock is off from Apple's ("" when not).
+	Clock   string
 	Checks  []checks.CheckResult
 	Missing []checks.Item
 	Chart   template.HTML
@@ -54,12 +56,16 @@ func (s *server) serveStatusPage(w http.ResponseWriter, r *http.Request) {
 	for _, name := range s.agent.AccountNames() {
 		a, ok := byName[name]
 		card := accountCard{Name: name, Status: "unknown", Checked: ok}
+		end := now
 		if ok {
 			card.Status, card.Checks, card.Reauth = a.Status.String(), a.Checks, a.Observed.ReauthRequired
 			card.Missing = missingItems(a)
+			var off time.Duration
+			off, card.Clock = checks.ClockNotice(a.Observed)
+			end = now.Add(off) // history is dated on Apple's time
 		}
 		points := s.agent.chartHistory(r.Context(), name, chartDays)
-		card.Chart = renderChart(points, now.Add(-chartDays*24*time.Hour), now)
+		card.Chart = renderChart(points, end.Add(-chartDays*24*time.Hour), end)
 		page.Accounts = append(page.Accounts, card)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -130,6 +130,10 @@ type Observed struct {
 	Auth           AuthKind  `json:"auth,omitempty"`
 	ReauthRequired bool      `json:"reauth_required"`
 	SessionExpiry  time.Time `json:"session_expiry,omitzero"`
+	// ClockOffsetSeconds is Apple's clock minus this machine's (positive:
+	// the NAS clock is behind), measured from the Date header of Apple's
+	// answers; absent when no answer was received.
+	ClockOffsetSeconds *float64 `json:"clock_offset_seconds,omitempty"`
 	// ICloudNewestAdded/Taken are over all libraries; LocalNewest over all
 	// folders (design §4 names).
 	ICloudNewestAdded time.Time `json:"icloud_newest_added,omitzero"`

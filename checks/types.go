@@ -32,6 +32,11 @@ type Observation struct {
 	// of them states an expiry (SessionExpiry is zero then): session_expiry
 	// is ok without a forecast instead of an unknown that could never clear.
 	SessionUndated bool
+	// ClockOffset is Apple's clock minus this machine's, from the Date
+	// header of Apple's answers; nil when no answer was received. Beyond
+	// ClockTolerance the agent judges ages on Apple's time (CheckTime) and
+	// the age checks say that the NAS clock is off.
+	ClockOffset *time.Duration
 	// Libraries are the photo libraries (zones) that exist in iCloud, the
 	// monitored ones and the ones nobody covers alike.
 	Libraries []LibraryObservation

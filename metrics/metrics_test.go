@@ -30,6 +30,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 var designMetrics = []string{
 	"icloudmon_build_info",
 	"icloudmon_check_status",
+	"icloudmon_clock_offset_seconds", // issue 26: the NAS clock against Apple's
 	"icloudmon_icloud_assets",
 	"icloudmon_icloud_hidden_assets", // docs/design.md §8 addition
 	"icloudmon_icloud_newest_added_timestamp_seconds",
