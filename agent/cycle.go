@@ -256,8 +256,10 @@ type historyRecord struct {
 // report (dated now, this machine's clock); failures are logged, the
 // report is still served and notified.
 func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.History, rep checks.AccountReport, now, at time.Time) {
+	hp := checks.NewHistoryPoint(obs, hist, at)
+	hp.UploadAlert = checks.UploadAlerted(rep)
 	point, err := json.Marshal(historyRecord{
-		HistoryPoint:      checks.NewHistoryPoint(obs, hist, at),
+		HistoryPoint:      hp,
 		Status:            rep.Status.String(),
 		ICloudNewestAdded: rep.Observed.ICloudNewestAdded,
 		LocalNewest:       rep.Observed.LocalNewest,

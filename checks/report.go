@@ -112,6 +112,9 @@ type UploadDetails struct {
 	// Events and Gaps are how many upload events and gaps were learned.
 	Events int `json:"events"`
 	Gaps   int `json:"gaps"`
+	// AlertedGaps are the gaps left out of learning because the check was
+	// in alert during them (they are not in Gaps).
+	AlertedGaps int `json:"alerted_gaps,omitempty"`
 	// UsualGapSeconds is the policy quantile of the learned gaps.
 	UsualGapSeconds      float64 `json:"usual_gap_seconds,omitempty"`
 	WarningAfterSeconds  float64 `json:"warning_after_seconds"`

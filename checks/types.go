@@ -391,6 +391,10 @@ type History struct {
 	HiddenBefore map[string]int
 	// LastSuccess is the last cycle whose sign-in succeeded; zero if never.
 	LastSuccess time.Time
+	// UploadAlerts are the times of earlier cycles whose icloud_upload was
+	// in alert (warning or critical) on learned thresholds: the gaps they
+	// fall in are left out of learning, so a stall never teaches itself.
+	UploadAlerts []time.Time
 }
 
 // HistoryPoint is what one cycle contributes to History. It is
@@ -413,4 +417,7 @@ type HistoryPoint struct {
 	Hidden map[string]int `json:"hidden,omitempty"`
 	// Owner is Observation.Owner of the cycle (empty when iCloud was not read).
 	Owner string `json:"owner,omitempty"`
+	// UploadAlert is true when the cycle's icloud_upload was warning or
+	// critical on learned thresholds (set it with UploadAlerted).
+	UploadAlert bool `json:"upload_alert,omitempty"`
 }
