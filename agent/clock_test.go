@@ -86,3 +86,18 @@ func TestSmallClockOffsetIsIgnored(t *testing.T) {
 		t.Errorf("history %v (%v): want one point at the agent's clock %v", rows, err, r.clock.Now())
 	}
 }
+
+// Apple's Retry-After is counted from this machine's clock; with the
+// cycle judged on Apple's time, the "next try" must move along, or a
+// throttle announced for an hour from now would look long past.
+func TestRetryAfterFollowsAppleTime(t *testing.T) {
+	r := newRig(t, rigOptions{serverSkew: 10 * 24 * time.Hour})
+	r.cycle()
+	r.clock.Advance(10 * time.Minute)
+	r.extra.set(&extraFault{Status: 429, RetryAfter: "3600"})
+	rep := r.cycle()
+	c, _ := rep.Check(checks.CheckAuth)
+	if !strings.Contains(c.Summary, "next try") {
+		t.Errorf("auth under a 1-hour Retry-After does not say when the next try is: %s %q", c.Status, c.Summary)
+	}
+}

@@ -169,6 +169,9 @@ func (a *Agent) RunCycle(ctx context.Context, name string) (checks.AccountReport
 	if at != start {
 		a.log.Warn("this machine's clock is off from Apple's; judging ages on Apple's time (turn on NTP)",
 			"account", name, "offset", at.Sub(start).Round(time.Second))
+		if !obs.Auth.RetryAfter.IsZero() { // measured on this machine's clock
+			obs.Auth.RetryAfter = obs.Auth.RetryAfter.Add(at.Sub(start))
+		}
 	}
 	hist := a.loadHistory(rctx, name, obs.Owner, at)
 	rep := checks.Evaluate(obs, a.policy, hist, at)
