@@ -187,8 +187,8 @@ case(MULTI, "upload-stall-ends", """
 A phone that uploads one photo every morning (09:00) stops for 7 days (days 10-16), resumes, then
 stops again for 4 days (days 24-27). icloudpd copies every photo within the hour.
 
-- icloud_upload: the account's learned rhythm is one upload a day (12 gaps of 1 day from day
-  0), so the learned warning is 2 × 1 d, floored at `upload_warning` (3 d), and critical comes
+- icloud_upload: the account's learned rhythm is one upload a day (Apple lists the 8 newest;
+  from day 1 the history holds 8 gaps of 1 day), so the learned warning is 2 × 1 d, floored at `upload_warning` (3 d), and critical comes
   `upload_critical − upload_warning` (4 d) later. *Warning* once the last upload is 3 days
   old (day 12), *critical* at 7 days (day 16), ok again with the upload of day 17.
 - The second stall must warn again at 3 days (day 26): the 8-day gap of the first stall was in
@@ -379,38 +379,46 @@ another photo is deleted, one that the folder has.
 
 
 # ------------------------------------------------------------ 8. re-edit
+EDITED, EDIT1, EDIT2, CLEANUP = 16, 17, 19, 21
+
+
 def re_edit(day):
     page = newest(uploads(day))
-    target = [a for a in page if a["k"] == 3]
+    listed = any(a["k"] == EDITED for a in page)
     local = []
     for a in page:
-        if a["k"] != 3:
+        if a["k"] != EDITED:
             local.append(copy(a))
             continue
-        if day < 20:
+        if day < CLEANUP:
             local.append(copy(a))  # the original stays
-        if day >= 10:  # edited on day 10, edited again on day 15: the importer keeps the latest render
-            size = a["size"] + (7000 if day >= 15 else 5000)
-            local.append(copy(a, imported=(10 if day < 15 else 15) * 24 - 3 * 24, name="IMG_E%s" % a["name"][4:], size=size))
-    st = "warning" if day >= 20 and target else "ok"
+        if day >= EDIT1:  # the importer writes the latest edited render beside it
+            second = day >= EDIT2
+            size = a["size"] + (7000 if second else 5000)
+            when = ((EDIT2 if second else EDIT1) - EDITED) * 24
+            local.append(copy(a, imported=when, name="IMG_E%s" % a["name"][4:], size=size))
+    st = "warning" if day >= CLEANUP and listed else "ok"
     return {"assets": page, "local": local, "expect": expect(local_copy=st),
-            "why": {10: "photo of day 3 edited: IMG_E render added", 15: "edited again: render replaced",
-                    20: "original removed from the folder: only the edited render is left"}.get(day, "")}
+            "why": {EDIT1: "photo of day 16 edited: IMG_E render added", EDIT2: "edited again: render replaced",
+                    CLEANUP: "original removed: only the edited render is left",
+                    24: "the photo is no longer among the 8 newest"}.get(day, "")}
 
 
 case(MULTI, "re-edit", """
 # re-edit
 
-The photo of day 3 is edited on the iPhone on day 10 and edited again on day 15; the importer
-keeps the original and writes the edited render beside it (`IMG_E1103.HEIC`, another size),
-replacing it after the second edit. On day 20 a clean-up removes the original: only the render
+The photo of day 16 is edited on the iPhone on day 17 and edited again on day 19; the importer
+keeps the original and writes the edited render beside it (`IMG_E1116.HEIC`, another size),
+replacing it after the second edit. On day 21 a clean-up removes the original: only the render
 is left.
 
-- local_copy ok on days 0-19: the original is there; an edit adds a file, it does not make the
-  original missing.
-- local_copy **warning** from day 20: an edited-only rendition is not a copy of the original
+- local_copy ok on days 0-20: the original is there; an edit adds a file, it does not make the
+  original missing, and a second edit changes nothing.
+- local_copy **warning** on days 21-23: an edited-only rendition is not a copy of the original
   (issue 26: edited-only rendition = warning; docs/checks.md: "an asset counts as missing when
-  no file matched or only its edit did"). While the photo is among the 12 newest listed.
+  no file matched or only its edit did"); one missing photo is `missing_warning` (1).
+- From day 24 the photo is no longer among the 8 newest that Apple lists (the case's page
+  size), so local_copy no longer looks at it: ok.
 """, re_edit)
 
 
