@@ -65,6 +65,7 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 		return nil // Apple asked to wait: not even the session is checked
 	}
 	defer c.saveSession(ctx, log)
+	defer c.clockOffset(obs)
 	attempts := c.Client.SignInAttempts()
 	signIns, lostAt := c.Client.SignIns(), c.lostAt
 	err := c.Client.Authenticate(ctx, c.password(ctx, log))
@@ -155,6 +156,15 @@ func (c *ICloud) password(ctx context.Context, log *slog.Logger) string {
 		log.Warn("password lookup failed", "err", err)
 	}
 	return pw
+}
+
+// clockOffset records how far Apple's clock is from this machine's, from
+// the Date header of the latest answer (of this cycle or, if none came,
+// of an earlier one of this process).
+func (c *ICloud) clockOffset(obs *checks.Observation) {
+	if off, ok := c.Client.ClockOffset(); ok {
+		obs.ClockOffset = &off
+	}
 }
 
 func (c *ICloud) sessionExpiry(obs *checks.Observation) {
