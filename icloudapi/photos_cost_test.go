@@ -3,6 +3,8 @@ package icloudapi
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -160,5 +162,33 @@ func TestMergeDelta(t *testing.T) {
 	}
 	if _, ok := mergeDelta([]Asset{n1, prev[0]}, 1, prev, 1); ok {
 		t.Errorf("a window with an unpaired record was merged")
+	}
+}
+
+// TestDesiredKeysAreTheDecodedFields: the list queries ask for exactly the
+// record fields the decoder reads (ckFields), so no answer carries a field
+// that is paid for and thrown away, and no decoded field goes unasked.
+func TestDesiredKeysAreTheDecodedFields(t *testing.T) {
+	envelope := map[string]bool{"recordName": true, "recordType": true, "recordChangeTag": true}
+	notListed := map[string]bool{"state": true, "progress": true, "itemCount": true} // CheckIndexingState, counts
+	decoded := map[string]bool{}
+	ft := reflect.TypeFor[ckFields]()
+	for i := range ft.NumField() {
+		name, _, _ := strings.Cut(ft.Field(i).Tag.Get("json"), ",")
+		if !notListed[name] {
+			decoded[name] = true
+		}
+	}
+	asked := map[string]bool{}
+	for _, k := range desiredKeys {
+		asked[k] = true
+		if !decoded[k] && !envelope[k] {
+			t.Errorf("desiredKeys asks for %q, which the decoder never reads", k)
+		}
+	}
+	for k := range decoded {
+		if !asked[k] {
+			t.Errorf("the decoder reads %q, which desiredKeys does not ask for", k)
+		}
 	}
 }
