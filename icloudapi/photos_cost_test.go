@@ -2,6 +2,7 @@ package icloudapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -190,5 +191,46 @@ func TestDesiredKeysAreTheDecodedFields(t *testing.T) {
 		if !asked[k] {
 			t.Errorf("the decoder reads %q, which desiredKeys does not ask for", k)
 		}
+	}
+}
+
+// TestDeltaWindowFallsBackToAFullRead: when hidden entries above the
+// previous newest push it out of the delta window, the read goes on from
+// where the window ended and the newest list is still right.
+func TestDeltaWindowFallsBackToAFullRead(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: 1_000, Now: photosNow})
+	e := newPhotosEnv(t, lib)
+	opts := SnapshotOptions{Newest: 50}
+	s, _ := e.snap(opts)
+	for _, a := range lib.Newest(fakeicloud.PrimaryZone, deltaSlack+2) {
+		if err := lib.Hide(a.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.now = e.now.Add(time.Hour)
+	opts.Previous = s
+	s, _ = e.snap(opts)
+	lib.Add(fakeicloud.Asset{Filename: "IMG_9001.HEIC", UTI: "public.heic", Size: 2_000_000, Added: e.now, Taken: e.now})
+	e.now = e.now.Add(time.Hour)
+	opts.Previous = s
+	s, _ = e.snap(opts)
+	if d := cmp.Diff(fakeIDs(lib.Newest(fakeicloud.PrimaryZone, 50)), assetIDs(s.Library(fakeicloud.PrimaryZone).Newest)); d != "" {
+		t.Errorf("newest-50 differs from the library (-want +got):\n%s", d)
+	}
+	var limits []string
+	for _, r := range e.photos.Requests() {
+		if strings.HasSuffix(r.Path, "records/query") && strings.Contains(r.Body, idxAdded) {
+			var q ckQueryRequest
+			if err := json.Unmarshal([]byte(r.Body), &q); err != nil {
+				t.Fatal(err)
+			}
+			limits = append(limits, fmt.Sprint(q.ResultsLimit))
+		}
+	}
+	if want := fmt.Sprint(2*(1+deltaSlack)) + " 200"; strings.Join(limits, " ") != want {
+		t.Errorf("newest list read with resultsLimit %v, want %s (the window, then a full page)", limits, want)
+	}
+	if !s.Library(fakeicloud.PrimaryZone).FullReadAt.Equal(e.now) {
+		t.Errorf("a fallen-back read is not recorded as a full read")
 	}
 }

@@ -72,10 +72,9 @@ func (r *photosReader) newestDelta(ctx context.Context, z Zone, n int, old *Libr
 		res.exhausted = old.Complete && len(merged) <= n
 		return res, true, nil
 	}
-	if info.last {
-		all, unpaired := p.assets()
-		res.exhausted, res.unpaired = true, unpaired
-		res.assets, res.filtered = visibleNewest(all, n)
+	if info.last || visibleCount(got) >= n {
+		res.exhausted, res.unpaired = info.last, unpaired
+		res.assets, res.filtered = visibleNewest(got, n)
 		return res, false, nil
 	}
 	res, err = r.newestFrom(ctx, z, n, p, info.entries, res)
