@@ -194,26 +194,35 @@ func TestDesiredKeysAreTheDecodedFields(t *testing.T) {
 	}
 }
 
-// TestDeltaWindowFallsBackToAFullRead: when hidden entries above the
-// previous newest push it out of the delta window, the read goes on from
-// where the window ended and the newest list is still right.
+// TestDeltaWindowFallsBackToAFullRead: when the counts look like one
+// addition but the window disagrees (the previous newest was hidden while
+// an older photo was unhidden), the read goes on from where the window ended
+// and the newest list is still right.
 func TestDeltaWindowFallsBackToAFullRead(t *testing.T) {
 	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: 1_000, Now: photosNow})
 	e := newPhotosEnv(t, lib)
 	opts := SnapshotOptions{Newest: 50}
-	s, _ := e.snap(opts)
-	for _, a := range lib.Newest(fakeicloud.PrimaryZone, deltaSlack+2) {
-		if err := lib.Hide(a.ID, true); err != nil {
-			t.Fatal(err)
-		}
+	cycle := func() *PhotosSnapshot {
+		t.Helper()
+		e.now = e.now.Add(time.Hour)
+		s, _ := e.snap(opts)
+		opts.Previous = s
+		return s
 	}
-	e.now = e.now.Add(time.Hour)
-	opts.Previous = s
-	s, _ = e.snap(opts)
+	cycle()
+	older := lib.Newest(fakeicloud.PrimaryZone, 30)[29]
+	if err := lib.Hide(older.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	cycle()
+	if err := lib.Hide(lib.Newest(fakeicloud.PrimaryZone, 1)[0].ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := lib.Hide(older.ID, false); err != nil {
+		t.Fatal(err)
+	}
 	lib.Add(fakeicloud.Asset{Filename: "IMG_9001.HEIC", UTI: "public.heic", Size: 2_000_000, Added: e.now, Taken: e.now})
-	e.now = e.now.Add(time.Hour)
-	opts.Previous = s
-	s, _ = e.snap(opts)
+	s := cycle()
 	if d := cmp.Diff(fakeIDs(lib.Newest(fakeicloud.PrimaryZone, 50)), assetIDs(s.Library(fakeicloud.PrimaryZone).Newest)); d != "" {
 		t.Errorf("newest-50 differs from the library (-want +got):\n%s", d)
 	}
@@ -227,10 +236,55 @@ func TestDeltaWindowFallsBackToAFullRead(t *testing.T) {
 			limits = append(limits, fmt.Sprint(q.ResultsLimit))
 		}
 	}
-	if want := fmt.Sprint(2*(1+deltaSlack)) + " 200"; strings.Join(limits, " ") != want {
-		t.Errorf("newest list read with resultsLimit %v, want %s (the window, then a full page)", limits, want)
+	if got := strings.Join(limits, " "); got != "4 200" {
+		t.Errorf("newest list read with resultsLimit %s, want 4 200 (the window, then a full page)", got)
 	}
-	if !s.Library(fakeicloud.PrimaryZone).FullReadAt.Equal(e.now) {
-		t.Errorf("a fallen-back read is not recorded as a full read")
+	lb := s.Library(fakeicloud.PrimaryZone)
+	if !lb.FullReadAt.Equal(e.now) || lb.NewestLead != 0 {
+		t.Errorf("after the fall-back: full read at %v (now %v), lead %d (want 0: the new photo is on top)", lb.FullReadAt, e.now, lb.NewestLead)
+	}
+}
+
+// TestDeltaWindowReadsPastHiddenLead: hidden entries above the newest
+// visible one are remembered (NewestLead) and the delta window reads past
+// them instead of falling back.
+func TestDeltaWindowReadsPastHiddenLead(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: 1_000, Now: photosNow})
+	e := newPhotosEnv(t, lib)
+	opts := SnapshotOptions{Newest: 50}
+	s, _ := e.snap(opts)
+	for _, a := range lib.Newest(fakeicloud.PrimaryZone, 3) {
+		if err := lib.Hide(a.ID, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.now = e.now.Add(time.Hour)
+	opts.Previous = s
+	s, _ = e.snap(opts)
+	if lead := s.Library(fakeicloud.PrimaryZone).NewestLead; lead != 3 {
+		t.Fatalf("NewestLead = %d after hiding the 3 newest, want 3", lead)
+	}
+	lib.Add(fakeicloud.Asset{Filename: "IMG_9001.HEIC", UTI: "public.heic", Size: 2_000_000, Added: e.now, Taken: e.now})
+	e.now = e.now.Add(time.Hour)
+	opts.Previous = s
+	s, _ = e.snap(opts)
+	if d := cmp.Diff(fakeIDs(lib.Newest(fakeicloud.PrimaryZone, 50)), assetIDs(s.Library(fakeicloud.PrimaryZone).Newest)); d != "" {
+		t.Errorf("newest-50 differs from the library (-want +got):\n%s", d)
+	}
+	var limits []string
+	for _, r := range e.photos.Requests() {
+		if strings.Contains(r.Body, idxAdded) {
+			var q ckQueryRequest
+			if err := json.Unmarshal([]byte(r.Body), &q); err != nil {
+				t.Fatal(err)
+			}
+			limits = append(limits, fmt.Sprint(q.ResultsLimit))
+		}
+	}
+	if got := strings.Join(limits, " "); got != "10" {
+		t.Errorf("newest list read with resultsLimit %s, want 10 (1 new, 3 hidden, the previous newest)", got)
+	}
+	if lb := s.Library(fakeicloud.PrimaryZone); lb.NewestLead != 0 || lb.FullReadAt.Equal(e.now) {
+		t.Errorf("after the delta: lead %d (want 0: the new photo is on top), full read at %v", lb.NewestLead, lb.FullReadAt)
 	}
 }

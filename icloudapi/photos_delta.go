@@ -5,8 +5,9 @@ import "context"
 // Delta cycles (issue 25). When a few photos were added, the newest-N
 // window only gained entries at rank 0 of the added-date index; re-reading
 // 200 records to learn that costs about 300 kB. A delta cycle reads a short window
-// (resultsLimit = 2×(k+deltaSlack) records for k new assets) and puts the new
-// entries in front of the previous window.
+// (resultsLimit = 2×(k+lead+1) records for k new assets, lead being the
+// hidden or deleted entries that lay above the previous newest) and puts the
+// new entries in front of the previous window.
 //
 // It is taken only when the counts, which every changed cycle reads anyway
 // in one batch, say that the change was k additions and nothing else:
@@ -26,10 +27,9 @@ import "context"
 const (
 	// maxDeltaAssets: more new assets than this are read in full.
 	maxDeltaAssets = 20
-	// deltaSlack is how many entries beyond the k new ones a delta window
-	// reads: the previous newest, plus room for hidden or deleted entries
-	// that lay before it (they were skipped then and are skipped now).
-	deltaSlack = 3
+	// maxDeltaLead: a window that would have to read past more hidden or
+	// deleted entries than this is not worth it; read in full.
+	maxDeltaLead = 20
 )
 
 // deltaBase returns the previous state of z and how many assets were added
@@ -40,6 +40,9 @@ func (b *build) deltaBase(z Zone, c Counts) (*Library, int) {
 	}
 	old := b.prev.Library(z.Name)
 	if old == nil || old.Error != "" || old.Skipped != "" || !old.Indexing.Finished() || len(old.Newest) == 0 {
+		return nil, 0
+	}
+	if old.NewestLead < 0 || old.NewestLead > maxDeltaLead {
 		return nil, 0
 	}
 	if age := b.now.Sub(old.fullReadAt()); age < 0 || age >= libraryMaxAge {
@@ -60,7 +63,7 @@ func (b *build) deltaBase(z Zone, c Counts) (*Library, int) {
 // went on with a full read (res is then that read's result).
 func (r *photosReader) newestDelta(ctx context.Context, z Zone, n int, old *Library, k int) (res newestResult, ok bool, err error) {
 	p := newPairer(z.Name)
-	info, err := r.pageN(ctx, z, idxAdded, 0, 2*(k+deltaSlack), p)
+	info, err := r.pageN(ctx, z, idxAdded, 0, 2*(k+old.NewestLead+1), p)
 	if err != nil {
 		return res, false, err
 	}
@@ -68,13 +71,14 @@ func (r *photosReader) newestDelta(ctx context.Context, z Zone, n int, old *Libr
 	got, unpaired := p.assets()
 	if merged, good := mergeDelta(got, unpaired, old.Newest, k); good {
 		res.assets = merged[:min(n, len(merged))]
-		res.unpaired, res.filtered = old.Unpaired, old.Filtered
+		res.unpaired, res.filtered, res.lead = old.Unpaired, old.Filtered, leadOf(got)
 		res.exhausted = old.Complete && len(merged) <= n
 		return res, true, nil
 	}
 	if info.last || visibleCount(got) >= n {
 		res.exhausted, res.unpaired = info.last, unpaired
 		res.assets, res.filtered = visibleNewest(got, n)
+		res.lead = leadOf(got)
 		return res, false, nil
 	}
 	res, err = r.newestFrom(ctx, z, n, p, info.entries, res)

@@ -151,6 +151,7 @@ type newestResult struct {
 	token     string
 	unpaired  int
 	filtered  int // hidden or deleted entries skipped
+	lead      int // hidden or deleted entries above the newest visible one
 	exhausted bool
 }
 
@@ -183,7 +184,18 @@ func (r *photosReader) newestFrom(ctx context.Context, z Zone, n int, p *pairer,
 	all, unpaired := p.assets()
 	res.unpaired = unpaired
 	res.assets, res.filtered = visibleNewest(all, n)
+	res.lead = leadOf(all)
 	return res, nil
+}
+
+// leadOf counts the hidden or deleted entries at the top of an index read.
+func leadOf(all []Asset) int {
+	for i := range all {
+		if !all[i].Hidden && !all[i].Deleted {
+			return i
+		}
+	}
+	return len(all)
 }
 
 func visibleCount(all []Asset) int {

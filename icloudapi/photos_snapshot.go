@@ -58,7 +58,10 @@ type Library struct {
 	// delta window (photos_delta.go); zero in snapshots of older versions,
 	// where every read was a full one (see fullReadAt).
 	FullReadAt time.Time `json:"full_read_at,omitzero"`
-	delta      bool      // this cycle read Newest by a delta window
+	// NewestLead is how many hidden or deleted entries lie above Newest[0]
+	// in the added-date list; a delta window reads past them.
+	NewestLead int  `json:"newest_lead,omitempty"`
+	delta      bool // this cycle read Newest by a delta window
 }
 
 // PhotosSnapshot is what one cycle learned about an account's photos. It is

@@ -195,7 +195,7 @@ func (b *build) readLibrary(ctx context.Context, z Zone, c Counts) (Library, err
 		return lib, err
 	}
 	lib.Newest, lib.Unpaired, lib.Filtered = res.assets, res.unpaired, res.filtered
-	lib.Complete, lib.SyncToken = res.exhausted, res.token
+	lib.Complete, lib.SyncToken, lib.NewestLead = res.exhausted, res.token, res.lead
 	return lib, nil
 }
 
