@@ -76,6 +76,31 @@ func newCountedPhotosEnv(t *testing.T, lib *fakeicloud.Library) (*photosEnv, *co
 	return e, counter
 }
 
+// TestSharedUploadCycleBytes: an upload to the Shared Library stays within
+// the budget even when its records carry the fields Apple sends beyond
+// desiredKeys (the fake's SetSharedExtraFields, from the recorded SharedSync
+// answer).
+func TestSharedUploadCycleBytes(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 11, Assets: 1_000, Now: photosNow})
+	lib.SetSharedExtraFields(true)
+	e, counter := newCountedPhotosEnv(t, lib)
+	opts := SnapshotOptions{Newest: 50, Libraries: []string{"all"}}
+	s, _ := e.snap(opts)
+	e.now = e.now.Add(time.Hour)
+	lib.Add(fakeicloud.Asset{Zone: fakeicloud.SharedZone, Filename: "IMG_9003.JPG", UTI: "public.jpeg", Size: 900_000, Added: e.now, Taken: e.now})
+	opts.Previous = s
+	b := counter.bytes.Load()
+	s, n := e.snap(opts)
+	got := counter.bytes.Load() - b
+	t.Logf("one upload to the Shared Library, with the unlisted SharedSync fields: %d requests, %d bytes", n, got)
+	if n > uploadCycleMaxRequests || got > uploadCycleMaxBytes {
+		t.Errorf("one upload to the Shared Library cost %d requests and %d bytes (max %d and %d)", n, got, uploadCycleMaxRequests, uploadCycleMaxBytes)
+	}
+	if d := cmp.Diff(fakeIDs(lib.Newest(fakeicloud.SharedZone, 50)), assetIDs(s.Library(fakeicloud.SharedZone).Newest)); d != "" {
+		t.Errorf("Shared Library newest-50 differs from the library (-want +got):\n%s", d)
+	}
+}
+
 // TestDeltaCycleOnlyForAdditions: the short delta window is used only when
 // the counts say the change was additions only; an upload together with a
 // hide or a deletion reads the library in full (the newest-50 and Recently
