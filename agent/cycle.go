@@ -192,9 +192,19 @@ func (a *Agent) RunCycle(ctx context.Context, name string) (checks.AccountReport
 	// could not be read), on a context of its own.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	hist := a.loadHistory(rctx, name, obs.Owner, start)
-	rep := checks.Evaluate(obs, a.policy, hist, start)
-	a.record(rctx, obs, hist, rep, start)
+	// Ages and the history's time line follow Apple's clock when this
+	// machine's is off (checks.CheckTime); the report keeps local time.
+	at := checks.CheckTime(obs, start)
+	if at != start {
+		a.log.Warn("this machine's clock is off from Apple's; judging ages on Apple's time (turn on NTP)",
+			"account", name, "offset", at.Sub(start).Round(time.Second))
+		if !obs.Auth.RetryAfter.IsZero() { // measured on this machine's clock
+			obs.Auth.RetryAfter = obs.Auth.RetryAfter.Add(at.Sub(start))
+		}
+	}
+	hist := a.loadHistory(rctx, name, obs.Owner, at)
+	rep := checks.Evaluate(obs, a.policy, hist, at)
+	a.record(rctx, obs, hist, rep, start, at)
 	a.publish(rctx, cycle, rep, time.Since(start))
 	return rep, nil
 }
@@ -282,11 +292,14 @@ type historyRecord struct {
 	DrawnUploads []time.Time `json:"drawn_uploads,omitempty"`
 }
 
-// record persists the history point and the report; failures are logged,
-// the report is still served and notified.
-func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.History, rep checks.AccountReport, now time.Time) {
+// record persists the history point (dated at, the check time) and the
+// report (dated now, this machine's clock); failures are logged, the
+// report is still served and notified.
+func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.History, rep checks.AccountReport, now, at time.Time) {
+	hp := checks.NewHistoryPoint(obs, hist, at)
+	hp.UploadAlert = checks.UploadAlerted(rep)
 	point, err := json.Marshal(historyRecord{
-		HistoryPoint:      checks.NewHistoryPoint(obs, hist, now),
+		HistoryPoint:      hp,
 		Status:            rep.Status.String(),
 		ICloudNewestAdded: rep.Observed.ICloudNewestAdded,
 		LocalNewest:       rep.Observed.LocalNewest,
@@ -294,7 +307,7 @@ func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.
 		StorageTotal:      rep.Observed.StorageTotalBytes,
 	})
 	if err == nil {
-		err = a.db.AppendHistory(ctx, obs.Account, now, point)
+		err = a.db.AppendHistory(ctx, obs.Account, at, point)
 	}
 	if err != nil {
 		a.log.Error("could not record history (is data_dir writable and not full?)", "account", obs.Account, "err", err)
@@ -316,7 +329,7 @@ func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.
 	a.mu.Unlock()
 	a.health.cycleFinished(obs.Account)
 	if prune {
-		a.prune(ctx, now)
+		a.prune(ctx, at)
 	}
 }
 

@@ -67,6 +67,7 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 		return nil // Apple asked to wait: not even the session is checked
 	}
 	defer c.saveSession(ctx, log)
+	defer c.clockOffset(obs)
 	attempts := c.Client.SignInAttempts()
 	signIns, lostAt := c.Client.SignIns(), c.lostAt
 	err := c.Client.Authenticate(ctx, c.password(ctx, log))
@@ -185,6 +186,15 @@ func brokenSource(npe *credstore.NoPasswordError) bool {
 		}
 	}
 	return false
+}
+
+// clockOffset records how far Apple's clock is from this machine's, from
+// the Date header of the latest answer (of this cycle or, if none came,
+// of an earlier one of this process).
+func (c *ICloud) clockOffset(obs *checks.Observation) {
+	if off, ok := c.Client.ClockOffset(); ok {
+		obs.ClockOffset = &off
+	}
 }
 
 func (c *ICloud) sessionExpiry(obs *checks.Observation) {

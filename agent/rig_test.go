@@ -91,7 +91,8 @@ type rigOptions struct {
 	timeout  time.Duration
 	maxBody  int64
 	clock    *rigClock
-	// serverSkew puts the fake's clock ahead (or behind) the agent's.
+	// serverSkew puts the fake's clock (Apple's, which dates the library)
+	// ahead of (or behind) the agent's, like a NAS whose clock is off.
 	serverSkew time.Duration
 	// policy replaces checks.DefaultPolicy.
 	policy *checks.Policy
@@ -112,6 +113,9 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	}
 	now := o.clock.Now()
 	r := &rig{t: t, clock: o.clock, dir: t.TempDir(), sessions: &rigSessions{}}
+	// The library is dated on Apple's clock: with serverSkew it is the
+	// agent's (the NAS's) clock that is off.
+	now = now.Add(o.serverSkew)
 	anchor := now
 	if o.scenario == "stalled" {
 		anchor = now.Add(-10 * 24 * time.Hour)

@@ -49,6 +49,8 @@ type accountCard struct {
 	// and for every account of a small family (a family of five sees the
 	// problem cards first, not fifteen charts).
 	ChartsOpen bool
+	// Clock says that the NAS clock is off from Apple's ("" when not).
+	Clock string
 }
 
 type checkRow struct {
@@ -103,16 +105,20 @@ func buildStatusPage(rep checks.Report, names []string, hist func(string) []char
 	for _, name := range names {
 		a, ok := byName[name]
 		card := accountCard{Name: name, Display: displayName(name), Status: checks.StatusUnknown.String(), Checked: ok}
+		end := now
 		if ok {
+			var off time.Duration
+			off, card.Clock = checks.ClockNotice(a.Observed)
+			end = now.Add(off) // ages and history are on Apple's time
 			card.Status, card.Reauth = a.Status.String(), a.Observed.ReauthRequired
 			card.Problems, card.OK = checkRows(a)
 			card.Missing = missingRows(a, loc)
-			card.Session = sessionText(a.Observed, now, loc)
+			card.Session = sessionText(a.Observed, end, loc)
 			card.Storage = newStorageBar(a)
-			problems = append(problems, accountProblems(a, now, loc)...)
+			problems = append(problems, accountProblems(a, end, loc)...)
 		}
 		if hist != nil {
-			card.Charts = buildCharts(hist(name), now, chartDays, loc)
+			card.Charts = buildCharts(hist(name), end, chartDays, loc)
 		}
 		card.ChartsOpen = len(names) <= chartsOpenUpTo || card.Status != checks.StatusOK.String()
 		page.Accounts = append(page.Accounts, card)

@@ -94,8 +94,15 @@
 // less than one hour apart are joined into one upload event (so a holiday
 // import of thousands of photos is one event). The gaps are the pauses
 // between consecutive events (next event's first upload − previous event's
-// last upload); the open gap g is not one of them, so a stall cannot teach
-// itself to be normal.
+// last upload); the open gap g is not one of them. Nor is a closed gap
+// during which the check was in alert on learned thresholds (a stored
+// HistoryPoint.UploadAlert whose time lies after the gap's first event and
+// at most one hour after the next one started): a stall that was reported
+// is an incident, not the account's rhythm, and learning it would lift the
+// thresholds until the next stall of the same length went unreported.
+// Alerts of the cold start (fixed thresholds) do not exclude their gap, or
+// a weekly photographer could never learn past the fixed 3-day warning.
+// Only gaps of the same iCloud account count (OfOwner).
 //
 // With fewer than 8 gaps, or upload_adaptive false, the static rule applies:
 // g ≥ upload_warning → warning, g ≥ upload_critical → critical. Otherwise,
@@ -107,7 +114,12 @@
 //
 // The static thresholds are floor and ceiling of the warning point: nobody
 // is warned sooner than upload_warning (a night without photos is normal
-// for anyone), and everybody is warned by upload_critical. Critical keeps
+// for anyone), and everybody is warned by upload_critical. So the ceiling
+// of what learning can reach is
+//
+//	warnAt ≤ upload_critical,  critAt ≤ 2·upload_critical − upload_warning
+//
+// (7 d and 11 d with the defaults), whatever the history holds. Critical keeps
 // the static distance behind the warning. With the defaults (3 d, 7 d,
 // p99, ×2): a daily photographer (longest usual gap ~1.2 d) is warned at
 // 3 d and critical at 7 d, so 4 quiet days are flagged; a weekly one

@@ -7,6 +7,9 @@ import "time"
 // and returns the account's report. Checks come in AllChecks order; the
 // account status is the worst check status. Evaluate never fails: absent or
 // contradictory data makes the affected check unknown, never ok.
+//
+// now is the time the cycle is judged at: CheckTime(obs, this machine's
+// clock), so that ages are right on a NAS whose clock is off.
 func Evaluate(obs Observation, policy Policy, hist History, now time.Time) AccountReport {
 	e := evaluator{obs: obs, p: policy.sane(), hist: hist, now: now.UTC()}
 	results := []CheckResult{
@@ -20,6 +23,7 @@ func Evaluate(obs Observation, policy Policy, hist History, now time.Time) Accou
 		e.folder(),
 		e.indexing(),
 	}
+	noteClock(obs, results)
 	statuses := make([]Status, len(results))
 	for i, r := range results {
 		statuses[i] = r.Status

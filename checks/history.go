@@ -93,6 +93,9 @@ func BuildHistory(points []HistoryPoint, policy Policy, now time.Time) History {
 		if p.Auth == AuthOK {
 			h.LastSuccess = p.At.UTC()
 		}
+		if p.UploadAlert && !p.At.Before(from) {
+			h.UploadAlerts = append(h.UploadAlerts, p.At.UTC())
+		}
 		for _, t := range p.Uploads {
 			if t.Before(from) || t.After(now) || seen[t.UnixNano()] {
 				continue

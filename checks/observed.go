@@ -14,6 +14,10 @@ func (e *evaluator) observed() Observed {
 		ReauthRequired: k.NeedsLogin(),
 		SessionExpiry:  utc(e.obs.SessionExpiry),
 	}
+	if off := e.obs.ClockOffset; off != nil {
+		secs := off.Seconds()
+		o.ClockOffsetSeconds = &secs
+	}
 	for _, l := range e.obs.Libraries {
 		lf := libraryFacts(l)
 		o.Libraries = append(o.Libraries, lf)

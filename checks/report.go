@@ -122,6 +122,9 @@ type UploadDetails struct {
 	// Events and Gaps are how many upload events and gaps were learned.
 	Events int `json:"events"`
 	Gaps   int `json:"gaps"`
+	// AlertedGaps are the gaps left out of learning because the check was
+	// in alert during them (they are not in Gaps).
+	AlertedGaps int `json:"alerted_gaps,omitempty"`
 	// UsualGapSeconds is the policy quantile of the learned gaps.
 	UsualGapSeconds      float64 `json:"usual_gap_seconds,omitempty"`
 	WarningAfterSeconds  float64 `json:"warning_after_seconds"`
@@ -140,6 +143,10 @@ type Observed struct {
 	Auth           AuthKind  `json:"auth,omitempty"`
 	ReauthRequired bool      `json:"reauth_required"`
 	SessionExpiry  time.Time `json:"session_expiry,omitzero"`
+	// ClockOffsetSeconds is Apple's clock minus this machine's (positive:
+	// the NAS clock is behind), measured from the Date header of Apple's
+	// answers; absent when no answer was received.
+	ClockOffsetSeconds *float64 `json:"clock_offset_seconds,omitempty"`
 	// ICloudNewestAdded/Taken are over all libraries; LocalNewest over all
 	// folders (design §4 names).
 	ICloudNewestAdded time.Time `json:"icloud_newest_added,omitzero"`

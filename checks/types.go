@@ -35,6 +35,11 @@ type Observation struct {
 	// of them states an expiry (SessionExpiry is zero then): session_expiry
 	// is ok without a forecast instead of an unknown that could never clear.
 	SessionUndated bool
+	// ClockOffset is Apple's clock minus this machine's, from the Date
+	// header of Apple's answers; nil when no answer was received. Beyond
+	// ClockTolerance the agent judges ages on Apple's time (CheckTime) and
+	// the age checks say that the NAS clock is off.
+	ClockOffset *time.Duration
 	// Libraries are the photo libraries (zones) that exist in iCloud, the
 	// monitored ones and the ones nobody covers alike.
 	Libraries []LibraryObservation
@@ -425,6 +430,10 @@ type History struct {
 	HiddenBefore map[string]int
 	// LastSuccess is the last cycle whose sign-in succeeded; zero if never.
 	LastSuccess time.Time
+	// UploadAlerts are the times of earlier cycles whose icloud_upload was
+	// in alert (warning or critical) on learned thresholds: the gaps they
+	// fall in are left out of learning, so a stall never teaches itself.
+	UploadAlerts []time.Time
 }
 
 // HistoryPoint is what one cycle contributes to History. It is
@@ -447,4 +456,7 @@ type HistoryPoint struct {
 	Hidden map[string]int `json:"hidden,omitempty"`
 	// Owner is Observation.Owner of the cycle (empty when iCloud was not read).
 	Owner string `json:"owner,omitempty"`
+	// UploadAlert is true when the cycle's icloud_upload was warning or
+	// critical on learned thresholds (set it with UploadAlerted).
+	UploadAlert bool `json:"upload_alert,omitempty"`
 }

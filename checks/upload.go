@@ -26,6 +26,7 @@ type uploadThresholds struct {
 	adaptive   bool
 	events     int
 	gaps       int
+	alerted    int           // gaps left out because the check was in alert then
 	usual      time.Duration // the policy quantile of the learned gaps
 }
 
@@ -119,7 +120,7 @@ func undated(libs []LibraryObservation) int {
 func (e *evaluator) judgeGap(newest time.Time, th uploadThresholds) CheckResult {
 	gap := max(e.now.Sub(newest), 0)
 	d := &Details{Upload: &UploadDetails{
-		GapSeconds: gap.Seconds(), Adaptive: th.adaptive, Events: th.events, Gaps: th.gaps,
+		GapSeconds: gap.Seconds(), Adaptive: th.adaptive, Events: th.events, Gaps: th.gaps, AlertedGaps: th.alerted,
 		UsualGapSeconds: th.usual.Seconds(), WarningAfterSeconds: th.warn.Seconds(), CriticalAfterSeconds: th.crit.Seconds(),
 	}}
 	summary := fmt.Sprintf("Newest photo reached iCloud %s ago (%s)", fmtDur(gap), fmtTime(newest))
@@ -134,6 +135,9 @@ func (e *evaluator) judgeGap(newest time.Time, th uploadThresholds) CheckResult 
 		summary += fmt.Sprintf("; usually at most %s between uploads", fmtDur(th.usual))
 	} else if th.gaps < minGaps {
 		d.Notes = append(d.Notes, fmt.Sprintf("Still learning this account's upload rhythm (%d of %d gaps seen): using the fixed thresholds", th.gaps, minGaps))
+	}
+	if th.alerted > 0 {
+		d.Notes = append(d.Notes, fmt.Sprintf("%s during which this check was in alert %s left out of the learned rhythm", plural(th.alerted, "gap"), map[bool]string{true: "is", false: "are"}[th.alerted == 1]))
 	}
 	if status == StatusOK {
 		return result(CheckICloudUpload, status, summary, "", d)
@@ -152,8 +156,8 @@ func (e *evaluator) learn(libs []LibraryObservation) uploadThresholds {
 		}
 	}
 	events := uploadEvents(times, e.now.Add(-e.p.UploadHistory), e.now)
-	gaps := eventGaps(events)
-	static.events, static.gaps = len(events), len(gaps)
+	gaps, alerted := learnableGaps(events, e.hist.UploadAlerts)
+	static.events, static.gaps, static.alerted = len(events), len(gaps), alerted
 	if !e.p.UploadAdaptive || len(gaps) < minGaps {
 		return static
 	}
@@ -162,8 +166,38 @@ func (e *evaluator) learn(libs []LibraryObservation) uploadThresholds {
 	warn := min(max(learned, e.p.UploadWarning), e.p.UploadCritical)
 	return uploadThresholds{
 		warn: warn, crit: warn + (e.p.UploadCritical - e.p.UploadWarning), adaptive: true,
-		events: len(events), gaps: len(gaps), usual: q,
+		events: len(events), gaps: len(gaps), alerted: alerted, usual: q,
 	}
+}
+
+// learnableGaps returns the gaps between events during which the check
+// was not in alert, and how many were left out because it was. An alert
+// belongs to a gap when the cycle ran after the gap's first upload event
+// ended and no later than burstWindow after the next one started (an
+// upload becomes visible a little after its added time).
+func learnableGaps(evs []event, alerts []time.Time) ([]time.Duration, int) {
+	var gaps []time.Duration
+	left := 0
+	for i := 1; i < len(evs); i++ {
+		from, to := evs[i-1].end, evs[i].start
+		if slices.ContainsFunc(alerts, func(t time.Time) bool { return t.After(from) && !t.After(to.Add(burstWindow)) }) {
+			left++
+			continue
+		}
+		gaps = append(gaps, to.Sub(from))
+	}
+	return gaps, left
+}
+
+// UploadAlerted reports whether rep's icloud_upload is in alert (warning
+// or critical) on learned thresholds; store it in the cycle's
+// HistoryPoint.UploadAlert. Alerts on the fixed thresholds of the cold
+// start are not recorded: a family that photographs once a week would
+// otherwise never get past the fixed 3-day warning.
+func UploadAlerted(rep AccountReport) bool {
+	c, ok := rep.Check(CheckICloudUpload)
+	return ok && (c.Status == StatusWarning || c.Status == StatusCritical) &&
+		c.Details != nil && c.Details.Upload != nil && c.Details.Upload.Adaptive
 }
 
 // event is a run of uploads with no pause of burstWindow or more.

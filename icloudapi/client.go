@@ -82,6 +82,8 @@ type Client struct {
 
 	mu   sync.Mutex
 	sess *session
+
+	clock appleClock // offset of Apple's clock, from Date headers
 }
 
 // New builds a Client; it makes no request.
@@ -303,6 +305,7 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	if err == nil {
 		code = resp.StatusCode
 		t.c.harvest(resp.Header)
+		t.c.clock.note(resp.Header, t.c.now())
 	}
 	observeAttempt(req.Context(), endpoint, code)
 	if t.c.opts.Observe != nil {

@@ -209,3 +209,45 @@ func TestNewValidatesOptions(t *testing.T) {
 		t.Errorf("china client: account %q setup %q home %q", c.sess.Account, c.setup, c.home)
 	}
 }
+
+// Every answer's Date header tells how far Apple's clock is from ours; the
+// client keeps the latest measurement, also from error answers.
+func TestClockOffsetFromDateHeader(t *testing.T) {
+	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	nas := base.Add(-10 * 24 * time.Hour) // the NAS clock is 10 days slow
+	fake := fakeicloud.New(fakeicloud.Options{Scenario: fakeicloud.Scenario{AppleID: "a@example.com", Password: "pw"},
+		Now: func() time.Time { return base }})
+	defer fake.Close()
+	c, err := New(Options{AppleID: "a@example.com", RootCAs: fake.CertPool(), AuthURL: fake.AuthURL(),
+		SetupURL: fake.SetupURL(), HomeURL: fake.HomeURL(), Now: func() time.Time { return nas }, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.ClockOffset(); ok {
+		t.Fatal("an offset before any answer")
+	}
+	_, _ = c.setupCall(context.Background(), "validate", "/validate", []byte("null")) // 421 without a session: still dated
+	off, ok := c.ClockOffset()
+	if !ok || off != 10*24*time.Hour {
+		t.Fatalf("offset %v (measured %v), want 240h: Apple ahead of the slow NAS clock", off, ok)
+	}
+	fake.SetClockOffset(-10*24*time.Hour - 2*time.Hour) // now Apple is 2 h behind the NAS
+	_, _ = c.setupCall(context.Background(), "validate", "/validate", []byte("null"))
+	if off, _ := c.ClockOffset(); off != -2*time.Hour {
+		t.Errorf("offset %v after Apple's clock moved, want -2h (the latest answer counts)", off)
+	}
+}
+
+// An answer without a Date, or with one that does not parse, changes
+// nothing.
+func TestClockOffsetIgnoresMissingOrBadDate(t *testing.T) {
+	for _, h := range []http.Header{{"Date": {"yesterday"}}, {"Date": {""}}} {
+		ts, _, c := serviceServer(t, []int{200}, h, `{}`)
+		_ = c.postJSON(context.Background(), "ck_query", ts.URL+"/x", nil, nil)
+		// net/http adds its own Date when the handler sets none or an
+		// empty one; a bad one is sent as is.
+		if off, ok := c.ClockOffset(); ok && (off > time.Minute || off < -time.Minute) {
+			t.Errorf("header %v: offset %v from a bad or missing Date", h, off)
+		}
+	}
+}

@@ -19,12 +19,15 @@ const (
 	indexingFinished = "FINISHED"
 )
 
-// desiredKeys are the fields the agent reads. Shorter than the web client's
-// list (about 110 names); other tools show that shortening is accepted.
+// desiredKeys are the fields the agent reads: exactly the record fields of
+// ckFields (TestDesiredKeysAreTheDecodedFields), each one paid for in every
+// record of every answer. Shorter than the web client's list (about 110
+// names); other tools show that shortening is accepted (artascope, by
+// magus0219, patches pyicloud to list pages with five keys).
 var desiredKeys = []string{
 	"recordName", "recordType", "recordChangeTag", "masterRef",
 	"filenameEnc", "itemType", "dataClassType",
-	"resOriginalRes", "resOriginalFileType", "resOriginalWidth", "resOriginalHeight", "resOriginalFingerprint",
+	"resOriginalRes", "resOriginalFileType", "resOriginalWidth", "resOriginalHeight",
 	"resOriginalAltRes", "resOriginalAltFileType",
 	"resOriginalVidComplRes", "resOriginalVidComplFileType",
 	"resJPEGFullRes", "resJPEGFullFileType", "resVidFullRes", "resVidFullFileType",

@@ -108,8 +108,15 @@ func (r *photosReader) indexing(ctx context.Context, z Zone) (IndexingState, err
 
 // page reads one window of an index and feeds it to the pairer.
 func (r *photosReader) page(ctx context.Context, z Zone, index string, start int, p *pairer) (pageInfo, error) {
+	return r.pageN(ctx, z, index, start, pageRecords, p)
+}
+
+// pageN is page with a resultsLimit of limit records (even: whole pairs).
+// A window shorter than a full page says nothing about the end of the
+// index unless it came back empty or shorter than asked.
+func (r *photosReader) pageN(ctx context.Context, z Zone, index string, start, limit int, p *pairer) (pageInfo, error) {
 	var resp ckQueryResponse
-	if err := r.call(ctx, "ck_query", r.dbURL(z.Database, "records/query"), listQuery(index, z.id(), start, pageRecords), &resp); err != nil {
+	if err := r.call(ctx, "ck_query", r.dbURL(z.Database, "records/query"), listQuery(index, z.id(), start, limit), &resp); err != nil {
 		return pageInfo{}, err
 	}
 	p.add(resp.Records)
@@ -127,7 +134,7 @@ func (r *photosReader) page(ctx context.Context, z Zone, index string, start int
 	}
 	// The index ended when the page is empty, or short without a
 	// continuation marker (recorded pages with more to come carry one).
-	last := assets == 0 || assets < pageAssets && resp.ContinuationMarker == ""
+	last := assets == 0 || assets < limit/2 && resp.ContinuationMarker == ""
 	return pageInfo{token: resp.SyncToken, entries: assets, last: last}, nil
 }
 
@@ -144,6 +151,7 @@ type newestResult struct {
 	token     string
 	unpaired  int
 	filtered  int // hidden or deleted entries skipped
+	lead      int // hidden or deleted entries above the newest visible one
 	exhausted bool
 }
 
@@ -151,9 +159,13 @@ type newestResult struct {
 // newest added), paging past 100 and skipping hidden and deleted entries.
 // It reads at most n/100+2 pages, whatever the library size.
 func (r *photosReader) newest(ctx context.Context, z Zone, n int) (newestResult, error) {
-	var res newestResult
-	p := newPairer(z.Name)
-	start, maxPages := 0, n/pageAssets+2
+	return r.newestFrom(ctx, z, n, newPairer(z.Name), 0, newestResult{})
+}
+
+// newestFrom goes on reading the added-date index from rank start, with the
+// pairs already read in p (a delta window that did not suffice).
+func (r *photosReader) newestFrom(ctx context.Context, z Zone, n int, p *pairer, start int, res newestResult) (newestResult, error) {
+	maxPages := n/pageAssets + 2
 	for pg := 0; pg < maxPages; pg++ {
 		info, err := r.page(ctx, z, idxAdded, start, p)
 		if err != nil {
@@ -172,7 +184,18 @@ func (r *photosReader) newest(ctx context.Context, z Zone, n int) (newestResult,
 	all, unpaired := p.assets()
 	res.unpaired = unpaired
 	res.assets, res.filtered = visibleNewest(all, n)
+	res.lead = leadOf(all)
 	return res, nil
+}
+
+// leadOf counts the hidden or deleted entries at the top of an index read.
+func leadOf(all []Asset) int {
+	for i := range all {
+		if !all[i].Hidden && !all[i].Deleted {
+			return i
+		}
+	}
+	return len(all)
 }
 
 func visibleCount(all []Asset) int {

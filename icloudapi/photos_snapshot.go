@@ -54,6 +54,14 @@ type Library struct {
 	// CloudKit's serverErrorCode when there was one.
 	Error     string `json:"error,omitempty"`
 	ErrorCode string `json:"error_code,omitempty"`
+	// FullReadAt is when Newest was last read in full rather than by a
+	// delta window (photos_delta.go); zero in snapshots of older versions,
+	// where every read was a full one (see fullReadAt).
+	FullReadAt time.Time `json:"full_read_at,omitzero"`
+	// NewestLead is how many hidden or deleted entries lie above Newest[0]
+	// in the added-date list; a delta window reads past them.
+	NewestLead int  `json:"newest_lead,omitempty"`
+	delta      bool // this cycle read Newest by a delta window
 }
 
 // PhotosSnapshot is what one cycle learned about an account's photos. It is

@@ -56,10 +56,18 @@ func (b *build) reusable(z Zone) *Library {
 		return nil
 	case old == nil || !old.Indexing.Finished():
 		return nil // still indexing: ask again (costs requests only while iCloud indexes)
-	case b.now.Sub(old.ReadAt) >= libraryMaxAge || old.ReadAt.After(b.now.Add(time.Hour)):
-		return nil // read long ago (or in the future by a clock jump): read again
+	case b.now.Sub(old.fullReadAt()) >= libraryMaxAge || old.ReadAt.After(b.now.Add(time.Hour)):
+		return nil // read in full long ago (or in the future by a clock jump): read again
 	}
 	return old
+}
+
+// fullReadAt is when Newest was last read in full.
+func (l *Library) fullReadAt() time.Time {
+	if l.FullReadAt.IsZero() {
+		return l.ReadAt
+	}
+	return l.FullReadAt
 }
 
 // readLibraries reads counts (one batch per database), then indexing state,
@@ -109,6 +117,13 @@ func (b *build) readLibraries(ctx context.Context, stale []Zone) (map[string]Lib
 			continue
 		}
 		out[z.Name] = lib
+		if z.Personal() && lib.delta {
+			// a delta cycle: only additions, Recently Deleted is as before
+			b.s.RecentlyDeleted = b.prev.RecentlyDeleted
+			b.s.RecentlyDeletedCount = b.prev.RecentlyDeletedCount
+			b.s.RecentlyDeletedPartial = b.prev.RecentlyDeletedPartial
+			continue
+		}
 		if z.Personal() && lib.Indexing.Finished() {
 			if err := b.readDeleted(ctx, z, counts[z.Name].Deleted); err != nil {
 				return nil, err
@@ -164,12 +179,23 @@ func (b *build) readLibrary(ctx context.Context, z Zone, c Counts) (Library, err
 		lib.Skipped = "iCloud is still indexing this library (" + lib.Indexing.State + ")"
 		return lib, nil
 	}
-	res, err := b.r.newest(ctx, z, b.opts.Newest)
+	lib.FullReadAt = b.now
+	var res newestResult
+	var err error
+	if old, k := b.deltaBase(z, c); old != nil {
+		var delta bool
+		res, delta, err = b.r.newestDelta(ctx, z, b.opts.Newest, old, k)
+		if delta {
+			lib.FullReadAt, lib.delta = old.fullReadAt(), true
+		}
+	} else {
+		res, err = b.r.newest(ctx, z, b.opts.Newest)
+	}
 	if err != nil {
 		return lib, err
 	}
 	lib.Newest, lib.Unpaired, lib.Filtered = res.assets, res.unpaired, res.filtered
-	lib.Complete, lib.SyncToken = res.exhausted, res.token
+	lib.Complete, lib.SyncToken, lib.NewestLead = res.exhausted, res.token, res.lead
 	return lib, nil
 }
 

@@ -47,6 +47,7 @@ func sampleReport() checks.Report {
 			RecentlyDeleted:            ptr(7),
 			RecentlyDeletedUnprotected: ptr(2),
 			RecentlyDeletedNextPurge:   now.Add(6 * 24 * time.Hour),
+			ClockOffsetSeconds:         ptr(-864000.0),
 			Libraries: []checks.LibraryFacts{
 				{Name: "personal", Monitored: true, NewestAdded: now.Add(-2 * time.Hour), NewestTaken: now.Add(-3 * time.Hour), Assets: ptr(12345), Hidden: ptr(23)},
 				{Name: "shared", Monitored: false, NewestAdded: now.Add(-72 * time.Hour), NewestTaken: now.Add(-80 * time.Hour), Assets: ptr(321)},

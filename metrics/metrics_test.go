@@ -31,6 +31,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 var designMetrics = []string{
 	"icloudmon_build_info",
 	"icloudmon_check_status",
+	"icloudmon_clock_offset_seconds", // issue 26: the NAS clock against Apple's
 	"icloudmon_icloud_assets",
 	"icloudmon_icloud_failed_requests_total", // issue 22: exists at 0 from start-up
 	"icloudmon_icloud_hidden_assets",         // docs/design.md §8 addition

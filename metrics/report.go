@@ -17,6 +17,7 @@ type reportDescs struct {
 	localNewest, localFiles, missing, lag         *prometheus.Desc
 	deleted, deletedUnprotected, deletedNextPurge *prometheus.Desc
 	storageUsed, storageTotal                     *prometheus.Desc
+	clockOffset                                   *prometheus.Desc
 }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -47,6 +48,8 @@ func newReportDescs() reportDescs {
 			"Unix time when iCloud purges the next Recently Deleted item that has no local copy.", acc...),
 		storageUsed:  desc("storage_used_bytes", "iCloud storage used by the account, in bytes.", acc...),
 		storageTotal: desc("storage_total_bytes", "iCloud storage available to the account (plan size), in bytes.", acc...),
+		clockOffset: desc("clock_offset_seconds", "Apple's clock minus this machine's clock, from the Date header of Apple's answers "+
+			"(positive: this machine's clock is behind). Beyond 5 minutes ages are computed on Apple's time; fix NTP.", acc...),
 	}
 }
 
@@ -56,7 +59,7 @@ func (d reportDescs) all() []*prometheus.Desc {
 		d.newestAdded, d.newestTaken, d.assets, d.hidden,
 		d.localNewest, d.localFiles, d.missing, d.lag,
 		d.deleted, d.deletedUnprotected, d.deletedNextPurge,
-		d.storageUsed, d.storageTotal,
+		d.storageUsed, d.storageTotal, d.clockOffset,
 	}
 }
 
@@ -118,6 +121,9 @@ func (c *reportCollector) collectAccount(e *emitter, a checks.AccountReport) {
 	e.optInt(c.d.deleted, o.RecentlyDeleted, a.Name)
 	e.optInt(c.d.deletedUnprotected, o.RecentlyDeletedUnprotected, a.Name)
 	e.timestamp(c.d.deletedNextPurge, o.RecentlyDeletedNextPurge, a.Name)
+	if o.ClockOffsetSeconds != nil {
+		e.gauge(c.d.clockOffset, *o.ClockOffsetSeconds, a.Name)
+	}
 	for _, l := range o.Libraries {
 		c.collectLibrary(e, a.Name, l)
 	}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -72,7 +71,7 @@ func (c *cli) verify(ctx context.Context, cfg *configs.Config, f verifyFlags) er
 		}
 		reports = append(reports, rep)
 	}
-	report := checks.NewReport(time.Now(), reports...)
+	report := checks.NewReport(clockNow(), reports...)
 	if err := writeReport(c.stdout, report, f.output); err != nil {
 		return withExit(exitUnknown, err)
 	}

@@ -137,7 +137,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buil
 	rt.agent, err = agent.New(ctx, agent.Options{
 		Accounts: accounts, Policy: checks.Policy(cfg.Checks), DB: rt.db,
 		Metrics: rt.metrics, Notifier: rt.notifier, Logger: log, Interval: cfg.Interval,
-		HistoryRetention: cfg.HistoryRetention})
+		HistoryRetention: cfg.HistoryRetention, Now: clockNow})
 	if err != nil {
 		return nil, rt.closeWith(err)
 	}
@@ -222,7 +222,7 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 	cloud := &agent.ICloud{
 		Account: a.Name, Client: client, Sessions: rt.sessions, DB: rt.db,
 		Password: passwordFunc(a, rt.log), Libraries: cloudLibraries(a.Libraries), Newest: rt.cfg.Checks.Newest,
-		Logger: rt.log, NoCache: noCache, OnSignIn: func(kind checks.AuthKind) { rt.metrics.ObserveSignIn(a.Name, kind) },
+		Logger: rt.log, NoCache: noCache, Now: clockNow, OnSignIn: func(kind checks.AuthKind) { rt.metrics.ObserveSignIn(a.Name, kind) },
 	}
 	acct := agent.Account{Name: a.Name, Cloud: cloud,
 		HiddenCovered: slices.Contains(a.Libraries, configs.LibraryHidden) || slices.Contains(a.Libraries, configs.LibraryAll),
@@ -232,7 +232,7 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 			Name: f.Name, Path: f.Path, Layout: matcherLayout(f.Layout), KV: rt.db, Logger: rt.log, Renditions: f.Renditions,
 			Libraries: folderLibraries(f.Libraries),
 			Tolerance: rt.cfg.Checks.CaptureTolerance, FullScan: noCache,
-			Options: localindex.Options{Ignore: f.Ignore, ShrinkFraction: rt.cfg.Checks.FolderShrink},
+			Options: localindex.Options{Ignore: f.Ignore, ShrinkFraction: rt.cfg.Checks.FolderShrink, Now: clockNow},
 		})
 	}
 	return acct, nil
@@ -284,7 +284,7 @@ func newICloudClient(a configs.Account, roots *x509.CertPool, log *slog.Logger, 
 	return icloudapi.New(icloudapi.Options{
 		AppleID: a.AppleID, Region: a.Region,
 		AuthURL: a.Endpoints.Auth, SetupURL: a.Endpoints.Setup, HomeURL: a.Endpoints.Home,
-		RootCAs: roots, Logger: log.With("account", a.Name),
+		RootCAs: roots, Logger: log.With("account", a.Name), Now: clockNow,
 		Observe: func(endpoint string, code int) { m.ObserveRequest(a.Name, endpoint, code) },
 		SignIns: credstore.NewSignIns(dataDir, a.Name),
 	})

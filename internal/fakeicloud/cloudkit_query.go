@@ -1,6 +1,7 @@
 package fakeicloud
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"sort"
 	"strconv"
@@ -175,6 +176,7 @@ func (l *Library) render(z *zone, entries []*Asset, limit int, desired map[strin
 			seen[a.MasterID] = true
 			r := masterRecord(z, a, now)
 			keep(&r, desired)
+			l.extraFields(z, &r, a)
 			recs = append(recs, r)
 		}
 	}
@@ -184,6 +186,7 @@ func (l *Library) render(z *zone, entries []*Asset, limit int, desired map[strin
 		}
 		r := assetRecord(z, a, now)
 		keep(&r, desired)
+		l.extraFields(z, &r, a)
 		recs = append(recs, r)
 	}
 	return recs
@@ -249,4 +252,42 @@ func (l *Library) countOf(z *zone, id string) (int64, bool) {
 		}
 	}
 	return n, true
+}
+
+// extraFields adds, with SetSharedExtraFields on and outside PrimarySync,
+// the unlisted fields of the recorded SharedSync records (same names,
+// types and about the same sizes; the values are made up).
+func (l *Library) extraFields(z *zone, r *ckRecord, a *Asset) {
+	if !l.sharedExtraFields || z.name == PrimaryZone {
+		return
+	}
+	contributors := ckField{Type: "REFERENCE_LIST", Value: []ckReference{{RecordName: z.owner, Action: "NONE", ZoneID: z.id()}}}
+	modified := ts(a.Added)
+	if r.RecordType == "CPLMaster" {
+		meta := make([]byte, 900) // the recorded mediaMetaDataEnc is a binary plist of about 1.2 kB in base64
+		for i := range meta {
+			meta[i] = byte(i * 7)
+		}
+		for k, v := range map[string]ckField{
+			"importedByDisplayNameEnc": {Value: base64.StdEncoding.EncodeToString([]byte("Photos")), Type: "ENCRYPTED_BYTES"},
+			"importedBy":               i64(5), "recordModificationDate": modified, "importDate": modified,
+			"fullSizeJPEGSource": i64(1), "mediaMetaDataType": str("CGImageProperties"),
+			"importGroupId": str("8BA3586C-7CA2-4D02-AC48-91533557F4E8"), "videoFrameRate": i64(0),
+			"originalCreationDate": ts(a.Taken), "resJPEGMedFileSize": i64(a.Size / 10), "resOriginalFileSize": i64(a.Size),
+			"importedByBundleIdentifierEnc": {Value: base64.StdEncoding.EncodeToString([]byte("com.apple.Photos")), Type: "ENCRYPTED_BYTES"},
+			"mediaMetaDataEnc":              {Value: base64.StdEncoding.EncodeToString(meta), Type: "ENCRYPTED_BYTES"},
+			"resJPEGThumbFileSize":          i64(40_000), "contributors": contributors,
+		} {
+			r.Fields[k] = v
+		}
+		return
+	}
+	for k, v := range map[string]ckField{
+		"trashReason": i64(0), "adjustmentSourceType": i64(0), "recordModificationDate": modified,
+		"timeZoneNameEnc": {Value: base64.StdEncoding.EncodeToString([]byte("Europe/Zurich")), Type: "ENCRYPTED_BYTES"},
+		"originalChoice":  i64(0), "keywordsEnc": {Value: "YnBsaXN0MDCgCAAAAAAAAAEBAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAJ", Type: "ENCRYPTED_BYTES"},
+		"mostRecentAddedDate": modified, "contributors": contributors,
+	} {
+		r.Fields[k] = v
+	}
 }

@@ -82,6 +82,9 @@ type Library struct {
 	// sharedIndexErrors: queries on zones other than PrimarySync answer
 	// 400 BAD_REQUEST "Index has invalid data" (SetSharedIndexErrors).
 	sharedIndexErrors bool
+	// sharedExtraFields: records of zones other than PrimarySync carry
+	// fields that desiredKeys did not ask for (SetSharedExtraFields).
+	sharedExtraFields bool
 
 	cacheMu sync.Mutex // guards taken; held under mu.RLock by queries
 	taken   map[string]*takenCache
@@ -127,6 +130,18 @@ func (l *Library) SetSharedIndexErrors(on bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sharedIndexErrors = on
+}
+
+// SetSharedExtraFields makes the records of zones other than PrimarySync
+// carry fields that the query's desiredKeys did not list, as the SharedSync
+// records recorded in icloudpd's tests/vcr_cassettes/listing_photos.yml do
+// (contributors, importDate, mediaMetaDataEnc and others: about 2 kB more per
+// CPLMaster, 0.8 kB per CPLAsset). Off by default: PrimarySync answers
+// never carry unlisted fields in the recordings.
+func (l *Library) SetSharedExtraFields(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sharedExtraFields = on
 }
 
 // ForgetSyncTokens makes the library refuse every sync token it issued so

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -214,5 +215,50 @@ func BenchmarkQueryPage100k(b *testing.B) {
 		if w.Code != http.StatusOK {
 			b.Fatal(w.Code)
 		}
+	}
+}
+
+// TestSharedExtraFields: off by default every answer holds only the
+// desired fields; with SetSharedExtraFields the Shared Library's records
+// also carry the unlisted fields seen in the recorded SharedSync answer,
+// and PrimarySync's still do not.
+func TestSharedExtraFields(t *testing.T) {
+	lib := Generate(GenOptions{Seed: 3, Assets: 300, Now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)})
+	h := NewPhotosHandler(lib)
+	desired := `,"desiredKeys":["addedDate","masterRef","filenameEnc"]`
+	shared := strings.Replace(addedQuery(0, 4, desired), `"zoneName":"PrimarySync"`, `"zoneName":"`+SharedZone+`"`, 1)
+	unlisted := func(body map[string]any) []string {
+		var out []string
+		for _, r := range records(t, body) {
+			for k := range r["fields"].(map[string]any) {
+				if k != "addedDate" && k != "masterRef" && k != "filenameEnc" {
+					out = append(out, k)
+				}
+			}
+		}
+		return out
+	}
+	_, off, _ := post(t, h, privateQuery, shared)
+	if u := unlisted(off); len(u) != 0 || len(records(t, off)) != 4 {
+		t.Errorf("knob off: unlisted fields %v in %d records", u, len(records(t, off)))
+	}
+	lib.SetSharedExtraFields(true)
+	_, on, _ := post(t, h, privateQuery, shared)
+	if u := unlisted(on); !slices.Contains(u, "contributors") || !slices.Contains(u, "mediaMetaDataEnc") || !slices.Contains(u, "mostRecentAddedDate") {
+		t.Errorf("knob on: unlisted fields %v, want the recorded SharedSync ones", u)
+	}
+	size := func(m map[string]any) int {
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(b)
+	}
+	if size(on) < size(off)+4_000 {
+		t.Errorf("knob on: %d bytes for 4 records vs %d off; the recorded extras are about 2.8 kB per pair", size(on), size(off))
+	}
+	_, primary, _ := post(t, h, privateQuery, addedQuery(0, 4, desired))
+	if u := unlisted(primary); len(u) != 0 {
+		t.Errorf("knob on, PrimarySync: unlisted fields %v", u)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,6 +93,14 @@ type Options struct {
 	Photos http.Handler
 	// Now is the clock for cookie and token expiry (default time.Now).
 	Now func() time.Time
+	// ClockOffset puts Apple's clock this far ahead of Now (negative:
+	// behind), as seen by a NAS whose own clock is off: the Date header of
+	// every answer and the expiry of the cookies and tokens handed out
+	// follow Now()+ClockOffset. Zero (default): Date is Now(). Change it
+	// while the server runs with SetClockOffset. The Photos handler keeps
+	// its own clock; give a Library the same shifted clock when its dates
+	// must be in Apple's time too.
+	ClockOffset time.Duration
 }
 
 // Request is one entry of the request log.
@@ -106,7 +115,8 @@ type Request struct {
 type Server struct {
 	ts     *httptest.Server
 	photos http.Handler
-	now    func() time.Time
+	now    func() time.Time // Apple's clock: base clock + offset
+	offset atomic.Int64     // Options.ClockOffset, in nanoseconds
 
 	mu    sync.Mutex
 	sc    Scenario
@@ -116,10 +126,13 @@ type Server struct {
 
 // New starts the server; Close it when done.
 func New(opts Options) *Server {
-	s := &Server{photos: opts.Photos, now: opts.Now, sc: opts.Scenario}
-	if s.now == nil {
-		s.now = time.Now
+	s := &Server{photos: opts.Photos, sc: opts.Scenario}
+	base := opts.Now
+	if base == nil {
+		base = time.Now
 	}
+	s.offset.Store(int64(opts.ClockOffset))
+	s.now = func() time.Time { return base().Add(time.Duration(s.offset.Load())) }
 	s.state = newAuthState(&s.sc)
 	s.ts = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	return s
@@ -145,6 +158,10 @@ func (s *Server) Client() *http.Client { return s.ts.Client() }
 
 // Close stops the server.
 func (s *Server) Close() { s.ts.Close() }
+
+// SetClockOffset moves Apple's clock to Options.Now()+d from the next
+// answer on (see Options.ClockOffset).
+func (s *Server) SetClockOffset(d time.Duration) { s.offset.Store(int64(d)) }
 
 // Update changes the scenario under the server's lock.
 func (s *Server) Update(f func(*Scenario)) {
@@ -192,6 +209,9 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	// Apple stamps every answer, errors included, with its clock; without
+	// this net/http would stamp the wall clock, not the test's clock.
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	rec := &recorder{ResponseWriter: w}
 	s.route(rec, r)
 	s.mu.Lock()

@@ -31,7 +31,10 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	icloudmonBin = filepath.Join(dir, "icloudmon")
-	build := exec.Command("go", "build", "-o", icloudmonBin, "github.com/icloudmon/icloudmon/cmd/icloudmon")
+	// The conformance tag only adds the simulated clock of the multi-day
+	// cases (cmd/icloudmon/clock_conformance.go), inert unless its
+	// environment variable is set.
+	build := exec.Command("go", "build", "-tags", "conformance", "-o", icloudmonBin, "github.com/icloudmon/icloudmon/cmd/icloudmon")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "conformance: cannot build cmd/icloudmon:", err)
@@ -149,29 +152,28 @@ func runCase(t *testing.T, dir string) {
 	cfg := writeConfig(t, tmp, spec, srv, local, now)
 
 	if spec.Login != nil {
-		_, code, stderr := icloudmon(t, tmp, spec.Login.Code+"\n", "--config", cfg, "login", "--account", "alice")
+		_, code, stderr := icloudmon(t, tmp, spec.Login.Code+"\n", nil, "--config", cfg, "login", "--account", "alice")
 		if code != spec.Login.Exit {
 			t.Errorf("login exited %d, want %d\nstderr:\n%s", code, spec.Login.Exit, stderr)
 		}
 	}
-	out, code := verify(t, tmp, cfg)
+	out, code := verify(t, tmp, cfg, nil)
 	for _, p := range srv.problems() {
 		t.Errorf("replay: %s", p)
 	}
+	if diffs := judge(t, want, out, code); len(diffs) > 0 {
+		t.Errorf("verdict differs from the rules in docs/checks.md (see %s/README.md):\n  %s\nfull output:\n%s",
+			dir, strings.Join(diffs, "\n  "), out)
+	}
+}
+
+// judge compares verify's JSON output and exit code with want and
+// returns the differences.
+func judge(t *testing.T, want expectation, out []byte, code int) []string {
+	t.Helper()
+	statuses, summaries := checkStatuses(t, out, code)
 	var got verifyOutput
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatalf("verify --output json printed no JSON (exit %d): %v\n%s", code, err, out)
-	}
-	if len(got.Accounts) != 1 {
-		t.Fatalf("want one account in the report, got %d\n%s", len(got.Accounts), out)
-	}
-	statuses := map[string]string{}
-	summaries := map[string]string{}
-	for _, c := range got.Accounts[0].Checks {
-		// A check reported once per library or folder takes its worst.
-		statuses[c.ID] = worst(statuses[c.ID], c.Status)
-		summaries[c.ID] += c.Summary + " | "
-	}
+	_ = json.Unmarshal(out, &got) // checkStatuses already failed on bad JSON
 	var diffs []string
 	if code != want.Exit {
 		diffs = append(diffs, fmt.Sprintf("exit code %d, want %d", code, want.Exit))
@@ -194,10 +196,27 @@ func runCase(t *testing.T, dir string) {
 			diffs = append(diffs, fmt.Sprintf("%s: summary %q does not contain %q", id, summaries[id], sub))
 		}
 	}
-	if len(diffs) > 0 {
-		t.Errorf("verdict differs from the rules in docs/checks.md (see %s/README.md):\n  %s\nfull output:\n%s",
-			dir, strings.Join(diffs, "\n  "), out)
+	return diffs
+}
+
+// checkStatuses returns each check's status (the worst when a check is
+// reported per library or folder) and its summaries joined by " | ".
+func checkStatuses(t *testing.T, out []byte, code int) (map[string]string, map[string]string) {
+	t.Helper()
+	var got verifyOutput
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("verify --output json printed no JSON (exit %d): %v\n%s", code, err, out)
 	}
+	if len(got.Accounts) != 1 {
+		t.Fatalf("want one account in the report, got %d\n%s", len(got.Accounts), out)
+	}
+	statuses := map[string]string{}
+	summaries := map[string]string{}
+	for _, c := range got.Accounts[0].Checks {
+		statuses[c.ID] = worst(statuses[c.ID], c.Status)
+		summaries[c.ID] += c.Summary + " | "
+	}
+	return statuses, summaries
 }
 
 var rank = map[string]int{"": -1, "ok": 0, "warning": 1, "unknown": 2, "critical": 3}
@@ -326,24 +345,25 @@ func writeSession(t *testing.T, data string, spec caseSpec, now time.Time) {
 }
 
 // verify runs `icloudmon --config cfg verify --output json` with a clean
-// environment (no keychain bus, no ICLOUDMON_* from the caller).
-func verify(t *testing.T, tmp, cfg string) ([]byte, int) {
+// environment (no keychain bus, no ICLOUDMON_* from the caller) plus env,
+// and the extra arguments args.
+func verify(t *testing.T, tmp, cfg string, env []string, args ...string) ([]byte, int) {
 	t.Helper()
-	out, code, stderr := icloudmon(t, tmp, "", "--config", cfg, "verify", "--output", "json")
+	out, code, stderr := icloudmon(t, tmp, "", env, append([]string{"--config", cfg, "verify", "--output", "json"}, args...)...)
 	if t.Failed() || testing.Verbose() {
 		t.Logf("stderr:\n%s", stderr)
 	}
 	return out, code
 }
 
-// icloudmon runs the binary with args, stdin and a clean environment, and
+// icloudmon runs the binary with args, stdin and a clean environment plus env, and
 // returns its standard output, exit status and standard error.
-func icloudmon(t *testing.T, tmp, stdin string, args ...string) ([]byte, int, string) {
+func icloudmon(t *testing.T, tmp, stdin string, env []string, args ...string) ([]byte, int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, icloudmonBin, args...)
-	cmd.Env = []string{"HOME=" + tmp, "PATH=" + os.Getenv("PATH"), "TMPDIR=" + tmp, "TZ=UTC"}
+	cmd.Env = append([]string{"HOME=" + tmp, "PATH=" + os.Getenv("PATH"), "TMPDIR=" + tmp, "TZ=UTC"}, env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

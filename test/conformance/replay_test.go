@@ -42,6 +42,10 @@ type replay struct {
 	now  time.Time
 	list []exchange
 
+	// date, if set, is Apple's clock: every answer's Date header (else
+	// net/http stamps the wall clock).
+	date func() time.Time
+
 	mu       sync.Mutex
 	next     int
 	restarts int
@@ -61,6 +65,9 @@ func (r *replay) Close() { r.srv.Close() }
 
 func (r *replay) serve(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(req.Body, 1<<20))
+	if r.date != nil {
+		w.Header().Set("Date", r.date().UTC().Format(http.TimeFormat))
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	got := req.Method + " " + req.URL.Path
@@ -91,8 +98,13 @@ func (r *replay) serve(w http.ResponseWriter, req *http.Request) {
 			http.Error(w, "conformance replay: missing body file", http.StatusInternalServerError)
 			return
 		}
+		if b, err = include(r.dir, b); err != nil {
+			r.failures = append(r.failures, fmt.Sprintf("exchange %d: %v", r.next, err))
+			http.Error(w, "conformance replay: missing included file", http.StatusInternalServerError)
+			return
+		}
 		out = expand(b, r.srv.URL, r.now)
-		if json.Valid(b) {
+		if json.Valid(out) {
 			w.Header().Set("Content-Type", "application/json")
 		}
 	}
@@ -149,9 +161,26 @@ func (r *replay) problems() []string {
 // quotes) becomes the epoch milliseconds of now-2d3h, {{unix:+1h}} epoch
 // seconds.
 var (
-	msRE   = regexp.MustCompile(`"\{\{ms:([^}]+)\}\}"`)
-	unixRE = regexp.MustCompile(`\{\{unix:([^}]+)\}\}`)
+	includeRE = regexp.MustCompile(`\{\{include:([^}]+)\}\}`)
+	msRE      = regexp.MustCompile(`"\{\{ms:([^}]+)\}\}"`)
+	unixRE    = regexp.MustCompile(`\{\{unix:([^}]+)\}\}`)
 )
+
+// include replaces each {{include:path}} of a body by the content of that
+// file (relative to dir, not itself expanded for includes): the multi-day
+// cases write each recorded record once and list it in the pages of the
+// days it exists on.
+func include(dir string, b []byte) ([]byte, error) {
+	var err error
+	out := includeRE.ReplaceAllFunc(b, func(m []byte) []byte {
+		part, e := os.ReadFile(filepath.Join(dir, string(includeRE.FindSubmatch(m)[1])))
+		if e != nil && err == nil {
+			err = fmt.Errorf("body include: %w", e)
+		}
+		return bytes.TrimSpace(part)
+	})
+	return out, err
+}
 
 func expand(b []byte, server string, now time.Time) []byte {
 	b = bytes.ReplaceAll(b, []byte("{{SERVER}}"), []byte(server))
