@@ -51,6 +51,8 @@ type ICloud struct {
 	saveErr    error     // the last session save failed
 	lostAt     time.Time // at start, the session saved then was gone
 	savedNoted bool      // this process recorded a saved session
+	pwReason   string    // why the last password lookup found none ("" = found)
+	pwLogged   string    // the reason last logged, to log each change once
 
 	backoffSeen bool // a back-off was stored or honoured by this process
 }
@@ -152,10 +154,38 @@ func (c *ICloud) password(ctx context.Context, log *slog.Logger) string {
 		return ""
 	}
 	pw, err := c.Password(ctx)
-	if err != nil && !errors.Is(err, credstore.ErrNotFound) {
-		log.Warn("password lookup failed", "err", err)
+	c.pwReason = ""
+	if err != nil {
+		// Name each source that failed and why (missing, empty, not a
+		// regular file, unreadable) with the fix that works here; logged
+		// once per change, used by auth when a sign-in needed it.
+		c.pwReason = err.Error()
+		level := slog.LevelWarn
+		var npe *credstore.NoPasswordError
+		if errors.As(err, &npe) {
+			c.pwReason = npe.Reason()
+			if !brokenSource(npe) {
+				level = slog.LevelInfo // none configured or set: `icloudmon login` alone is a valid setup
+			}
+		}
+		if c.pwLogged != c.pwReason {
+			c.pwLogged = c.pwReason
+			log.Log(ctx, level, "no usable password; automatic sign-in is not possible until one is stored",
+				"why", c.pwReason, "fix", credstore.PasswordHint(c.Account, credstore.InContainer()))
+		}
 	}
 	return pw
+}
+
+// brokenSource reports whether a configured password source exists but
+// cannot be used (a pipe, a device, an unreadable file, a keychain error).
+func brokenSource(npe *credstore.NoPasswordError) bool {
+	for _, e := range npe.Tried {
+		if !errors.Is(e, credstore.ErrNotFound) {
+			return true
+		}
+	}
+	return false
 }
 
 // clockOffset records how far Apple's clock is from this machine's, from
@@ -178,6 +208,10 @@ func (c *ICloud) sessionExpiry(obs *checks.Observation) {
 // fail records why the cloud side could not be read.
 func (c *ICloud) fail(obs *checks.Observation, err error) {
 	obs.Auth = authObservation(err)
+	if obs.Auth.Kind == checks.AuthPasswordMissing && c.pwReason != "" {
+		obs.Auth.Message = c.pwReason
+		obs.Auth.PasswordFix = credstore.PasswordHint(c.Account, credstore.InContainer())
+	}
 	c.sessionExpiry(obs)
 	if obs.Auth.Kind.NeedsLogin() {
 		// A person may now run `icloudmon login`, which saves a new

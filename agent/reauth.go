@@ -371,7 +371,7 @@ func (h *reauthHandler) failure(name, what string, err error) string {
 	case errors.Is(err, ErrCodeFormat):
 		return "That is not a verification code: enter the digits Apple sent (spaces are fine)."
 	case errors.Is(err, icloudapi.ErrPasswordRejected):
-		return "Apple rejected the password. Enter the current Apple Account password."
+		return "Apple rejected the password. Enter the current Apple ID password."
 	case errors.Is(err, icloudapi.ErrNoPassword):
 		return "No password is stored for this account: enter it."
 	}

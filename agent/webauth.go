@@ -8,12 +8,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/icloudmon/icloudmon/credstore"
 )
 
 // The web token protects everything but /metrics and /healthz (design §5).
@@ -133,11 +136,66 @@ func unauthorized(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	rw.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	rw.Header().Set("Cache-Control", "no-store")
 	rw.WriteHeader(http.StatusUnauthorized)
-	fmt.Fprint(rw, `<!doctype html><meta name="viewport" content="width=device-width"><title>icloudmon</title>`+
-		`<p>This page needs the icloudmon web token. Open it once as <code>?token=YOUR_TOKEN</code>; `+
-		`the token is in the file <code>web-token</code> in the data directory (or web.token_file).</p>`)
+	_ = unauthorizedPage.Execute(rw, struct{ InContainer bool }{inContainer()}) // the client may have gone
 }
+
+// inContainer says whether the agent runs in a container, to put the way
+// to get the token there first; replaceable by tests.
+var inContainer = credstore.InContainer
+
+// unauthorizedPage tells a person how to get the web token, where
+// icloudmon runs, and lets them paste it (the form sends ?token=, which
+// sets the cookie and leaves the token out of the address).
+var unauthorizedPage = template.Must(template.New("401").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>icloudmon — web token needed</title>
+<style>
+:root{--bg:#f6f8fa;--card:#fff;--fg:#1f2328;--muted:#57606a;--accent:#0969da}
+@media (prefers-color-scheme:dark){:root{--bg:#0d1117;--card:#161b22;--fg:#e6edf3;--muted:#8d96a0;--accent:#4493f8}}
+body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:var(--bg);color:var(--fg)}
+main{max-width:560px;margin:0 auto;padding:16px}
+.card{background:var(--card);border-radius:10px;padding:18px;box-shadow:0 1px 3px #0002}
+h1{font-size:20px;margin:0 0 8px}
+h2{font-size:16px;margin:16px 0 4px}
+p{margin:8px 0}
+.muted{color:var(--muted);font-size:14px}
+pre{background:var(--bg);padding:8px 10px;border-radius:6px;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+label{display:block;margin:12px 0 4px;font-weight:600}
+input{box-sizing:border-box;width:100%;font:inherit;padding:10px;border-radius:6px;border:1px solid #8888;background:var(--bg);color:var(--fg)}
+button{display:block;box-sizing:border-box;width:100%;margin:10px 0 0;font:inherit;padding:12px;border-radius:8px;border:none;background:var(--accent);color:#fff;cursor:pointer}
+</style>
+</head>
+<body>
+<main>
+<div class="card">
+<h1>This page needs the icloudmon web token</h1>
+<p>icloudmon created a random token when it first started and keeps it in the file <code>web-token</code> in its data directory (or in <code>web.token_file</code> when that is set). Paste it below once; this browser then stays signed in for 90 days.</p>
+<form method="get">
+<label for="token">Web token</label>
+<input id="token" name="token" type="password" autocomplete="off" required>
+<button type="submit">Open</button>
+</form>
+{{define "docker"}}<h2>icloudmon runs in Docker</h2>
+<p>On the machine that runs the container (named <code>icloudmon</code> here), print the token with:</p>
+<pre>docker cp icloudmon:/data/web-token - | tar -xO</pre>
+<p class="muted">With Podman use <code>podman cp</code>; with another container name or data directory change <code>icloudmon:/data</code>.</p>{{end}}
+{{define "host"}}<h2>icloudmon runs directly on a computer</h2>
+<p>On that computer, print the file <code>web-token</code> in the data directory (<code>data_dir</code>; <code>icloudmon config check</code> shows it):</p>
+<pre>cat "$(icloudmon config check | sed -n 's/^data_dir: //p')/web-token"</pre>{{end}}
+{{if .InContainer}}{{template "docker"}}{{template "host"}}{{else}}{{template "host"}}{{template "docker"}}{{end}}
+<p class="muted">Scripts send the token as <code>Authorization: Bearer &lt;token&gt;</code>. <code>/metrics</code> and <code>/healthz</code> need no token.</p>
+</div>
+</main>
+</body>
+</html>
+`))
 
 // LoadOrCreateWebToken returns the token from path, creating a random one
 // (mode 0600) when the file does not exist. It never logs the token.

@@ -24,6 +24,9 @@ func (e *evaluator) auth() CheckResult {
 			sessionKeepRemediation()+" "+authRemediation(a.Kind, e.obs.Account), nil)
 	case a.Kind == AuthNone:
 		return result(CheckAuth, StatusUnknown, "No sign-in was attempted this cycle", "", nil)
+	case a.Kind == AuthPasswordMissing && a.PasswordFix != "":
+		return result(CheckAuth, StatusCritical, withMessage(authShort(a.Kind), a.Message),
+			fmt.Sprintf("To sign in now, %s. To let icloudmon renew sessions itself, %s.", loginHint(e.obs.Account), a.PasswordFix), nil)
 	case a.Kind == AuthWrongRegion:
 		return result(CheckAuth, StatusCritical, withMessage(authShort(a.Kind), a.Message),
 			regionRemediation(e.obs.Account, a.Region), nil)
@@ -91,7 +94,7 @@ func authShort(k AuthKind) string {
 	case AuthPasswordRejected:
 		return "Apple rejected the stored password"
 	case AuthPasswordMissing:
-		return "the session expired and no password is stored"
+		return "the session expired and no password is available"
 	case AuthLocked:
 		return "the Apple ID is locked"
 	case AuthPasswordChangeRequired:
@@ -120,9 +123,5 @@ func authShort(k AuthKind) string {
 
 // withMessage appends Apple's or the client's message to a summary.
 func withMessage(summary, msg string) string {
-	summary = capitalize(summary)
-	if msg == "" {
-		return summary
-	}
-	return summary + ": " + msg
+	return withReason(capitalize(summary), msg)
 }

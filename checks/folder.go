@@ -33,7 +33,7 @@ func (e *evaluator) folder() CheckResult {
 		st, p := e.folderHealth(f)
 		statuses = append(statuses, st)
 		if p == nil {
-			summaries = append(summaries, fmt.Sprintf("%s: %s", f.Path, plural(f.Health.Files, "file")))
+			summaries = append(summaries, fmt.Sprintf("%s: %s", folderLabel(f.Name, f.Path), plural(f.Health.Files, "file")))
 			continue
 		}
 		problems = append(problems, *p)
@@ -151,19 +151,20 @@ func folderProblemText(p FolderProblem) string {
 	if p.PreviousFiles != nil {
 		prev = *p.PreviousFiles
 	}
+	label := capitalize(folderLabel(p.Folder, p.Path))
 	switch p.Problem {
 	case problemMissing:
-		return withMessage(p.Path+" does not exist", p.Error)
+		return withReason(label+" does not exist", p.Error)
 	case problemUnreadable:
-		return withMessage(p.Path+" cannot be read", p.Error)
+		return withReason(label+" cannot be read", p.Error)
 	case problemEmptied:
 		switch {
 		case prev > 0:
-			return fmt.Sprintf("%s is empty but had %s at the last check (lost mount?)", p.Path, plural(prev, "file"))
+			return fmt.Sprintf("%s is empty but had %s at the last check (lost mount?)", label, plural(prev, "file"))
 		case p.LibraryItems > 0:
-			return fmt.Sprintf("%s is empty although iCloud has %s in library %s: is the share mounted?", p.Path, plural(p.LibraryItems, "item"), p.Library)
+			return fmt.Sprintf("%s is empty although iCloud has %s in library %s: is the share mounted?", label, plural(p.LibraryItems, "item"), p.Library)
 		}
-		return p.Path + " is empty, and iCloud could not be read this cycle to tell whether it should be"
+		return label + " is empty, and iCloud could not be read this cycle to tell whether it should be"
 	case problemPartly:
 		shown := p.Unreadable[:min(len(p.Unreadable), maxUnreadableShown)]
 		more := ""
@@ -171,15 +172,15 @@ func folderProblemText(p FolderProblem) string {
 			more = fmt.Sprintf(" and %d more", n)
 		}
 		if len(p.Unreadable) == 1 {
-			return fmt.Sprintf("%s: 1 sub-directory could not be read (%s), so its files are not counted", p.Path, shown[0])
+			return fmt.Sprintf("%s: 1 sub-directory could not be read (%s), so its files are not counted", label, shown[0])
 		}
-		return fmt.Sprintf("%s: %d sub-directories could not be read (%s%s), so their files are not counted", p.Path,
+		return fmt.Sprintf("%s: %d sub-directories could not be read (%s%s), so their files are not counted", label,
 			len(p.Unreadable), strings.Join(shown, ", "), more)
 	case problemShrunk:
-		return fmt.Sprintf("%s shrank from %d to %s since the last check (lost mount?)", p.Path, prev, plural(p.Files, "file"))
+		return fmt.Sprintf("%s shrank from %d to %s since the last check (lost mount?)", label, prev, plural(p.Files, "file"))
 	}
 	if p.Path == "" {
 		return "A folder without a path was not scanned"
 	}
-	return p.Path + " was not scanned this cycle"
+	return label + " was not scanned this cycle"
 }

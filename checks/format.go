@@ -37,12 +37,102 @@ func fmtDur(d time.Duration) string {
 	return "less than a minute"
 }
 
-// plural prints "1 photo", "3 photos".
+// plural prints "1 photo", "3 photos", "1 library", "2 libraries".
 func plural(n int, word string) string {
 	if n == 1 {
 		return fmt.Sprintf("%d %s", n, word)
 	}
-	return fmt.Sprintf("%d %ss", n, word)
+	return fmt.Sprintf("%d %s", n, pluralWord(word))
+}
+
+// pluralWord is the plural of an English noun as the reports use them.
+func pluralWord(word string) string {
+	if strings.HasSuffix(word, "y") && !strings.HasSuffix(word, "ay") && !strings.HasSuffix(word, "ey") {
+		return word[:len(word)-1] + "ies"
+	}
+	return word + "s"
+}
+
+// folderLabel names a folder as the user named it in the configuration
+// (folders[].name, derived from the path when not set), quoted; the path
+// when there is no name. Summaries use it so that they do not lead with a
+// path that only exists inside a container.
+func folderLabel(name, path string) string {
+	if name != "" {
+		return "folder \"" + name + "\""
+	}
+	if path == "" {
+		return "a folder without a path"
+	}
+	return "folder " + path
+}
+
+// folderRef names a folder with its path, for remediation texts that
+// send the user to the disk: `folder "alice" (/photos/alice)`.
+func folderRef(name, path string) string {
+	if name == "" || path == "" {
+		return folderLabel(name, path)
+	}
+	return folderLabel(name, "") + " (" + path + ")"
+}
+
+// withReason appends reason (an error or Apple's message) to summary,
+// clause by clause, leaving out every clause that only restates the
+// summary: "X does not exist" + "folder does not exist: is the share
+// mounted?" gives "X does not exist: is the share mounted?", and "Apple
+// needs a new two-factor sign-in" + "Apple asks for a two-factor code"
+// gives the summary alone.
+func withReason(summary, reason string) string {
+	seen := significantWords(summary)
+	out := summary
+	for _, clause := range strings.Split(reason, ": ") {
+		clause = strings.TrimSpace(clause)
+		switch {
+		case clause == "":
+		case !restates(clause, seen):
+			out += ": " + clause
+		default:
+			// "folder cannot be read (permission denied)": the words
+			// restate, the parenthesis is the news.
+			if i, j := strings.Index(clause, " ("), strings.LastIndex(clause, ")"); i >= 0 && j > i {
+				out += clause[i : j+1]
+			}
+		}
+	}
+	return out
+}
+
+// restates reports whether clause says again what was said: at least a
+// third of its significant words were said already, and it brings no new
+// figure or name (an HTTP status, a count, a domain or a path is always
+// worth keeping).
+func restates(clause string, said map[string]bool) bool {
+	words := significantWords(clause)
+	shared := 0
+	for w := range words {
+		switch {
+		case said[w]:
+			shared++
+		case strings.ContainsAny(w, "0123456789./@"):
+			return false
+		}
+	}
+	return len(words) > 0 && 3*shared >= len(words)
+}
+
+// significantWords are the lower-cased words of s of five letters or more,
+// or with a digit, dot, slash or @ (a figure or a name), without the names every
+// message carries (Apple, iCloud).
+func significantWords(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range strings.Fields(strings.ToLower(s)) {
+		w = strings.Trim(w, `.,;:()"'?!`)
+		if (utf8.RuneCountInString(w) < 5 && !strings.ContainsAny(w, "0123456789")) || w == "apple" || w == "apple's" || w == "icloud" {
+			continue
+		}
+		out[w] = true
+	}
+	return out
 }
 
 // fmtBytes prints a byte count in decimal units as Apple does (GB, TB).

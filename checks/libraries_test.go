@@ -74,7 +74,7 @@ func TestLocalCopyComparesEachLibraryWithItsFolders(t *testing.T) {
 	if m := c.Details.Missing[0]; m.Library != "shared" || m.Folder != "alice_shared" {
 		t.Errorf("missing %+v, want the shared photo in the shared folder", m)
 	}
-	for _, want := range []string{"All 5 of the newest photos are in /photos/alice", "1 of the newest 3 photos is not in /photos/alice-shared"} {
+	for _, want := range []string{"All 5 of the newest photos are in folder \"alice\"", "1 of the newest 3 photos is not in folder \"alice_shared\""} {
 		if !strings.Contains(c.Summary, want) {
 			t.Errorf("summary %q lacks %q", c.Summary, want)
 		}

@@ -152,14 +152,14 @@ func (e *evaluator) judgeFolderCopy(f FolderObservation, libs []libraryExpectati
 	h := f.Health
 	switch {
 	case !h.Scanned || !h.Exists || !h.Readable:
-		v.summary = f.Path + " could not be scanned (see the folder check)"
+		v.summary = folderLabel(f.Name, f.Path) + " could not be scanned (see the folder check)"
 		return v
 	case !f.Matched:
-		v.summary = f.Path + " was not compared with iCloud this cycle"
+		v.summary = folderLabel(f.Name, f.Path) + " was not compared with iCloud this cycle"
 		return v
 	case len(names) == 0:
 		v.judged, v.status = true, StatusOK
-		v.summary = fmt.Sprintf("%s holds %s, which this account does not have in iCloud: nothing to compare", f.Path, strings.Join(f.Libraries, ", "))
+		v.summary = fmt.Sprintf("%s holds %s, which this account does not have in iCloud: nothing to compare", capitalize(folderLabel(f.Name, f.Path)), strings.Join(f.Libraries, ", "))
 		return v
 	}
 	v.judged = true
@@ -292,22 +292,40 @@ func (v copyVerdict) renames() bool {
 	return false
 }
 
+// newestPhotos is "newest photo" or "newest 50 photos".
+func newestPhotos(n int) string {
+	if n == 1 {
+		return "newest photo"
+	}
+	return fmt.Sprintf("newest %d photos", n)
+}
+
 // describe writes the one-line summary of a folder verdict.
 func (v copyVerdict) describe(grace time.Duration) string {
 	var s string
+	where := folderLabel(v.folder.Name, v.folder.Path)
 	switch {
+	case len(v.missing) > 0 && len(v.missing) == v.expected && v.expected > 1:
+		s = fmt.Sprintf("None of the %s is in %s", newestPhotos(v.expected), where)
 	case len(v.missing) > 0:
 		verb := "are"
 		if len(v.missing) == 1 {
 			verb = "is"
 		}
-		s = fmt.Sprintf("%d of the newest %d photos %s not in %s", len(v.missing), v.expected, verb, v.folder.Path)
+		s = fmt.Sprintf("%d of the %s %s not in %s", len(v.missing), newestPhotos(v.expected), verb, where)
 	case len(v.editedOnly) > 0:
-		s = fmt.Sprintf("%d of the newest %d photos are in %s", v.expected-len(v.editedOnly), v.expected, v.folder.Path)
+		n := v.expected - len(v.editedOnly)
+		verb := "are"
+		if n == 1 {
+			verb = "is"
+		}
+		s = fmt.Sprintf("%d of the %s %s in %s", n, newestPhotos(v.expected), verb, where)
 	case v.expected == 0 && v.withinGrace > 0:
-		s = fmt.Sprintf("No photo is older than the %s grace period yet (%s)", fmtDur(grace), v.folder.Path)
+		s = fmt.Sprintf("No photo is older than the %s grace period yet (%s)", fmtDur(grace), where)
+	case v.expected == 1:
+		s = "The newest photo is in " + where
 	default:
-		s = fmt.Sprintf("All %d of the newest photos are in %s", v.expected, v.folder.Path)
+		s = fmt.Sprintf("All %d of the newest photos are in %s", v.expected, where)
 	}
 	if v.lagKnown && v.lag > 0 {
 		at := ""
@@ -343,7 +361,7 @@ func combineCopyVerdicts(vs []copyVerdict) CheckResult {
 			rems = append(rems, rem)
 		}
 		if v.withinGrace > 0 && v.status != StatusUnknown {
-			d.Notes = append(d.Notes, fmt.Sprintf("%s: %s newer than the grace period not yet expected", v.folder.Path, plural(v.withinGrace, "photo")))
+			d.Notes = append(d.Notes, fmt.Sprintf("%s: %s newer than the grace period not yet expected", capitalize(folderLabel(v.folder.Name, v.folder.Path)), plural(v.withinGrace, "photo")))
 		}
 	}
 	if d.Missing == nil && d.Incomplete == nil && d.Uncertain == nil && d.Notes == nil {
@@ -360,7 +378,7 @@ func (v copyVerdict) remediation() string {
 	case len(v.missing) > 0:
 		return localCopyRemediation(v.folder, v.newestCopy, v.lag > 0)
 	case len(v.editedOnly) > 0:
-		return fmt.Sprintf("%s holds only the edited version of some photos, not the original. If the importer is meant to save edited versions (icloudpd --size adjusted), set the folder's `renditions: edited`; otherwise have it download the originals too (icloudpd --size original, or --size original --size adjusted with `renditions: both`).", v.folder.Path)
+		return fmt.Sprintf("The %s holds only the edited version of some photos, not the original. If the importer is meant to save edited versions (icloudpd --size adjusted), set the folder's `renditions: edited`; otherwise have it download the originals too (icloudpd --size original, or --size original --size adjusted with `renditions: both`).", folderRef(v.folder.Name, v.folder.Path))
 	}
 	return fmt.Sprintf("Some photos in %s were matched only by their capture time, not by name: open the listed files to confirm they are the same photos. If the importer renames files, set the folder's layout to the importer (immich, photoprism) or to auto, so that icloudmon expects it.", v.folder.Path)
 }

@@ -126,18 +126,18 @@ func coverageRemediation(shared, other, hidden, unheld bool) string {
 
 // folderRemediation explains a folder problem.
 func folderRemediation(p FolderProblem) string {
-	path := p.Path
+	path := "the " + folderRef(p.Folder, p.Path)
 	switch {
 	case p.Problem == problemMissing:
-		return fmt.Sprintf("%s does not exist on the machine running icloudmon. If it is on a NAS or USB disk, check that it is mounted, and (in Docker) that it is listed under `volumes:` of the icloudmon container.", path)
+		return fmt.Sprintf("%s does not exist where icloudmon runs. If it is on a NAS or USB disk, check that it is mounted, and (in Docker) that it is listed under `volumes:` of the icloudmon container.", capitalize(path))
 	case p.Problem == problemUnreadable:
 		return fmt.Sprintf("Give the user icloudmon runs as read access to %s (in Docker: the container's user id); a read-only mount is enough.", path)
 	case p.Problem == problemPartly:
 		return "Give the user icloudmon runs as read access to the sub-directories named (in Docker: the container's user id; on the NAS e.g. `chmod -R a+rX`), or add them to the folder's `ignore:` if they hold no photos. Photos in them cannot be found, so they may be reported missing."
 	case p.Problem == problemEmptied && (p.PreviousFiles == nil || *p.PreviousFiles == 0):
-		return fmt.Sprintf("%s holds no files although it should hold a copy of the photos. This usually means a disk or network share is not mounted and the empty mount point is seen instead: check the mount (NAS share, USB disk, `mount` output; in Docker, `volumes:` of the icloudmon container) before an importer starts filling the wrong place. If the importer has simply not run yet, this clears after its first run.", path)
+		return fmt.Sprintf("%s holds no files although it should hold a copy of the photos. This usually means a disk or network share is not mounted and the empty mount point is seen instead: check the mount (NAS share, USB disk, `mount` output; in Docker, `volumes:` of the icloudmon container) before an importer starts filling the wrong place. If the importer has simply not run yet, this clears after its first run.", capitalize(path))
 	}
-	return fmt.Sprintf("%s lost most of its files since the last check. This usually means a disk or network share is no longer mounted and the mount point is empty: check the mount (NAS share, USB disk, `mount` output) before an importer starts filling the wrong place. If you deleted the files on purpose, this clears by itself within a day.", path)
+	return fmt.Sprintf("%s lost most of its files since the last check. This usually means a disk or network share is no longer mounted and the mount point is empty: check the mount (NAS share, USB disk, `mount` output) before an importer starts filling the wrong place. If you deleted the files on purpose, this clears by itself within a day.", capitalize(path))
 }
 
 // localCopyRemediation names the importer that seems stuck (the newest

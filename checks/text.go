@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"unicode"
+	"unicode/utf8"
 )
 
 // maxListed caps item lists in the text report; the JSON has them all.
@@ -30,11 +32,11 @@ func RenderText(r Report) string {
 
 // renderAccount writes one account's table and details.
 func renderAccount(b *strings.Builder, a AccountReport) {
-	fmt.Fprintf(b, "\n%s: %s\n", a.Name, strings.ToUpper(a.Status.String()))
+	fmt.Fprintf(b, "\n%s: %s\n", terminalSafe(a.Name), strings.ToUpper(a.Status.String()))
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  CHECK\tSTATUS\tSUMMARY")
 	for _, c := range a.Checks {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.ID, c.Status, c.Summary)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.ID, c.Status, terminalSafe(c.Summary))
 	}
 	_ = tw.Flush() // writes to a strings.Builder cannot fail
 	for _, c := range a.Checks {
@@ -96,12 +98,12 @@ func renderItems(b *strings.Builder, heading string, items []Item) {
 
 // itemLine describes one item on one line.
 func itemLine(it Item) string {
-	parts := []string{it.Filename}
+	parts := []string{terminalSafe(it.Filename)}
 	if it.Library != "" {
-		parts = append(parts, "library "+it.Library)
+		parts = append(parts, "library "+terminalSafe(it.Library))
 	}
 	if it.Folder != "" {
-		parts = append(parts, "folder "+it.Folder)
+		parts = append(parts, "folder "+terminalSafe(it.Folder))
 	}
 	if !it.Added.IsZero() {
 		parts = append(parts, "added "+fmtTime(it.Added))
@@ -128,6 +130,7 @@ func itemLine(it Item) string {
 // writeWrapped writes text after prefix, wrapped at wrapWidth with
 // continuation lines indented like the prefix.
 func writeWrapped(b *strings.Builder, prefix, text string) {
+	text = terminalSafe(text)
 	indent := strings.Repeat(" ", len([]rune(prefix)))
 	line := prefix
 	lineLen := len([]rune(line))
@@ -146,4 +149,36 @@ func writeWrapped(b *strings.Builder, prefix, text string) {
 		lineLen += wl
 	}
 	b.WriteString(line + "\n")
+}
+
+// terminalSafe makes a text that may carry names from iCloud or the disk
+// (file, library, folder and account names: a Mac or a Shared Library
+// participant can put any character in them) safe for a terminal: every
+// control character (ESC, CR, LF, tab, DEL, C1) and every line or
+// paragraph separator and bidi override is written as a visible escape
+// like \x1b, so that a name can neither drive the terminal nor start a
+// line of its own (a forged "icloudmon: OK").
+func terminalSafe(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case !unsafeRune(r):
+			b.WriteRune(r)
+		case r < 0x100:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+// unsafeRune reports a rune a terminal acts on instead of showing it.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || r == utf8.RuneError ||
+		r == '\u2028' || r == '\u2029' || // line and paragraph separators
+		(r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') // bidi embeddings, overrides, isolates
 }

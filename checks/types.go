@@ -123,6 +123,10 @@ type AuthObservation struct {
 	// Region is, for AuthWrongRegion, the region Apple named for the
 	// account ("china" or "global"); empty if unknown.
 	Region string
+	// PasswordFix is, for AuthPasswordMissing, how to store a password
+	// where icloudmon runs (a Docker secret in a container, the keychain
+	// elsewhere), as a clause; empty gives the keychain command.
+	PasswordFix string
 }
 
 // Blocker reports whether k needs a person to act (auth is then critical).

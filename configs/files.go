@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -136,13 +137,31 @@ func readSecretFile(key, path string) (string, *Problem) {
 	return string(data), nil
 }
 
+// Flag names of AddFlags, one per global key.
+const (
+	FlagDataDir   = "data-dir"
+	FlagListen    = "listen"
+	FlagInterval  = "interval"
+	FlagLogLevel  = "log-level"
+	FlagLogFormat = "log-format"
+)
+
 // AddFlags registers the flags that override the global keys; Load picks
 // them up when they are set. Durations are string flags so that "7d" works.
-func AddFlags(fs *pflag.FlagSet) {
+// With names, only those flags are added, so that a command lists only
+// the flags it uses (verify does not listen); without, all of them.
+func AddFlags(fs *pflag.FlagSet, names ...string) {
 	d := Default()
-	fs.String("data-dir", d.DataDir, "directory for the database and sessions (data_dir)")
-	fs.String("listen", d.Listen, "address of the HTTP server (listen)")
-	fs.String("interval", FormatDuration(d.Interval), "time between checks of an account (interval; at least 10m)")
-	fs.String("log-level", d.LogLevel, "debug, info, warn or error (log_level)")
-	fs.String("log-format", d.LogFormat, "text or json (log_format)")
+	all := []struct{ name, def, usage string }{
+		{FlagDataDir, "", "directory for the database and sessions (data_dir; default: /data in a container, else $XDG_DATA_HOME/icloudmon or $HOME/.local/share/icloudmon)"},
+		{FlagListen, d.Listen, "address of the HTTP server (listen)"},
+		{FlagInterval, FormatDuration(d.Interval), "time between checks of an account (interval; at least 10m)"},
+		{FlagLogLevel, d.LogLevel, "debug, info, warn or error (log_level)"},
+		{FlagLogFormat, d.LogFormat, "text or json (log_format)"},
+	}
+	for _, f := range all {
+		if len(names) == 0 || slices.Contains(names, f.name) {
+			fs.String(f.name, f.def, f.usage)
+		}
+	}
 }

@@ -58,6 +58,7 @@ func Load(path string, flags *pflag.FlagSet) (*Config, error) {
 	l.bindFlags(v, flags)
 	cfg := l.decode(v)
 	if cfg != nil {
+		l.resolveDataDir(cfg)
 		l.validate(cfg)
 	}
 	for i := range l.ps {
@@ -140,6 +141,37 @@ type parsed struct {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
+// maxBisectLines bounds the documents whose syntax errors are located by
+// syntaxErrorLine (configuration files are far shorter).
+const maxBisectLines = 5000
+
+// syntaxErrorLine finds the line of a YAML syntax error. yaml.v3 reports
+// the line where the enclosing mapping or sequence began (an error on line
+// 4 of a top-level mapping is "line 1"), so this parses ever longer
+// prefixes of data, line by line, and returns the last line of the
+// shortest prefix that fails with the same message; 0 when none does (the
+// caller keeps yaml's line).
+func syntaxErrorLine(data []byte, msg string) int {
+	lines := strings.SplitAfter(string(data), "\n")
+	if len(lines) > maxBisectLines {
+		return 0
+	}
+	prefix := ""
+	for i, ln := range lines {
+		prefix += ln
+		var doc yaml.Node
+		err := yaml.Unmarshal([]byte(prefix), &doc)
+		if err == nil {
+			continue
+		}
+		m := yamlLineRE.ReplaceAllString(err.Error(), "")
+		if strings.TrimPrefix(m, "yaml: ") == msg {
+			return i + 1
+		}
+	}
+	return 0
+}
+
 // parseYAML parses data and converts it for type t; key is the key of the
 // whole document ("" for the file, "accounts" for ICLOUDMON_ACCOUNTS).
 func parseYAML(data []byte, t reflect.Type, key string) parsed {
@@ -152,6 +184,9 @@ func parseYAML(data []byte, t reflect.Type, key string) parsed {
 			msg = msg[len(m[0]):]
 		}
 		msg = strings.TrimPrefix(msg, "yaml: ")
+		if l := syntaxErrorLine(data, msg); l > 0 {
+			line = l
+		}
 		return parsed{broken: true, failed: []string{key}, problems: Problems{{Key: key, Line: line,
 			Message: "not valid YAML: " + msg + " (the other keys are checked once this is fixed)"}}}
 	}

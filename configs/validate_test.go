@@ -20,7 +20,7 @@ var badFiles = []struct {
 	{"bad-unknown-key.yml", "testdata/bad-unknown-key.yml:3: intervall: unknown key; did you mean interval?"},
 	{"bad-unknown-nested-key.yml", "testdata/bad-unknown-nested-key.yml:8: accounts[0].folders[0].layot: unknown key; did you mean layout?"},
 	{"bad-duplicate-key.yml", "testdata/bad-duplicate-key.yml:4: listen: set twice; keep one"},
-	{"bad-yaml-syntax.yml", "testdata/bad-yaml-syntax.yml:3: not valid YAML: did not find expected '-' indicator (the other keys are checked once this is fixed)"},
+	{"bad-yaml-syntax.yml", "testdata/bad-yaml-syntax.yml:5: not valid YAML: did not find expected '-' indicator (the other keys are checked once this is fixed)"},
 	{"bad-type-int.yml", "testdata/bad-type-int.yml:9: checks.newest: expected a whole number, got a string"},
 	{"bad-type-keyring.yml", "testdata/bad-type-keyring.yml:6: accounts[0].password.keyring: expected true or false, got a string"},
 	{"bad-type-list.yml", "testdata/bad-type-list.yml:6: accounts[0].libraries: expected a list, got a string"},

@@ -57,9 +57,25 @@ func (e *NoPasswordError) Error() string {
 	for i, err := range e.Tried {
 		parts[i] = err.Error()
 	}
-	return fmt.Sprintf("no password for account %s: %s. Store it with `icloudmon password set`, "+
-		"in a secret file or in an environment variable", e.Account, strings.Join(parts, "; "))
+	return fmt.Sprintf("no password for account %s: %s. To fix: %s", e.Account, strings.Join(parts, "; "),
+		PasswordHint(e.Account, inContainer()))
 }
+
+// Reason is the per-source part of the error, without the fix: "file
+// /run/secrets/a: the file is empty".
+func (e *NoPasswordError) Reason() string {
+	if len(e.Tried) == 0 {
+		return "no password source is configured"
+	}
+	parts := make([]string, len(e.Tried))
+	for i, err := range e.Tried {
+		parts[i] = err.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// inContainer is InContainer, replaceable by tests.
+var inContainer = InContainer
 
 // Is matches ErrNotFound.
 func (e *NoPasswordError) Is(target error) bool { return target == ErrNotFound }
@@ -141,21 +157,31 @@ func sources(kc *keychain, opts PasswordOptions) []source {
 
 // readPasswordFile reads a secret file and trims one trailing newline. A
 // file that others can read is used, with a note (see dockerSecretsDir).
+// It never blocks and never reads much: a named pipe, a device (/dev/zero),
+// a directory or a socket is refused before it is opened, the open does
+// not wait for a pipe's writer, and at most maxPasswordFile+1 bytes are
+// read.
 func readPasswordFile(path string) (Secret, string, error) {
-	f, err := os.Open(path)
+	fi, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return Secret{}, "", fmt.Errorf("the file does not exist: %w", ErrNotFound)
 	}
 	if err != nil {
-		return Secret{}, "", fmt.Errorf("cannot open the file: %w", pathless(err))
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
 		return Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return Secret{}, "", errors.New("not a regular file; give the path of the file that holds the password")
+		return Secret{}, "", notRegular(fi.Mode())
+	}
+	f, err := openNoBlock(path)
+	if err != nil {
+		return Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
+	}
+	if !fi.Mode().IsRegular() { // replaced since the Stat above
+		return Secret{}, "", notRegular(fi.Mode())
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxPasswordFile+1))
 	if err != nil {
@@ -169,6 +195,22 @@ func readPasswordFile(path string) (Secret, string, error) {
 		return Secret{}, "", fmt.Errorf("the file is empty: %w", ErrNotFound)
 	}
 	return NewSecret(pw), modeNote(path, fi.Mode()), nil
+}
+
+// notRegular says what a non-regular password file is.
+func notRegular(m os.FileMode) error {
+	what := ""
+	switch {
+	case m.IsDir():
+		what = " (a directory)"
+	case m&os.ModeNamedPipe != 0:
+		what = " (a named pipe, FIFO)"
+	case m&os.ModeDevice != 0 || m&os.ModeCharDevice != 0:
+		what = " (a device)"
+	case m&os.ModeSocket != 0:
+		what = " (a socket)"
+	}
+	return fmt.Errorf("not a regular file%s; give the path of a file that holds only the password", what)
 }
 
 func modeNote(path string, mode os.FileMode) string {

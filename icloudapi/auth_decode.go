@@ -139,7 +139,7 @@ func (r *accountLoginResponse) check(endpoint string) error {
 		return newError(ErrAccountLocked, endpoint, 0, "Apple reports the account as locked")
 	case r.DSInfo.HSAVersion == 1 && r.HSAChallengeRequired:
 		e := newError(ErrReauthRequired, endpoint, 0, "the account uses Apple's legacy two-step verification, which icloudmon does not support")
-		e.Remediation = "turn on two-factor authentication for the Apple Account, then run `icloudmon login`"
+		e.Remediation = "turn on two-factor authentication for the Apple ID, then run `icloudmon login`"
 		return e
 	case r.needs2FA():
 		return newError(ErrReauthRequired, endpoint, 0, "the two-factor trust of this session has expired")

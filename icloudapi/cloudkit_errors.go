@@ -126,4 +126,4 @@ func (e *ckBodyError) kindOf(endpoint string, webAccessBlocked bool) *Error {
 // up iCloud (or iCloud Photos) for the web.
 var ErrNotActivated = errors.New("iCloud Photos not set up for this account")
 
-const notActivatedHelp = "finish setting up iCloud at https://www.icloud.com (sign in once and open Photos), and check that iCloud Photos is on for this Apple Account"
+const notActivatedHelp = "finish setting up iCloud at https://www.icloud.com (sign in once and open Photos), and check that iCloud Photos is on for this Apple ID"

@@ -16,7 +16,7 @@ var (
 	// ErrPasswordRejected: Apple rejected the password (-20101), or it was
 	// rejected before and automatic sign-in is blocked until it changes.
 	ErrPasswordRejected = errors.New("password rejected")
-	// ErrAccountLocked: the Apple Account is locked (-20209 and friends).
+	// ErrAccountLocked: the Apple ID is locked (-20209 and friends).
 	ErrAccountLocked = errors.New("account locked")
 	// ErrWebAccessDisabled: "Access iCloud Data on the Web" is off or
 	// Advanced Data Protection blocks web access.
@@ -89,7 +89,7 @@ func (e *HTTPError) Error() string {
 // remediations per kind, shared so messages stay consistent.
 var remediation = map[error]string{
 	ErrReauthRequired:    "run `icloudmon login` and enter the code Apple sends",
-	ErrPasswordRejected:  "check the Apple Account password in the credential store and run `icloudmon login`",
+	ErrPasswordRejected:  "check the Apple ID password in the credential store and run `icloudmon login`",
 	ErrAccountLocked:     "unlock the account at https://iforgot.apple.com, then run `icloudmon login`",
 	ErrWebAccessDisabled: "turn on \"Access iCloud Data on the Web\" in iCloud settings; accounts with Advanced Data Protection cannot be monitored headless",
 	ErrTermsNotAccepted:  "sign in once at https://www.icloud.com and accept the new terms",

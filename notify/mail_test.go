@@ -138,7 +138,7 @@ func TestMailHasMessageIDAndTransferEncoding(t *testing.T) {
 		t.Errorf("Content-Type = %q", ct)
 	}
 	dec := new(mime.WordDecoder)
-	if subj, _ := dec.DecodeHeader(h.Get("Subject")); subj != "icloudmon alice: CRITICAL (auth)" {
+	if subj, _ := dec.DecodeHeader(h.Get("Subject")); subj != "icloudmon alice: CRITICAL, sign-in" {
 		t.Errorf("Subject = %q", subj)
 	}
 	if h.Get("Importance") != "High" && h.Get("X-Priority") == "" {

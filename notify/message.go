@@ -83,12 +83,35 @@ func priority(rs []Reason) string {
 	return ""
 }
 
-// messageTitle says whose, how bad and which checks, in one line.
+// checkNames are the plain names of the checks in messages; the check ids
+// stay in the JSON event (Reasons[].check) for machines.
+var checkNames = map[string]string{
+	"auth":             "sign-in",
+	"session_expiry":   "iCloud session",
+	"icloud_upload":    "uploads to iCloud",
+	"storage":          "iCloud storage",
+	"local_copy":       "local copy",
+	"recently_deleted": "Recently Deleted",
+	"library_coverage": "libraries checked",
+	"folder":           "photo folder",
+	"indexing":         "iCloud indexing",
+}
+
+// checkName is the plain name of a check id ("local_copy": "local copy").
+func checkName(id string) string {
+	if n, ok := checkNames[id]; ok {
+		return n
+	}
+	return strings.ReplaceAll(id, "_", " ")
+}
+
+// messageTitle says whose, how bad and what, in one line, in plain words:
+// "icloudmon alice: WARNING, local copy".
 func messageTitle(account string, rs []Reason) string {
 	ids := make([]string, 0, len(rs))
 	allResolved, anyFinal := true, false
 	for _, r := range rs {
-		ids = append(ids, r.Check)
+		ids = append(ids, checkName(r.Check))
 		allResolved = allResolved && r.Kind == KindResolved
 		anyFinal = anyFinal || r.Kind == KindFinalReminder
 	}
@@ -99,19 +122,28 @@ func messageTitle(account string, rs []Reason) string {
 	case anyFinal:
 		state = "LAST DAY, " + state
 	}
-	return fmt.Sprintf("icloudmon %s: %s (%s)", account, state, strings.Join(ids, ", "))
+	return fmt.Sprintf("icloudmon %s: %s, %s", account, state, strings.Join(ids, ", "))
 }
 
 // writeReason renders one reason: a headline, the summary, what to do and
 // the link.
 func writeReason(b *strings.Builder, r Reason, loc *time.Location) {
-	fmt.Fprintf(b, "[%s] %s: %s", reasonLabel(r, loc), r.Check, r.Summary)
+	fmt.Fprintf(b, "[%s] %s: %s", reasonLabel(r, loc), capitalizeFirst(checkName(r.Check)), r.Summary)
 	if r.Remediation != "" && r.Kind != KindResolved {
 		fmt.Fprintf(b, "\nWhat to do: %s", r.Remediation)
 	}
 	if r.Link != "" {
 		fmt.Fprintf(b, "\n%s", r.Link)
 	}
+}
+
+// capitalizeFirst upper-cases the first letter of an ASCII name (not the
+// i of iCloud).
+func capitalizeFirst(s string) string {
+	if s == "" || s[0] < 'a' || s[0] > 'z' || strings.HasPrefix(s, "iCloud") {
+		return s
+	}
+	return string(s[0]-'a'+'A') + s[1:]
 }
 
 // reasonLabel is the bracketed headline of a reason.

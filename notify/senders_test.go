@@ -122,7 +122,7 @@ func TestNtfyAndGenericWebhookReceiveTheChange(t *testing.T) {
 	if len(nr) != 1 {
 		t.Fatalf("ntfy got %d requests, want 1", len(nr))
 	}
-	if nr[0].Path != "/icloudmon-alerts" || nr[0].Header.Get("Title") != "icloudmon alice: CRITICAL (auth)" {
+	if nr[0].Path != "/icloudmon-alerts" || nr[0].Header.Get("Title") != "icloudmon alice: CRITICAL, sign-in" {
 		t.Errorf("ntfy request: path %q title %q", nr[0].Path, nr[0].Header.Get("Title"))
 	}
 	if c, p := nr[0].Header.Get("Click"), nr[0].Header.Get("Priority"); c != "https://nas.example/auth/alice" || !strings.EqualFold(p, "high") {
@@ -131,7 +131,7 @@ func TestNtfyAndGenericWebhookReceiveTheChange(t *testing.T) {
 	if u, p, ok := (&http.Request{Header: nr[0].Header}).BasicAuth(); !ok || u != "bob" || p != "s3cret" {
 		t.Errorf("ntfy basic auth = %q %q %v", u, p, ok)
 	}
-	for _, s := range []string{"[CRITICAL] auth: auth is critical", "What to do: fix auth on the iPhone", "https://nas.example/auth/alice"} {
+	for _, s := range []string{"[CRITICAL] Sign-in: auth is critical", "What to do: fix auth on the iPhone", "https://nas.example/auth/alice"} {
 		if !strings.Contains(nr[0].Body, s) {
 			t.Errorf("ntfy body lacks %q:\n%s", s, nr[0].Body)
 		}
@@ -145,7 +145,7 @@ func TestNtfyAndGenericWebhookReceiveTheChange(t *testing.T) {
 	if err := json.Unmarshal([]byte(gr[0].Body), &payload); err != nil {
 		t.Fatalf("generic body %q: %v", gr[0].Body, err)
 	}
-	if payload["title"] != "icloudmon alice: CRITICAL (auth)" || !strings.Contains(payload["message"], "auth is critical") {
+	if payload["title"] != "icloudmon alice: CRITICAL, sign-in" || !strings.Contains(payload["message"], "auth is critical") {
 		t.Errorf("generic payload = %v", payload)
 	}
 }
@@ -187,7 +187,7 @@ func TestJSONWebhookCarriesTypedReasons(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Event{
-		Type: "alert", Account: "alice", Status: "warning", Title: "icloudmon alice: WARNING (local_copy)",
+		Type: "alert", Account: "alice", Status: "warning", Title: "icloudmon alice: WARNING, local copy",
 		Link: "https://nas.example/#alice", Time: t0,
 		Reasons: []Reason{{
 			Account: "alice", Check: "local_copy", Kind: KindChanged, To: "warning",
@@ -365,7 +365,7 @@ func TestServicesWithoutTitleGetItInTheText(t *testing.T) {
 	if err := json.Unmarshal([]byte(chat.requests()[0].Body), &payload); err != nil {
 		t.Fatal(err)
 	}
-	const title = "icloudmon alice: CRITICAL (folder)\n\n[CRITICAL] folder: folder is critical"
+	const title = "icloudmon alice: CRITICAL, photo folder\n\n[CRITICAL] Photo folder: folder is critical"
 	if !strings.HasPrefix(payload.Text, title) {
 		t.Errorf("google chat text = %q, want the title first", payload.Text)
 	}
@@ -469,7 +469,7 @@ func TestConcurrentAccountCyclesShareTargets(t *testing.T) {
 		}
 		titles[r.Header.Get("Title")] = true
 	}
-	if len(titles) != 4 || !titles["icloudmon carol: WARNING (storage)"] {
+	if len(titles) != 4 || !titles["icloudmon carol: WARNING, iCloud storage"] {
 		t.Fatalf("titles = %v, want one per account", titles)
 	}
 }

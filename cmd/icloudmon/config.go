@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/icloudmon/icloudmon/configs"
+	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/notify"
 )
 
@@ -45,6 +49,9 @@ func newConfigCheckCmd(c *cli) *cobra.Command {
 			}
 			if _, err := fmt.Fprintf(c.stdout, "# %s is valid; effective configuration, secrets hidden:\n%s",
 				configSource(cfg), out); err != nil {
+				return withExit(exitUnknown, err)
+			}
+			if _, err := io.WriteString(c.stdout, passwordReport(cmd.Context(), cfg)); err != nil {
 				return withExit(exitUnknown, err)
 			}
 			return nil
@@ -98,6 +105,39 @@ func configError(err error) error {
 
 // docHint ends every configuration error.
 const docHint = "\nsee CONFIGURATION.md for every key"
+
+// passwordReport says, per account, which password source supplies the
+// password, or which sources failed and why with the fix that works where
+// icloudmon runs, and every note (a file readable by every user). It
+// never shows the password. A missing password does not make the
+// configuration invalid: `icloudmon login` alone is a valid setup.
+func passwordReport(ctx context.Context, cfg *configs.Config) string {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var b strings.Builder
+	for _, a := range cfg.Accounts {
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		pw, err := credstore.LookupPassword(lctx, passwordOptions(a))
+		cancel()
+		var npe *credstore.NoPasswordError
+		switch {
+		case err == nil:
+			fmt.Fprintf(&b, "# password of account %s: found (%s)\n", a.Name, pw.Source)
+		case errors.As(err, &npe):
+			fmt.Fprintf(&b, "# password of account %s: none usable: %s\n#   icloudmon cannot sign in by itself when the session expires; to fix: %s\n",
+				a.Name, npe.Reason(), credstore.PasswordHint(a.Name, credstore.InContainer()))
+		default:
+			fmt.Fprintf(&b, "# password of account %s: lookup failed: %v\n", a.Name, err)
+		}
+		for _, n := range pw.Notes {
+			if err == nil || npe == nil || !strings.Contains(npe.Reason(), n) {
+				fmt.Fprintf(&b, "# warning: %s\n", n)
+			}
+		}
+	}
+	return b.String()
+}
 
 func configSource(cfg *configs.Config) string {
 	if cfg.File == "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -202,12 +203,15 @@ func (c *cli) demoOnce(ctx context.Context, cfg *configs.Config, log *slog.Logge
 
 // demoStarted prints where to look, then the verdict of the first cycle.
 func (c *cli) demoStarted(ctx context.Context, cfg *configs.Config, addr string, d *daemon, start time.Time, dir string, out io.Writer) {
-	base := "http://" + addr
+	base, hint := clickableBase(addr)
 	fmt.Fprintf(out, "icloudmon demo is running (started in %s)\n\n", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(out, "  status page  %s/?token=%s\n", base, cfg.Web.Token.Reveal())
 	fmt.Fprintf(out, "  metrics      %s/metrics\n", base)
 	fmt.Fprintf(out, "  health       %s/healthz\n", base)
 	fmt.Fprintf(out, "  files        %s\n\n", dir)
+	if hint != "" {
+		fmt.Fprintf(out, "%s\n\n", hint)
+	}
 	go func() {
 		for ctx.Err() == nil {
 			if rep := d.app.agent.Report(); len(rep.Accounts) > 0 {
@@ -217,6 +221,24 @@ func (c *cli) demoStarted(ctx context.Context, cfg *configs.Config, addr string,
 			time.Sleep(100 * time.Millisecond)
 		}
 	}()
+}
+
+// clickableBase turns the address the server listens on into a URL a
+// person can open: a wildcard listen (0.0.0.0, [::]) is not an address a
+// browser can reach, so the URL uses 127.0.0.1 (this machine; with Docker's
+// -p 9877:9877 also the host) and the hint says to use the machine's
+// address from other devices.
+func clickableBase(addr string) (base, hint string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr, ""
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		return "http://" + net.JoinHostPort("127.0.0.1", port), fmt.Sprintf("icloudmon listens on every address (%s): the links above work on this machine "+
+			"(and on the Docker host with -p %s:%s); from another device use this machine's address, "+
+			"e.g. http://<host-address>:%s/, where <host-address> is the NAS's or computer's name or IP on your network.", addr, port, port, port)
+	}
+	return "http://" + net.JoinHostPort(host, port), ""
 }
 
 // echoDemoCodes prints the 2FA codes the fake "sends", so the re-auth page

@@ -19,7 +19,7 @@ func TestDemoPrintsItsNotifications(t *testing.T) {
 	if code != exitWarning {
 		t.Fatalf("demo --once --scenario behind: exit %d\n%s\n%s", code, out, errOut)
 	}
-	if !strings.Contains(out, "demo: notification received") || !strings.Contains(out, "WARNING (local_copy)") {
+	if !strings.Contains(out, "demo: notification received") || !strings.Contains(out, "WARNING, local copy") {
 		t.Errorf("the demo did not show the notification of its warning:\n%s", out)
 	}
 }

@@ -160,6 +160,29 @@ func waitStatus(t *testing.T, url string, want int, done <-chan error) {
 	t.Fatalf("%s never answered %d", url, want)
 }
 
+// TestDemoURLIsClickable: a wildcard listen (the container demo's
+// --listen [::]:9877 or 0.0.0.0:9877) is printed as a URL a browser can
+// open, with a hint about the host's address; other addresses as given.
+func TestDemoURLIsClickable(t *testing.T) {
+	for addr, want := range map[string]string{
+		"[::]:9877":      "http://127.0.0.1:9877",
+		"0.0.0.0:9877":   "http://127.0.0.1:9877",
+		":9877":          "http://127.0.0.1:9877",
+		"127.0.0.1:9877": "http://127.0.0.1:9877",
+		"[::1]:9877":     "http://[::1]:9877",
+		"192.0.2.7:80":   "http://192.0.2.7:80",
+	} {
+		base, hint := clickableBase(addr)
+		if base != want {
+			t.Errorf("%s: %s, want %s", addr, base, want)
+		}
+		wild := strings.HasPrefix(addr, "[::]") || strings.HasPrefix(addr, "0.0.0.0") || strings.HasPrefix(addr, ":")
+		if wild != strings.Contains(hint, "another device") {
+			t.Errorf("%s: hint %q", addr, hint)
+		}
+	}
+}
+
 // Behind the demo's "behind" scenario the importer stopped four days ago.
 // Every library is compared only with its own folder, and the lag comes
 // from the same list as the missing photos: the personal folder is days

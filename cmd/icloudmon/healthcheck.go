@@ -38,7 +38,7 @@ func newHealthcheckCmd(c *cli) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&url, "url", "", "health URL (default: http://127.0.0.1:<listen port>/healthz)")
-	configs.AddFlags(cmd.Flags())
+	configs.AddFlags(cmd.Flags(), configs.FlagListen)
 	return cmd
 }
 

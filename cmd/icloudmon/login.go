@@ -60,7 +60,7 @@ func newLoginCmd(c *cli) *cobra.Command {
 	cmd.Flags().StringVar(&f.account, "account", "", "account to sign in (may be omitted when only one is configured)")
 	cmd.Flags().BoolVar(&f.sms, "sms", false, "send the code by SMS to a trusted phone number instead of the trusted devices")
 	cmd.Flags().IntVar(&f.phone, "phone", 0, "id of the trusted phone number for --sms (listed by --sms; default: the first)")
-	configs.AddFlags(cmd.Flags())
+	configs.AddFlags(cmd.Flags(), configs.FlagDataDir, configs.FlagLogLevel, configs.FlagLogFormat)
 	return cmd
 }
 
@@ -152,7 +152,7 @@ func loginPassword(ctx context.Context, acct configs.Account, in *prompter) (pw,
 	if !errors.Is(err, credstore.ErrNotFound) {
 		return "", "", err
 	}
-	pw, rerr := in.secret(fmt.Sprintf("Apple Account password of %s: ", acct.Name))
+	pw, rerr := in.secret(fmt.Sprintf("Apple ID password of %s: ", acct.Name))
 	if rerr != nil || pw == "" {
 		return "", "", fmt.Errorf("%w; or give it on standard input (first line)", err)
 	}

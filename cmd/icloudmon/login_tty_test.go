@@ -90,7 +90,7 @@ func TestLoginOnTerminal(t *testing.T) {
 		done <- run([]string{"--config", e.config, "login"}, tty, &stdout, &stderr)
 	}()
 	type input struct{ prompt, line string }
-	for i, in := range []input{{"Apple Account password of a: ", fakePassword},
+	for i, in := range []input{{"Apple ID password of a: ", fakePassword},
 		{"Verification code (6 digits): ", ""}, {"Verification code (6 digits): ", ""}} {
 		waitFor(t, &stderr, in.prompt, map[int]int{0: 1, 1: 1, 2: 2}[i])
 		line := in.line

@@ -39,7 +39,7 @@ func newLogoutCmd(c *cli) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&f.account, "account", "", "account to sign out (may be omitted when only one is configured)")
 	cmd.Flags().BoolVar(&f.forgetTrust, "forget-trust", false, "also delete the 2FA trust: the next sign-in needs a code")
-	configs.AddFlags(cmd.Flags())
+	configs.AddFlags(cmd.Flags(), configs.FlagDataDir, configs.FlagLogLevel, configs.FlagLogFormat)
 	return cmd
 }
 

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -79,6 +80,11 @@ func newRootCmd(c *cli) *cobra.Command {
 	root.SetErr(c.stderr)
 	root.PersistentFlags().StringVar(&c.configPath, "config", "",
 		"configuration file (YAML); also ICLOUDMON_CONFIG")
+	// Every command inherits it: an unknown or bad flag names the
+	// command's --help, which lists the flags it takes.
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nrun '%s --help' for the flags of this command", err, cmd.CommandPath())
+	})
 	for _, f := range commandFactories {
 		root.AddCommand(f(c))
 	}
@@ -104,7 +110,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Usage errors (unknown command, bad flag) and anything unclassified are
 	// UNKNOWN in the monitoring-plugin convention.
-	fmt.Fprintf(stderr, "icloudmon: %v\n", err)
+	msg := err.Error()
+	if !strings.Contains(msg, "--help") {
+		msg += "\nrun 'icloudmon --help' for the commands and their flags"
+	}
+	fmt.Fprintf(stderr, "icloudmon: %s\n", msg)
 	return exitUnknown
 }
 

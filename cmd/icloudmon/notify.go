@@ -30,7 +30,7 @@ func newNotifyCmd(c *cli) *cobra.Command {
 			return c.notifyTest(cmd.Context(), cfg)
 		},
 	}
-	configs.AddFlags(test.Flags())
+	configs.AddFlags(test.Flags(), configs.FlagDataDir, configs.FlagLogLevel, configs.FlagLogFormat)
 	cmd.AddCommand(test)
 	return cmd
 }

@@ -23,13 +23,13 @@ var (
 func newPasswordCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "password",
-		Short: "Store or delete an account's Apple Account password in the OS keychain",
+		Short: "Store or delete an account's Apple ID password in the OS keychain",
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(newPasswordSubCmd(c, "set",
-		"Store the Apple Account password in the OS keychain (read without echo, or from standard input's first line)",
+		"Store the Apple ID password in the OS keychain (read without echo, or from standard input's first line)",
 		c.passwordSet))
-	cmd.AddCommand(newPasswordSubCmd(c, "delete", "Delete the Apple Account password from the OS keychain", c.passwordDelete))
+	cmd.AddCommand(newPasswordSubCmd(c, "delete", "Delete the Apple ID password from the OS keychain", c.passwordDelete))
 	return cmd
 }
 
@@ -56,13 +56,12 @@ func newPasswordSubCmd(c *cli, use, short string, run func(context.Context, conf
 		},
 	}
 	cmd.Flags().StringVar(&account, "account", "", "account (may be omitted when only one is configured)")
-	configs.AddFlags(cmd.Flags())
 	return cmd
 }
 
 func (c *cli) passwordSet(ctx context.Context, acct configs.Account) error {
 	in := newPrompter(c.stdin, c.stderr)
-	pw, err := in.secret(fmt.Sprintf("Apple Account password of %s: ", acct.Name))
+	pw, err := in.secret(fmt.Sprintf("Apple ID password of %s: ", acct.Name))
 	if err == nil && in.tty {
 		var again string
 		if again, err = in.secret("Again, to confirm: "); err == nil && again != pw {

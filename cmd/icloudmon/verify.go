@@ -50,7 +50,7 @@ func newVerifyCmd(c *cli) *cobra.Command {
 	cmd.Flags().StringVarP(&f.output, "output", "o", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&f.noCache, "no-cache", false, "ignore cached iCloud snapshots and rescan folders fully")
 	cmd.Flags().BoolVar(&f.notify, "notify", false, "also send notifications and pings like the daemon does")
-	configs.AddFlags(cmd.Flags())
+	configs.AddFlags(cmd.Flags(), configs.FlagDataDir, configs.FlagLogLevel, configs.FlagLogFormat)
 	return cmd
 }
 

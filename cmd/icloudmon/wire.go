@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -220,7 +221,7 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 	}
 	cloud := &agent.ICloud{
 		Account: a.Name, Client: client, Sessions: rt.sessions, DB: rt.db,
-		Password: passwordFunc(a), Libraries: cloudLibraries(a.Libraries), Newest: rt.cfg.Checks.Newest,
+		Password: passwordFunc(a, rt.log), Libraries: cloudLibraries(a.Libraries), Newest: rt.cfg.Checks.Newest,
 		Logger: rt.log, NoCache: noCache, Now: clockNow, OnSignIn: func(kind checks.AuthKind) { rt.metrics.ObserveSignIn(a.Name, kind) },
 	}
 	acct := agent.Account{Name: a.Name, Cloud: cloud,
@@ -290,10 +291,22 @@ func newICloudClient(a configs.Account, roots *x509.CertPool, log *slog.Logger, 
 }
 
 // passwordFunc looks the password up in the configured sources each time
-// a sign-in may be needed; "" when none has it.
-func passwordFunc(a configs.Account) agent.PasswordFunc {
+// a sign-in may be needed; "" when none has it. The notes of the lookup (a
+// password file readable by every user) are logged as warnings, each
+// once; when no password is found the agent logs why.
+func passwordFunc(a configs.Account, log *slog.Logger) agent.PasswordFunc {
+	var mu sync.Mutex
+	logged := map[string]bool{}
 	return func(ctx context.Context) (string, error) {
 		pw, err := credstore.LookupPassword(ctx, passwordOptions(a))
+		mu.Lock()
+		for _, n := range pw.Notes {
+			if err == nil && !logged[n] && log != nil {
+				logged[n] = true
+				log.Warn("password source", "account", a.Name, "note", n)
+			}
+		}
+		mu.Unlock()
 		if err != nil {
 			return "", err
 		}
