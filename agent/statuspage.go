@@ -377,24 +377,8 @@ func sessionText(o checks.Observed, now time.Time, loc *time.Location) string {
 // the plan shows as 200 GB and not as 214.7 GB.
 const gib = 1 << 30
 
-// fmtAppleBytes prints bytes in Apple's storage units (1024-based, named
-// MB, GB, TB as Apple names its plans).
-func fmtAppleBytes(b int64) string {
-	v := float64(b)
-	units := []string{"bytes", "KB", "MB", "GB", "TB", "PB"}
-	i := 0
-	for v >= 1024 && i < len(units)-1 {
-		v /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%d bytes", b)
-	}
-	if v >= 100 {
-		return fmt.Sprintf("%.0f %s", v, units[i])
-	}
-	return trimFloat(v) + " " + units[i]
-}
+// fmtAppleBytes prints bytes in Apple's storage units (checks.FormatBytes).
+func fmtAppleBytes(b int64) string { return checks.FormatBytes(b) }
 
 // newStorageBar is nil when storage was not read.
 func newStorageBar(a checks.AccountReport) *storageBar {

@@ -70,7 +70,7 @@ func healthyObs() Observation {
 			{ID: "del-1", Filename: "IMG_0100.HEIC", Library: "personal", Added: now.Add(-30 * day), Taken: now.Add(-30 * day), PurgeAt: now.Add(20 * day), LocalCopy: ConfidenceCertain},
 			{ID: "del-2", Filename: "IMG_0101.HEIC", Library: "personal", Added: now.Add(-30 * day), Taken: now.Add(-30 * day), PurgeAt: now.Add(21 * day), LocalCopy: ConfidenceLikely},
 		}},
-		Storage: &StorageObservation{Used: 120_000_000_000, Total: 200_000_000_000},
+		Storage: &StorageObservation{Used: 120 << 30, Total: 200 << 30},
 		Folders: []FolderObservation{healthyFolder(assets)},
 	}
 }
@@ -150,6 +150,6 @@ func setMatch(o Observation, i int, c Confidence, parts ...Part) Observation {
 
 // storageUsed sets the storage to the given used fraction of 200 GB.
 func storageUsed(o Observation, used float64) Observation {
-	o.Storage = &StorageObservation{Used: int64(used * 200_000_000_000), Total: 200_000_000_000}
+	o.Storage = &StorageObservation{Used: int64(used * (200 << 30)), Total: 200 << 30}
 	return o
 }

@@ -12,10 +12,10 @@ func (e *evaluator) storage() CheckResult {
 		return e.notRead(CheckStorage, "the iCloud storage usage")
 	}
 	free := freeRatio(*s)
-	summary := fmt.Sprintf("iCloud storage %s free (%s of %s used)", fmtPercent(free), fmtBytes(s.Used), fmtBytes(s.Total))
+	summary := fmt.Sprintf("iCloud storage %s free (%s of %s used)", fmtPercent(free), FormatBytes(s.Used), FormatBytes(s.Total))
 	switch {
 	case s.Used >= s.Total:
-		return result(CheckStorage, StatusCritical, fmt.Sprintf("iCloud storage is full (%s of %s used)", fmtBytes(s.Used), fmtBytes(s.Total)), storageRemediation(true), nil)
+		return result(CheckStorage, StatusCritical, fmt.Sprintf("iCloud storage is full (%s of %s used)", FormatBytes(s.Used), FormatBytes(s.Total)), storageRemediation(true), nil)
 	case free < e.p.StorageCritical:
 		return result(CheckStorage, StatusCritical, summary, storageRemediation(false), nil)
 	case free < e.p.StorageWarning:

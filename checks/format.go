@@ -135,18 +135,25 @@ func significantWords(s string) map[string]bool {
 	return out
 }
 
-// fmtBytes prints a byte count in decimal units as Apple does (GB, TB).
-func fmtBytes(b int64) string {
-	const unit = 1000
-	if b < unit {
-		return fmt.Sprintf("%d B", b)
+// FormatBytes prints a byte count in the units Apple names its iCloud
+// plans in: Apple says GB and TB but counts in 1024³ and 1024⁴ bytes (the
+// free 5 GB tier reports totalStorageInBytes 5368709120, recorded in
+// picklepete/pyicloud tests/const_account.py), so a 200 GB plan prints as
+// "200 GB", not "214.7 GB". At most one decimal, none from 100 up.
+func FormatBytes(b int64) string {
+	units := []string{"KB", "MB", "GB", "TB", "PB"}
+	if b < 1024 {
+		return fmt.Sprintf("%d bytes", b)
 	}
-	v, exp := float64(b), 0
-	for v >= unit && exp < 4 {
-		v /= unit
-		exp++
+	v, i := float64(b)/1024, 0
+	for v >= 1024 && i < len(units)-1 {
+		v /= 1024
+		i++
 	}
-	return fmt.Sprintf("%.1f %cB", v, "kMGTP"[exp-1])
+	if v >= 100 {
+		return fmt.Sprintf("%.0f %s", v, units[i])
+	}
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", v), ".0") + " " + units[i]
 }
 
 // fmtPercent prints a ratio as a percentage with up to one decimal.

@@ -109,7 +109,8 @@ func TestFormatting(t *testing.T) {
 	durs := map[string]string{
 		fmtDur(0): "less than a minute", fmtDur(35 * 60e9): "35 min", fmtDur(12 * 3600e9): "12 h",
 		fmtDur(day + 3*3600e9): "1 day 3 h", fmtDur(4 * day): "4 days", fmtDur(-2 * day): "2 days",
-		fmtBytes(999): "999 B", fmtBytes(200_000_000_000): "200.0 GB", fmtBytes(2_000_000_000_000): "2.0 TB",
+		FormatBytes(999): "999 bytes", FormatBytes(200 << 30): "200 GB", FormatBytes(5 << 30): "5 GB", FormatBytes(2 << 40): "2 TB",
+		FormatBytes(33_100_000_000): "30.8 GB", FormatBytes(1536): "1.5 KB",
 		fmtPercent(0.1): "10 %", fmtPercent(0.015): "1.5 %",
 	}
 	for got, want := range durs {
