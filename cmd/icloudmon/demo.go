@@ -144,7 +144,10 @@ func demoConfig(d *agent.Demo, dir, listen string) (*configs.Config, error) {
 	cfg.TLS.CAFile = d.CAFile
 	cfg.Web.Token = configs.NewSecret(randomToken())
 	acct := configs.DefaultAccount()
-	acct.Name, acct.AppleID, acct.Password.File = agent.DemoAccount, agent.DemoAppleID, d.PasswordFile
+	acct.Name, acct.AppleID = agent.DemoAccount, agent.DemoAppleID
+	// The demo password is a file it wrote; the OS keychain is not asked (a
+	// newcomer would otherwise see a warning about a keychain nobody set up).
+	acct.Password.File, acct.Password.Keyring = d.PasswordFile, false
 	acct.Endpoints = configs.Endpoints{Auth: d.Server.AuthURL(), Setup: d.Server.SetupURL(), Home: d.Server.HomeURL()}
 	acct.Libraries = []string{configs.LibraryAll}
 	// One folder per library, as two icloudpd runs fill them: each library
