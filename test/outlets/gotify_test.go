@@ -75,10 +75,10 @@ func TestGotifyReceivesFailingAndResolvingCycle(t *testing.T) {
 		t.Fatalf("Gotify holds %d messages, want 2 (failing, resolved): %+v", len(got.Messages), got.Messages)
 	}
 	resolved, failing := got.Messages[0], got.Messages[1] // newest first
-	if failing.Title != "icloudmon alice: CRITICAL (local_copy)" || failing.Priority != 8 || !bytes.Contains([]byte(failing.Message), []byte("What to do:")) {
+	if failing.Title != "icloudmon alice: CRITICAL, local copy" || failing.Priority != 8 || !bytes.Contains([]byte(failing.Message), []byte("What to do:")) {
 		t.Errorf("failing message as it arrived: %+v; want the CRITICAL title, priority 8 and what to do", failing)
 	}
-	if resolved.Title != "icloudmon alice: resolved (local_copy)" || resolved.Priority != 2 {
+	if resolved.Title != "icloudmon alice: resolved, local copy" || resolved.Priority != 2 {
 		t.Errorf("resolving message as it arrived: %+v; want the resolved title and priority 2", resolved)
 	}
 	b, _ := json.MarshalIndent(got.Messages, "", "  ")

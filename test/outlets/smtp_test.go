@@ -98,7 +98,7 @@ func TestSMTPReceivesFailingAndResolvingCycle(t *testing.T) {
 		evidence.WriteString(head + "\n\n")
 	}
 	sort.Strings(subjects)
-	if want := []string{"icloudmon alice: CRITICAL (local_copy)", "icloudmon alice: resolved (local_copy)"}; strings.Join(subjects, "|") != strings.Join(want, "|") {
+	if want := []string{"icloudmon alice: CRITICAL, local copy", "icloudmon alice: resolved, local copy"}; strings.Join(subjects, "|") != strings.Join(want, "|") {
 		t.Errorf("subjects %q, want %q", subjects, want)
 	}
 	t.Logf("headers as delivered:\n%s", evidence.String())
