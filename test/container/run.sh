@@ -6,7 +6,8 @@
 #
 # How (docs/container.md has the details):
 #   1. The Dockerfile's build image (docker.io/library/golang:1.26.x) cannot be
-#      pulled here, so it is made locally: this machine's Go toolchain, a
+#      pulled here, so it is made locally: the Go release the Dockerfile pins
+#      (fetched as a toolchain through the module proxy), a
 #      static busybox for /bin/sh, the CA bundle and a minimal /etc/passwd,
 #      imported with `podman import` and tagged with the same name.
 #   2. `podman build --pull=never` builds the Dockerfile unchanged; modules
@@ -37,7 +38,7 @@ IMAGE=localhost/icloudmon:ctest
 # The build image the Dockerfile names (pinned to a patch release there); the
 # stand-in made from this machine's Go is tagged with that name.
 BUILD_IMAGE=docker.io/library/$(sed -n 's/^FROM .* \(golang:[^ ]*\) AS build$/\1/p' Dockerfile)
-GO_SERIES=go1.26
+GO_WANT=go${BUILD_IMAGE##*:} # golang:1.26.10 -> go1.26.10
 SUFFIX=$$
 CTR_RUN=icloudmon-ctest-run-$SUFFIX
 CTR_DEMO=icloudmon-ctest-demo-$SUFFIX
@@ -66,11 +67,12 @@ check_tools() {
   done
   [ "$(id -u)" = 0 ] || skip "needs root (podman with runc and CNI port publishing, as in CI)"
   command -v go >/dev/null || skip "go is not installed"
-  GOROOT_HOST=$(go env GOROOT)
-  case "$(go env GOVERSION)" in
-  "$GO_SERIES" | "$GO_SERIES".*) ;;
-  *) skip "the build image is made from this machine's Go, which is $(go env GOVERSION), not $GO_SERIES" ;;
-  esac
+  # The stand-in build image holds the very Go release the Dockerfile pins,
+  # fetched as a toolchain through the module proxy (as GOTOOLCHAIN does).
+  GOROOT_HOST=$(GOTOOLCHAIN=$GO_WANT go env GOROOT 2>/dev/null) ||
+    skip "cannot fetch the $GO_WANT toolchain the Dockerfile pins (GOTOOLCHAIN=$GO_WANT go version)"
+  [ "$(GOTOOLCHAIN=$GO_WANT go env GOVERSION)" = "$GO_WANT" ] ||
+    skip "GOTOOLCHAIN=$GO_WANT gives $(GOTOOLCHAIN=$GO_WANT go env GOVERSION), not $GO_WANT"
   BUSYBOX=${BUSYBOX:-$(command -v busybox || true)}
   [ -n "$BUSYBOX" ] || skip "busybox is not installed (apt-get install busybox-static)"
   if ldd "$BUSYBOX" >/dev/null 2>&1; then
@@ -146,7 +148,7 @@ make_build_image() {
     log "reusing $BUILD_IMAGE in $WORK"
     return
   fi
-  log "making $BUILD_IMAGE from $(go env GOVERSION) at $GOROOT_HOST and $BUSYBOX"
+  log "making $BUILD_IMAGE from $GO_WANT at $GOROOT_HOST and $BUSYBOX"
   local fs=$WORK/buildfs
   rm -rf "$fs"
   mkdir -p "$fs/bin" "$fs/etc/ssl/certs" "$fs/go" "$fs/root" "$fs/tmp" "$fs/usr/local"
@@ -235,8 +237,8 @@ check_version() {
   local out
   out=$(run_ro --network none "$IMAGE" version) || fail "'icloudmon version' failed in the container"
   case "$out" in
-  "icloudmon $VERSION (commit $COMMIT, $GO_SERIES"*" linux/$(go env GOARCH))") ;;
-  *) fail "version output '$out' lacks version $VERSION, commit $COMMIT or $GO_SERIES" ;;
+  "icloudmon $VERSION (commit $COMMIT, $GO_WANT linux/$(go env GOARCH))") ;;
+  *) fail "version output '$out' lacks version $VERSION, commit $COMMIT or $GO_WANT" ;;
   esac
   log "version: $out"
   # A scratch image has no shell: nothing but the binary can run.
