@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -236,7 +235,7 @@ func writeConfig(t *testing.T, tmp string, spec caseSpec, srv *replay, local map
 	data := filepath.Join(tmp, "data")
 	must(t, os.MkdirAll(data, 0o700))
 	ca := filepath.Join(tmp, "ca.pem")
-	must(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.srv.Certificate().Raw}), 0o600))
+	must(t, os.WriteFile(ca, pemOf(srv), 0o600))
 
 	var folders []map[string]any
 	for _, f := range spec.Folders {
@@ -267,6 +266,18 @@ func writeConfig(t *testing.T, tmp string, spec caseSpec, srv *replay, local map
 		must(t, os.WriteFile(pw, []byte("correct horse battery staple\n"), 0o600))
 		password = map[string]any{"keyring": false, "file": pw}
 	}
+	if spec.Session != nil {
+		writeSession(t, data, spec, now)
+	}
+	return writeConfigFile(t, tmp, data, ca, spec, srv, folders, password)
+}
+
+// writeConfigFile writes the icloudmon configuration of a case (the
+// account "alice" against the replay server, its folders and password
+// source, the case's account keys and check thresholds) and returns its
+// path. One-day and multi-day cases share it.
+func writeConfigFile(t *testing.T, tmp, data, ca string, spec caseSpec, srv *replay, folders []map[string]any, password map[string]any) string {
+	t.Helper()
 	acct := map[string]any{
 		"name": "alice", "apple_id": "alice@example.com", "password": password,
 		"endpoints": map[string]any{"auth": srv.URL() + "/appleauth/auth", "setup": srv.URL() + "/setup/ws/1", "home": srv.URL()},
@@ -281,9 +292,6 @@ func writeConfig(t *testing.T, tmp string, spec caseSpec, srv *replay, local map
 	}
 	if len(spec.Checks) > 0 {
 		cfg["checks"] = spec.Checks
-	}
-	if spec.Session != nil {
-		writeSession(t, data, spec, now)
 	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	must(t, err)

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -213,22 +212,6 @@ func writeDayConfig(t *testing.T, tmp string, spec caseSpec, step dayStep, srv *
 			t.Fatalf("local.json describes folder %q that case.json does not configure", name)
 		}
 	}
-	password := map[string]any{"keyring": false, "env": "CONFORMANCE_NO_SUCH_PASSWORD"}
-	acct := map[string]any{
-		"name": "alice", "apple_id": "alice@example.com", "password": password,
-		"endpoints": map[string]any{"auth": srv.URL() + "/appleauth/auth", "setup": srv.URL() + "/setup/ws/1", "home": srv.URL()},
-		"folders":   folders,
-	}
-	for k, v := range spec.Account {
-		acct[k] = v
-	}
-	cfg := map[string]any{
-		"data_dir": data, "listen": "127.0.0.1:0", "tls": map[string]any{"ca_file": ca},
-		"accounts": []any{acct},
-	}
-	if len(spec.Checks) > 0 {
-		cfg["checks"] = spec.Checks
-	}
 	if step.Session != nil {
 		s := spec
 		s.Session = &struct {
@@ -237,11 +220,8 @@ func writeDayConfig(t *testing.T, tmp string, spec caseSpec, step dayStep, srv *
 		}{step.Session.WebExpires, step.Session.TrustExpires}
 		writeSession(t, data, s, apple)
 	}
-	b, err := json.MarshalIndent(cfg, "", "  ")
-	must(t, err)
-	path := filepath.Join(tmp, "icloudmon.yml")
-	must(t, os.WriteFile(path, b, 0o600))
-	return path
+	password := map[string]any{"keyring": false, "env": "CONFORMANCE_NO_SUCH_PASSWORD"}
+	return writeConfigFile(t, tmp, data, ca, spec, srv, folders, password)
 }
 
 // writeMultiTable writes the per-case summary of the multi-day run as a
