@@ -1,7 +1,6 @@
 package icloudapi
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -59,21 +58,7 @@ func newCountedPhotosEnv(t *testing.T, lib *fakeicloud.Library) (*photosEnv, *co
 	t.Helper()
 	h := fakeicloud.NewPhotosHandler(lib)
 	counter := &countingHandler{h: h}
-	e := &photosEnv{t: t, photos: h, lib: lib, now: photosNow}
-	clock := func() time.Time { return e.now }
-	e.srv = fakeicloud.New(fakeicloud.Options{Scenario: fakeicloud.Scenario{AppleID: "alice@example.com", Password: photosPassword},
-		Photos: counter, Now: clock})
-	t.Cleanup(e.srv.Close)
-	c, err := New(Options{AppleID: "alice@example.com", AuthURL: e.srv.AuthURL(), SetupURL: e.srv.SetupURL(), HomeURL: e.srv.HomeURL(),
-		RootCAs: e.srv.CertPool(), Now: clock, RetryWait: time.Millisecond, RetryMaxWait: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.SignIn(context.Background(), photosPassword); err != nil {
-		t.Fatal(err)
-	}
-	e.c = c
-	return e, counter
+	return startPhotosEnv(t, lib, h, counter, ""), counter
 }
 
 // TestSharedUploadCycleBytes: an upload to the Shared Library stays within

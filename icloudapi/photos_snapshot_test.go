@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -36,10 +37,17 @@ func newPhotosEnv(t *testing.T, lib *fakeicloud.Library) *photosEnv {
 func newPhotosEnvDSID(t *testing.T, lib *fakeicloud.Library, dsid string) *photosEnv {
 	t.Helper()
 	h := fakeicloud.NewPhotosHandler(lib)
+	return startPhotosEnv(t, lib, h, h, dsid)
+}
+
+// startPhotosEnv starts the fake with served answering the Photos paths
+// (h itself, or a wrapper of it) and signs a client in.
+func startPhotosEnv(t *testing.T, lib *fakeicloud.Library, h *fakeicloud.PhotosHandler, served http.Handler, dsid string) *photosEnv {
+	t.Helper()
 	e := &photosEnv{t: t, photos: h, lib: lib, now: photosNow}
 	clock := func() time.Time { return e.now }
 	e.srv = fakeicloud.New(fakeicloud.Options{Scenario: fakeicloud.Scenario{AppleID: "alice@example.com", Password: photosPassword, DSID: dsid},
-		Photos: h, Now: clock})
+		Photos: served, Now: clock})
 	t.Cleanup(e.srv.Close)
 	c, err := New(Options{AppleID: "alice@example.com", AuthURL: e.srv.AuthURL(), SetupURL: e.srv.SetupURL(), HomeURL: e.srv.HomeURL(),
 		RootCAs: e.srv.CertPool(), Now: clock, RetryWait: time.Millisecond, RetryMaxWait: 50 * time.Millisecond})
