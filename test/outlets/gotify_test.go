@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/notify"
-	"github.com/icloudmon/icloudmon/store"
 )
 
 type gotifyMessage struct {
@@ -47,27 +44,10 @@ func TestGotifyReceivesFailingAndResolvingCycle(t *testing.T) {
 		t.Fatal("Gotify returned no application token")
 	}
 
-	db, err := store.Open(filepath.Join(dir, "icloudmon.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
-	n, err := notify.New(db, notify.Options{
+	sendFailingThenResolving(t, dir, notify.Options{
 		URLs:    []string{"gotify://" + addr(port) + "/" + app.Token + "?disabletls=yes"},
-		BaseURL: "https://nas.example:9877", Location: time.UTC, Now: func() time.Time { return now },
-		Logger: slog.New(slog.DiscardHandler),
+		BaseURL: "https://nas.example:9877",
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range []checks.Status{checks.StatusCritical, checks.StatusOK} {
-		res, err := n.Notify(t.Context(), report(st, now))
-		if err != nil || len(res) != 1 || res[0].Err != nil {
-			t.Fatalf("cycle %s: results %+v, err %v", st, res, err)
-		}
-		now = now.Add(time.Hour)
-	}
 
 	var got struct{ Messages []gotifyMessage }
 	gotifyJSON(t, http.MethodGet, base+"/message", adminPass, "", &got)

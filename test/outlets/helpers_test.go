@@ -3,16 +3,20 @@ package outlets
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/notify"
+	"github.com/icloudmon/icloudmon/store"
 )
 
 // need returns the path of program, or skips the test locally and fails it
@@ -129,4 +133,29 @@ func waitTCP(t *testing.T, address string, within time.Duration, out *syncBuffer
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("nothing listens on %s after %s; output so far:\n%s", address, within, out.String())
+}
+
+// sendFailingThenResolving sends, through a notifier with opts (its store
+// in dir), the notifications of two hourly cycles: local_copy critical,
+// then ok again. Each cycle must give one sent message.
+func sendFailingThenResolving(t *testing.T, dir string, opts notify.Options) {
+	t.Helper()
+	db, err := store.Open(filepath.Join(dir, "icloudmon.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
+	opts.Location, opts.Now, opts.Logger = time.UTC, func() time.Time { return now }, slog.New(slog.DiscardHandler)
+	n, err := notify.New(db, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []checks.Status{checks.StatusCritical, checks.StatusOK} {
+		res, err := n.Notify(t.Context(), report(st, now))
+		if err != nil || len(res) != 1 || res[0].Err != nil {
+			t.Fatalf("cycle %s: results %+v, err %v", st, res, err)
+		}
+		now = now.Add(time.Hour)
+	}
 }

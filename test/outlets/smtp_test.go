@@ -1,7 +1,6 @@
 package outlets
 
 import (
-	"log/slog"
 	"mime"
 	"net/mail"
 	"os"
@@ -12,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/notify"
-	"github.com/icloudmon/icloudmon/store"
 )
 
 // aiosmtpdPython is a python3 that can import aiosmtpd (Debian's
@@ -45,26 +42,9 @@ func TestSMTPReceivesFailingAndResolvingCycle(t *testing.T) {
 	out := start(t, dir, nil, py, "-m", "aiosmtpd", "-n", "-l", addr(port), "-c", "aiosmtpd.handlers.Mailbox", maildir)
 	waitTCP(t, addr(port), 20*time.Second, out)
 
-	db, err := store.Open(filepath.Join(dir, "icloudmon.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	now := time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC)
-	n, err := notify.New(db, notify.Options{
-		URLs:     []string{"smtp://" + addr(port) + "/?from=icloudmon@nas.example&fromname=icloudmon&to=parents@example.com"},
-		Location: time.UTC, Now: func() time.Time { return now }, Logger: slog.New(slog.DiscardHandler),
+	sendFailingThenResolving(t, dir, notify.Options{
+		URLs: []string{"smtp://" + addr(port) + "/?from=icloudmon@nas.example&fromname=icloudmon&to=parents@example.com"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range []checks.Status{checks.StatusCritical, checks.StatusOK} {
-		res, err := n.Notify(t.Context(), report(st, now))
-		if err != nil || len(res) != 1 || res[0].Err != nil {
-			t.Fatalf("cycle %s: results %+v, err %v", st, res, err)
-		}
-		now = now.Add(time.Hour)
-	}
 
 	files, _ := filepath.Glob(filepath.Join(maildir, "new", "*"))
 	if len(files) != 2 {
