@@ -56,6 +56,9 @@ type Observation struct {
 	// Hidden is how library_coverage treats hidden items that no folder
 	// holds (accounts[].hidden); the empty value means HiddenNotice.
 	Hidden HiddenMode
+	// Audit is the whole-library audit (library_audit); nil when the
+	// audit is off.
+	Audit *AuditObservation
 }
 
 // HiddenMode is the per-account rule for hidden items (Photos › Hidden)
