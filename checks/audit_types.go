@@ -57,3 +57,16 @@ type AuditMissing struct {
 	// Size is the original's size in bytes; 0 when unknown.
 	Size int64
 }
+
+// AuditProgress is reported while `icloudmon audit` brings the mirror of
+// one library up to date in the foreground.
+type AuditProgress struct {
+	Library string
+	// Mirrored is the number of assets in the mirror so far; Expected is
+	// Apple's count (0 when unknown).
+	Mirrored, Expected int
+	// Requests is the number of CloudKit requests this run has sent.
+	Requests int
+	// Done is set on the last report of a library.
+	Done bool
+}
