@@ -12,6 +12,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/icloudapi"
+	"github.com/icloudmon/icloudmon/internal/demo"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 )
 
@@ -19,7 +20,7 @@ import (
 // Photos snapshot.
 func (r *rig) storedToken() string {
 	r.t.Helper()
-	data, ok, err := r.db.Get(context.Background(), snapshotNS, DemoAccount)
+	data, ok, err := r.db.Get(context.Background(), snapshotNS, demo.Account)
 	if err != nil || !ok {
 		r.t.Fatalf("no stored snapshot: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/history"
 	"github.com/icloudmon/icloudmon/localindex"
 	"github.com/icloudmon/icloudmon/metrics"
 	"github.com/icloudmon/icloudmon/notify"
@@ -274,31 +275,13 @@ func (a *Agent) loadHistory(ctx context.Context, name, owner string, now time.Ti
 	return checks.BuildHistory(checks.OfOwner(points, owner), a.policy, now)
 }
 
-// historyRecord is what the agent stores per cycle: the checks package's
-// point plus the few facts the status page charts. Unknown fields are
-// ignored when the point is read back for checks.BuildHistory.
-type historyRecord struct {
-	checks.HistoryPoint
-	Status            string    `json:"status,omitempty"`
-	ICloudNewestAdded time.Time `json:"icloud_newest_added,omitzero"`
-	LocalNewest       time.Time `json:"local_newest,omitzero"`
-	// StorageUsed and StorageTotal are iCloud storage bytes (the storage
-	// chart); absent when usage was not read.
-	StorageUsed  *int64 `json:"storage_used,omitempty"`
-	StorageTotal *int64 `json:"storage_total,omitempty"`
-	// DrawnUploads are upload times the charts draw but the checks never
-	// learn from: the demo's invented past (Demo.SeedHistory) must not
-	// teach icloud_upload a cadence that the library never showed it.
-	DrawnUploads []time.Time `json:"drawn_uploads,omitempty"`
-}
-
 // record persists the history point (dated at, the check time) and the
 // report (dated now, this machine's clock); failures are logged, the
 // report is still served and notified.
 func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.History, rep checks.AccountReport, now, at time.Time) {
 	hp := checks.NewHistoryPoint(obs, hist, at)
 	hp.UploadAlert = checks.UploadAlerted(rep)
-	point, err := json.Marshal(historyRecord{
+	point, err := json.Marshal(history.Record{
 		HistoryPoint:      hp,
 		Status:            rep.Status.String(),
 		ICloudNewestAdded: rep.Observed.ICloudNewestAdded,

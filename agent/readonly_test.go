@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/internal/demo"
 )
 
 // readPaths are the only paths a cycle may reach: sign-in (SRP, session
@@ -63,7 +64,7 @@ func assertReadOnly(t *testing.T, r *rig) {
 // between, so that every sign-in path is taken — and checks that the fake
 // saw nothing but reads.
 func TestCyclesAreReadOnlyInEveryScenario(t *testing.T) {
-	for _, scenario := range DemoScenarios {
+	for _, scenario := range demo.Scenarios {
 		t.Run(scenario, func(t *testing.T) {
 			r := newRig(t, rigOptions{scenario: scenario})
 			r.cycle()

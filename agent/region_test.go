@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/internal/demo"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 )
 
@@ -24,7 +25,7 @@ func TestChinaAccountIsToldTheRegionLine(t *testing.T) {
 	if !strings.Contains(c.Summary, "other iCloud region") || !strings.Contains(c.Summary, "iCloud.com.cn") {
 		t.Errorf("summary %q", c.Summary)
 	}
-	if !strings.Contains(c.Remediation, "`region: china`") || !strings.Contains(c.Remediation, "`name: "+DemoAccount+"`") {
+	if !strings.Contains(c.Remediation, "`region: china`") || !strings.Contains(c.Remediation, "`name: "+demo.Account+"`") {
 		t.Errorf("remediation does not give the config line: %q", c.Remediation)
 	}
 	first := r.requests()

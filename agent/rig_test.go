@@ -11,6 +11,7 @@ import (
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/icloudapi"
+	"github.com/icloudmon/icloudmon/internal/demo"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 	"github.com/icloudmon/icloudmon/notify"
 	"github.com/icloudmon/icloudmon/store"
@@ -22,6 +23,7 @@ type rigSessions struct {
 	blobs map[string][]byte
 	// saveErr, when set, fails every Save (an unwritable sessions dir).
 	saveErr error
+	saves   int // successful saves
 }
 
 func (m *rigSessions) Load(_ context.Context, account string) ([]byte, error) {
@@ -44,6 +46,7 @@ func (m *rigSessions) Save(_ context.Context, account string, blob []byte) error
 		m.blobs = map[string][]byte{}
 	}
 	m.blobs[account] = append([]byte(nil), blob...)
+	m.saves++
 	return nil
 }
 
@@ -120,13 +123,13 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.scenario == "stalled" {
 		anchor = now.Add(-10 * 24 * time.Hour)
 	}
-	r.lib = fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: demoAssets, Now: anchor})
-	skip, err := applyScenario(o.scenario, r.lib, now)
+	r.lib = fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: demo.Assets, Now: anchor})
+	skip, err := demo.ApplyScenario(o.scenario, r.lib, now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.photoDir = filepath.Join(r.dir, "photos")
-	if err := writeDemoFolder(r.photoDir, filepath.Join(r.photoDir, "Shared Library"), r.lib, skip); err != nil {
+	if err := demo.WriteFolder(r.photoDir, filepath.Join(r.photoDir, "Shared Library"), r.lib, skip); err != nil {
 		t.Fatal(err)
 	}
 	r.photos = fakeicloud.NewPhotosHandler(r.lib)
@@ -135,11 +138,11 @@ func newRig(t *testing.T, o rigOptions) *rig {
 	if o.serverSkew != 0 {
 		serverNow = func() time.Time { return r.clock.Now().Add(o.serverSkew) }
 	}
-	r.server = fakeicloud.New(fakeicloud.Options{Scenario: demoScenario(o.scenario), Photos: r.extra, Now: serverNow})
+	r.server = fakeicloud.New(fakeicloud.Options{Scenario: demo.FakeScenario(o.scenario), Photos: r.extra, Now: serverNow})
 	t.Cleanup(r.server.Close)
 	r.password = o.password
 	if r.password == "" {
-		r.password = demoSecret
+		r.password = demo.Password
 	}
 	r.db, err = store.Open(filepath.Join(r.dir, "data", "icloudmon.db"))
 	if err != nil {
@@ -158,14 +161,14 @@ func (r *rig) build(o rigOptions) {
 	}
 	var err error
 	r.client, err = icloudapi.New(icloudapi.Options{
-		AppleID: DemoAppleID, AuthURL: r.server.AuthURL(), SetupURL: r.server.SetupURL(), HomeURL: r.server.HomeURL(),
+		AppleID: demo.AppleID, AuthURL: r.server.AuthURL(), SetupURL: r.server.SetupURL(), HomeURL: r.server.HomeURL(),
 		RootCAs: r.server.CertPool(), Now: r.clock.Now, Retries: 2, RetryWait: time.Millisecond,
 		RetryMaxWait: 50 * time.Millisecond, Timeout: o.timeout, MaxBodyBytes: o.maxBody,
 	})
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	r.cloud = &ICloud{Account: DemoAccount, Client: r.client, Sessions: r.sessions, DB: r.db, Now: r.clock.Now,
+	r.cloud = &ICloud{Account: demo.Account, Client: r.client, Sessions: r.sessions, DB: r.db, Now: r.clock.Now,
 		Password:  func(context.Context) (string, error) { return r.password, nil },
 		Libraries: []string{"all"}, Newest: 50}
 	r.folder = &Folder{Name: "photos", Path: r.photoDir, Layout: "icloudpd", KV: r.db, Tolerance: 2 * time.Second}
@@ -182,7 +185,7 @@ func (r *rig) build(o rigOptions) {
 		}
 	}
 	r.agent, err = New(r.t.Context(), Options{
-		Accounts: []Account{{Name: DemoAccount, Cloud: r.cloud, Folders: []FolderSource{r.folder},
+		Accounts: []Account{{Name: demo.Account, Cloud: r.cloud, Folders: []FolderSource{r.folder},
 			HiddenCovered: o.hidden == "", Hidden: o.hidden}},
 		Policy: policy, DB: r.db, Interval: 10 * time.Minute, Now: r.clock.Now, Notifier: notifier,
 	})
@@ -194,7 +197,7 @@ func (r *rig) build(o rigOptions) {
 // cycle runs one agent cycle and fails the test on an agent error.
 func (r *rig) cycle() checks.AccountReport {
 	r.t.Helper()
-	rep, err := r.agent.RunCycle(r.t.Context(), DemoAccount)
+	rep, err := r.agent.RunCycle(r.t.Context(), demo.Account)
 	if err != nil {
 		r.t.Fatalf("RunCycle: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/internal/demo"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 	"github.com/icloudmon/icloudmon/notify"
 )
@@ -176,7 +177,7 @@ func (s *soak) addUpload() {
 	a := r.lib.Add(fakeicloud.Asset{Filename: fmt.Sprintf("IMG_S%04d.HEIC", s.upload), UTI: "public.heic",
 		Size: int64(1_000_000 + s.upload), Width: 4032, Height: 3024, Added: now, Taken: now.Add(-time.Minute)})
 	wall := a.Taken.UTC().Add(time.Duration(a.TZOffset) * time.Second)
-	if err := sparseFile(filepath.Join(r.photoDir, wall.Format("2006/01/02")), a.Filename, a.Size, now); err != nil {
+	if err := demo.SparseFile(filepath.Join(r.photoDir, wall.Format("2006/01/02")), a.Filename, a.Size, now); err != nil {
 		r.t.Fatal(err)
 	}
 }
@@ -201,7 +202,7 @@ func (s *soak) assertEnd(t *testing.T, days, goroutines int, heap uint64, db int
 	if h := liveHeap(); h > heap+heap/2+2<<20 {
 		t.Errorf("live heap grew from %d to %d bytes", heap, h)
 	}
-	rows, err := r.db.History(t.Context(), DemoAccount, time.Time{})
+	rows, err := r.db.History(t.Context(), demo.Account, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

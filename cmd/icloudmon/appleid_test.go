@@ -16,8 +16,8 @@ import (
 // is left out: it repeats Apple's own messages.
 func TestOneNameForTheAppleID(t *testing.T) {
 	root := filepath.Join("..", "..")
-	for _, dir := range []string{"agent", "agent/templates", "checks", "cmd/icloudmon", "configs", "credstore",
-		"icloudapi", "localindex", "metrics", "notify", "store"} {
+	for _, dir := range []string{"agent", "web", "web/templates", "checks", "cmd/icloudmon", "configs", "credstore",
+		"history", "icloudapi", "internal/demo", "localindex", "metrics", "notify", "store"} {
 		entries, err := os.ReadDir(filepath.Join(root, dir))
 		if err != nil {
 			t.Fatal(err)

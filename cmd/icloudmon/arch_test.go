@@ -13,7 +13,10 @@ import (
 // allowedImports is design §1's table of arrows: which project packages each
 // package may import (outside its tests). cmd may import everything.
 var allowedImports = map[string][]string{
-	"agent":               {"icloudapi", "localindex", "checks", "metrics", "notify", "credstore", "store", "internal/fakeicloud"},
+	"web":                 {"agent", "checks", "history", "icloudapi", "metrics", "credstore", "store"},
+	"agent":               {"icloudapi", "localindex", "checks", "history", "metrics", "notify", "credstore", "store"},
+	"internal/demo":       {"internal/fakeicloud", "checks", "history", "store"},
+	"history":             {"checks"},
 	"metrics":             {"checks"},
 	"notify":              {"checks"},
 	"checks":              {},
@@ -24,6 +27,11 @@ var allowedImports = map[string][]string{
 	"configs":             {},
 	"internal/fakeicloud": {},
 }
+
+// fakeImporters may import internal/fakeicloud outside their tests: the
+// demo, cmd (which runs it), and what is not product code (benchmarks,
+// the test suites). No other package ships the fake.
+var fakeImporters = []string{"internal/demo", "cmd/", "bench/", "test/"}
 
 // singleOwner lists third-party modules that exactly one package may import.
 var singleOwner = map[string]string{
@@ -41,6 +49,31 @@ type listedPackage struct {
 // TestImportArrows enforces the layering of design §1 with `go list`, so the
 // arrows hold even where golangci-lint's depguard is not run.
 func TestImportArrows(t *testing.T) {
+	for _, p := range listPackages(t) {
+		checkArrows(t, p)
+	}
+}
+
+// TestOnlyTheDemoImportsTheFake: the fake iCloud reaches the product only
+// through the demo; agent, web and the other packages never import it.
+func TestOnlyTheDemoImportsTheFake(t *testing.T) {
+	const fake = modulePath + "/internal/fakeicloud"
+	for _, p := range listPackages(t) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, modulePath), "/")
+		if !slices.Contains(p.Imports, fake) {
+			continue
+		}
+		if !slices.ContainsFunc(fakeImporters, func(allowed string) bool {
+			return rel == allowed || strings.HasSuffix(allowed, "/") && strings.HasPrefix(rel, allowed)
+		}) {
+			t.Errorf("%s imports internal/fakeicloud; only the demo (internal/demo), cmd, bench and test may (design §1)", rel)
+		}
+	}
+}
+
+// listPackages lists the module's packages with their non-test imports.
+func listPackages(t *testing.T) []listedPackage {
+	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("the go command is not on PATH")
 	}
@@ -49,7 +82,7 @@ func TestImportArrows(t *testing.T) {
 		t.Fatalf("go list: %v", err)
 	}
 	dec := json.NewDecoder(strings.NewReader(string(out)))
-	seen := 0
+	var pkgs []listedPackage
 	for {
 		var p listedPackage
 		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
@@ -57,12 +90,12 @@ func TestImportArrows(t *testing.T) {
 		} else if err != nil {
 			t.Fatalf("decoding go list output: %v", err)
 		}
-		seen++
-		checkArrows(t, p)
+		pkgs = append(pkgs, p)
 	}
-	if seen < 3 {
-		t.Fatalf("go list found %d packages; expected the whole module", seen)
+	if len(pkgs) < 3 {
+		t.Fatalf("go list found %d packages; expected the whole module", len(pkgs))
 	}
+	return pkgs
 }
 
 func checkArrows(t *testing.T, p listedPackage) {

@@ -17,10 +17,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/internal/demo"
 )
 
 func init() { addCommand(newDemoCmd) }
@@ -55,7 +55,7 @@ func newDemoCmd(c *cli) *cobra.Command {
 			return c.demo(ctx, f)
 		},
 	}
-	cmd.Flags().StringVar(&f.scenario, "scenario", "healthy", "what to show: "+strings.Join(agent.DemoScenarios, ", "))
+	cmd.Flags().StringVar(&f.scenario, "scenario", "healthy", "what to show: "+strings.Join(demo.Scenarios, ", "))
 	cmd.Flags().StringVar(&f.listen, "listen", "127.0.0.1:9877", "address of the status page and /metrics")
 	cmd.Flags().StringVar(&f.dataDir, "data-dir", "", "where to put the generated folder and state (default: a temporary directory, removed at exit)")
 	cmd.Flags().BoolVar(&f.once, "once", false, "run one cycle, print the report and exit with verify's exit code")
@@ -70,7 +70,7 @@ func (c *cli) demo(ctx context.Context, f demoFlags) error {
 		return withExit(exitUnknown, err)
 	}
 	defer cleanup()
-	d, err := agent.StartDemo(agent.DemoOptions{Scenario: f.scenario, Dir: dir})
+	d, err := demo.Start(demo.Options{Scenario: f.scenario, Dir: dir})
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}
@@ -107,10 +107,10 @@ func (c *cli) demo(ctx context.Context, f demoFlags) error {
 // would have, so that the status page charts show the scenario's story
 // (the stall, the lag, the filling storage) from the start. A failure only
 // leaves the charts short.
-func seedDemoHistory(ctx context.Context, d *agent.Demo, cfg *configs.Config, log *slog.Logger) {
+func seedDemoHistory(ctx context.Context, d *demo.Demo, cfg *configs.Config, log *slog.Logger) {
 	db, err := openStore(cfg)
 	if err == nil {
-		err = d.SeedHistory(ctx, db, agent.DemoAccount)
+		err = d.SeedHistory(ctx, db, demo.Account)
 		if cerr := db.Close(); err == nil {
 			err = cerr
 		}
@@ -138,13 +138,13 @@ func demoDir(dataDir string) (string, func(), error) {
 
 // demoConfig is an ordinary configuration pointing at the fake; it is also
 // written to dir/icloudmon.yml so `verify --config` can be tried on it.
-func demoConfig(d *agent.Demo, dir, listen string) (*configs.Config, error) {
+func demoConfig(d *demo.Demo, dir, listen string) (*configs.Config, error) {
 	cfg := configs.Default()
 	cfg.DataDir, cfg.Listen, cfg.Interval, cfg.Jitter = filepath.Join(dir, "data"), listen, configs.MinInterval, 0
 	cfg.TLS.CAFile = d.CAFile
 	cfg.Web.Token = configs.NewSecret(randomToken())
 	acct := configs.DefaultAccount()
-	acct.Name, acct.AppleID = agent.DemoAccount, agent.DemoAppleID
+	acct.Name, acct.AppleID = demo.Account, demo.AppleID
 	// The demo password is a file it wrote; the OS keychain is not asked (a
 	// newcomer would otherwise see a warning about a keychain nobody set up).
 	acct.Password.File, acct.Password.Keyring = d.PasswordFile, false
@@ -193,7 +193,7 @@ func (c *cli) demoOnce(ctx context.Context, cfg *configs.Config, log *slog.Logge
 		return withExit(exitUnknown, err)
 	}
 	defer app.Close()
-	rep, err := app.agent.RunCycle(ctx, agent.DemoAccount)
+	rep, err := app.agent.RunCycle(ctx, demo.Account)
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}
@@ -246,7 +246,7 @@ func clickableBase(addr string) (base, hint string) {
 
 // echoDemoCodes prints the 2FA codes the fake "sends", so the re-auth page
 // can be tried.
-func (c *cli) echoDemoCodes(ctx context.Context, d *agent.Demo, out io.Writer) {
+func (c *cli) echoDemoCodes(ctx context.Context, d *demo.Demo, out io.Writer) {
 	last := ""
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()

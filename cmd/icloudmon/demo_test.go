@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/internal/demo"
 )
 
 // wantExit is the verify exit code each demo scenario must produce.
@@ -24,10 +24,10 @@ var wantExit = map[string]int{
 }
 
 // startDemoConfig starts a demo fake and writes its configuration file.
-func startDemoConfig(t *testing.T, scenario string) (*agent.Demo, string) {
+func startDemoConfig(t *testing.T, scenario string) (*demo.Demo, string) {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := agent.StartDemo(agent.DemoOptions{Scenario: scenario, Dir: dir})
+	d, err := demo.Start(demo.Options{Scenario: scenario, Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func startDemoConfig(t *testing.T, scenario string) (*agent.Demo, string) {
 
 func TestVerifyExitCodePerDemoScenario(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "") // sessions go to files, never a real keychain
-	for _, scenario := range agent.DemoScenarios {
+	for _, scenario := range demo.Scenarios {
 		t.Run(scenario, func(t *testing.T) {
 			_, path := startDemoConfig(t, scenario)
 			code, out, errOut := runCLI(t, "", "verify", "--config", path, "--output", "json")

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
+	"github.com/icloudmon/icloudmon/web"
 )
 
 // The daemon's wiring: a cycle needs 2FA, the web pages renew the session,
@@ -38,12 +38,12 @@ func TestReAuthWiringRenewsTheDaemon(t *testing.T) {
 	}
 	const token = "0123456789abcdef-web-token"
 	// As startDaemon wires it (minus the scheduler).
-	reauth, err := agent.NewReAuthHandler(agent.ReAuthOptions{Accounts: agent.ReAuthenticators(rt.agent, rt.newClient),
-		CSRF: agent.WebCSRF(token), Agent: rt.agent})
+	reauth, err := web.NewReAuthHandler(web.ReAuthOptions{Accounts: web.ReAuthenticators(rt.agent, rt.newClient),
+		CSRF: web.WebCSRF(token), Agent: rt.agent})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := agent.NewHandler(agent.ServerOptions{Agent: rt.agent, Gatherer: rt.reg, WebToken: token, ReAuth: reauth})
+	h, err := web.NewHandler(web.ServerOptions{Agent: rt.agent, Gatherer: rt.reg, WebToken: token, ReAuth: reauth})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/configs"
+	"github.com/icloudmon/icloudmon/web"
 )
 
 func init() { addCommand(newRunCmd) }
@@ -104,9 +105,9 @@ func runDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts 
 		d.stop()
 		return fmt.Errorf("cannot listen on %s (is another icloudmon running? change listen): %w", cfg.Listen, err)
 	}
-	srv := agent.NewHTTPServer(handler, agent.DefaultServerLimits)
+	srv := web.NewHTTPServer(handler, web.DefaultServerLimits)
 	go func() {
-		if err := srv.Serve(agent.LimitListener(ln, agent.DefaultServerLimits)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(web.LimitListener(ln, web.DefaultServerLimits)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("HTTP server stopped", "err", err)
 		}
 	}()
@@ -181,8 +182,8 @@ func startDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, bo 
 			log.Info("check run skipped: the previous one is still running or ran moments ago", "account", account)
 		},
 	}
-	reauth, err := agent.NewReAuthHandler(agent.ReAuthOptions{
-		Accounts: agent.ReAuthenticators(app.agent, app.newClient), CSRF: agent.WebCSRF(token),
+	reauth, err := web.NewReAuthHandler(web.ReAuthOptions{
+		Accounts: web.ReAuthenticators(app.agent, app.newClient), CSRF: web.WebCSRF(token),
 		Agent: app.agent, Logger: log,
 		OnSuccess: func(account string) { sched.TriggerAfterSignIn(account) },
 	})
@@ -190,7 +191,7 @@ func startDaemon(ctx context.Context, cfg *configs.Config, log *slog.Logger, bo 
 		app.Close()
 		return nil, err
 	}
-	handler, err := agent.NewHandler(agent.ServerOptions{Agent: app.agent, Scheduler: sched,
+	handler, err := web.NewHandler(web.ServerOptions{Agent: app.agent, Scheduler: sched,
 		Gatherer: app.reg, WebToken: token, Logger: log, ReAuth: reauth})
 	if err != nil {
 		app.Close()
@@ -217,7 +218,7 @@ func webToken(cfg *configs.Config, log *slog.Logger) (string, error) {
 		return cfg.Web.Token.Reveal(), nil
 	}
 	path := filepath.Join(cfg.DataDir, "web-token")
-	tok, created, err := agent.LoadOrCreateWebToken(path)
+	tok, created, err := web.LoadOrCreateWebToken(path)
 	if err != nil {
 		return "", err
 	}

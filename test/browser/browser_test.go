@@ -22,7 +22,9 @@ import (
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/icloudapi"
+	"github.com/icloudmon/icloudmon/internal/demo"
 	"github.com/icloudmon/icloudmon/store"
+	"github.com/icloudmon/icloudmon/web"
 )
 
 const webToken = "browser-test-token-0123456789abcdef"
@@ -51,7 +53,7 @@ func chromiumPath(t *testing.T) string {
 // library, hidden items imported) and served like `icloudmon run` serves
 // it, with the demo's 30 days of seeded history.
 type daemon struct {
-	demo  *agent.Demo
+	demo  *demo.Demo
 	agent *agent.Agent
 	url   string
 }
@@ -59,7 +61,7 @@ type daemon struct {
 func startDaemon(t *testing.T, scenario string) *daemon {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := agent.StartDemo(agent.DemoOptions{Scenario: scenario, Dir: dir})
+	d, err := demo.Start(demo.Options{Scenario: scenario, Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +71,7 @@ func startDaemon(t *testing.T, scenario string) *daemon {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	if err := d.SeedHistory(t.Context(), db, agent.DemoAccount); err != nil {
+	if err := d.SeedHistory(t.Context(), db, demo.Account); err != nil {
 		t.Fatal(err)
 	}
 	sessions, err := credstore.NewSessionStore(dir, credstore.ModeFile, nil)
@@ -77,35 +79,35 @@ func startDaemon(t *testing.T, scenario string) *daemon {
 		t.Fatal(err)
 	}
 	newClient := func(string) (*icloudapi.Client, error) {
-		return icloudapi.New(icloudapi.Options{AppleID: agent.DemoAppleID, AuthURL: d.Server.AuthURL(),
+		return icloudapi.New(icloudapi.Options{AppleID: demo.AppleID, AuthURL: d.Server.AuthURL(),
 			SetupURL: d.Server.SetupURL(), HomeURL: d.Server.HomeURL(), RootCAs: d.Server.CertPool()})
 	}
-	live, err := newClient(agent.DemoAccount)
+	live, err := newClient(demo.Account)
 	if err != nil {
 		t.Fatal(err)
 	}
 	password := func(ctx context.Context) (string, error) {
-		pw, err := credstore.LookupPassword(ctx, credstore.PasswordOptions{Account: agent.DemoAccount, File: d.PasswordFile})
+		pw, err := credstore.LookupPassword(ctx, credstore.PasswordOptions{Account: demo.Account, File: d.PasswordFile})
 		return pw.Value.Reveal(), err
 	}
-	cloud := &agent.ICloud{Account: agent.DemoAccount, Client: live, Sessions: sessions, Password: password,
+	cloud := &agent.ICloud{Account: demo.Account, Client: live, Sessions: sessions, Password: password,
 		DB: db, Libraries: []string{"all"}, Newest: 50}
 	// One folder per library, as the demo writes them.
 	folder := &agent.Folder{Name: "photos", Path: d.PhotosDir, Layout: "icloudpd", KV: db, Tolerance: 2 * time.Second,
 		Libraries: []string{"personal"}}
 	shared := &agent.Folder{Name: "shared", Path: d.SharedDir, Layout: "icloudpd", KV: db, Tolerance: 2 * time.Second,
 		Libraries: []string{"shared"}}
-	a, err := agent.New(t.Context(), agent.Options{Accounts: []agent.Account{{Name: agent.DemoAccount, Cloud: cloud,
+	a, err := agent.New(t.Context(), agent.Options{Accounts: []agent.Account{{Name: demo.Account, Cloud: cloud,
 		Folders: []agent.FolderSource{folder, shared}, HiddenCovered: true}}, Policy: checks.DefaultPolicy(), DB: db, Interval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	reauth, err := agent.NewReAuthHandler(agent.ReAuthOptions{Accounts: agent.ReAuthenticators(a, newClient),
-		CSRF: agent.WebCSRF(webToken), Agent: a})
+	reauth, err := web.NewReAuthHandler(web.ReAuthOptions{Accounts: web.ReAuthenticators(a, newClient),
+		CSRF: web.WebCSRF(webToken), Agent: a})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := agent.NewHandler(agent.ServerOptions{Agent: a, Gatherer: prometheus.NewRegistry(), WebToken: webToken, ReAuth: reauth})
+	h, err := web.NewHandler(web.ServerOptions{Agent: a, Gatherer: prometheus.NewRegistry(), WebToken: webToken, ReAuth: reauth})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +118,7 @@ func startDaemon(t *testing.T, scenario string) *daemon {
 
 func (d *daemon) cycle(t *testing.T) checks.CheckResult {
 	t.Helper()
-	rep, err := d.agent.RunCycle(t.Context(), agent.DemoAccount)
+	rep, err := d.agent.RunCycle(t.Context(), demo.Account)
 	if err != nil {
 		t.Fatal(err)
 	}

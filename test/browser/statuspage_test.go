@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/icloudmon/icloudmon/agent"
+	"github.com/icloudmon/icloudmon/internal/demo"
 )
 
 // pageFacts is what the status page shows, read from the DOM.
@@ -97,7 +97,7 @@ func TestBrowserStatusPageScenarios(t *testing.T) {
 		"deleted": {headline: "will be erased for good on", problem: true, chart: "uploads"},
 		"reauth":  {headline: "Demo must sign in to iCloud again", problem: true, chart: "lag", text: []string{"Sign in again"}},
 	}
-	for _, scenario := range agent.DemoScenarios {
+	for _, scenario := range demo.Scenarios {
 		w, ok := want[scenario]
 		if !ok {
 			t.Fatalf("no expectation for the demo scenario %q", scenario)

@@ -1,4 +1,4 @@
-package agent
+package web
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
-	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/icloudapi"
 )
 
@@ -30,70 +30,24 @@ type ReAuthenticator interface {
 	Start(ctx context.Context, password string) (*icloudapi.TwoFactorChallenge, error)
 	// RequestCode asks Apple to deliver a code: phone 0 to the trusted
 	// devices, otherwise by SMS to that trusted phone id (see
-	// SignInFlow.RequestCode).
-	RequestCode(ctx context.Context, phone int) (CodeRequest, error)
+	// agent.SignInFlow.RequestCode).
+	RequestCode(ctx context.Context, phone int) (agent.CodeRequest, error)
 	// Submit sends the code. On success the new session is saved and the
 	// daemon's next cycle uses it; icloudapi.ErrWrongCode means try again,
-	// ErrCodeFormat that the text was not a code.
+	// agent.ErrCodeFormat that the text was not a code.
 	Submit(ctx context.Context, code string) error
 }
 
-// ClientReAuth implements ReAuthenticator with a SignInFlow (the same
-// sign-in as `icloudmon login`) and the account's stored password. It is
-// not safe for concurrent use: the handler serialises the calls of one
-// account.
-type ClientReAuth struct {
-	Flow     *SignInFlow
-	Password PasswordFunc
-}
-
-// ReAuthenticators returns a ClientReAuth for every account of a whose
-// cloud source is an *ICloud. newClient builds a fresh client for the
-// named account (same Apple ID, endpoints and CA as the daemon's).
-func ReAuthenticators(a *Agent, newClient func(account string) (*icloudapi.Client, error)) map[string]ReAuthenticator {
+// ReAuthenticators returns the re-authenticator of every account of a
+// whose cloud source is an *agent.ICloud (agent.Agent.ReAuthFlows).
+// newClient builds a fresh client for the named account (same Apple ID,
+// endpoints and CA as the daemon's).
+func ReAuthenticators(a *agent.Agent, newClient func(account string) (*icloudapi.Client, error)) map[string]ReAuthenticator {
 	out := map[string]ReAuthenticator{}
-	for _, acct := range a.accounts {
-		ic, ok := acct.Cloud.(*ICloud)
-		if !ok {
-			continue
-		}
-		name := acct.Name
-		flow := &SignInFlow{Account: name, Live: ic.Client, Sessions: ic.Sessions, Logger: a.log,
-			NewClient: func() (*icloudapi.Client, error) { return newClient(name) }}
-		out[name] = &ClientReAuth{Flow: flow, Password: ic.Password}
+	for name, r := range a.ReAuthFlows(newClient) {
+		out[name] = r
 	}
 	return out
-}
-
-// PasswordStored implements ReAuthenticator.
-func (r *ClientReAuth) PasswordStored(ctx context.Context) bool {
-	if r.Password == nil {
-		return false
-	}
-	pw, err := r.Password(ctx)
-	return err == nil && pw != ""
-}
-
-// Start implements ReAuthenticator.
-func (r *ClientReAuth) Start(ctx context.Context, password string) (*icloudapi.TwoFactorChallenge, error) {
-	if password == "" && r.Password != nil {
-		pw, err := r.Password(ctx)
-		if err != nil && !errors.Is(err, credstore.ErrNotFound) {
-			return nil, fmt.Errorf("the stored password cannot be read: %w", err)
-		}
-		password = pw
-	}
-	return r.Flow.Start(ctx, password)
-}
-
-// RequestCode implements ReAuthenticator.
-func (r *ClientReAuth) RequestCode(ctx context.Context, phone int) (CodeRequest, error) {
-	return r.Flow.RequestCode(ctx, phone)
-}
-
-// Submit implements ReAuthenticator.
-func (r *ClientReAuth) Submit(ctx context.Context, code string) error {
-	return r.Flow.Submit(ctx, code)
 }
 
 // ReAuthOptions configure NewReAuthHandler.
@@ -103,9 +57,9 @@ type ReAuthOptions struct {
 	// CSRF returns the value of every form's csrf field (WebCSRF).
 	CSRF func() string
 	// Agent, if set, supplies why an account needs a new sign-in.
-	Agent *Agent
+	Agent *agent.Agent
 	// OnSuccess, if set, is called after a successful sign-in (e.g. to
-	// queue a check with Scheduler.Trigger).
+	// queue a check with agent.Scheduler.Trigger).
 	OnSuccess func(account string)
 	Logger    *slog.Logger
 	Now       func() time.Time
@@ -154,7 +108,7 @@ type reauthState struct {
 // checks the csrf field of every POST.
 func NewReAuthHandler(opts ReAuthOptions) (http.Handler, error) {
 	if opts.CSRF == nil {
-		return nil, errors.New("agent: the re-auth pages need the CSRF value (WebCSRF)")
+		return nil, errors.New("web: the re-auth pages need the CSRF value (WebCSRF)")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -283,7 +237,7 @@ func (h *reauthHandler) send(ctx context.Context, name string, ra ReAuthenticato
 		st.flash = "Choose where Apple should send the code."
 		return
 	}
-	var req CodeRequest
+	var req agent.CodeRequest
 	if via != "have" {
 		var err error
 		if req, err = ra.RequestCode(ctx, phone); err != nil {
@@ -368,7 +322,7 @@ func (h *reauthHandler) failure(name, what string, err error) string {
 	switch {
 	case errors.Is(err, icloudapi.ErrWrongCode):
 		return "Apple did not accept the code. Check it and try again; if it keeps failing, ask for a new code."
-	case errors.Is(err, ErrCodeFormat):
+	case errors.Is(err, agent.ErrCodeFormat):
 		return "That is not a verification code: enter the digits Apple sent (spaces are fine)."
 	case errors.Is(err, icloudapi.ErrPasswordRejected):
 		return "Apple rejected the password. Enter the current Apple ID password."

@@ -1,4 +1,14 @@
-package agent
+// Package demo is the fixture of `icloudmon demo` and of the tests that
+// run the real agent against the fake iCloud: a generated library shaped
+// by a scenario, the local import folders an importer would have written
+// for it, the fake iCloud serving it, and 30 days of invented history for
+// the charts.
+//
+// It is the only production package besides cmd that imports
+// internal/fakeicloud (design §1); agent and web never import it.
+//
+// Imports: internal/fakeicloud, checks, history, store.
+package demo
 
 import (
 	"context"
@@ -12,23 +22,25 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/history"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 	"github.com/icloudmon/icloudmon/store"
 )
 
 // Demo scenarios: each shows one thing icloudmon detects.
-var DemoScenarios = []string{"healthy", "stalled", "behind", "storage", "deleted", "reauth"}
+var Scenarios = []string{"healthy", "stalled", "behind", "storage", "deleted", "reauth"}
 
 // Demo account credentials. They only exist inside the fake iCloud.
 const (
-	DemoAccount = "demo"
-	DemoAppleID = "demo@example.com"
-	demoSecret  = "demo-password-for-the-fake-icloud"
-	demoAssets  = 400
+	Account  = "demo"
+	AppleID  = "demo@example.com"
+	Password = "demo-password-for-the-fake-icloud"
+	// Assets is the size of the generated library.
+	Assets = 400
 )
 
-// DemoOptions configure StartDemo.
-type DemoOptions struct {
+// Options configure Start.
+type Options struct {
 	Scenario string
 	// Dir receives the generated photo folder, the password file and the
 	// fake's CA certificate.
@@ -54,10 +66,10 @@ type Demo struct {
 	now      time.Time
 }
 
-// StartDemo generates the library and the folder and starts the fake.
-func StartDemo(opts DemoOptions) (*Demo, error) {
-	if !slices.Contains(DemoScenarios, opts.Scenario) {
-		return nil, fmt.Errorf("unknown demo scenario %q; use one of %s", opts.Scenario, strings.Join(DemoScenarios, ", "))
+// Start generates the library and the folder and starts the fake.
+func Start(opts Options) (*Demo, error) {
+	if !slices.Contains(Scenarios, opts.Scenario) {
+		return nil, fmt.Errorf("unknown demo scenario %q; use one of %s", opts.Scenario, strings.Join(Scenarios, ", "))
 	}
 	now := opts.Now
 	if now.IsZero() {
@@ -67,18 +79,18 @@ func StartDemo(opts DemoOptions) (*Demo, error) {
 	if opts.Scenario == "stalled" {
 		anchor = now.Add(-10 * 24 * time.Hour) // nothing uploaded for ten days
 	}
-	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: demoAssets, Now: anchor})
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 7, Assets: Assets, Now: anchor})
 	d := &Demo{Library: lib, Photos: fakeicloud.NewPhotosHandler(lib),
 		PhotosDir: filepath.Join(opts.Dir, "photos"), SharedDir: filepath.Join(opts.Dir, "shared-library"),
 		scenario: opts.Scenario, now: now}
-	skip, err := applyScenario(opts.Scenario, lib, now)
+	skip, err := ApplyScenario(opts.Scenario, lib, now)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeDemoFolder(d.PhotosDir, d.SharedDir, lib, skip); err != nil {
+	if err := WriteFolder(d.PhotosDir, d.SharedDir, lib, skip); err != nil {
 		return nil, err
 	}
-	d.Server = fakeicloud.New(fakeicloud.Options{Scenario: demoScenario(opts.Scenario), Photos: d.Photos})
+	d.Server = fakeicloud.New(fakeicloud.Options{Scenario: FakeScenario(opts.Scenario), Photos: d.Photos})
 	if err := d.writeFiles(opts.Dir); err != nil {
 		d.Close()
 		return nil, err
@@ -93,8 +105,10 @@ func (d *Demo) Close() {
 	}
 }
 
-func demoScenario(name string) fakeicloud.Scenario {
-	sc := fakeicloud.Scenario{AppleID: DemoAppleID, Password: demoSecret}
+// FakeScenario is the fake iCloud's account for a demo scenario: the demo
+// credentials, and for "reauth" an Apple ID that asks for a 2FA code.
+func FakeScenario(name string) fakeicloud.Scenario {
+	sc := fakeicloud.Scenario{AppleID: AppleID, Password: Password}
 	if name == "reauth" {
 		sc.Require2FA, sc.HasTrustedDevices = true, true
 		sc.Phones = []fakeicloud.Phone{{ID: 1, Number: "+1 (•••) •••-••42"}}
@@ -102,9 +116,9 @@ func demoScenario(name string) fakeicloud.Scenario {
 	return sc
 }
 
-// applyScenario changes the library and returns the ids of assets that
-// have no local copy.
-func applyScenario(name string, lib *fakeicloud.Library, now time.Time) (map[string]bool, error) {
+// ApplyScenario changes the library as the scenario says and returns the
+// ids of assets that have no local copy.
+func ApplyScenario(name string, lib *fakeicloud.Library, now time.Time) (map[string]bool, error) {
 	skip := map[string]bool{}
 	switch name {
 	case "behind":
@@ -152,7 +166,7 @@ func allAssets(lib *fakeicloud.Library) []fakeicloud.Asset {
 func (d *Demo) writeFiles(dir string) error {
 	d.PasswordFile = filepath.Join(dir, "demo-password")
 	d.CAFile = filepath.Join(dir, "fake-icloud-ca.pem")
-	if err := os.WriteFile(d.PasswordFile, []byte(demoSecret+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(d.PasswordFile, []byte(Password+"\n"), 0o600); err != nil {
 		return fmt.Errorf("writing the demo password file: %w", err)
 	}
 	if err := os.WriteFile(d.CAFile, d.Server.CertificatePEM(), 0o600); err != nil {
@@ -161,12 +175,12 @@ func (d *Demo) writeFiles(dir string) error {
 	return nil
 }
 
-// writeDemoFolder lays the library out as icloudpd does by default
+// WriteFolder lays the library out as icloudpd does by default
 // (YYYY/MM/DD/<original name>, Live Photo videos as <stem>_HEVC.MOV), with
 // sparse files of the right sizes, skipping the assets in skip. The Shared
 // Library goes to a folder of its own, as a second icloudpd run
 // (--library SharedSync-…) would put it.
-func writeDemoFolder(root, sharedRoot string, lib *fakeicloud.Library, skip map[string]bool) error {
+func WriteFolder(root, sharedRoot string, lib *fakeicloud.Library, skip map[string]bool) error {
 	for _, a := range allAssets(lib) {
 		if skip[a.ID] {
 			continue
@@ -177,12 +191,12 @@ func writeDemoFolder(root, sharedRoot string, lib *fakeicloud.Library, skip map[
 		}
 		wall := a.Taken.UTC().Add(time.Duration(a.TZOffset) * time.Second)
 		dir := filepath.Join(base, wall.Format("2006/01/02"))
-		if err := sparseFile(dir, a.Filename, a.Size, a.Added); err != nil {
+		if err := SparseFile(dir, a.Filename, a.Size, a.Added); err != nil {
 			return err
 		}
 		if a.LiveVideoSize > 0 {
 			stem := strings.TrimSuffix(a.Filename, filepath.Ext(a.Filename))
-			if err := sparseFile(dir, stem+"_HEVC.MOV", a.LiveVideoSize, a.Added); err != nil {
+			if err := SparseFile(dir, stem+"_HEVC.MOV", a.LiveVideoSize, a.Added); err != nil {
 				return err
 			}
 		}
@@ -190,9 +204,9 @@ func writeDemoFolder(root, sharedRoot string, lib *fakeicloud.Library, skip map[
 	return nil
 }
 
-// sparseFile creates dir/name with size bytes (a hole) and mtime at; on a
+// SparseFile creates dir/name with size bytes (a hole) and mtime at; on a
 // name clash with another size it uses icloudpd's "-<size>" suffix.
-func sparseFile(dir, name string, size int64, at time.Time) error {
+func SparseFile(dir, name string, size int64, at time.Time) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return fmt.Errorf("creating the demo folder: %w", err)
 	}
@@ -252,7 +266,7 @@ func (d *Demo) SeedHistory(ctx context.Context, db *store.DB, account string) er
 	}
 	used, total := d.Library.Storage()
 	for at := from.Add(demoSeedStep); at.Before(d.now); at = at.Add(demoSeedStep) {
-		rec := historyRecord{HistoryPoint: checks.HistoryPoint{At: at.UTC()}, Status: checks.StatusOK.String()}
+		rec := history.Record{HistoryPoint: checks.HistoryPoint{At: at.UTC()}, Status: checks.StatusOK.String()}
 		for _, a := range own {
 			if a.Added.After(at.Add(-demoSeedStep)) && !a.Added.After(at) {
 				rec.DrawnUploads = append(rec.DrawnUploads, a.Added.UTC())

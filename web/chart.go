@@ -1,4 +1,4 @@
-package agent
+package web
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/icloudmon/icloudmon/history"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -24,11 +25,11 @@ type chartPoint struct {
 }
 
 // chartHistory reads the last days of history records of account.
-func (a *Agent) chartHistory(ctx context.Context, account string, days int) []chartPoint {
-	since := a.now().Add(-time.Duration(days) * 24 * time.Hour)
-	rows, err := a.db.History(ctx, account, since)
+func (s *server) chartHistory(ctx context.Context, account string, days int) []chartPoint {
+	since := s.agent.Now().Add(-time.Duration(days) * 24 * time.Hour)
+	rows, err := s.agent.History(ctx, account, since)
 	if err != nil {
-		a.log.Warn("chart history unavailable", "account", account, "err", err)
+		s.log.Warn("chart history unavailable", "account", account, "err", err)
 		return nil
 	}
 	return chartPoints(rows)
@@ -38,7 +39,7 @@ func (a *Agent) chartHistory(ctx context.Context, account string, days int) []ch
 func chartPoints(rows []store.HistoryPoint) []chartPoint {
 	out := make([]chartPoint, 0, len(rows))
 	for _, r := range rows {
-		var rec historyRecord
+		var rec history.Record
 		if json.Unmarshal(r.Data, &rec) != nil {
 			continue
 		}

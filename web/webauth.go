@@ -1,4 +1,4 @@
-package agent
+package web
 
 import (
 	"crypto/hmac"

@@ -1,4 +1,4 @@
-package agent
+package web
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	_ "time/tzdata" // Europe/Berlin on machines without a zone database
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/internal/demo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -389,7 +390,7 @@ func TestDemoSeedTellsTheStory(t *testing.T) {
 	for _, scenario := range []string{"stalled", "behind", "storage"} {
 		t.Run(scenario, func(t *testing.T) {
 			dir := t.TempDir()
-			d, err := StartDemo(DemoOptions{Scenario: scenario, Dir: dir, Now: pageNow})
+			d, err := demo.Start(demo.Options{Scenario: scenario, Dir: dir, Now: pageNow})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -400,11 +401,11 @@ func TestDemoSeedTellsTheStory(t *testing.T) {
 			}
 			defer db.Close()
 			for range 2 { // the second call finds history and adds nothing
-				if err := d.SeedHistory(t.Context(), db, DemoAccount); err != nil {
+				if err := d.SeedHistory(t.Context(), db, demo.Account); err != nil {
 					t.Fatal(err)
 				}
 			}
-			rows, err := db.History(t.Context(), DemoAccount, pageNow.Add(-31*24*time.Hour))
+			rows, err := db.History(t.Context(), demo.Account, pageNow.Add(-31*24*time.Hour))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package agent
+package web
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/icloudapi"
@@ -64,10 +65,10 @@ func (c *testClock) advance(d time.Duration) {
 }
 
 // reauthEnv is a daemon-like setup: an agent whose one account reads the
-// fake iCloud through an *ICloud, with the re-auth pages mounted.
+// fake iCloud through an *agent.ICloud, with the re-auth pages mounted.
 type reauthEnv struct {
 	fake     *fakeicloud.Server
-	agent    *Agent
+	agent    *agent.Agent
 	live     *icloudapi.Client
 	sessions *memSessions
 	clock    *testClock
@@ -108,7 +109,7 @@ func newReauthEnvWith(t *testing.T, storedPassword bool, knobs func(*fakeicloud.
 	if e.live, err = newClient("alice"); err != nil {
 		t.Fatal(err)
 	}
-	cloud := &ICloud{Account: "alice", Client: e.live, Sessions: e.sessions, DB: openDB(t),
+	cloud := &agent.ICloud{Account: "alice", Client: e.live, Sessions: e.sessions, DB: openDB(t),
 		Libraries: []string{"personal"}, Newest: 10,
 		Password: func(context.Context) (string, error) {
 			if e.password == "" {
@@ -116,7 +117,7 @@ func newReauthEnvWith(t *testing.T, storedPassword bool, knobs func(*fakeicloud.
 			}
 			return e.password, nil
 		}}
-	if e.agent, err = New(t.Context(), Options{Accounts: []Account{{Name: "alice", Cloud: cloud}},
+	if e.agent, err = agent.New(t.Context(), agent.Options{Accounts: []agent.Account{{Name: "alice", Cloud: cloud}},
 		Policy: checks.DefaultPolicy(), DB: openDB(t), Interval: time.Hour}); err != nil {
 		t.Fatal(err)
 	}

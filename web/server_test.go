@@ -1,4 +1,4 @@
-package agent
+package web
 
 import (
 	"context"
@@ -12,13 +12,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/metrics"
 )
 
 type testServer struct {
-	agent *Agent
-	sched *Scheduler
+	agent *agent.Agent
+	sched *agent.Scheduler
 	h     http.Handler
 }
 
@@ -29,9 +30,9 @@ func newTestServer(t *testing.T) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(t.Context(), Options{
-		Accounts: []Account{{Name: "alice", Cloud: stubCloud{healthyCloud},
-			Folders: []FolderSource{stubFolder{missing: map[string]bool{"b": true}}}}},
+	a, err := agent.New(t.Context(), agent.Options{
+		Accounts: []agent.Account{{Name: "alice", Cloud: stubCloud{healthyCloud},
+			Folders: []agent.FolderSource{stubFolder{missing: map[string]bool{"b": true}}}}},
 		Policy: checks.DefaultPolicy(), DB: openDB(t), Metrics: m, Interval: time.Hour,
 		Now: func() time.Time { return cycleNow }})
 	if err != nil {
@@ -40,7 +41,7 @@ func newTestServer(t *testing.T) *testServer {
 	if _, err := a.RunCycle(t.Context(), "alice"); err != nil {
 		t.Fatal(err)
 	}
-	sched := &Scheduler{Interval: time.Hour, Cycle: func(context.Context, string) {}}
+	sched := &agent.Scheduler{Interval: time.Hour, Cycle: func(context.Context, string) {}}
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(func() { cancel(); sched.Wait() })
 	sched.Start(ctx, a.AccountNames())

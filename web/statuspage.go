@@ -1,4 +1,4 @@
-package agent
+package web
 
 import (
 	"embed"
@@ -81,8 +81,8 @@ const chartsOpenUpTo = 2
 // the process's local time zone (TZ).
 func (s *server) serveStatusPage(w http.ResponseWriter, r *http.Request) {
 	rep := s.agent.Report()
-	now := s.agent.now()
-	hist := func(name string) []chartPoint { return s.agent.chartHistory(r.Context(), name, chartDays) }
+	now := s.agent.Now()
+	hist := func(name string) []chartPoint { return s.chartHistory(r.Context(), name, chartDays) }
 	page := buildStatusPage(rep, s.agent.AccountNames(), hist, now, time.Local)
 	page.CSRF, page.Notice = s.auth.CSRF(), noticeText(r.URL.Query().Get("notice"))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -1,4 +1,4 @@
-package agent
+package web
 
 import (
 	"encoding/json"
@@ -9,14 +9,15 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/metrics"
 )
 
 // ServerOptions configures the HTTP handler of the daemon and the demo.
 type ServerOptions struct {
-	Agent *Agent
+	Agent *agent.Agent
 	// Scheduler serves POST /api/check; nil answers 503 (no daemon).
-	Scheduler *Scheduler
+	Scheduler *agent.Scheduler
 	// Gatherer serves /metrics.
 	Gatherer prometheus.Gatherer
 	// WebToken protects everything but /metrics and /healthz.
@@ -28,8 +29,8 @@ type ServerOptions struct {
 }
 
 type server struct {
-	agent *Agent
-	sched *Scheduler
+	agent *agent.Agent
+	sched *agent.Scheduler
 	auth  *webAuth
 	log   *slog.Logger
 }
@@ -39,7 +40,7 @@ type server struct {
 // /auth/* need the web token.
 func NewHandler(opts ServerOptions) (http.Handler, error) {
 	if opts.Agent == nil || opts.Gatherer == nil {
-		return nil, fmt.Errorf("agent: the HTTP handler needs an agent and a metrics gatherer")
+		return nil, fmt.Errorf("web: the HTTP handler needs an agent and a metrics gatherer")
 	}
 	auth, err := newWebAuth(opts.WebToken)
 	if err != nil {
@@ -51,7 +52,7 @@ func NewHandler(opts ServerOptions) (http.Handler, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler(opts.Gatherer, s.log))
-	mux.Handle("GET /healthz", opts.Agent.health)
+	mux.Handle("GET /healthz", opts.Agent.Health())
 	guarded := http.NewServeMux()
 	guarded.HandleFunc("GET /{$}", s.serveStatusPage)
 	guarded.HandleFunc("GET /api/status", s.serveStatus)
