@@ -28,12 +28,27 @@ func (e *evaluator) libraryAudit() CheckResult {
 	if len(e.obs.Folders) == 0 {
 		return notConfigured(CheckLibraryAudit)
 	}
-	if len(a.Libraries) == 0 {
-		return result(CheckLibraryAudit, StatusUnknown, "No library was audited this cycle", "", nil)
-	}
 	if bad := e.unscannedFolders(a); len(bad) > 0 {
 		return result(CheckLibraryAudit, StatusUnknown,
 			capitalize(strings.Join(bad, ", "))+" could not be scanned, so the audit cannot tell which photos are missing (see the folder check)", "", nil)
+	}
+	return e.judgeAudit(a)
+}
+
+// EvaluateAudit judges an audit on its own, as `icloudmon audit` does
+// after bringing the mirror up to date: the library_audit verdict with
+// the same wording, without the folder guards of Evaluate (the caller
+// compared with folders it has just scanned). A pending result means the
+// first fill did not finish.
+func EvaluateAudit(a AuditObservation) CheckResult {
+	e := evaluator{p: DefaultPolicy()}
+	return e.judgeAudit(&a)
+}
+
+// judgeAudit is the verdict over the libraries of a.
+func (e *evaluator) judgeAudit(a *AuditObservation) CheckResult {
+	if len(a.Libraries) == 0 {
+		return result(CheckLibraryAudit, StatusUnknown, "No library was audited this cycle", "", nil)
 	}
 	var vs []auditVerdict
 	for _, l := range a.Libraries {
@@ -105,7 +120,7 @@ func (e *evaluator) judgeAuditLibrary(l AuditLibrary) auditVerdict {
 		}
 	case len(l.Missing) > 0:
 		v.status = StatusWarning
-		v.text = fmt.Sprintf("%s of %s in %s have no local copy", count(len(l.Missing)), countOf(l.Compared, "photo"), name)
+		v.text = fmt.Sprintf("%s of %s in %s %s no local copy", count(len(l.Missing)), countOf(l.Compared, "photo"), name, hasHave(len(l.Missing)))
 		v.note = e.auditStaleNote(l)
 	case l.Error != "":
 		v.status = StatusUnknown
@@ -191,7 +206,7 @@ func auditMissingSummary(vs []auditVerdict) string {
 			}
 		}
 	}
-	return fmt.Sprintf("%s of %s in iCloud have no local copy (%s)", count(missing), countOf(compared, "photo"), strings.Join(per, ", "))
+	return fmt.Sprintf("%s of %s in iCloud %s no local copy (%s)", count(missing), countOf(compared, "photo"), hasHave(missing), strings.Join(per, ", "))
 }
 
 // auditOKSummary says how many photos were compared.
@@ -313,6 +328,10 @@ func countOf(n int, word string) string {
 	return count(n) + " " + pluralWord(word)
 }
 
+// AuditFactsOf are the observed facts of an audit (Observed.Audit), nil
+// when it is off; `icloudmon audit` prints them too.
+func AuditFactsOf(a *AuditObservation) []AuditFacts { return auditFacts(a) }
+
 // auditFacts are the observed facts of the audit, nil when it is off.
 func auditFacts(a *AuditObservation) []AuditFacts {
 	if a == nil {
@@ -340,3 +359,11 @@ func auditFacts(a *AuditObservation) []AuditFacts {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// hasHave agrees the verb with a count: "1 of 990 photos has".
+func hasHave(n int) string {
+	if n == 1 {
+		return "has"
+	}
+	return "have"
+}

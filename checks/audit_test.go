@@ -243,3 +243,29 @@ func TestCount(t *testing.T) {
 		t.Errorf("countOf(1) = %q", got)
 	}
 }
+
+func TestEvaluateAudit(t *testing.T) {
+	c := EvaluateAudit(AuditObservation{Libraries: []AuditLibrary{filledLib("personal", 100, auditMissing(2, "personal"))}})
+	if c.Status != StatusWarning || len(c.Details.Missing) != 2 || c.Remediation == "" {
+		t.Errorf("EvaluateAudit = %+v", c)
+	}
+	if c := EvaluateAudit(AuditObservation{Libraries: []AuditLibrary{fillingLib("personal", 1, 2)}}); !c.Pending {
+		t.Errorf("a first fill is not pending: %+v", c)
+	}
+	if c := EvaluateAudit(AuditObservation{}); c.Status != StatusUnknown {
+		t.Errorf("no library: %s", c.Status)
+	}
+}
+
+func TestAuditCSVRecord(t *testing.T) {
+	it := Item{ID: "rec-1", Filename: "=HYPERLINK(\"x\")", Library: "personal", Size: 1234,
+		Taken: time.Date(2019, 5, 1, 14, 0, 0, 0, time.FixedZone("CET", 3600))}
+	got := AuditCSVRecord("alice", it)
+	want := []string{"alice", "personal", "'=HYPERLINK(\"x\")", "2019-05-01T13:00:00Z", "", "1234", "rec-1"}
+	if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(AuditCSVHeader) {
+		t.Errorf("record %q, want %q", got, want)
+	}
+	if got := AuditCSVRecord("alice", Item{Filename: "IMG_1.JPG"}); got[2] != "IMG_1.JPG" || got[5] != "" {
+		t.Errorf("plain record %q", got)
+	}
+}
