@@ -55,6 +55,7 @@ func NewHandler(opts ServerOptions) (http.Handler, error) {
 	guarded := http.NewServeMux()
 	guarded.HandleFunc("GET /{$}", s.serveStatusPage)
 	guarded.HandleFunc("GET /api/status", s.serveStatus)
+	guarded.HandleFunc("GET /api/audit.csv", s.serveAuditCSV)
 	guarded.HandleFunc("POST /api/check", s.serveCheck)
 	if opts.ReAuth != nil {
 		guarded.Handle("/auth/", opts.ReAuth)
