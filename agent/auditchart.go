@@ -13,11 +13,11 @@ import (
 )
 
 // auditCard is the whole-library audit (library_audit) on an account's
-// card: the verdict, the missing photos by month taken, and a link to the
-// full list as CSV. Nil when the audit is off.
+// card, below the check rows that give its verdict: the missing photos by
+// month taken and a link to the full list as CSV. Nil when the audit is
+// off.
 type auditCard struct {
 	Status  string // ok, warning, unknown or pending
-	Summary string
 	Missing int
 	// Chart is the bar chart of missing photos per month taken; empty
 	// when nothing is missing.
@@ -34,7 +34,7 @@ func newAuditCard(a checks.AccountReport, loc *time.Location) *auditCard {
 	if !ok {
 		return nil
 	}
-	card := &auditCard{Status: c.Status.String(), Summary: c.Summary}
+	card := &auditCard{Status: c.Status.String()}
 	if c.Pending {
 		card.Status = statusPending
 	}
