@@ -135,10 +135,10 @@ func monthsBetween(a, b time.Time) int {
 }
 
 // yearLabelEvery labels every year, or every 2nd, 5th, 10th… so that
-// labels (about 30 units wide) do not overlap.
+// labels (about 30 units wide) keep a gap.
 func yearLabelEvery(yearWidth float64) int {
 	for _, k := range []int{1, 2, 5, 10, 20, 50} {
-		if yearWidth*float64(k) >= 32 {
+		if yearWidth*float64(k) >= 40 {
 			return k
 		}
 	}
