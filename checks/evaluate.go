@@ -4,8 +4,9 @@ import "time"
 
 // Evaluate judges one account: it runs every check of design §3 on obs with
 // the thresholds of policy, the learned past in hist and the cycle time now,
-// and returns the account's report. Checks come in AllChecks order; the
-// account status is the worst check status. Evaluate never fails: absent or
+// and returns the account's report. Checks come in AllChecks order, then
+// library_audit when obs.Audit is set; the account status is the worst
+// status of the checks that are not Pending. Evaluate never fails: absent or
 // contradictory data makes the affected check unknown, never ok.
 //
 // now is the time the cycle is judged at: CheckTime(obs, this machine's
@@ -23,10 +24,15 @@ func Evaluate(obs Observation, policy Policy, hist History, now time.Time) Accou
 		e.folder(),
 		e.indexing(),
 	}
+	if obs.Audit != nil {
+		results = append(results, e.libraryAudit())
+	}
 	noteClock(obs, results)
-	statuses := make([]Status, len(results))
-	for i, r := range results {
-		statuses[i] = r.Status
+	statuses := make([]Status, 0, len(results))
+	for _, r := range results {
+		if !r.Pending { // a pending check is shown, not counted (CheckResult.Pending)
+			statuses = append(statuses, r.Status)
+		}
 	}
 	return AccountReport{
 		Name:     obs.Account,

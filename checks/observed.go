@@ -30,6 +30,7 @@ func (e *evaluator) observed() Observed {
 	}
 	e.storageFacts(&o)
 	e.deletedFacts(&o)
+	o.Audit = auditFacts(e.obs.Audit)
 	return o
 }
 

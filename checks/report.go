@@ -53,6 +53,14 @@ type CheckResult struct {
 	// not a fault a person could clear by waiting, so it must not hold the
 	// account at unknown; library_coverage says what it means instead.
 	NotConfigured bool `json:"not_configured,omitempty"`
+	// Pending is true when the check is unknown only because a first pass
+	// that takes several cycles is still under way (library_audit while
+	// the first fill of a library's list runs). A pending check is shown
+	// with its progress but does not count towards the account status
+	// (so not towards `verify`'s exit code, the metrics' account view or
+	// the pings) and sends no notification: switching a slow check on must
+	// not raise an alert storm (docs/checks.md, "Pending checks").
+	Pending bool `json:"pending,omitempty"`
 }
 
 // Details carries the typed specifics of a check result. Only the fields
@@ -80,6 +88,9 @@ type Details struct {
 
 // Item is one asset named in a check result.
 type Item struct {
+	// ID is the asset's CloudKit record name; set by library_audit only,
+	// so that scripts can tell two files of the same name apart.
+	ID       string    `json:"id,omitempty"`
 	Filename string    `json:"filename"`
 	Library  string    `json:"library,omitempty"`
 	Folder   string    `json:"folder,omitempty"`
@@ -91,6 +102,9 @@ type Item struct {
 	// MissingParts lists the parts absent locally (Incomplete items, or
 	// PartOriginal when only an edit was found).
 	MissingParts []Part `json:"missing_parts,omitempty"`
+	// Size is the original's size in bytes; set by library_audit, absent
+	// when unknown.
+	Size int64 `json:"size,omitempty"`
 }
 
 // FolderProblem is one unhealthy folder.
@@ -162,6 +176,39 @@ type Observed struct {
 	RecentlyDeletedNextPurge   time.Time      `json:"recently_deleted_next_purge,omitzero"`
 	Libraries                  []LibraryFacts `json:"libraries,omitempty"`
 	Folders                    []FolderFacts  `json:"folders,omitempty"`
+	// Audit are the whole-library audit's facts per library; absent when
+	// the audit is off.
+	Audit []AuditFacts `json:"audit,omitempty"`
+}
+
+// AuditFacts are the observed facts of one library's whole-library audit
+// (library_audit). Counts are of assets (a Live Photo is one).
+type AuditFacts struct {
+	Library string `json:"library"`
+	// Filled is true once the list of the whole library is complete.
+	Filled bool `json:"filled"`
+	// Mirrored is the number of assets listed so far; Expected Apple's
+	// count, absent when unknown.
+	Mirrored int  `json:"mirrored"`
+	Expected *int `json:"expected,omitempty"`
+	// FillRatio is Mirrored/Expected while filling (below 1), 1 once
+	// filled; absent while filling with an unknown Expected.
+	FillRatio *float64 `json:"fill_ratio,omitempty"`
+	// Compared and Excluded are the assets compared with the folders and
+	// the ones the audit's settings or the grace period left out.
+	Compared int `json:"compared"`
+	Excluded int `json:"excluded"`
+	// Missing is the number of compared assets with no local copy; absent
+	// until the library is filled (there is no count before).
+	Missing *int `json:"missing,omitempty"`
+	// LastComplete is when a comparison of the whole library last ran.
+	LastComplete time.Time `json:"last_complete,omitzero"`
+	// Paused and ResumeAt: the request budget stopped the list's update
+	// this cycle, until ResumeAt.
+	Paused   bool      `json:"paused,omitempty"`
+	ResumeAt time.Time `json:"resume_at,omitzero"`
+	// Error is why the list could not be brought up to date this cycle.
+	Error string `json:"error,omitempty"`
 }
 
 // LibraryFacts are the observed facts of one library.

@@ -36,7 +36,7 @@ func renderAccount(b *strings.Builder, a AccountReport) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  CHECK\tSTATUS\tSUMMARY")
 	for _, c := range a.Checks {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.ID, c.Status, terminalSafe(c.Summary))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", c.ID, statusText(c), terminalSafe(c.Summary))
 	}
 	_ = tw.Flush() // writes to a strings.Builder cannot fail
 	for _, c := range a.Checks {
@@ -66,7 +66,7 @@ func hasNotes(d *Details) bool {
 
 // renderCheck writes the details and remediation of one check.
 func renderCheck(b *strings.Builder, c CheckResult) {
-	fmt.Fprintf(b, "\n  %s: %s\n", c.ID, strings.ToUpper(c.Status.String()))
+	fmt.Fprintf(b, "\n  %s: %s\n", c.ID, strings.ToUpper(statusText(c)))
 	writeWrapped(b, "    ", c.Summary)
 	if d := c.Details; d != nil {
 		renderItems(b, "missing", d.Missing)
@@ -79,6 +79,15 @@ func renderCheck(b *strings.Builder, c CheckResult) {
 	if c.Remediation != "" {
 		writeWrapped(b, "    what to do: ", c.Remediation)
 	}
+}
+
+// statusText is the status a person reads: "pending" for a check that is
+// unknown only because its first pass is under way (CheckResult.Pending).
+func statusText(c CheckResult) string {
+	if c.Pending {
+		return "pending"
+	}
+	return c.Status.String()
 }
 
 // renderItems writes up to maxListed items under a heading.
@@ -113,6 +122,9 @@ func itemLine(it Item) string {
 	}
 	if !it.PurgeAt.IsZero() {
 		parts = append(parts, "purged "+fmtTime(it.PurgeAt))
+	}
+	if it.Size > 0 {
+		parts = append(parts, FormatBytes(it.Size))
 	}
 	if it.Confidence != "" && it.Confidence != ConfidenceNone {
 		parts = append(parts, "match "+string(it.Confidence))

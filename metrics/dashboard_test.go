@@ -286,3 +286,24 @@ func TestDashboardNormalStateAndFirstEvents(t *testing.T) {
 		t.Errorf("found %d of the 2 panels by title", seen)
 	}
 }
+
+// Issue 20: the dashboard shows the whole-library audit: the missing
+// photos per library and the first fill's progress, on the job and
+// instance variables like every panel.
+func TestDashboardShowsTheAudit(t *testing.T) {
+	want := map[string]bool{"icloudmon_audit_missing_assets": false, "icloudmon_audit_fill_ratio": false}
+	for _, p := range allPanels(loadDashboard(t).Panels) {
+		for _, tg := range p.Targets {
+			for m := range want {
+				if strings.Contains(tg.Expr, m+"{") && strings.Contains(tg.Expr, `account=~"$account"`) {
+					want[m] = true
+				}
+			}
+		}
+	}
+	for m, seen := range want {
+		if !seen {
+			t.Errorf("no panel shows %s per account", m)
+		}
+	}
+}

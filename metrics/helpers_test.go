@@ -33,6 +33,7 @@ func sampleReport() checks.Report {
 			{ID: checks.CheckLibraryCoverage, Status: checks.StatusWarning},
 			{ID: checks.CheckFolder, Status: checks.StatusOK},
 			{ID: checks.CheckIndexing, Status: checks.StatusOK},
+			{ID: checks.CheckLibraryAudit, Status: checks.StatusUnknown, Pending: true},
 		},
 		Observed: checks.Observed{
 			Up:                         true,
@@ -55,6 +56,11 @@ func sampleReport() checks.Report {
 			Folders: []checks.FolderFacts{
 				{Name: "icloudpd", Path: "/photos/alice", LocalNewest: now.Add(-26 * time.Hour), Files: ptr(12001), Missing: ptr(3), LagSeconds: ptr(86400.0)},
 				{Name: "immich", Path: "/photos/immich", LocalNewest: now.Add(-2 * time.Hour), Files: ptr(12300), Missing: ptr(0), LagSeconds: ptr(0.0)},
+			},
+			Audit: []checks.AuditFacts{
+				{Library: "personal", Filled: true, Mirrored: 12345, Expected: ptr(12345), FillRatio: ptr(1.0), Compared: 12300, Excluded: 45,
+					Missing: ptr(7), LastComplete: now.Add(-10 * time.Minute)},
+				{Library: "shared", Mirrored: 100, Expected: ptr(400), FillRatio: ptr(0.25), Paused: true, ResumeAt: now.Add(time.Hour)},
 			},
 		},
 	}

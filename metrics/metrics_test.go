@@ -29,7 +29,12 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // designMetrics is the list of design §6, the contract of this package.
 var designMetrics = []string{
+	"icloudmon_audit_fill_ratio",                      // issue 20: whole-library audit
+	"icloudmon_audit_last_complete_timestamp_seconds", // issue 20
+	"icloudmon_audit_mirrored_assets",                 // issue 20
+	"icloudmon_audit_missing_assets",                  // issue 20
 	"icloudmon_build_info",
+	"icloudmon_check_pending", // issue 20: a first pass under way (library_audit)
 	"icloudmon_check_status",
 	"icloudmon_clock_offset_seconds", // issue 26: the NAS clock against Apple's
 	"icloudmon_icloud_assets",
@@ -176,10 +181,14 @@ func TestDisappearedAccountsAndFoldersVanish(t *testing.T) {
 	r.Accounts = r.Accounts[:1]
 	r.Accounts[0].Observed.Folders = r.Accounts[0].Observed.Folders[:1]
 	r.Accounts[0].Observed.Libraries = nil
+	r.Accounts[0].Observed.Audit = r.Accounts[0].Observed.Audit[:1]
 	m.SetReport(r)
 	for name, want := range map[string]int{
 		"icloudmon_up":                                    1,
-		"icloudmon_check_status":                          9,
+		"icloudmon_check_status":                          10,
+		"icloudmon_check_pending":                         1,
+		"icloudmon_audit_mirrored_assets":                 1,
+		"icloudmon_audit_fill_ratio":                      1,
 		"icloudmon_local_files":                           1,
 		"icloudmon_missing_assets":                        1,
 		"icloudmon_icloud_assets":                         0,

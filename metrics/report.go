@@ -18,6 +18,9 @@ type reportDescs struct {
 	deleted, deletedUnprotected, deletedNextPurge *prometheus.Desc
 	storageUsed, storageTotal                     *prometheus.Desc
 	clockOffset                                   *prometheus.Desc
+	checkPending                                  *prometheus.Desc
+	auditMirrored, auditMissing, auditFillRatio   *prometheus.Desc
+	auditLastComplete                             *prometheus.Desc
 }
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
@@ -50,6 +53,14 @@ func newReportDescs() reportDescs {
 		storageTotal: desc("storage_total_bytes", "iCloud storage available to the account (plan size), in bytes.", acc...),
 		clockOffset: desc("clock_offset_seconds", "Apple's clock minus this machine's clock, from the Date header of Apple's answers "+
 			"(positive: this machine's clock is behind). Beyond 5 minutes ages are computed on Apple's time; fix NTP.", acc...),
+		checkPending: desc("check_pending", "1 while a check is unknown only because a first pass over several cycles is under way "+
+			"(library_audit's first fill); such a check sets no account status and sends no notification. Absent otherwise.", "account", "check"),
+		auditMirrored: desc("audit_mirrored_assets", "Assets of the library in the whole-library audit's list (the metadata mirror).", lib...),
+		auditMissing: desc("audit_missing_assets", "Assets of the library that the whole-library audit compared and found in no local folder; "+
+			"absent until the first fill of the library is complete.", lib...),
+		auditFillRatio: desc("audit_fill_ratio", "Progress of the whole-library audit's first fill of the library, 0 to 1 (1 once filled); "+
+			"absent while filling when Apple's count is unknown.", lib...),
+		auditLastComplete: desc("audit_last_complete_timestamp_seconds", "Unix time of the last complete comparison of the whole library with the local folders.", lib...),
 	}
 }
 
@@ -60,6 +71,7 @@ func (d reportDescs) all() []*prometheus.Desc {
 		d.localNewest, d.localFiles, d.missing, d.lag,
 		d.deleted, d.deletedUnprotected, d.deletedNextPurge,
 		d.storageUsed, d.storageTotal, d.clockOffset,
+		d.checkPending, d.auditMirrored, d.auditMissing, d.auditFillRatio, d.auditLastComplete,
 	}
 }
 
@@ -114,6 +126,9 @@ func (c *reportCollector) collectAccount(e *emitter, a checks.AccountReport) {
 	e.gauge(c.d.reauth, boolValue(needsSignIn(o)), a.Name)
 	for _, cr := range a.Checks {
 		e.gaugeOnce(c.d.checkStatus, float64(cr.Status.Value()), a.Name, string(cr.ID))
+		if cr.Pending {
+			e.gaugeOnce(c.d.checkPending, 1, a.Name, string(cr.ID))
+		}
 	}
 	e.timestamp(c.d.sessionExpiry, o.SessionExpiry, a.Name)
 	e.optInt64(c.d.storageUsed, o.StorageUsedBytes, a.Name)
@@ -130,6 +145,23 @@ func (c *reportCollector) collectAccount(e *emitter, a checks.AccountReport) {
 	for _, f := range o.Folders {
 		c.collectFolder(e, a.Name, f)
 	}
+	for _, f := range o.Audit {
+		c.collectAudit(e, a.Name, f)
+	}
+}
+
+// collectAudit exports the whole-library audit facts of one library
+// (never a file name: those are in the report and `icloudmon audit`).
+func (c *reportCollector) collectAudit(e *emitter, account string, f checks.AuditFacts) {
+	if !e.first("audit", account, f.Library) {
+		return
+	}
+	e.gauge(c.d.auditMirrored, float64(f.Mirrored), account, f.Library)
+	e.optInt(c.d.auditMissing, f.Missing, account, f.Library)
+	if f.FillRatio != nil {
+		e.gauge(c.d.auditFillRatio, *f.FillRatio, account, f.Library)
+	}
+	e.timestamp(c.d.auditLastComplete, f.LastComplete, account, f.Library)
 }
 
 func (c *reportCollector) collectLibrary(e *emitter, account string, l checks.LibraryFacts) {

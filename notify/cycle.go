@@ -184,7 +184,10 @@ func reportSummary(rep checks.Report) string {
 	for _, a := range rep.Accounts {
 		fmt.Fprintf(&b, "%s: %s\n", a.Name, a.Status)
 		for _, ch := range a.Checks {
-			if ch.Status != checks.StatusOK {
+			switch {
+			case ch.Pending:
+				fmt.Fprintf(&b, "  %s pending: %s\n", ch.ID, ch.Summary)
+			case ch.Status != checks.StatusOK:
 				fmt.Fprintf(&b, "  %s %s: %s\n", ch.ID, ch.Status, ch.Summary)
 			}
 		}
@@ -200,7 +203,7 @@ func headline(rep checks.Report) string {
 	for _, a := range rep.Accounts {
 		for i := range a.Checks {
 			ch := &a.Checks[i]
-			if ch.Status != checks.StatusOK && (worst == nil || ch.Status.WorseThan(worst.Status)) {
+			if ch.Status != checks.StatusOK && !ch.Pending && (worst == nil || ch.Status.WorseThan(worst.Status)) {
 				worst, account = ch, a.Name
 			}
 		}

@@ -478,3 +478,35 @@ func TestQuietHoursFinalReminderWaitsForTheMorningWhenItCan(t *testing.T) {
 		t.Fatalf("messages (-want +got):\n%s", diff)
 	}
 }
+
+// TestPendingCheckNeverNotifies: after an upgrade that switches the
+// whole-library audit on, its first fill keeps library_audit unknown and
+// pending for days; no message may go out for it, and the first verdict
+// after the fill is announced like any first verdict (a warning is news,
+// an ok is not).
+func TestPendingCheckNeverNotifies(t *testing.T) {
+	h := newHarness(t, Options{UnknownAfter: 6 * time.Hour, RemindEvery: 24 * time.Hour})
+	withAudit := func(st checks.Status, pending bool) checks.Report {
+		r := rep(one(checks.CheckLocalCopy, ok))
+		r.Accounts[0].Checks = append(r.Accounts[0].Checks, checks.CheckResult{
+			ID: checks.CheckLibraryAudit, Status: st, Pending: pending, Summary: "Still listing every photo of library personal: 42 %",
+		})
+		return r
+	}
+	h.timeline(t0, 72, func(i int) checks.Report {
+		if i < 60 {
+			return withAudit(unknown, true)
+		}
+		return withAudit(warning, false)
+	})
+	want := []got{{At: t0.Add(60 * time.Hour), Reasons: []string{"changed:library_audit:>warning"}}}
+	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
+		t.Fatalf("messages (-want +got):\n%s", diff)
+	}
+	if s := reportSummary(withAudit(unknown, true)); !strings.Contains(s, "library_audit pending:") {
+		t.Errorf("ping log does not say pending:\n%s", s)
+	}
+	if hl := headline(withAudit(unknown, true)); strings.Contains(hl, "library_audit") {
+		t.Errorf("headline names the pending check: %q", hl)
+	}
+}

@@ -95,6 +95,7 @@ var checkNames = map[string]string{
 	"library_coverage": "libraries checked",
 	"folder":           "photo folder",
 	"indexing":         "iCloud indexing",
+	"library_audit":    "every photo copied",
 }
 
 // checkName is the plain name of a check id ("local_copy": "local copy").

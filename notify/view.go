@@ -29,6 +29,13 @@ type checkView struct {
 func viewOf(a checks.AccountReport) accountView {
 	v := accountView{Name: a.Name, SessionExpiry: a.Observed.SessionExpiry}
 	for _, c := range a.Checks {
+		if c.Pending {
+			// Unknown only because a first pass is under way (the first
+			// fill of library_audit): shown on the status page, never
+			// announced, and its state is left as it was so that the
+			// verdict after the fill is judged like any first verdict.
+			continue
+		}
 		v.Checks = append(v.Checks, checkView{
 			ID:          string(c.ID),
 			Status:      c.Status.String(),

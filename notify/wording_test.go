@@ -12,7 +12,7 @@ import (
 // path, and the check is named once.
 func TestMessagesInPlainWords(t *testing.T) {
 	ids := []string{"auth", "session_expiry", "icloud_upload", "storage", "local_copy", "recently_deleted",
-		"library_coverage", "folder", "indexing"}
+		"library_coverage", "folder", "indexing", "library_audit"}
 	kinds := []ReasonKind{KindChanged, KindResolved, KindReminder, KindFinalReminder, KindFlapping}
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	for _, id := range ids {

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/icloudmon/icloudmon/agent"
+	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/metrics"
 )
 
@@ -30,15 +31,23 @@ type ServerOptions struct {
 
 type server struct {
 	agent *agent.Agent
-	sched *agent.Scheduler
-	auth  *webAuth
-	log   *slog.Logger
+	// report is the last report (the agent's; tests give their own).
+	report func() checks.Report
+	sched  *agent.Scheduler
+	auth   *webAuth
+	log    *slog.Logger
 }
 
 // NewHandler returns the HTTP handler: /metrics and /healthz are open (a
 // scrape or health check never triggers an Apple request); /, /api/* and
 // /auth/* need the web token.
 func NewHandler(opts ServerOptions) (http.Handler, error) {
+	return newHandler(opts, nil)
+}
+
+// newHandler is NewHandler with the report read from report instead of
+// the agent when report is not nil.
+func newHandler(opts ServerOptions, report func() checks.Report) (http.Handler, error) {
 	if opts.Agent == nil || opts.Gatherer == nil {
 		return nil, fmt.Errorf("web: the HTTP handler needs an agent and a metrics gatherer")
 	}
@@ -46,7 +55,10 @@ func NewHandler(opts ServerOptions) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{agent: opts.Agent, sched: opts.Scheduler, auth: auth, log: opts.Logger}
+	s := &server{agent: opts.Agent, report: report, sched: opts.Scheduler, auth: auth, log: opts.Logger}
+	if s.report == nil {
+		s.report = opts.Agent.Report
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -56,6 +68,7 @@ func NewHandler(opts ServerOptions) (http.Handler, error) {
 	guarded := http.NewServeMux()
 	guarded.HandleFunc("GET /{$}", s.serveStatusPage)
 	guarded.HandleFunc("GET /api/status", s.serveStatus)
+	guarded.HandleFunc("GET /api/audit.csv", s.serveAuditCSV)
 	guarded.HandleFunc("POST /api/check", s.serveCheck)
 	if opts.ReAuth != nil {
 		guarded.Handle("/auth/", opts.ReAuth)
@@ -75,7 +88,7 @@ func securityHeaders(next http.Handler) http.Handler {
 
 // serveStatus answers /api/status with the report JSON of design §4.
 func (s *server) serveStatus(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.agent.Report())
+	writeJSON(w, http.StatusOK, s.report())
 }
 
 // serveCheck queues a cycle (?account=NAME, or all accounts). Browsers are

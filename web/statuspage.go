@@ -51,6 +51,8 @@ type accountCard struct {
 	ChartsOpen bool
 	// Clock says that the NAS clock is off from Apple's ("" when not).
 	Clock string
+	// Audit is the whole-library audit (auditchart.go); nil when off.
+	Audit *auditCard
 }
 
 type checkRow struct {
@@ -80,7 +82,7 @@ const chartsOpenUpTo = 2
 // stored history; it never triggers an Apple request. Times are shown in
 // the process's local time zone (TZ).
 func (s *server) serveStatusPage(w http.ResponseWriter, r *http.Request) {
-	rep := s.agent.Report()
+	rep := s.report()
 	now := s.agent.Now()
 	hist := func(name string) []chartPoint { return s.chartHistory(r.Context(), name, chartDays) }
 	page := buildStatusPage(rep, s.agent.AccountNames(), hist, now, time.Local)
@@ -115,6 +117,7 @@ func buildStatusPage(rep checks.Report, names []string, hist func(string) []char
 			card.Missing = missingRows(a, loc)
 			card.Session = sessionText(a.Observed, end, loc)
 			card.Storage = newStorageBar(a)
+			card.Audit = newAuditCard(a, loc)
 			problems = append(problems, accountProblems(a, end, loc)...)
 		}
 		if hist != nil {
@@ -148,6 +151,9 @@ func statusRank(s string) int {
 func checkRows(a checks.AccountReport) (problems, ok []checkRow) {
 	for _, c := range a.Checks {
 		row := checkRow{ID: string(c.ID), Label: checkLabel(c.ID), Status: c.Status.String(), Summary: c.Summary}
+		if c.Pending {
+			row.Status = statusPending
+		}
 		if c.Status == checks.StatusOK {
 			ok = append(ok, row)
 			continue
@@ -181,6 +187,8 @@ func checkLabel(id checks.CheckID) string {
 		return "Photo folder"
 	case checks.CheckIndexing:
 		return "iCloud indexing"
+	case checks.CheckLibraryAudit:
+		return "Every photo copied"
 	}
 	return string(id)
 }
@@ -196,7 +204,7 @@ type problem struct {
 func accountProblems(a checks.AccountReport, now time.Time, loc *time.Location) []problem {
 	var out []problem
 	for _, c := range a.Checks {
-		if c.Status == checks.StatusOK {
+		if c.Status == checks.StatusOK || c.Pending { // a pending check is shown, not a problem
 			continue
 		}
 		out = append(out, problem{rank: statusRank(c.Status.String()), sentence: problemSentence(a, c, now, loc)})
@@ -256,6 +264,12 @@ func problemSentence(a checks.AccountReport, c checks.CheckResult, now time.Time
 		return fmt.Sprintf("The photo folder of %s on the NAS has a problem", n)
 	case checks.CheckIndexing:
 		return fmt.Sprintf("iCloud is still preparing the library of %s", n)
+	case checks.CheckLibraryAudit:
+		if c.Details != nil && len(c.Details.Missing) > 0 {
+			k := len(c.Details.Missing)
+			return fmt.Sprintf("%s of %s %s in iCloud but not on the NAS", countNoun(k, "photo", "photos"), n, isAre(k))
+		}
+		return fmt.Sprintf("Some photos of %s are in iCloud but not on the NAS", n)
 	}
 	return fmt.Sprintf("%s: %s", n, c.Summary)
 }

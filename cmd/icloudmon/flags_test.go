@@ -14,6 +14,7 @@ func TestCommandsListOnlyTheirFlags(t *testing.T) {
 		has, lack []string
 	}{
 		{[]string{"verify"}, []string{"--data-dir", "--log-level", "--output"}, []string{"--listen", "--interval"}},
+		{[]string{"audit"}, []string{"--data-dir", "--log-level", "--output", "--account"}, []string{"--listen", "--interval", "--no-cache"}},
 		{[]string{"login"}, []string{"--data-dir", "--account"}, []string{"--listen", "--interval"}},
 		{[]string{"logout"}, []string{"--data-dir"}, []string{"--listen", "--interval"}},
 		{[]string{"notify", "test"}, []string{"--data-dir"}, []string{"--listen", "--interval"}},
