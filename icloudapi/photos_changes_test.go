@@ -178,3 +178,30 @@ func TestZoneChangesKeysAreDecoded(t *testing.T) {
 		}
 	}
 }
+
+// TestSnapshotSaysWhichZonesChanged: the audit mirror asks changes/zone
+// only for zones changes/database listed (or on a first snapshot).
+func TestSnapshotSaysWhichZonesChanged(t *testing.T) {
+	lib := fakeicloud.Generate(fakeicloud.GenOptions{Seed: 3, Assets: 50, Now: photosNow})
+	e := newPhotosEnv(t, lib)
+	opts := SnapshotOptions{Newest: 10, Libraries: []string{"all"}}
+	changed := func() map[string]bool {
+		s, _ := e.snap(opts)
+		opts.Previous = s
+		out := map[string]bool{}
+		for _, l := range s.Libraries {
+			out[l.Zone.Name] = l.ZoneChanged
+		}
+		return out
+	}
+	if c := changed(); !c[fakeicloud.PrimaryZone] || !c[fakeicloud.SharedZone] {
+		t.Fatalf("first snapshot: %v, want every zone (no token to ask with)", c)
+	}
+	if c := changed(); c[fakeicloud.PrimaryZone] || c[fakeicloud.SharedZone] {
+		t.Fatalf("unchanged: %v", c)
+	}
+	lib.Add(fakeicloud.Asset{Zone: fakeicloud.SharedZone, Filename: "IMG_1.JPG", UTI: "public.jpeg", Size: 5, Added: photosNow, Taken: photosNow})
+	if c := changed(); c[fakeicloud.PrimaryZone] || !c[fakeicloud.SharedZone] {
+		t.Fatalf("after an upload to the Shared Library: %v", c)
+	}
+}

@@ -243,8 +243,8 @@ func applyPage(ctx context.Context, tx *sql.Tx, m *MirrorLibrary, p MirrorPage, 
 	}
 	switch {
 	case p.Done && m.Filling:
-		for _, t := range []string{"mirror_asset", "mirror_master"} {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE lib = ? AND gen < ?`, m.ID, m.gen); err != nil {
+		for _, q := range []string{`DELETE FROM mirror_asset WHERE lib = ? AND gen < ?`, `DELETE FROM mirror_master WHERE lib = ? AND gen < ?`} {
+			if _, err := tx.ExecContext(ctx, q, m.ID, m.gen); err != nil {
 				return err
 			}
 		}
@@ -344,4 +344,31 @@ func fromMS(ms int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms).UTC()
+}
+
+// MirrorLibraries returns the mirror state of every library of an account.
+func (db *DB) MirrorLibraries(ctx context.Context, account string) ([]MirrorLibrary, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT library FROM mirror_library WHERE account = ? ORDER BY id`, account)
+	if err != nil {
+		return nil, db.wrap("read the mirrors of "+account+" from", err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, db.wrap("read the mirrors of "+account+" from", err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	out := make([]MirrorLibrary, 0, len(names))
+	for _, n := range names {
+		m, err := db.OpenMirror(ctx, account, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
