@@ -268,33 +268,30 @@ func (db *DB) SetMirrorCompared(ctx context.Context, m *MirrorLibrary, at time.T
 	return nil
 }
 
-// EachMirrorAsset streams every asset of the library joined with its
-// master, in no particular order; fn returning an error stops the walk.
+// EachMirrorAsset streams every asset of the library whose master is in
+// the mirror, joined with it, in no particular order (an asset whose
+// master has not come yet is left out; Master.Fingerprint is not read);
+// fn returning an error stops the walk.
 func (db *DB) EachMirrorAsset(ctx context.Context, m MirrorLibrary, fn func(MirrorEntry) error) error {
 	rows, err := db.r.QueryContext(ctx, `SELECT a.id, a.master, a.added, a.taken, a.tz, a.flags,
-		m.id, m.name, m.kind, m.size, m.alt_size, m.live_size, m.fp, m.flags
-		FROM mirror_asset a LEFT JOIN mirror_master m ON m.lib = a.lib AND m.id = a.master
+		m.name, m.kind, m.size, m.alt_size, m.live_size, m.flags
+		FROM mirror_asset a JOIN mirror_master m ON m.lib = a.lib AND m.id = a.master
 		WHERE a.lib = ?`, m.ID)
 	if err != nil {
 		return db.wrap("read the mirror of "+m.Library+" from", err)
 	}
 	defer rows.Close()
+	var e MirrorEntry
+	var added, taken int64
+	var tz sql.NullInt64
 	for rows.Next() {
-		var e MirrorEntry
-		var added, taken int64
-		var tz sql.NullInt64
-		var mid, name, fp sql.NullString
-		var kind, size, alt, live, mflags sql.NullInt64
 		if err := rows.Scan(&e.Asset.ID, &e.Asset.MasterID, &added, &taken, &tz, &e.Asset.Flags,
-			&mid, &name, &kind, &size, &alt, &live, &fp, &mflags); err != nil {
+			&e.Master.Name, &e.Master.Kind, &e.Master.Size, &e.Master.AltSize, &e.Master.LiveSize, &e.Master.Flags); err != nil {
 			return db.wrap("read the mirror of "+m.Library+" from", err)
 		}
+		e.Master.ID = e.Asset.MasterID
 		e.Asset.Added, e.Asset.Taken = fromMS(added), fromMS(taken)
 		e.Asset.TZ, e.Asset.TZKnown = int(tz.Int64), tz.Valid
-		if mid.Valid {
-			e.Master = MirrorMaster{ID: mid.String, Name: name.String, Kind: int(kind.Int64), Size: size.Int64,
-				AltSize: alt.Int64, LiveSize: live.Int64, Fingerprint: fp.String, Flags: int(mflags.Int64)}
-		}
 		if err := fn(e); err != nil {
 			return err
 		}
