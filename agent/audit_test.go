@@ -318,3 +318,19 @@ func TestAgentAuditForeground(t *testing.T) {
 		t.Fatal("no error for an unknown account")
 	}
 }
+
+// TestAuditNoFolderNoVerdict: with the folder gone (an unmounted share),
+// the audit says why it could not compare instead of calling every photo
+// missing.
+func TestAuditNoFolderNoVerdict(t *testing.T) {
+	r := newRig(t, rigOptions{audit: auditOptions()})
+	r.observeAudit()
+	if err := os.RemoveAll(r.photoDir); err != nil {
+		t.Fatal(err)
+	}
+	obs, _ := r.observeAudit()
+	l := auditLib(t, obs, "personal")
+	if len(l.Missing) != 0 || l.Compared != 0 || !strings.Contains(l.Error, "no folder") || !l.Filled {
+		t.Fatalf("folder gone: %+v", l)
+	}
+}
