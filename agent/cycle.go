@@ -244,6 +244,9 @@ func (a *Agent) observe(ctx context.Context, acct Account) checks.Observation {
 			}
 		}
 	}
+	if au, ok := acct.Cloud.(auditor); ok && obs.Audit != nil {
+		au.compareAudit(ctx, &obs, acct.Folders, a.policy.Grace)
+	}
 	return obs
 }
 

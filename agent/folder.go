@@ -47,6 +47,7 @@ type Folder struct {
 	index    *localindex.Index
 	lastFull time.Time
 	fullRead bool // lastFull was loaded from KV
+	readable bool // this cycle's scan found the folder and could list it (the audit matches only then)
 }
 
 // fullScanNS is the KV namespace of the time of each folder's last full
@@ -58,6 +59,7 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fo, confs := f.observe(ctx, assets)
+	f.readable = fo.Health.Exists && fo.Health.Readable && fo.Health.Error == "" && f.index != nil
 	if fo.Health.Exists && f.index != nil {
 		fo.Health.UnreadableHeaders, fo.Health.UnreadableExamples = f.index.UnreadableHeaders(10)
 	}

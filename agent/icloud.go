@@ -44,6 +44,9 @@ type ICloud struct {
 	// SRP sign-in attempt (icloudmon_signin_attempts_total).
 	OnSignIn func(checks.AuthKind)
 
+	// Audit switches the whole-library audit's mirror on (nil: off).
+	Audit *AuditOptions
+
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 
@@ -55,6 +58,8 @@ type ICloud struct {
 	pwLogged   string    // the reason last logged, to log each change once
 
 	backoffSeen bool // a back-off was stored or honoured by this process
+
+	mirrors map[string]store.MirrorLibrary // this cycle's audit mirrors by library name
 }
 
 // ObserveCloud implements CloudSource: restore the session, authenticate
@@ -64,6 +69,7 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 	log := c.logger()
 	c.restore(ctx, log)
 	if c.backedOff(ctx, log, obs) {
+		c.updateMirrors(ctx, log, nil, obs, "iCloud asked to wait; the mirror is as of its last update")
 		return nil // Apple asked to wait: not even the session is checked
 	}
 	defer c.saveSession(ctx, log)
@@ -86,6 +92,7 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 		c.fail(obs, err)
 		c.noteBackoff(ctx, log, err)
 		obs.Auth.SessionNotKept = notKept
+		c.updateMirrors(ctx, log, nil, obs, "iCloud could not be read; the mirror is as of its last update")
 		return nil
 	}
 	prev := c.loadSnapshot(ctx, log)
@@ -103,6 +110,7 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 		}
 		c.fail(obs, err)
 		c.noteBackoff(ctx, log, err)
+		c.updateMirrors(ctx, log, nil, obs, "iCloud could not be read; the mirror is as of its last update")
 		return nil
 	}
 	c.clearBackoff(ctx, log)
@@ -110,6 +118,7 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 	obs.Auth = checks.AuthObservation{Kind: checks.AuthOK, SessionNotKept: notKept}
 	c.sessionExpiry(obs)
 	fillFromSnapshot(obs, snap)
+	c.updateMirrors(ctx, log, snap, obs, "")
 	return matchAssets(snap)
 }
 

@@ -104,6 +104,8 @@ type rigOptions struct {
 	// hidden, when set, is the account's rule for hidden items, which are
 	// then not covered (by default the rig's account imports them).
 	hidden checks.HiddenMode
+	// audit switches the whole-library audit on (nil: off).
+	audit *AuditOptions
 }
 
 func newRig(t *testing.T, o rigOptions) *rig {
@@ -170,7 +172,7 @@ func (r *rig) build(o rigOptions) {
 	}
 	r.cloud = &ICloud{Account: demo.Account, Client: r.client, Sessions: r.sessions, DB: r.db, Now: r.clock.Now,
 		Password:  func(context.Context) (string, error) { return r.password, nil },
-		Libraries: []string{"all"}, Newest: 50}
+		Libraries: []string{"all"}, Newest: 50, Audit: o.audit}
 	r.folder = &Folder{Name: "photos", Path: r.photoDir, Layout: "icloudpd", KV: r.db, Tolerance: 2 * time.Second}
 	policy := checks.DefaultPolicy()
 	if o.policy != nil {

@@ -4,7 +4,8 @@ import "time"
 
 // CheckLibraryAudit is the whole-library audit (issue 20): every asset of
 // every monitored library, from the metadata mirror, compared with the
-// local folders. Not in AllChecks until its evaluation lands.
+// local folders. It is evaluated only when Observation.Audit is set, so
+// AllChecks does not list it.
 const CheckLibraryAudit CheckID = "library_audit"
 
 // AuditObservation is the whole-library audit of one account: the

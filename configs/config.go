@@ -18,6 +18,7 @@ type Config struct {
 	TLS              TLS           `mapstructure:"tls"`
 	Accounts         []Account     `mapstructure:"accounts"`
 	Checks           Checks        `mapstructure:"checks"`
+	Audit            Audit         `mapstructure:"audit"`
 	Notify           Notify        `mapstructure:"notify"`
 
 	// File is the configuration file the values were read from; empty when
@@ -185,6 +186,7 @@ func Default() Config {
 		HistoryRetention: 400 * day,
 		Accounts:         []Account{},
 		Checks:           DefaultChecks(),
+		Audit:            DefaultAudit(),
 		Notify: Notify{
 			URLs:               []Secret{},
 			RemindEvery:        day,

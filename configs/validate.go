@@ -45,6 +45,7 @@ func (c *Config) problems() Problems {
 	v.global(c)
 	v.accounts(c.Accounts)
 	v.checks(&c.Checks)
+	v.audit(&c.Audit)
 	v.notify(&c.Notify)
 	return v.ps
 }

@@ -43,6 +43,7 @@ type ckFields struct {
 	ResOriginalAltFileType      ckValue `json:"resOriginalAltFileType"`
 	ResOriginalVidComplRes      ckValue `json:"resOriginalVidComplRes"`
 	ResOriginalVidComplFileType ckValue `json:"resOriginalVidComplFileType"`
+	ResOriginalFingerprint      ckValue `json:"resOriginalFingerprint"`
 	// CPLAsset
 	MasterRef            ckValue `json:"masterRef"`
 	AssetDate            ckValue `json:"assetDate"`

@@ -60,8 +60,12 @@ type Library struct {
 	FullReadAt time.Time `json:"full_read_at,omitzero"`
 	// NewestLead is how many hidden or deleted entries lie above Newest[0]
 	// in the added-date list; a delta window reads past them.
-	NewestLead int  `json:"newest_lead,omitempty"`
-	delta      bool // this cycle read Newest by a delta window
+	NewestLead int `json:"newest_lead,omitempty"`
+	// ZoneChanged is set when this snapshot's changes/database listed the
+	// zone as changed, or had no token to ask with (a first cycle): the
+	// audit mirror then asks changes/zone. Not stored.
+	ZoneChanged bool `json:"-"`
+	delta       bool // this cycle read Newest by a delta window
 }
 
 // PhotosSnapshot is what one cycle learned about an account's photos. It is

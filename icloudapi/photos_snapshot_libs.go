@@ -24,12 +24,14 @@ func (b *build) libraries(ctx context.Context) error {
 		return err
 	}
 	for _, z := range b.selected {
-		if lib, ok := kept[z.Name]; ok {
+		lib, ok := kept[z.Name]
+		if ok {
 			lib.Zone = z
-			b.s.Libraries = append(b.s.Libraries, lib)
 		} else {
-			b.s.Libraries = append(b.s.Libraries, read[z.Name])
+			lib = read[z.Name]
 		}
+		lib.ZoneChanged = b.changed[z.Name] || b.baseline[z.Database]
+		b.s.Libraries = append(b.s.Libraries, lib)
 	}
 	return nil
 }

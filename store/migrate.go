@@ -40,6 +40,7 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	mirrorMigration,
 }
 
 // SchemaVersion is the newest schema version this binary knows.

@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +90,7 @@ func TestOpenMigratesNewFileAndReopens(t *testing.T) {
 		}
 		db.Close()
 	}
-	if got, want := rawPragma(t, path, "user_version"), "1"; got != want || SchemaVersion() != 1 {
+	if got, want := rawPragma(t, path, "user_version"), strconv.Itoa(len(migrations)); got != want || SchemaVersion() != len(migrations) {
 		t.Errorf("user_version = %s, SchemaVersion = %d; want %s", got, SchemaVersion(), want)
 	}
 }
@@ -107,11 +109,12 @@ func TestMigrationStepsInOrderAndAtomic(t *testing.T) {
 		`CREATE TABLE half (x INTEGER)`, `THIS IS NOT SQL`,
 	}})
 	_, err = open(ctx, path, bad)
-	if err == nil || !strings.Contains(err.Error(), "to schema 2 (broken)") {
-		t.Fatalf("broken step: err = %v, want a migration error naming step 2", err)
+	known := len(migrations)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("to schema %d (broken)", known+1)) {
+		t.Fatalf("broken step: err = %v, want a migration error naming step %d", err, known+1)
 	}
-	if got := rawPragma(t, path, "user_version"); got != "1" {
-		t.Errorf("after failed step user_version = %s, want 1", got)
+	if got := rawPragma(t, path, "user_version"); got != strconv.Itoa(known) {
+		t.Errorf("after failed step user_version = %s, want %d", got, known)
 	}
 	if got := rawQuery(t, path, "SELECT count(*) FROM sqlite_master WHERE name = 'half'"); got != "0" {
 		t.Errorf("failed step left table half behind")
@@ -126,8 +129,8 @@ func TestMigrationStepsInOrderAndAtomic(t *testing.T) {
 		t.Fatalf("steps 2 and 3: %v", err)
 	}
 	defer db.Close()
-	if got := rawPragma(t, path, "user_version"); got != "3" {
-		t.Errorf("user_version = %s, want 3", got)
+	if got := rawPragma(t, path, "user_version"); got != strconv.Itoa(known+2) {
+		t.Errorf("user_version = %s, want %d", got, known+2)
 	}
 	if v, ok, _ := db.Get(ctx, "ns", "k"); !ok || string(v) != "v" {
 		t.Errorf("data lost by migration: %q %v", v, ok)
@@ -153,7 +156,7 @@ func TestNewerSchemaIsRefusedAndUntouched(t *testing.T) {
 	if !errors.As(err, &ne) || ne.Found != 7 || ne.Known != SchemaVersion() {
 		t.Fatalf("Open = %v, want *NewerSchemaError{7, %d}", err, SchemaVersion())
 	}
-	want := "database " + path + " was written by a newer icloudmon (schema 7 > 1); upgrade icloudmon or point data_dir elsewhere"
+	want := "database " + path + " was written by a newer icloudmon (schema 7 > " + strconv.Itoa(SchemaVersion()) + "); upgrade icloudmon or point data_dir elsewhere"
 	if err.Error() != want {
 		t.Errorf("message:\n got %s\nwant %s", err, want)
 	}

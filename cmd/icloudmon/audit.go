@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/configs"
 )
@@ -37,6 +38,10 @@ type auditor interface {
 	AccountNames() []string
 	Audit(ctx context.Context, account string, progress func(checks.AuditProgress)) (*checks.AuditObservation, error)
 }
+
+// The agent audits; a signature that drifts from the interface fails the
+// build instead of turning the command off at run time.
+var _ auditor = (*agent.Agent)(nil)
 
 // errNoAudit is returned when the agent of this build cannot audit.
 var errNoAudit = errors.New("this build of icloudmon has no whole-library audit")

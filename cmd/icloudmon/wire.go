@@ -223,6 +223,7 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 		Account: a.Name, Client: client, Sessions: rt.sessions, DB: rt.db,
 		Password: passwordFunc(a, rt.log), Libraries: cloudLibraries(a.Libraries), Newest: rt.cfg.Checks.Newest,
 		Logger: rt.log, NoCache: noCache, Now: clockNow, OnSignIn: func(kind checks.AuthKind) { rt.metrics.ObserveSignIn(a.Name, kind) },
+		Audit: auditOptions(rt.cfg.Audit),
 	}
 	acct := agent.Account{Name: a.Name, Cloud: cloud,
 		HiddenCovered: slices.Contains(a.Libraries, configs.LibraryHidden) || slices.Contains(a.Libraries, configs.LibraryAll),
@@ -236,6 +237,15 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 		})
 	}
 	return acct, nil
+}
+
+// auditOptions are the audit's settings; nil (no mirror) when it is off.
+func auditOptions(a configs.Audit) *agent.AuditOptions {
+	if !a.Enabled {
+		return nil
+	}
+	return &agent.AuditOptions{RequestsPerDay: a.RequestsPerDay, RequestsPerCycle: a.RequestsPerCycle,
+		IncludeHidden: a.IncludeHidden, Since: a.SinceDay()}
 }
 
 // cloudLibraries are the libraries read from iCloud: "hidden" only says

@@ -48,6 +48,10 @@ type Asset struct {
 	Deleted        bool
 	Expunge        time.Time // dateExpunged; zero with Deleted = served as null
 	changeTag      int64
+	// assetSeq and masterSeq are the library sequence numbers at which the
+	// CPLAsset and the CPLMaster record last changed (0: generated, part of
+	// the zone's first state); changes/zone serves records by them.
+	assetSeq, masterSeq uint64
 }
 
 // video reports a video original.
@@ -63,6 +67,9 @@ type zone struct {
 	seq             uint64   // library sequence number of the last change
 	indexing        string
 	gone            bool // removed: reported as deleted by changes/database
+	// tombs are the records purged from the zone, served by changes/zone
+	// as {recordName, recordType: null, deleted: true}.
+	tombs []tomb
 }
 
 // Library is a fake iCloud Photos account: zones, indexes, sync tokens and
@@ -86,8 +93,14 @@ type Library struct {
 	// fields that desiredKeys did not ask for (SetSharedExtraFields).
 	sharedExtraFields bool
 
-	cacheMu sync.Mutex // guards taken; held under mu.RLock by queries
+	// zoneChangesEmpty and zoneChangesInfo: SetZoneChangesEmptyPages,
+	// SetZoneChangesLibraryInfo.
+	zoneChangesEmpty int
+	zoneChangesInfo  bool
+
+	cacheMu sync.Mutex // guards taken and changes; held under mu.RLock by queries
 	taken   map[string]*takenCache
+	changes map[string]*changesCache
 }
 
 // NewLibrary returns an empty library with a personal zone and an owned
@@ -236,7 +249,8 @@ func (l *Library) Add(a Asset) Asset {
 	p := &a
 	l.insert(z, p)
 	l.touch(z)
-	return a
+	p.assetSeq, p.masterSeq = z.seq, z.seq
+	return *p
 }
 
 // insert places a into the zone's indexes (lock held).
@@ -279,6 +293,7 @@ func (l *Library) Delete(id string, at time.Time) error {
 	a.changeTag++
 	insertDeleted(z, a)
 	l.touch(z)
+	a.assetSeq, a.masterSeq = z.seq, z.seq // both records carry isDeleted
 	return nil
 }
 
@@ -293,6 +308,7 @@ func (l *Library) Hide(id string, hidden bool) error {
 	a.Hidden = hidden
 	a.changeTag++
 	l.touch(z)
+	a.assetSeq = z.seq // isHidden is a CPLAsset field: the master is unchanged
 	return nil
 }
 
@@ -308,6 +324,10 @@ func (l *Library) Purge(id string) error {
 	z.deleted = removeAsset(z.deleted, a)
 	delete(l.byID, id)
 	l.touch(z)
+	z.tombs = append(z.tombs, tomb{name: a.ID, seq: z.seq, tag: a.changeTag + 3})
+	if !masterUsed(z, a.MasterID) {
+		z.tombs = append(z.tombs, tomb{name: a.MasterID, seq: z.seq, tag: 3})
+	}
 	return nil
 }
 

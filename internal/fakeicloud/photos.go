@@ -234,6 +234,7 @@ func CloudKitStatus(code string) int {
 // readPaths are the only database paths the fake implements.
 var readPaths = map[string]bool{
 	"zones/list": true, "changes/database": true, "records/query": true, "internal/records/query/batch": true,
+	"changes/zone": true,
 }
 
 func (h *PhotosHandler) serveDatabase(w http.ResponseWriter, req PhotosRequest) {
@@ -258,6 +259,8 @@ func (h *PhotosHandler) serveDatabase(w http.ResponseWriter, req PhotosRequest) 
 		out = h.lib.query(db, req.Body)
 	case "internal/records/query/batch":
 		out = h.lib.batch(db, req.Body)
+	case "changes/zone":
+		out = h.lib.changesZone(db, req.Body)
 	}
 	status := http.StatusOK
 	if e, ok := out.(ckError); ok {

@@ -59,6 +59,10 @@ type caseSpec struct {
 		Libraries []string `json:"libraries,omitempty"`
 	} `json:"folders"`
 	Checks map[string]any `json:"checks,omitempty"`
+	// Audit is the case's audit: section. Without it the whole-library
+	// audit is off: its changes/zone requests are not in the recordings
+	// of the cases that predate it.
+	Audit map[string]any `json:"audit,omitempty"`
 	// Password stores a password in a secret file; without it the
 	// password source is an unset environment variable.
 	Password bool `json:"password"`
@@ -292,6 +296,10 @@ func writeConfigFile(t *testing.T, tmp, data, ca string, spec caseSpec, srv *rep
 	}
 	if len(spec.Checks) > 0 {
 		cfg["checks"] = spec.Checks
+	}
+	cfg["audit"] = map[string]any{"enabled": false}
+	if len(spec.Audit) > 0 {
+		cfg["audit"] = spec.Audit
 	}
 	b, err := json.MarshalIndent(cfg, "", "  ")
 	must(t, err)

@@ -1223,3 +1223,48 @@ The counts batch answers every count of the personal library except the hidden c
 # once the product is fixed.
 
 PENDING = {}
+
+
+def audit_exchanges(d, c):
+    """A first cycle with the whole-library audit on: the usual snapshot,
+    then one changes/zone page with every record of the personal library."""
+    import mkcase
+    newest = c["assets"][:5]
+    exs = mkcase.photos_exchanges(d, dict(c, assets=newest))
+    # the counts are of the whole library (8), the newest page holds the 5 asked
+    mkcase.write(d + "/responses/05-counts.json", mkcase.counts(len(c["assets"]), len(c["assets"]), 0, 0))
+    mkcase.write(d + "/responses/09-zone-changes.json", mkcase.zone_changes(c["assets"], mkcase.zone("PrimarySync", "_alice"), "SYNC_TOKEN_501"))
+    exs.append(mkcase.ex("POST", mkcase.CK + "private/changes/zone", 200, "responses/09-zone-changes.json",
+                         contains="PrimarySync", note="audit mirror: the whole zone, one page"))
+    return exs
+
+OLD3 = [{"name": "IMG_%04d.HEIC" % (1000 + i), "kind": "heic", "size": 1500000 + 777 * i,
+         "added": "-%dd" % (400 + 30 * i), "taken": "-%dd3h" % (400 + 30 * i)} for i in range(3)]
+
+CASES["audit-old-photo-missing"] = {
+    "assets": P5 + OLD3,
+    "exchanges": audit_exchanges,
+    "case": dict(base_case("icloudpd"), checks={"newest": 5}, audit={"enabled": True}),
+    "local": {"photos": copies(P5 + [OLD3[0], OLD3[2]], path=lambda a: "2026/12/01/" + a["name"])},
+    "expect": expect(0, "ok"),
+    "readme": """
+# audit-old-photo-missing
+
+The whole-library audit (issue 20) on a library of eight photos: the five newest (added 1-5 days
+ago) and three old ones (added 400, 430 and 460 days ago). The folder holds all but the old
+`IMG_1001.HEIC`. `checks.newest` is 5, so the newest-N read never sees the old photos.
+
+Exchanges: the first-cycle snapshot of [healthy-icloudpd-default](../healthy-icloudpd-default/)
+(counts of 8, a newest page of 5), then **one `changes/zone`** request for `PrimarySync` answered
+with every CPLMaster and CPLAsset record of the zone, a `syncToken` and `moreComing: false`, in the
+shape of kei's `docs/synctoken-reference.md` ("/changes/zone") and pyicloud's
+`tests/fixtures/photos_zone_changes_response.json`. The strict replay fails the case if the agent
+does not ask it, asks it twice, or asks anything else after it.
+
+- local_copy ok: the five newest photos are all present; the missing photo is not among them
+  (docs/checks.md, local_copy looks at the newest `checks.newest` assets only).
+- Every other check ok as in healthy-icloudpd-default. Exit 0.
+- library_audit (docs/checks.md, once its evaluation lands) must say warning with one photo
+  missing (`IMG_1001.HEIC`); add it to expect.json then.
+""",
+}

@@ -53,6 +53,17 @@ def page(assets, z, token):
         recs += pair(i + (500 if a.get("deleted") else 0), a, z)
     return {"records": recs, "syncToken": token}
 
+def zone_changes(assets, z, token):
+    """One changes/zone answer holding the whole zone (moreComing false),
+    in the shape of kei's docs/synctoken-reference.md "/changes/zone" and
+    pyicloud's tests/fixtures/photos_zone_changes_response.json: the zone's
+    records (CPLMaster and CPLAsset, interleaved), its new token and
+    moreComing."""
+    recs = []
+    for i, a in enumerate(assets):
+        recs += pair(i + (500 if a.get("deleted") else 0), a, z)
+    return {"zones": [{"zoneID": z, "records": recs, "syncToken": token, "moreComing": False}]}
+
 def counts(visible, added, hidden=None, deleted=None):
     """One batch entry per count asked; a Shared Library is asked only the
     library and added-date counts (so hidden and deleted are None)."""

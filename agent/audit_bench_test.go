@@ -1,0 +1,117 @@
+//go:build unix
+
+package agent
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/store"
+)
+
+// BenchmarkAuditCompare times the comparison of a filled mirror of n assets
+// with a folder holding n-3 of them (n from ICLOUDMON_AUDIT_ASSETS, default
+// 5 000): streaming the mirror out of SQLite and matching it through the
+// local_copy matcher. The folder scan is not timed (every cycle does it
+// anyway). Sparse files: the tree costs no disk blocks.
+func BenchmarkAuditCompare(b *testing.B) {
+	n := 5_000
+	if s := os.Getenv("ICLOUDMON_AUDIT_ASSETS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 10 {
+			b.Fatalf("ICLOUDMON_AUDIT_ASSETS=%q: want a number of at least 10", s)
+		}
+		n = v
+	}
+	ctx := context.Background()
+	tmp := b.TempDir()
+	root := filepath.Join(tmp, "photos")
+	db, err := store.Open(filepath.Join(tmp, "icloudmon.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	m, err := db.OpenMirror(ctx, "alice", "PrimarySync")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := db.StartMirrorFill(ctx, &m); err != nil {
+		b.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	var page store.MirrorPage
+	for i := 0; i < n; i++ {
+		taken := t0.Add(-time.Duration(i) * 17 * time.Minute)
+		name := fmt.Sprintf("IMG_%06d.HEIC", i)
+		size := int64(1_000_000 + i)
+		mid := fmt.Sprintf("AZ%026d", i)
+		page.Masters = append(page.Masters, store.MirrorMaster{ID: mid, Name: name, Size: size})
+		page.Assets = append(page.Assets, store.MirrorAsset{ID: fmt.Sprintf("%08d-0000-4000-8000-000000000000", i), MasterID: mid,
+			Added: taken.Add(time.Hour), Taken: taken, TZKnown: true})
+		if i%3 != 1 || i > 9 { // three files missing
+			dir := filepath.Join(root, taken.Format("2006/01/02"))
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				b.Fatal(err)
+			}
+			f, err := os.Create(filepath.Join(dir, name))
+			if err == nil {
+				err = f.Truncate(size)
+				_ = f.Close()
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		if len(page.Assets) == 5000 || i == n-1 {
+			page.Token, page.Done = "t", i == n-1
+			if err := db.ApplyMirrorPage(ctx, &m, page, t0); err != nil {
+				b.Fatal(err)
+			}
+			page = store.MirrorPage{}
+		}
+	}
+	folder := &Folder{Name: "photos", Path: root, Layout: "icloudpd", KV: db, Tolerance: 2 * time.Second}
+	if fo, _ := folder.ObserveFolder(ctx, nil); !fo.Health.Exists || fo.Health.Files != n-3 {
+		b.Fatalf("scan: %+v", fo.Health)
+	}
+	ic := &ICloud{Account: "alice", DB: db, Audit: &AuditOptions{RequestsPerDay: 500, RequestsPerCycle: 50},
+		Now: func() time.Time { return t0.Add(24 * time.Hour) }}
+	var obs checks.Observation
+	var took, cpu time.Duration
+	for b.Loop() {
+		ic.mirrors = map[string]store.MirrorLibrary{"personal": m}
+		obs = checks.Observation{Audit: &checks.AuditObservation{Libraries: []checks.AuditLibrary{{Name: "personal", Filled: true}}}}
+		start, cpu0 := time.Now(), cpuTime()
+		ic.compareAudit(ctx, &obs, []FolderSource{folder}, 6*time.Hour)
+		took, cpu = time.Since(start), cpuTime()-cpu0
+	}
+	cpu0, rows := cpuTime(), 0
+	if err := db.EachMirrorAsset(ctx, m, func(store.MirrorEntry) error { rows++; return nil }); err != nil || rows != n {
+		b.Fatalf("streaming the mirror: %d rows, %v", rows, err)
+	}
+	b.ReportMetric((cpuTime() - cpu0).Seconds(), "stream-cpu-s")
+	l := obs.Audit.Libraries[0]
+	if l.Error != "" || l.Compared != n || len(l.Missing) != 3 {
+		b.Fatalf("compared %d of %d, %d missing (want 3), error %q", l.Compared, n, len(l.Missing), l.Error)
+	}
+	b.ReportMetric(took.Seconds(), "compare-s")
+	b.ReportMetric(cpu.Seconds(), "compare-cpu-s")
+	b.ReportMetric(float64(took.Microseconds())/float64(n), "µs/asset")
+}
+
+// cpuTime is the CPU time (user + system) of this process so far: on a
+// shared machine it says more than the wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

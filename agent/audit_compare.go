@@ -1,0 +1,179 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/store"
+)
+
+// auditBatch is how many mirrored assets go to the matcher at once: the
+// mirror is streamed from the database, so memory stays bounded whatever
+// the library size. A file claimed by one asset of a batch is not handed
+// to another of the same batch (the matcher's rule); across batches the
+// same file could stand for two assets, which only matters for exact
+// duplicates in iCloud.
+const auditBatch = 4096
+
+// auditor is a CloudSource that keeps a mirror (*ICloud with Audit set).
+type auditor interface {
+	compareAudit(ctx context.Context, obs *checks.Observation, folders []FolderSource, grace time.Duration)
+}
+
+// auditFolder is a FolderSource the audit can match against (*Folder).
+type auditFolder interface {
+	// matchAudit matches assets of the library; ok is false when the
+	// folder does not hold that library or could not be read this cycle.
+	matchAudit(ctx context.Context, library string, assets []localindex.CloudAsset) (_ []localindex.Match, ok bool)
+}
+
+// errNoFolder stops a comparison that no folder could take part in.
+var errNoFolder = errors.New("no folder of this library could be read this cycle; the audit compares again when one can")
+
+// compareAudit compares every filled mirror of obs.Audit with the folders.
+func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, folders []FolderSource, grace time.Duration) {
+	if c.Audit == nil || obs.Audit == nil {
+		return
+	}
+	var fs []auditFolder
+	for _, f := range folders {
+		if af, ok := f.(auditFolder); ok {
+			fs = append(fs, af)
+		}
+	}
+	now := c.now()
+	for i := range obs.Audit.Libraries {
+		al := &obs.Audit.Libraries[i]
+		m, ok := c.mirrors[al.Name]
+		if !al.Filled || !ok {
+			continue
+		}
+		cmp := auditComparison{ctx: ctx, opts: c.Audit, grace: grace, now: now, lib: al.Name, folders: fs}
+		err := c.DB.EachMirrorAsset(ctx, m, cmp.add)
+		if err == nil {
+			err = cmp.flush(ctx)
+		}
+		if err != nil {
+			if al.Error == "" {
+				al.Error = err.Error()
+			}
+			continue
+		}
+		slices.SortStableFunc(cmp.missing, func(a, b checks.AuditMissing) int { return a.Taken.Compare(b.Taken) })
+		al.Compared, al.Excluded, al.Missing = cmp.compared, cmp.excluded, cmp.missing
+		if err := c.DB.SetMirrorCompared(ctx, &m, now); err == nil {
+			al.LastComplete = now
+		}
+	}
+}
+
+// auditComparison is the comparison of one library, fed asset by asset.
+type auditComparison struct {
+	ctx     context.Context //nolint:containedctx // the store's row callback has no context of its own
+	opts    *AuditOptions
+	grace   time.Duration
+	now     time.Time
+	lib     string
+	folders []auditFolder
+
+	batch              []localindex.CloudAsset
+	meta               []checks.AuditMissing
+	compared, excluded int
+	missing            []checks.AuditMissing
+}
+
+func (a *auditComparison) add(e store.MirrorEntry) error {
+	if e.Master.ID == "" || e.Asset.Flags&store.MirrorDeleted != 0 || e.Master.Flags&store.MirrorDeleted != 0 {
+		// not yet paired with its file, or in Recently Deleted (the
+		// deleted_unsaved check watches those): not part of the library
+		return nil
+	}
+	switch {
+	case e.Asset.Flags&store.MirrorHidden != 0 && !a.opts.IncludeHidden,
+		!a.opts.Since.IsZero() && !e.Asset.Taken.IsZero() && e.Asset.Taken.Before(a.opts.Since),
+		a.now.Sub(e.Asset.Added) < a.grace:
+		a.excluded++
+		return nil
+	}
+	ca := localindex.CloudAsset{ID: e.Asset.ID, MasterID: e.Master.ID, Filename: e.Master.Name, Kind: localindex.KindPhoto,
+		Size: max(e.Master.Size, 0), LiveVideoSize: max(e.Master.LiveSize, 0), AltSize: max(e.Master.AltSize, 0),
+		Added: e.Asset.Added, Taken: e.Asset.Taken, TZOffset: time.Duration(e.Asset.TZ) * time.Second, TZKnown: e.Asset.TZKnown}
+	switch e.Master.Kind {
+	case mirrorKindVideo:
+		ca.Kind = localindex.KindVideo
+	case mirrorKindOther:
+		ca.Kind = localindex.KindUnknown
+	}
+	a.batch = append(a.batch, ca)
+	a.meta = append(a.meta, checks.AuditMissing{ID: e.Asset.ID, Filename: e.Master.Name, Added: e.Asset.Added,
+		Taken: e.Asset.Taken, Size: max(e.Master.Size, 0)})
+	if len(a.batch) == auditBatch {
+		return a.flush(a.ctx)
+	}
+	return nil
+}
+
+// flush matches the batch against each folder in turn; what one folder
+// holds is not looked for in the next.
+func (a *auditComparison) flush(ctx context.Context) error {
+	if len(a.batch) == 0 {
+		return nil
+	}
+	pending := make([]int, len(a.batch))
+	for i := range pending {
+		pending[i] = i
+	}
+	read := false
+	for _, f := range a.folders {
+		if len(pending) == 0 {
+			break
+		}
+		assets := make([]localindex.CloudAsset, len(pending))
+		for j, i := range pending {
+			assets[j] = a.batch[i]
+		}
+		ms, ok := f.matchAudit(ctx, a.lib, assets)
+		if !ok {
+			continue
+		}
+		read = true
+		if len(ms) != len(assets) {
+			return fmt.Errorf("the matcher answered %d of %d assets", len(ms), len(assets))
+		}
+		next := pending[:0]
+		for j, i := range pending {
+			if !confidence(ms[j].Confidence).Present() && (ms[j].Edited == nil) {
+				next = append(next, i)
+			}
+		}
+		pending = next
+	}
+	if !read {
+		return errNoFolder
+	}
+	for _, i := range pending {
+		a.missing = append(a.missing, a.meta[i])
+	}
+	a.compared += len(a.batch)
+	a.batch, a.meta = a.batch[:0], a.meta[:0]
+	return nil
+}
+
+// matchAudit implements auditFolder: the index scanned this cycle.
+func (f *Folder) matchAudit(ctx context.Context, library string, assets []localindex.CloudAsset) ([]localindex.Match, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.readable || f.index == nil || !f.holds(library) {
+		return nil, false
+	}
+	ms, err := f.index.Match(ctx, assets, localindex.MatchOptions{Tolerance: f.Tolerance})
+	if err != nil && len(ms) != len(assets) {
+		return nil, false
+	}
+	return ms, true
+}

@@ -1,0 +1,371 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The metadata mirror of the whole-library audit (issue 20): per library
+// the records of every asset (CPLAsset) and file (CPLMaster) as CloudKit's
+// changes/zone gave them, and the zone's sync tokens. Masters and assets
+// are kept apart, as changes/zone sends them apart (a hidden asset comes
+// back without its master). Rows are keyed by a small library number and
+// the record name (WITHOUT ROWID: the key is the row); times are Unix
+// milliseconds and flags one integer, which keeps a mirrored asset near
+// 200 bytes on disk (docs/performance.md "Whole-library audit").
+//
+// gen marks the rows of the current fill: a fresh fill (first one, or
+// after CloudKit refused the token) takes the next gen, and when it ends
+// the rows it did not see again are removed. Until then the previous state
+// keeps serving.
+var mirrorMigration = migration{
+	name: "whole-library audit mirror",
+	stmts: []string{
+		`CREATE TABLE mirror_library (
+			id INTEGER PRIMARY KEY,
+			account TEXT NOT NULL,
+			library TEXT NOT NULL,
+			token TEXT NOT NULL DEFAULT '',
+			fill_token TEXT NOT NULL DEFAULT '',
+			filling INTEGER NOT NULL DEFAULT 0,
+			gen INTEGER NOT NULL DEFAULT 0,
+			filled_ms INTEGER NOT NULL DEFAULT 0,
+			compared_ms INTEGER NOT NULL DEFAULT 0,
+			UNIQUE (account, library)
+		)`,
+		`CREATE TABLE mirror_master (
+			lib INTEGER NOT NULL,
+			id TEXT NOT NULL,
+			name TEXT NOT NULL,
+			kind INTEGER NOT NULL,
+			size INTEGER NOT NULL,
+			alt_size INTEGER NOT NULL,
+			live_size INTEGER NOT NULL,
+			fp TEXT,
+			flags INTEGER NOT NULL,
+			gen INTEGER NOT NULL,
+			PRIMARY KEY (lib, id)
+		) WITHOUT ROWID`,
+		`CREATE TABLE mirror_asset (
+			lib INTEGER NOT NULL,
+			id TEXT NOT NULL,
+			master TEXT NOT NULL,
+			added INTEGER NOT NULL,
+			taken INTEGER NOT NULL,
+			tz INTEGER,
+			flags INTEGER NOT NULL,
+			gen INTEGER NOT NULL,
+			PRIMARY KEY (lib, id)
+		) WITHOUT ROWID`,
+	},
+}
+
+// Mirror flags.
+const (
+	MirrorHidden  = 1 << 0
+	MirrorDeleted = 1 << 1
+)
+
+// MirrorLibrary is the mirror state of one library of one account.
+type MirrorLibrary struct {
+	ID               int64
+	Account, Library string
+	// Token is the zone's sync token once a fill finished: later reads
+	// ask only for what changed since.
+	Token string
+	// Filling is set while a fill pages through the zone; FillToken is the
+	// token of the last stored page ("" before the first), where a
+	// restarted fill continues.
+	Filling   bool
+	FillToken string
+	// Filled is when a fill last finished (zero: never).
+	Filled time.Time
+	// Compared is when a comparison of the filled mirror last ran.
+	Compared time.Time
+	// Assets is the number of mirrored assets (every state).
+	Assets int
+	gen    int64
+}
+
+// MirrorMaster is one file (CPLMaster).
+type MirrorMaster struct {
+	ID       string
+	Name     string
+	Kind     int // caller's code
+	Size     int64
+	AltSize  int64
+	LiveSize int64
+	// Fingerprint is stored only when it differs from ID.
+	Fingerprint string
+	Flags       int
+}
+
+// MirrorAsset is one library entry (CPLAsset).
+type MirrorAsset struct {
+	ID       string
+	MasterID string
+	Added    time.Time
+	Taken    time.Time
+	TZ       int // seconds east of UTC
+	TZKnown  bool
+	Flags    int
+}
+
+// MirrorEntry is an asset joined with its master (zero Master.ID when the
+// master has not come yet).
+type MirrorEntry struct {
+	Asset  MirrorAsset
+	Master MirrorMaster
+}
+
+// MirrorPage is what one changes/zone page changes in the mirror.
+type MirrorPage struct {
+	Masters []MirrorMaster
+	Assets  []MirrorAsset
+	Purged  []string // record names, masters or assets
+	// Token is the page's sync token; Done is set on the last page
+	// (moreComing false), which ends a fill.
+	Token string
+	Done  bool
+}
+
+// OpenMirror returns the mirror state of a library, creating it empty.
+func (db *DB) OpenMirror(ctx context.Context, account, library string) (MirrorLibrary, error) {
+	if _, err := db.w.ExecContext(ctx, `INSERT INTO mirror_library (account, library) VALUES (?, ?)
+		ON CONFLICT (account, library) DO NOTHING`, account, library); err != nil {
+		return MirrorLibrary{}, db.wrap("open the mirror of "+account+"/"+library+" in", err)
+	}
+	m := MirrorLibrary{Account: account, Library: library}
+	var filling int
+	var filled, compared int64
+	err := db.w.QueryRowContext(ctx, `SELECT id, token, fill_token, filling, gen, filled_ms, compared_ms,
+		(SELECT count(*) FROM mirror_asset WHERE lib = mirror_library.id)
+		FROM mirror_library WHERE account = ? AND library = ?`, account, library).
+		Scan(&m.ID, &m.Token, &m.FillToken, &filling, &m.gen, &filled, &compared, &m.Assets)
+	if err != nil {
+		return MirrorLibrary{}, db.wrap("read the mirror of "+account+"/"+library+" from", err)
+	}
+	m.Filling, m.Filled, m.Compared = filling != 0, fromMS(filled), fromMS(compared)
+	return m, nil
+}
+
+// StartMirrorFill begins a fresh fill of the whole zone: the stored tokens
+// are dropped and the next pages are marked as a new generation. The rows
+// of the previous state stay until the fill ends.
+func (db *DB) StartMirrorFill(ctx context.Context, m *MirrorLibrary) error {
+	m.gen++
+	_, err := db.w.ExecContext(ctx, `UPDATE mirror_library SET token = '', fill_token = '', filling = 1, gen = ?
+		WHERE id = ?`, m.gen, m.ID)
+	if err != nil {
+		return db.wrap("start the mirror fill of "+m.Library+" in", err)
+	}
+	m.Token, m.FillToken, m.Filling = "", "", true
+	return nil
+}
+
+// ApplyMirrorPage stores one page in one transaction: records, purges and
+// the token (the fill's continuation, or the zone token once Done). A fill
+// that ends removes the rows it did not see again.
+func (db *DB) ApplyMirrorPage(ctx context.Context, m *MirrorLibrary, p MirrorPage, at time.Time) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap("write the mirror of "+m.Library+" to", err)
+	}
+	defer func() { _ = tx.Rollback() }() // no-op after Commit
+	if err := applyPage(ctx, tx, m, p, at); err != nil {
+		return db.wrap("write the mirror of "+m.Library+" to", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return db.wrap("write the mirror of "+m.Library+" to", err)
+	}
+	var n int
+	if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM mirror_asset WHERE lib = ?`, m.ID).Scan(&n); err == nil {
+		m.Assets = n
+	}
+	if p.Done {
+		if m.Filling {
+			m.Filled = at
+		}
+		m.Token, m.FillToken, m.Filling = p.Token, "", false
+	} else if m.Filling {
+		m.FillToken = p.Token
+	} else {
+		m.Token = p.Token
+	}
+	return nil
+}
+
+func applyPage(ctx context.Context, tx *sql.Tx, m *MirrorLibrary, p MirrorPage, at time.Time) error {
+	if len(p.Masters) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO mirror_master
+			(lib, id, name, kind, size, alt_size, live_size, fp, flags, gen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, x := range p.Masters {
+			var fp any
+			if x.Fingerprint != "" && x.Fingerprint != x.ID {
+				fp = x.Fingerprint
+			}
+			if _, err := st.ExecContext(ctx, m.ID, x.ID, x.Name, x.Kind, x.Size, x.AltSize, x.LiveSize, fp, x.Flags, m.gen); err != nil {
+				return err
+			}
+		}
+	}
+	if len(p.Assets) > 0 {
+		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO mirror_asset
+			(lib, id, master, added, taken, tz, flags, gen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, x := range p.Assets {
+			var tz any
+			if x.TZKnown {
+				tz = x.TZ
+			}
+			if _, err := st.ExecContext(ctx, m.ID, x.ID, x.MasterID, toMS(x.Added), toMS(x.Taken), tz, x.Flags, m.gen); err != nil {
+				return err
+			}
+		}
+	}
+	for _, name := range p.Purged {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mirror_asset WHERE lib = ? AND id = ?`, m.ID, name); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mirror_master WHERE lib = ? AND id = ?`, m.ID, name); err != nil {
+			return err
+		}
+	}
+	switch {
+	case p.Done && m.Filling:
+		for _, q := range []string{`DELETE FROM mirror_asset WHERE lib = ? AND gen < ?`, `DELETE FROM mirror_master WHERE lib = ? AND gen < ?`} {
+			if _, err := tx.ExecContext(ctx, q, m.ID, m.gen); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE mirror_library SET token = ?, fill_token = '', filling = 0, filled_ms = ?
+			WHERE id = ?`, p.Token, toMS(at), m.ID)
+		return err
+	case m.Filling:
+		_, err := tx.ExecContext(ctx, `UPDATE mirror_library SET fill_token = ? WHERE id = ?`, p.Token, m.ID)
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE mirror_library SET token = ? WHERE id = ?`, p.Token, m.ID)
+	return err
+}
+
+// SetMirrorCompared records when the filled mirror was last compared.
+func (db *DB) SetMirrorCompared(ctx context.Context, m *MirrorLibrary, at time.Time) error {
+	if _, err := db.w.ExecContext(ctx, `UPDATE mirror_library SET compared_ms = ? WHERE id = ?`, toMS(at), m.ID); err != nil {
+		return db.wrap("write the mirror of "+m.Library+" to", err)
+	}
+	m.Compared = at
+	return nil
+}
+
+// EachMirrorAsset streams every asset of the library whose master is in
+// the mirror, joined with it, in no particular order (an asset whose
+// master has not come yet is left out; Master.Fingerprint is not read);
+// fn returning an error stops the walk.
+func (db *DB) EachMirrorAsset(ctx context.Context, m MirrorLibrary, fn func(MirrorEntry) error) error {
+	rows, err := db.r.QueryContext(ctx, `SELECT a.id, a.master, a.added, a.taken, a.tz, a.flags,
+		m.name, m.kind, m.size, m.alt_size, m.live_size, m.flags
+		FROM mirror_asset a JOIN mirror_master m ON m.lib = a.lib AND m.id = a.master
+		WHERE a.lib = ?`, m.ID)
+	if err != nil {
+		return db.wrap("read the mirror of "+m.Library+" from", err)
+	}
+	defer rows.Close()
+	var e MirrorEntry
+	var added, taken int64
+	var tz sql.NullInt64
+	for rows.Next() {
+		if err := rows.Scan(&e.Asset.ID, &e.Asset.MasterID, &added, &taken, &tz, &e.Asset.Flags,
+			&e.Master.Name, &e.Master.Kind, &e.Master.Size, &e.Master.AltSize, &e.Master.LiveSize, &e.Master.Flags); err != nil {
+			return db.wrap("read the mirror of "+m.Library+" from", err)
+		}
+		e.Master.ID = e.Asset.MasterID
+		e.Asset.Added, e.Asset.Taken = fromMS(added), fromMS(taken)
+		e.Asset.TZ, e.Asset.TZKnown = int(tz.Int64), tz.Valid
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return db.wrap("read the mirror of "+m.Library+" from", err)
+	}
+	return nil
+}
+
+// DropMirror forgets the mirror of a library (rows and tokens).
+func (db *DB) DropMirror(ctx context.Context, account, library string) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap("drop the mirror of "+library+" in", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var id int64
+	err = tx.QueryRowContext(ctx, `SELECT id FROM mirror_library WHERE account = ? AND library = ?`, account, library).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	for _, s := range []string{`DELETE FROM mirror_asset WHERE lib = ?`, `DELETE FROM mirror_master WHERE lib = ?`,
+		`DELETE FROM mirror_library WHERE id = ?`} {
+		if err == nil {
+			_, err = tx.ExecContext(ctx, s, id)
+		}
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		return db.wrap(fmt.Sprintf("drop the mirror of %s in", library), err)
+	}
+	return nil
+}
+
+func toMS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// MirrorLibraries returns the mirror state of every library of an account.
+func (db *DB) MirrorLibraries(ctx context.Context, account string) ([]MirrorLibrary, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT library FROM mirror_library WHERE account = ? ORDER BY id`, account)
+	if err != nil {
+		return nil, db.wrap("read the mirrors of "+account+" from", err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, db.wrap("read the mirrors of "+account+" from", err)
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	out := make([]MirrorLibrary, 0, len(names))
+	for _, n := range names {
+		m, err := db.OpenMirror(ctx, account, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
