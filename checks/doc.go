@@ -16,6 +16,14 @@
 // status changes from successive Reports itself);
 // checks.RenderText(report) is the human table of `verify`.
 //
+// # Adding a check
+//
+// checkTable (table.go) is the one list of checks: report order, AllChecks,
+// the clock note and the plain names in notifications derive from it. A
+// check on data the Observation already has is an evaluator method in a
+// file of its own plus one row there; TestCheckTableDocumented then asks
+// for its section in docs/checks.md and its row in design.md §3.
+//
 // # Statuses
 //
 // Every check yields ok, warning, critical or unknown; the account and the

@@ -12,16 +12,9 @@ import "time"
 // clock), so that ages are right on a NAS whose clock is off.
 func Evaluate(obs Observation, policy Policy, hist History, now time.Time) AccountReport {
 	e := evaluator{obs: obs, p: policy.sane(), hist: hist, now: now.UTC()}
-	results := []CheckResult{
-		e.auth(),
-		e.sessionExpiry(),
-		e.upload(),
-		e.storage(),
-		e.localCopy(),
-		e.recentlyDeleted(),
-		e.libraryCoverage(),
-		e.folder(),
-		e.indexing(),
+	results := make([]CheckResult, len(checkTable))
+	for i, d := range checkTable {
+		results[i] = d.eval(&e)
 	}
 	noteClock(obs, results)
 	statuses := make([]Status, len(results))
