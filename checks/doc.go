@@ -53,9 +53,10 @@
 //     (capture time only) count as present and are listed as uncertain;
 //     they raise a warning only in folders whose layout keeps Apple's names
 //     (RenamesFiles false), where a name mismatch is suspicious, and for
-//     auto/flat layouts only when fewer than half of the copies found are
-//     possible-only (a folder whose copies are mostly renamed evidently
-//     renames, e.g. a OneDrive camera roll). Missing ≥
+//     layouts that name no importer (auto, flat) only when fewer than
+//     half of the copies found are possible-only (a folder whose copies
+//     are mostly renamed evidently renames, e.g. a OneDrive camera roll).
+//     Missing ≥
 //     missing_critical or lag ≥ lag_critical → critical; missing ≥
 //     missing_warning → warning. Lag is the added-time distance between the
 //     newest expected asset and the newest one present (a lower bound when

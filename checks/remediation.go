@@ -144,8 +144,8 @@ func folderRemediation(p FolderProblem) string {
 // photos are missing) or that skipped some photos (older ones are missing).
 func localCopyRemediation(f FolderObservation, newestCopy time.Time, stuck bool) string {
 	importer := "the importer"
-	if f.Layout != "" && f.Layout != "auto" && f.Layout != "flat" {
-		importer = "the importer (" + f.Layout + ")"
+	if f.Importer != "" {
+		importer = "the importer (" + f.Importer + ")"
 	}
 	if !stuck {
 		return fmt.Sprintf("%s that fills %s is running but skipped the photos listed. Look in its log for errors about these files (download errors, unsupported formats, full disk) and run it again; if you deleted them locally on purpose, restore them from iCloud.", capitalize(importer), f.Path)
@@ -154,16 +154,9 @@ func localCopyRemediation(f FolderObservation, newestCopy time.Time, stuck bool)
 	if !newestCopy.IsZero() {
 		since = fmt.Sprintf(": the newest photo it copied reached iCloud %s", fmtTime(newestCopy))
 	}
-	return fmt.Sprintf("%s that fills %s seems stuck%s. %s Also check that %s is really the mounted disk it writes to (the folder check reports a missing or empty mount).", capitalize(importer), f.Path, since, importerHint(f.Layout), f.Path)
-}
-
-// importerHint says where to look for a stuck importer of a layout.
-func importerHint(layout string) string {
-	switch layout {
-	case "immich":
-		return "Open the Immich app on the iPhone and check that backup is on and not waiting (background app refresh, Wi-Fi, battery)."
-	case "photoprism":
-		return "Check that whatever feeds PhotoPrism still runs (its import or sync job, or the upload app on the iPhone) and look at its log."
+	hint := f.ImporterHint
+	if hint == "" {
+		hint = "Check that it is running and still signed in to iCloud: its log usually says why (e.g. an expired session that needs a new 2FA code)."
 	}
-	return "Check that it is running and still signed in to iCloud: its log usually says why (e.g. an expired session that needs a new 2FA code)."
+	return fmt.Sprintf("%s that fills %s seems stuck%s. %s Also check that %s is really the mounted disk it writes to (the folder check reports a missing or empty mount).", capitalize(importer), f.Path, since, hint, f.Path)
 }

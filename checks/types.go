@@ -319,9 +319,14 @@ type FolderObservation struct {
 	// Name is the folder label used in metrics; Path the absolute path.
 	Name string
 	Path string
-	// Layout is the configured layout (icloudpd, immich, photoprism, flat,
-	// auto); remediation texts use it to name the importer.
-	Layout string
+	// Importer, ImporterHint and RenamesFiles are what the folder's layout
+	// says (the layout table of configs). Importer names the importer in
+	// remediation texts ("immich"); it is empty for layouts that name none
+	// (auto, flat), whose folders are judged renaming or not from the
+	// copies found. ImporterHint says where to look when the importer
+	// seems stuck; empty for the generic advice.
+	Importer     string
+	ImporterHint string
 	// RenamesFiles is true for layouts that do not keep Apple's file names
 	// (immich, photoprism): there, capture-time-only ("possible") matches
 	// are expected and do not raise local_copy.

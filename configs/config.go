@@ -161,7 +161,6 @@ var (
 	regions     = []string{RegionGlobal, RegionChina}
 	libraries   = []string{LibraryPersonal, LibraryShared, LibraryHidden, LibraryAll}
 	hiddenRules = []string{HiddenNotice, HiddenWarn, HiddenIgnore}
-	layouts     = []string{LayoutAuto, LayoutICloudPD, LayoutImmich, LayoutPhotoPrism, LayoutWindows, LayoutOSXPhotos, LayoutFlat}
 	renditions  = []string{RenditionsOriginal, RenditionsEdited, RenditionsBoth}
 	logLevels   = []string{"debug", "info", "warn", "error"}
 	logFormats  = []string{"text", "json"}
