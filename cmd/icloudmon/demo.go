@@ -23,8 +23,6 @@ import (
 	"github.com/icloudmon/icloudmon/credstore"
 )
 
-func init() { addCommand(newDemoCmd) }
-
 type demoFlags struct {
 	scenario string
 	listen   string
