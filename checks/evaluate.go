@@ -78,7 +78,9 @@ func (e *evaluator) notRead(id CheckID, what string) CheckResult {
 
 // sane replaces unusable policy values (zero, negative, out of range) with
 // the defaults, so that a half-filled Policy can never disable a check by
-// accident. Both storage ratios zero counts as unset.
+// accident. Both storage ratios zero counts as unset. It validates
+// nothing: configs rejects every value it would replace, so a loaded
+// configuration is used as written (TestValidChecksAreEvaluatedAsWritten).
 func (p Policy) sane() Policy {
 	d := DefaultPolicy()
 	fixDur := func(v *time.Duration, def time.Duration) {

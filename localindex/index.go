@@ -20,7 +20,7 @@ type Options struct {
 	NoDefaultIgnore bool
 	// ShrinkFraction is the fraction of files lost since the last healthy
 	// scan that makes the folder look unmounted (config checks.folder_shrink,
-	// default 0.5).
+	// which configs validates; 0 means the default 0.5).
 	ShrinkFraction float64
 	// RenamesFiles is set for a folder whose importer gives every file a
 	// new name and keeps its bytes (the layout table of configs: immich,
@@ -117,9 +117,6 @@ type Stats struct {
 // saved in kv. A corrupt saved index is logged and ignored (the next scan is
 // a cold one); only a failing kv is an error.
 func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error) {
-	if err := opts.validate(); err != nil {
-		return nil, err
-	}
 	ign, err := newIgnorer(!opts.NoDefaultIgnore, opts.Ignore)
 	if err != nil {
 		return nil, err
@@ -132,13 +129,6 @@ func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error)
 		return nil, err
 	}
 	return ix, nil
-}
-
-func (o Options) validate() error {
-	if o.ShrinkFraction < 0 || o.ShrinkFraction > 1 {
-		return fmt.Errorf("folder shrink fraction %v is outside 0..1: set checks.folder_shrink to e.g. 0.5", o.ShrinkFraction)
-	}
-	return nil
 }
 
 func (o Options) withDefaults() Options {
