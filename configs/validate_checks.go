@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // MaxNewest bounds checks.newest: each 100 assets cost one more request.
@@ -94,7 +96,7 @@ func (v *validator) notify(n *Notify) {
 	}
 	for _, s := range []struct {
 		key, example string
-		secret       Secret
+		secret       secret.Secret
 	}{
 		{"notify.healthchecks_url", "https://hc-ping.com/<uuid>", n.HealthchecksURL},
 		{"notify.uptime_kuma_url", "https://kuma.example.net/api/push/<token>", n.UptimeKumaURL},

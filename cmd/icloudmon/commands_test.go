@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // TestCommandsAreTheContract: the explicit command list is the table of
@@ -42,7 +43,7 @@ func TestCommandsAreTheContract(t *testing.T) {
 func TestSeamsBelongToTheirCLI(t *testing.T) {
 	called := false
 	a, b := newCLI(strings.NewReader(""), io.Discard, io.Discard), newCLI(strings.NewReader(""), io.Discard, io.Discard)
-	a.keychainSet = func(context.Context, string, credstore.Secret) error { called = true; return nil }
+	a.keychainSet = func(context.Context, string, secret.Secret) error { called = true; return nil }
 	a.isTerminal = func(io.Reader) (int, bool) { return 7, true }
 	if b.sessionMode != credstore.ModeAuto {
 		t.Errorf("a new cli keeps sessions in mode %v, want ModeAuto (as run does)", b.sessionMode)

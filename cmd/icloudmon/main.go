@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // Exit codes follow the monitoring-plugin convention (design §4).
@@ -43,7 +44,7 @@ type cli struct {
 	// (the OS keychain when it works, else data_dir/sessions).
 	sessionMode credstore.Mode
 	// keychainSet and keychainDelete are the keychain calls of `password`.
-	keychainSet    func(ctx context.Context, appleID string, pw credstore.Secret) error
+	keychainSet    func(ctx context.Context, appleID string, pw secret.Secret) error
 	keychainDelete func(ctx context.Context, appleID string) error
 }
 

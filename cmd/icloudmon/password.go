@@ -9,6 +9,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 func newPasswordCmd(c *cli) *cobra.Command {
@@ -62,7 +63,7 @@ func (c *cli) passwordSet(ctx context.Context, acct configs.Account) error {
 	if err != nil || pw == "" {
 		return withExit(exitUnknown, errors.New("no password was given (type it, or pipe it as the first line of standard input); nothing was stored"))
 	}
-	if err := c.keychainSet(ctx, acct.AppleID, credstore.NewSecret(pw)); err != nil {
+	if err := c.keychainSet(ctx, acct.AppleID, secret.New(pw)); err != nil {
 		return withExit(exitUnknown, keychainHint(err))
 	}
 	fmt.Fprintf(c.stdout, "Stored the password of account %s in the OS keychain.\n", acct.Name)

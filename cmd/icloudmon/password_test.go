@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // memKeychain replaces the keychain calls of `password` for one test.
@@ -21,7 +22,7 @@ func useMemKeychain(e *loginEnv, err error) *memKeychain {
 	return kc
 }
 
-func (kc *memKeychain) set(_ context.Context, appleID string, pw credstore.Secret) error {
+func (kc *memKeychain) set(_ context.Context, appleID string, pw secret.Secret) error {
 	if kc.err != nil {
 		return kc.err
 	}
