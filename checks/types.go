@@ -133,12 +133,10 @@ type AuthObservation struct {
 }
 
 // Blocker reports whether k needs a person to act (auth is then critical).
+// An outcome that is not in authTable is a blocker: unknown is not fine.
 func (k AuthKind) Blocker() bool {
-	switch k {
-	case AuthOK, AuthNone, AuthThrottled, AuthNetworkError, AuthServiceError:
-		return false
-	}
-	return true
+	d, ok := lookupAuth(k)
+	return !ok || d.blocker
 }
 
 // NeedsLogin reports whether k is fixed by a person signing in again with
@@ -146,12 +144,8 @@ func (k AuthKind) Blocker() bool {
 // it drives Observed.ReauthRequired. Blockers such as unaccepted terms, web
 // access, region or security keys need other action and are not included.
 func (k AuthKind) NeedsLogin() bool {
-	switch k {
-	case AuthReauthRequired, AuthPasswordRejected, AuthPasswordMissing, AuthLocked,
-		AuthPasswordChangeRequired, AuthSignInBudget:
-		return true
-	}
-	return false
+	d, ok := lookupAuth(k)
+	return ok && d.needsLogin
 }
 
 // IndexingState is the result of CheckIndexingState for a library.
