@@ -38,7 +38,8 @@ type Options struct {
 	// MaxHeaderBytes bounds how much of one file metadata reading may look
 	// at; default 16 MiB.
 	MaxHeaderBytes int64
-	// Logger receives warnings (corrupt saved index); default slog.Default().
+	// Logger receives warnings (corrupt saved index); nil discards them
+	// (design §8).
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -142,7 +143,7 @@ func (o Options) withDefaults() Options {
 		o.MaxHeaderBytes = 16 << 20
 	}
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"bytes"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -476,5 +478,28 @@ func TestQuietHoursFinalReminderWaitsForTheMorningWhenItCan(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
 		t.Fatalf("messages (-want +got):\n%s", diff)
+	}
+}
+
+// TestNilLoggerDiscards: a Notifier without a Logger logs nothing, not
+// even to slog's default (design §8: a nil logger discards).
+func TestNilLoggerDiscards(t *testing.T) {
+	var logs bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	kv := newMemKV()
+	if err := kv.Put(t.Context(), stateNamespace, stateKeyPrefix+"alice", []byte("{not json")); err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(kv, Options{Now: func() time.Time { return t0 }, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Notify(t.Context(), rep(one(checks.CheckAuth, critical))); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("a nil Logger wrote to slog's default: %s", logs.String())
 	}
 }
