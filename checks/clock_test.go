@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +20,11 @@ func TestCheckTimeFollowsAppleBeyondTolerance(t *testing.T) {
 		{d(ClockTolerance + time.Second), local.Add(ClockTolerance + time.Second)},
 		{d(-10 * day), local.Add(-10 * day)},
 	} {
-		if got := CheckTime(Observation{ClockOffset: tc.off}, local); !got.Equal(tc.want) {
-			t.Errorf("offset %v: check time %v, want %v", tc.off, got, tc.want)
-		}
+		t.Run(fmt.Sprint(durOrNil(tc.off)), func(t *testing.T) {
+			if got := CheckTime(Observation{ClockOffset: tc.off}, local); !got.Equal(tc.want) {
+				t.Errorf("offset %v: check time %v, want %v", tc.off, got, tc.want)
+			}
+		})
 	}
 }
 
@@ -59,3 +62,11 @@ func TestEvaluateNotesTheClockOnAgeChecks(t *testing.T) {
 }
 
 func ptrF(f float64) *float64 { return &f }
+
+// durOrNil names an optional offset in a test name.
+func durOrNil(d *time.Duration) any {
+	if d == nil {
+		return "no offset"
+	}
+	return *d
+}

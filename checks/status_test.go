@@ -2,6 +2,7 @@ package checks
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 )
 
@@ -60,9 +61,11 @@ func TestWorst(t *testing.T) {
 		{[]Status{StatusCritical, StatusOK}, StatusCritical},
 	}
 	for _, tt := range tests {
-		if got := Worst(tt.in...); got != tt.want {
-			t.Errorf("Worst(%v) = %s, want %s", tt.in, got, tt.want)
-		}
+		t.Run(fmt.Sprintf("%v", tt.in), func(t *testing.T) {
+			if got := Worst(tt.in...); got != tt.want {
+				t.Errorf("Worst(%v) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
 	}
 }
 

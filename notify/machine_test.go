@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -217,11 +218,13 @@ func TestQuietHoursCriticalOverride(t *testing.T) {
 		{true, []got{{At: night, Reasons: []string{"changed:auth:>critical"}}}},
 		{false, []got{{At: night.Add(8 * time.Hour), Reasons: []string{"changed:auth:>critical"}}}},
 	} {
-		h := newHarness(t, Options{QuietHours: "22:00-07:00", QuietHoursCritical: tc.override})
-		h.timeline(night, 10, func(int) checks.Report { return rep(one(checks.CheckAuth, critical)) })
-		if diff := cmp.Diff(tc.want, summarise(h.rec.all())); diff != "" {
-			t.Errorf("override=%v: messages (-want +got):\n%s", tc.override, diff)
-		}
+		t.Run(fmt.Sprintf("override=%v", tc.override), func(t *testing.T) {
+			h := newHarness(t, Options{QuietHours: "22:00-07:00", QuietHoursCritical: tc.override})
+			h.timeline(night, 10, func(int) checks.Report { return rep(one(checks.CheckAuth, critical)) })
+			if diff := cmp.Diff(tc.want, summarise(h.rec.all())); diff != "" {
+				t.Errorf("override=%v: messages (-want +got):\n%s", tc.override, diff)
+			}
+		})
 	}
 }
 

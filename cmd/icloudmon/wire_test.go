@@ -48,9 +48,11 @@ func TestCloudLibraries(t *testing.T) {
 		{[]string{"all"}, []string{"all"}},
 		{[]string{"shared", "personal"}, []string{"shared", "personal"}},
 	} {
-		if got := cloudLibraries(c.in); strings.Join(got, ",") != strings.Join(c.want, ",") {
-			t.Errorf("cloudLibraries(%v) = %v, want %v", c.in, got, c.want)
-		}
+		t.Run(strings.Join(c.in, ","), func(t *testing.T) {
+			if got := cloudLibraries(c.in); strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Errorf("cloudLibraries(%v) = %v, want %v", c.in, got, c.want)
+			}
+		})
 	}
 }
 
