@@ -16,7 +16,9 @@ type authDef struct {
 	// needsLogin: `icloudmon login` (perhaps after a password change or
 	// unlock) fixes it.
 	needsLogin bool
-	// remedy is what the person should do; nil for the generic advice.
+	// advice is what the person should do; remedy says it for texts
+	// that name the account. Neither: the generic advice.
+	advice string
 	remedy func(account string) string
 }
 
@@ -49,13 +51,9 @@ var authTable = []authDef{
 			return "On the iPhone open Settings › [your name] › iCloud and turn on \"Access iCloud Data on the Web\". With Advanced Data Protection on, Apple asks for approval on a device at every web sign-in, so unattended checking may not be possible for this account."
 		}},
 	{kind: AuthTermsNotAccepted, short: "new iCloud terms must be accepted", blocker: true,
-		remedy: func(account string) string {
-			return "Apple has new iCloud terms. Sign in once at https://www.icloud.com in a browser with this Apple ID and accept them; the next check continues by itself."
-		}},
+		advice: "Apple has new iCloud terms. Sign in once at https://www.icloud.com in a browser with this Apple ID and accept them; the next check continues by itself."},
 	{kind: AuthSetupIncomplete, short: "iCloud setup is not complete for this account", blocker: true,
-		remedy: func(account string) string {
-			return "Sign in once at https://www.icloud.com and open Photos to finish the setup, and make sure iCloud Photos is on (iPhone: Settings › [your name] › iCloud › Photos › Sync this iPhone)."
-		}},
+		advice: "Sign in once at https://www.icloud.com and open Photos to finish the setup, and make sure iCloud Photos is on (iPhone: Settings › [your name] › iCloud › Photos › Sync this iPhone)."},
 	{kind: AuthWrongRegion, short: "the account belongs to the other iCloud region", blocker: true,
 		remedy: func(account string) string {
 			return "Apple IDs from mainland China use icloud.com.cn. Set `region: china` (or `region: global`) for this account in the icloudmon configuration and restart icloudmon."
@@ -69,17 +67,11 @@ var authTable = []authDef{
 			return "icloudmon pauses automatic sign-ins after 3 failed attempts in 24 hours so that Apple does not lock the Apple ID (and after 12 accepted ones, which only happen when the session is not kept); it tries again later by itself. To continue now, " + loginHint(account) + "."
 		}},
 	{kind: AuthThrottled, short: "Apple is limiting sign-ins (throttled)",
-		remedy: func(account string) string {
-			return "Nothing to do unless this lasts more than a day: icloudmon backs off and retries. Make sure no other tool (icloudpd, a second icloudmon) signs in with this Apple ID at the same time, and avoid VPN exits, which Apple often limits."
-		}},
+		advice: "Nothing to do unless this lasts more than a day: icloudmon backs off and retries. Make sure no other tool (icloudpd, a second icloudmon) signs in with this Apple ID at the same time, and avoid VPN exits, which Apple often limits."},
 	{kind: AuthNetworkError, short: "Apple could not be reached (network error)",
-		remedy: func(account string) string {
-			return "Check the internet connection, DNS and proxy settings of the machine (or container) running icloudmon; it retries by itself."
-		}},
+		advice: "Check the internet connection, DNS and proxy settings of the machine (or container) running icloudmon; it retries by itself."},
 	{kind: AuthServiceError, short: "Apple answered with an unexpected error",
-		remedy: func(account string) string {
-			return "icloudmon retries by itself. If this lasts more than a day, look for an icloudmon update: Apple may have changed something."
-		}},
+		advice: "icloudmon retries by itself. If this lasts more than a day, look for an icloudmon update: Apple may have changed something."},
 }
 
 // AuthKinds returns every sign-in outcome but AuthNone, in table order (a

@@ -17,8 +17,12 @@ func loginHint(account string) string {
 
 // authRemediation tells what to do about a sign-in outcome (authTable).
 func authRemediation(k AuthKind, account string) string {
-	if d, ok := lookupAuth(k); ok && d.remedy != nil {
+	d, _ := lookupAuth(k)
+	switch {
+	case d.remedy != nil:
 		return d.remedy(account)
+	case d.advice != "":
+		return d.advice
 	}
 	return "Run `icloudmon verify --account " + account + "` to see the full error."
 }
