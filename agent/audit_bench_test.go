@@ -77,7 +77,7 @@ func BenchmarkAuditCompare(b *testing.B) {
 			page = store.MirrorPage{}
 		}
 	}
-	folder := &Folder{Name: "photos", Path: root, Layout: "icloudpd", KV: db, Tolerance: 2 * time.Second}
+	folder := &Folder{Name: "photos", Path: root, Importer: "icloudpd", KV: db, Tolerance: 2 * time.Second}
 	if fo, _ := folder.ObserveFolder(ctx, nil); !fo.Health.Exists || fo.Health.Files != n-3 {
 		b.Fatalf("scan: %+v", fo.Health)
 	}

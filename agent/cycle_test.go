@@ -48,7 +48,7 @@ func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (check
 	if s.gotAssets != nil {
 		*s.gotAssets = assets
 	}
-	fo := checks.FolderObservation{Name: "photos", Path: "/photos", Layout: "icloudpd",
+	fo := checks.FolderObservation{Name: "photos", Path: "/photos", Importer: "icloudpd",
 		Health: checks.FolderHealth{Scanned: true, Exists: true, Readable: true, Files: 100, Newest: cycleNow.Add(-time.Hour)}}
 	if assets == nil {
 		return fo, nil

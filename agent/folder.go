@@ -17,11 +17,16 @@ import (
 // localindex. The index is opened on first use and kept in memory between
 // cycles, so a warm rescan decodes nothing.
 type Folder struct {
-	Name    string
-	Path    string
-	Layout  string
-	KV      localindex.KV
-	Options localindex.Options
+	Name string
+	Path string
+	// Importer, ImporterHint and RenamesFiles are what the folder's layout
+	// says about its importer (see checks.FolderObservation);
+	// RenamesFiles also tells the matcher (localindex.Options).
+	Importer     string
+	ImporterHint string
+	RenamesFiles bool
+	KV           localindex.KV
+	Options      localindex.Options
 	// Libraries names the libraries whose copies this folder holds
 	// (personal, shared, …); empty means every library of the account.
 	// Assets of other libraries are not looked for here, so a photo of
@@ -109,7 +114,8 @@ func (f *Folder) observe(ctx context.Context, assets *CloudAssets) (checks.Folde
 
 // observation is the folder's observation before scanning.
 func (f *Folder) observation() checks.FolderObservation {
-	return checks.FolderObservation{Name: f.Name, Path: f.Path, Layout: f.Layout, RenamesFiles: localindex.RenamesFiles(f.Layout),
+	return checks.FolderObservation{Name: f.Name, Path: f.Path,
+		Importer: f.Importer, ImporterHint: f.ImporterHint, RenamesFiles: f.RenamesFiles,
 		Renditions: f.Renditions, Libraries: slices.Clone(f.Libraries)}
 }
 
@@ -150,7 +156,7 @@ func (f *Folder) open(ctx context.Context) (*localindex.Index, error) {
 		return f.index, nil
 	}
 	opts := f.Options
-	opts.Layout = f.Layout
+	opts.RenamesFiles = f.RenamesFiles
 	if opts.Logger == nil {
 		opts.Logger = f.Logger
 	}

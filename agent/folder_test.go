@@ -27,7 +27,7 @@ func TestFolderObserveMatchesAndHealth(t *testing.T) {
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0001.HEIC"), 1000)
 	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0003.JPG"), 3000)
-	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
+	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{
 		Newest: []localindex.CloudAsset{
@@ -133,7 +133,7 @@ func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
 	assets := &CloudAssets{Deleted: []localindex.CloudAsset{
 		{ID: "d1", Filename: "IMG_0003.JPG", Kind: localindex.KindPhoto, Size: 3000, Taken: taken, Added: taken}}}
 	newFolder := func(every time.Duration) *Folder {
-		return &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: kv, Tolerance: 2 * time.Second, FullScanEvery: every}
+		return &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: kv, Tolerance: 2 * time.Second, FullScanEvery: every}
 	}
 	if _, confs := newFolder(0).ObserveFolder(t.Context(), assets); len(confs) != 1 || confs[0] != checks.ConfidenceCertain {
 		t.Fatalf("first run: %v, want the deleted item certain", confs)
@@ -161,7 +161,7 @@ func TestFolderNewestFileTruncatedInPlaceIsNoticed(t *testing.T) {
 	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0001.HEIC"), 1000)
 	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0002.HEIC"), 2000)
 	settleDirs(t, root)
-	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
+	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{Newest: []localindex.CloudAsset{
 		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken},
@@ -191,7 +191,7 @@ func TestFolderNewestFileTruncatedInPlaceIsNoticed(t *testing.T) {
 func TestFolderMatchesOnlyItsLibraries(t *testing.T) {
 	root := t.TempDir()
 	writeFile(t, filepath.Join(root, "2026/11/20/IMG_0001.HEIC"), 1000)
-	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second,
+	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second,
 		Libraries: []string{"personal"}}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	photo := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}
@@ -227,7 +227,7 @@ func TestFolderUnreadableSubdirectoryIsReported(t *testing.T) {
 		deep = filepath.Join(deep, "d")
 	}
 	writeFile(t, filepath.Join(deep, "IMG_0002.HEIC"), 1000)
-	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV()}
+	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV()}
 	fo, _ := f.ObserveFolder(t.Context(), nil)
 	if len(fo.Health.Unreadable) != 1 || !strings.HasPrefix(fo.Health.Unreadable[0], "deep/d/") {
 		t.Fatalf("unreadable %v, want the too-deep directory", fo.Health.Unreadable)
@@ -243,7 +243,7 @@ func TestFolderUnreadableSubdirectoryIsReported(t *testing.T) {
 // An empty folder on its first run while iCloud has photos (an unmounted
 // share's empty mount point) is critical, not "ok, 0 files".
 func TestFolderEmptyMountPointOnFirstRun(t *testing.T) {
-	f := &Folder{Name: "alice", Path: t.TempDir(), Layout: "icloudpd", KV: localindex.NewMemKV()}
+	f := &Folder{Name: "alice", Path: t.TempDir(), Importer: "icloudpd", KV: localindex.NewMemKV()}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{Newest: []localindex.CloudAsset{
 		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}}}

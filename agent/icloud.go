@@ -78,7 +78,7 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 	signIns, lostAt := c.Client.SignIns(), c.lostAt
 	err := c.Client.Authenticate(ctx, c.password(ctx, log))
 	if c.OnSignIn != nil && c.Client.SignInAttempts() > attempts {
-		c.OnSignIn(authObservation(err).Kind)
+		c.OnSignIn(authObservation(err, c.now()).Kind)
 	}
 	if c.Client.SignIns() > signIns {
 		c.noteSignIn(ctx, log)
@@ -216,7 +216,7 @@ func (c *ICloud) sessionExpiry(obs *checks.Observation) {
 
 // fail records why the cloud side could not be read.
 func (c *ICloud) fail(obs *checks.Observation, err error) {
-	obs.Auth = authObservation(err)
+	obs.Auth = authObservation(err, c.now())
 	if obs.Auth.Kind == checks.AuthPasswordMissing && c.pwReason != "" {
 		obs.Auth.Message = c.pwReason
 		obs.Auth.PasswordFix = credstore.PasswordHint(c.Account, credstore.InContainer())
@@ -279,9 +279,10 @@ var authKinds = []struct {
 	{icloudapi.ErrSessionExpired, checks.AuthServiceError},
 }
 
-// authObservation classifies a sign-in or read error. Anything that is not
-// one of icloudapi's kinds is a network or service problem, never "ok".
-func authObservation(err error) checks.AuthObservation {
+// authObservation classifies a sign-in or read error at now (the time a
+// throttling answer's wait counts from). Anything that is not one of
+// icloudapi's kinds is a network or service problem, never "ok".
+func authObservation(err error, now time.Time) checks.AuthObservation {
 	if err == nil {
 		return checks.AuthObservation{Kind: checks.AuthOK}
 	}
@@ -303,7 +304,7 @@ func authObservation(err error) checks.AuthObservation {
 			obs.Message = apiErr.Message
 		}
 		if apiErr.RetryAfter > 0 {
-			obs.RetryAfter = time.Now().Add(apiErr.RetryAfter)
+			obs.RetryAfter = now.Add(apiErr.RetryAfter)
 		}
 		if obs.Kind == checks.AuthWrongRegion && apiErr.Domain != "" {
 			obs.Region = icloudapi.RegionOf(apiErr.Domain)

@@ -25,19 +25,22 @@ func TestAuthObservationKinds(t *testing.T) {
 		{&icloudapi.HTTPError{Endpoint: "validate", Status: 500}, checks.AuthServiceError},
 		{errors.New("dial tcp: connection refused"), checks.AuthNetworkError},
 	} {
-		got := authObservation(c.err)
+		got := authObservation(c.err, time.Now())
 		if got.Kind != c.want {
 			t.Errorf("authObservation(%v).Kind = %s, want %s", c.err, got.Kind, c.want)
 		}
 	}
 	re := authObservation(&icloudapi.Error{Kind: icloudapi.ErrReauthRequired, Endpoint: "signin_complete",
-		Message: "Apple asks for a two-factor code", Remediation: "run `icloudmon login`"})
+		Message: "Apple asks for a two-factor code", Remediation: "run `icloudmon login`"}, time.Now())
 	if re.Message != "Apple asks for a two-factor code" || strings.Contains(re.Message, "signin_complete") {
 		t.Errorf("message %q: want Apple's words without endpoint or remediation", re.Message)
 	}
-	th := authObservation(&icloudapi.Error{Kind: icloudapi.ErrThrottled, RetryAfter: time.Hour})
-	if until := time.Until(th.RetryAfter); until < 59*time.Minute || until > time.Hour {
-		t.Errorf("throttled RetryAfter in %v, want about an hour", until)
+	// The wait counts from the agent's clock (a NAS clock corrected to
+	// Apple's, or a test's), not from time.Now.
+	at := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	th := authObservation(&icloudapi.Error{Kind: icloudapi.ErrThrottled, RetryAfter: time.Hour}, at)
+	if want := at.Add(time.Hour); !th.RetryAfter.Equal(want) {
+		t.Errorf("throttled RetryAfter %v, want %v", th.RetryAfter, want)
 	}
 }
 

@@ -173,7 +173,7 @@ func (r *rig) build(o rigOptions) {
 	r.cloud = &ICloud{Account: demo.Account, Client: r.client, Sessions: r.sessions, DB: r.db, Now: r.clock.Now,
 		Password:  func(context.Context) (string, error) { return r.password, nil },
 		Libraries: []string{"all"}, Newest: 50, Audit: o.audit}
-	r.folder = &Folder{Name: "photos", Path: r.photoDir, Layout: "icloudpd", KV: r.db, Tolerance: 2 * time.Second}
+	r.folder = &Folder{Name: "photos", Path: r.photoDir, Importer: "icloudpd", KV: r.db, Tolerance: 2 * time.Second}
 	policy := checks.DefaultPolicy()
 	if o.policy != nil {
 		policy = *o.policy

@@ -287,8 +287,8 @@ func auditItems(libs []AuditLibrary) []Item {
 func (e *evaluator) auditRemediation() string {
 	var layouts []string
 	for _, f := range e.obs.Folders {
-		if f.Layout != "" && f.Layout != "auto" && f.Layout != "flat" && !slices.Contains(layouts, f.Layout) {
-			layouts = append(layouts, f.Layout)
+		if f.Importer != "" && !slices.Contains(layouts, f.Importer) {
+			layouts = append(layouts, f.Importer)
 		}
 	}
 	importer := "the importer"

@@ -82,41 +82,10 @@ func (e *evaluator) sessionExpiry() CheckResult {
 	return result(CheckSessionExpiry, StatusOK, "The iCloud session is valid until "+fmtTime(exp), "", nil)
 }
 
-// authShort is a one-line description of a sign-in outcome.
+// authShort is a one-line description of a sign-in outcome (authTable).
 func authShort(k AuthKind) string {
-	switch k {
-	case AuthOK:
-		return "signed in"
-	case AuthNone:
-		return "no sign-in was attempted"
-	case AuthReauthRequired:
-		return "Apple needs a new two-factor sign-in"
-	case AuthPasswordRejected:
-		return "Apple rejected the stored password"
-	case AuthPasswordMissing:
-		return "the session expired and no password is available"
-	case AuthLocked:
-		return "the Apple ID is locked"
-	case AuthPasswordChangeRequired:
-		return "Apple requires a password change"
-	case AuthWebAccessDisabled:
-		return "iCloud web access to this account is turned off (Advanced Data Protection)"
-	case AuthTermsNotAccepted:
-		return "new iCloud terms must be accepted"
-	case AuthSetupIncomplete:
-		return "iCloud setup is not complete for this account"
-	case AuthWrongRegion:
-		return "the account belongs to the other iCloud region"
-	case AuthSecurityKeyOnly:
-		return "the Apple ID requires a hardware security key"
-	case AuthSignInBudget:
-		return "automatic sign-ins are paused (sign-in budget of 24 hours used)"
-	case AuthThrottled:
-		return "Apple is limiting sign-ins (throttled)"
-	case AuthNetworkError:
-		return "Apple could not be reached (network error)"
-	case AuthServiceError:
-		return "Apple answered with an unexpected error"
+	if d, ok := lookupAuth(k); ok {
+		return d.short
 	}
 	return "sign-in failed (" + string(k) + ")"
 }

@@ -51,7 +51,7 @@ func healthyFolder(assets []Asset) FolderObservation {
 		newest = assets[0].Taken
 	}
 	return FolderObservation{
-		Name: "alice", Path: folderPath, Layout: "icloudpd",
+		Name: "alice", Path: folderPath, Importer: "icloudpd",
 		Health:  FolderHealth{Scanned: true, Exists: true, Readable: true, Files: 12000, Newest: newest},
 		Matched: true, Matches: allCertain(assets),
 	}

@@ -45,11 +45,6 @@ func clockSentence(off time.Duration) string {
 	return fmt.Sprintf("the NAS clock is %s %s Apple's: check NTP", fmtDur(off.Round(time.Minute)), dir)
 }
 
-// clockChecks are the checks whose verdicts depend on the current time.
-var clockChecks = map[CheckID]bool{
-	CheckICloudUpload: true, CheckLocalCopy: true, CheckSessionExpiry: true, CheckRecentlyDeleted: true,
-}
-
 // noteClock tells, on every check that judges an age, that the ages were
 // computed on Apple's time because this machine's clock is off. The
 // statuses stay what the ages on Apple's time say.
@@ -60,7 +55,7 @@ func noteClock(obs Observation, results []CheckResult) {
 	}
 	s := clockSentence(off)
 	for i := range results {
-		if !clockChecks[results[i].ID] {
+		if !judgesAges(results[i].ID) {
 			continue
 		}
 		results[i].Summary += "; " + s + " (ages computed on Apple's time)"

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -19,9 +20,11 @@ func TestCheckTimeFollowsAppleBeyondTolerance(t *testing.T) {
 		{d(ClockTolerance + time.Second), local.Add(ClockTolerance + time.Second)},
 		{d(-10 * day), local.Add(-10 * day)},
 	} {
-		if got := CheckTime(Observation{ClockOffset: tc.off}, local); !got.Equal(tc.want) {
-			t.Errorf("offset %v: check time %v, want %v", tc.off, got, tc.want)
-		}
+		t.Run(fmt.Sprint(durOrNil(tc.off)), func(t *testing.T) {
+			if got := CheckTime(Observation{ClockOffset: tc.off}, local); !got.Equal(tc.want) {
+				t.Errorf("offset %v: check time %v, want %v", tc.off, got, tc.want)
+			}
+		})
 	}
 }
 
@@ -39,10 +42,11 @@ func TestEvaluateNotesTheClockOnAgeChecks(t *testing.T) {
 	if up.Status != StatusCritical {
 		t.Errorf("icloud_upload %s (%s), want critical: 10 days on Apple's time", up.Status, up.Summary)
 	}
+	judgesAge := map[CheckID]bool{CheckICloudUpload: true, CheckLocalCopy: true, CheckSessionExpiry: true, CheckRecentlyDeleted: true}
 	for _, c := range rep.Checks {
 		says := strings.Contains(c.Summary, "the NAS clock is 10 days behind Apple's: check NTP")
-		if says != clockChecks[c.ID] {
-			t.Errorf("%s: mentions the clock %v, want %v (%q)", c.ID, says, clockChecks[c.ID], c.Summary)
+		if says != judgesAge[c.ID] {
+			t.Errorf("%s: mentions the clock %v, want %v (%q)", c.ID, says, judgesAge[c.ID], c.Summary)
 		}
 	}
 	if o := rep.Observed.ClockOffsetSeconds; o == nil || *o != off.Seconds() {
@@ -58,3 +62,11 @@ func TestEvaluateNotesTheClockOnAgeChecks(t *testing.T) {
 }
 
 func ptrF(f float64) *float64 { return &f }
+
+// durOrNil names an optional offset in a test name.
+func durOrNil(d *time.Duration) any {
+	if d == nil {
+		return "no offset"
+	}
+	return *d
+}

@@ -16,6 +16,14 @@
 // status changes from successive Reports itself);
 // checks.RenderText(report) is the human table of `verify`.
 //
+// # Adding a check
+//
+// checkTable (table.go) is the one list of checks: report order, AllChecks,
+// the clock note and the plain names in notifications derive from it. A
+// check on data the Observation already has is an evaluator method in a
+// file of its own plus one row there; TestCheckTableDocumented then asks
+// for its section in docs/checks.md and its row in design.md §3.
+//
 // # Statuses
 //
 // Every check yields ok, warning, critical or unknown; the account and the
@@ -45,9 +53,10 @@
 //     (capture time only) count as present and are listed as uncertain;
 //     they raise a warning only in folders whose layout keeps Apple's names
 //     (RenamesFiles false), where a name mismatch is suspicious, and for
-//     auto/flat layouts only when fewer than half of the copies found are
-//     possible-only (a folder whose copies are mostly renamed evidently
-//     renames, e.g. a OneDrive camera roll). Missing ≥
+//     layouts that name no importer (auto, flat) only when fewer than
+//     half of the copies found are possible-only (a folder whose copies
+//     are mostly renamed evidently renames, e.g. a OneDrive camera roll).
+//     Missing ≥
 //     missing_critical or lag ≥ lag_critical → critical; missing ≥
 //     missing_warning → warning. Lag is the added-time distance between the
 //     newest expected asset and the newest one present (a lower bound when

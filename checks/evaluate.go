@@ -4,28 +4,21 @@ import "time"
 
 // Evaluate judges one account: it runs every check of design §3 on obs with
 // the thresholds of policy, the learned past in hist and the cycle time now,
-// and returns the account's report. Checks come in AllChecks order, then
-// library_audit when obs.Audit is set; the account status is the worst
-// status of the checks that are not Pending. Evaluate never fails: absent or
-// contradictory data makes the affected check unknown, never ok.
+// and returns the account's report. Checks come in table order
+// (checkTable), library_audit only when obs.Audit is set; the account
+// status is the worst status of the checks that are not Pending.
+// Evaluate never fails: absent or contradictory data makes the affected
+// check unknown, never ok.
 //
 // now is the time the cycle is judged at: CheckTime(obs, this machine's
 // clock), so that ages are right on a NAS whose clock is off.
 func Evaluate(obs Observation, policy Policy, hist History, now time.Time) AccountReport {
 	e := evaluator{obs: obs, p: policy.sane(), hist: hist, now: now.UTC()}
-	results := []CheckResult{
-		e.auth(),
-		e.sessionExpiry(),
-		e.upload(),
-		e.storage(),
-		e.localCopy(),
-		e.recentlyDeleted(),
-		e.libraryCoverage(),
-		e.folder(),
-		e.indexing(),
-	}
-	if obs.Audit != nil {
-		results = append(results, e.libraryAudit())
+	results := make([]CheckResult, 0, len(checkTable))
+	for _, d := range checkTable {
+		if d.only == nil || d.only(obs) {
+			results = append(results, d.eval(&e))
+		}
 	}
 	noteClock(obs, results)
 	statuses := make([]Status, 0, len(results))
@@ -91,7 +84,9 @@ func (e *evaluator) notRead(id CheckID, what string) CheckResult {
 
 // sane replaces unusable policy values (zero, negative, out of range) with
 // the defaults, so that a half-filled Policy can never disable a check by
-// accident. Both storage ratios zero counts as unset.
+// accident. Both storage ratios zero counts as unset. It validates
+// nothing: configs rejects every value it would replace, so a loaded
+// configuration is used as written (TestValidChecksAreEvaluatedAsWritten).
 func (p Policy) sane() Policy {
 	d := DefaultPolicy()
 	fixDur := func(v *time.Duration, def time.Duration) {

@@ -274,7 +274,7 @@ func (e *evaluator) copyStatus(v copyVerdict) Status {
 
 // renames reports whether the folder does not keep Apple's file names, so
 // that copies found by capture time only are expected there: its layout
-// says so (RenamesFiles), or — for a layout that does not say (auto,
+// says so (RenamesFiles), or — for a layout that names no importer (auto,
 // flat) — at least half of the copies present were found that way, which
 // is what an importer that renames every file looks like (OneDrive's
 // camera upload, Immich or PhotoPrism configured as auto). Otherwise a
@@ -284,12 +284,11 @@ func (v copyVerdict) renames() bool {
 	if v.folder.RenamesFiles {
 		return true
 	}
-	switch v.folder.Layout {
-	case "", "auto", "flat":
-		present := v.expected - len(v.missing)
-		return present > 0 && 2*len(v.uncertain) >= present
+	if v.folder.Importer != "" {
+		return false
 	}
-	return false
+	present := v.expected - len(v.missing)
+	return present > 0 && 2*len(v.uncertain) >= present
 }
 
 // newestPhotos is "newest photo" or "newest 50 photos".

@@ -15,37 +15,14 @@ func loginHint(account string) string {
 	return fmt.Sprintf("run `icloudmon login --account %s` where icloudmon runs, or open the re-auth page /auth/%s of the icloudmon web page, and enter the code your iPhone shows", account, account)
 }
 
-// authRemediation tells what to do about a sign-in outcome.
+// authRemediation tells what to do about a sign-in outcome (authTable).
 func authRemediation(k AuthKind, account string) string {
-	switch k {
-	case AuthReauthRequired:
-		return "Apple wants a fresh two-factor sign-in. To continue, " + loginHint(account) + ". Until then icloudmon cannot see new photos for this account."
-	case AuthPasswordRejected:
-		return fmt.Sprintf("If the Apple ID password was changed, store the new one with `icloudmon password set --account %s`, then %s. icloudmon will not retry the old password, so it cannot lock the account.", account, loginHint(account))
-	case AuthPasswordMissing:
-		return fmt.Sprintf("To sign in now, %s. To let icloudmon renew sessions itself, store the password with `icloudmon password set --account %s`.", loginHint(account), account)
-	case AuthLocked:
-		return "Apple locked this Apple ID for security reasons. Unlock it at https://iforgot.apple.com or on the iPhone when it asks, then " + loginHint(account) + ". icloudmon has stopped signing in so it does not make things worse."
-	case AuthPasswordChangeRequired:
-		return fmt.Sprintf("Change the password on the iPhone (Settings › [your name] › Sign-In & Security › Change Password), store it with `icloudmon password set --account %s`, then %s.", account, loginHint(account))
-	case AuthWebAccessDisabled:
-		return "On the iPhone open Settings › [your name] › iCloud and turn on \"Access iCloud Data on the Web\". With Advanced Data Protection on, Apple asks for approval on a device at every web sign-in, so unattended checking may not be possible for this account."
-	case AuthTermsNotAccepted:
-		return "Apple has new iCloud terms. Sign in once at https://www.icloud.com in a browser with this Apple ID and accept them; the next check continues by itself."
-	case AuthSetupIncomplete:
-		return "Sign in once at https://www.icloud.com and open Photos to finish the setup, and make sure iCloud Photos is on (iPhone: Settings › [your name] › iCloud › Photos › Sync this iPhone)."
-	case AuthWrongRegion:
-		return "Apple IDs from mainland China use icloud.com.cn. Set `region: china` (or `region: global`) for this account in the icloudmon configuration and restart icloudmon."
-	case AuthSecurityKeyOnly:
-		return "This Apple ID can only sign in with a hardware security key, which an unattended agent cannot use. icloudmon cannot verify this account; remove it from the configuration or check its photos another way."
-	case AuthSignInBudget:
-		return "icloudmon pauses automatic sign-ins after 3 failed attempts in 24 hours so that Apple does not lock the Apple ID (and after 12 accepted ones, which only happen when the session is not kept); it tries again later by itself. To continue now, " + loginHint(account) + "."
-	case AuthThrottled:
-		return "Nothing to do unless this lasts more than a day: icloudmon backs off and retries. Make sure no other tool (icloudpd, a second icloudmon) signs in with this Apple ID at the same time, and avoid VPN exits, which Apple often limits."
-	case AuthNetworkError:
-		return "Check the internet connection, DNS and proxy settings of the machine (or container) running icloudmon; it retries by itself."
-	case AuthServiceError:
-		return "icloudmon retries by itself. If this lasts more than a day, look for an icloudmon update: Apple may have changed something."
+	d, _ := lookupAuth(k)
+	switch {
+	case d.remedy != nil:
+		return d.remedy(account)
+	case d.advice != "":
+		return d.advice
 	}
 	return "Run `icloudmon verify --account " + account + "` to see the full error."
 }
@@ -144,8 +121,8 @@ func folderRemediation(p FolderProblem) string {
 // photos are missing) or that skipped some photos (older ones are missing).
 func localCopyRemediation(f FolderObservation, newestCopy time.Time, stuck bool) string {
 	importer := "the importer"
-	if f.Layout != "" && f.Layout != "auto" && f.Layout != "flat" {
-		importer = "the importer (" + f.Layout + ")"
+	if f.Importer != "" {
+		importer = "the importer (" + f.Importer + ")"
 	}
 	if !stuck {
 		return fmt.Sprintf("%s that fills %s is running but skipped the photos listed. Look in its log for errors about these files (download errors, unsupported formats, full disk) and run it again; if you deleted them locally on purpose, restore them from iCloud.", capitalize(importer), f.Path)
@@ -154,16 +131,9 @@ func localCopyRemediation(f FolderObservation, newestCopy time.Time, stuck bool)
 	if !newestCopy.IsZero() {
 		since = fmt.Sprintf(": the newest photo it copied reached iCloud %s", fmtTime(newestCopy))
 	}
-	return fmt.Sprintf("%s that fills %s seems stuck%s. %s Also check that %s is really the mounted disk it writes to (the folder check reports a missing or empty mount).", capitalize(importer), f.Path, since, importerHint(f.Layout), f.Path)
-}
-
-// importerHint says where to look for a stuck importer of a layout.
-func importerHint(layout string) string {
-	switch layout {
-	case "immich":
-		return "Open the Immich app on the iPhone and check that backup is on and not waiting (background app refresh, Wi-Fi, battery)."
-	case "photoprism":
-		return "Check that whatever feeds PhotoPrism still runs (its import or sync job, or the upload app on the iPhone) and look at its log."
+	hint := f.ImporterHint
+	if hint == "" {
+		hint = "Check that it is running and still signed in to iCloud: its log usually says why (e.g. an expired session that needs a new 2FA code)."
 	}
-	return "Check that it is running and still signed in to iCloud: its log usually says why (e.g. an expired session that needs a new 2FA code)."
+	return fmt.Sprintf("%s that fills %s seems stuck%s. %s Also check that %s is really the mounted disk it writes to (the folder check reports a missing or empty mount).", capitalize(importer), f.Path, since, hint, f.Path)
 }

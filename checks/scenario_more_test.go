@@ -41,19 +41,20 @@ func localCopyScenarios() []scenario {
 	editNotExpected := setMatch(healthyObs(), 3, ConfidenceCertain, PartEdited)
 	renamed := renamedCopy(healthyObs(), "icloudpd")
 	autoRenamed := healthyObs()
-	autoRenamed.Folders[0].Layout = "auto"
+	autoRenamed.Folders[0].Importer = "" // auto
 	for i := range autoRenamed.Folders[0].Matches {
 		autoRenamed = setMatch(autoRenamed, i, ConfidencePossible)
 	}
-	autoFew := renamedCopy(healthyObs(), "auto")
+	autoFew := renamedCopy(healthyObs(), "") // auto
 	immich := healthyObs()
-	immich.Folders[0].Layout, immich.Folders[0].RenamesFiles = "immich", true
+	immich.Folders[0].Importer, immich.Folders[0].RenamesFiles = "immich", true
 	for i := range immich.Folders[0].Matches {
 		immich = setMatch(immich, i, ConfidencePossible)
 	}
 	twoFolders := healthyObs()
 	nas := healthyFolder(twoFolders.Libraries[0].Newest)
-	nas.Name, nas.Path, nas.Layout = "nas", "/mnt/nas/photos", "photoprism"
+	nas.Name, nas.Path, nas.Importer = "nas", "/mnt/nas/photos", "photoprism"
+	nas.ImporterHint = "Check that whatever feeds PhotoPrism still runs (its import or sync job, or the upload app on the iPhone) and look at its log."
 	for i := range 12 {
 		nas.Matches[i].Confidence = ConfidenceNone
 	}
@@ -284,9 +285,9 @@ func verifyCoverageNote(want string) func(testingT, AccountReport) {
 }
 
 // renamedCopy makes four of the newest photos capture-time-only matches in
-// a folder of the given layout.
-func renamedCopy(o Observation, layout string) Observation {
-	o.Folders[0].Layout = layout
+// a folder whose layout names the given importer ("" for auto).
+func renamedCopy(o Observation, importer string) Observation {
+	o.Folders[0].Importer = importer
 	for _, i := range []int{1, 4, 9, 16} {
 		o = setMatch(o, i, ConfidencePossible)
 	}

@@ -113,7 +113,8 @@ func (s *Status) UnmarshalText(b []byte) error {
 // rules and notification keys use them.
 type CheckID string
 
-// The checks of design §3, in the order reports list them.
+// The checks of design §3; checkTable (table.go) says which exist and in
+// which order reports list them.
 const (
 	CheckAuth            CheckID = "auth"             // signed in, or which blocker stops us
 	CheckSessionExpiry   CheckID = "session_expiry"   // time left before re-auth (2FA) is needed
@@ -125,11 +126,3 @@ const (
 	CheckFolder          CheckID = "folder"           // local folder present, readable, not shrunk
 	CheckIndexing        CheckID = "indexing"         // iCloud still indexing the library
 )
-
-// AllChecks returns every check id in report order (a fresh slice).
-func AllChecks() []CheckID {
-	return []CheckID{
-		CheckAuth, CheckSessionExpiry, CheckICloudUpload, CheckStorage, CheckLocalCopy,
-		CheckRecentlyDeleted, CheckLibraryCoverage, CheckFolder, CheckIndexing,
-	}
-}

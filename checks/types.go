@@ -133,12 +133,10 @@ type AuthObservation struct {
 }
 
 // Blocker reports whether k needs a person to act (auth is then critical).
+// An outcome that is not in authTable is a blocker: unknown is not fine.
 func (k AuthKind) Blocker() bool {
-	switch k {
-	case AuthOK, AuthNone, AuthThrottled, AuthNetworkError, AuthServiceError:
-		return false
-	}
-	return true
+	d, ok := lookupAuth(k)
+	return !ok || d.blocker
 }
 
 // NeedsLogin reports whether k is fixed by a person signing in again with
@@ -146,12 +144,8 @@ func (k AuthKind) Blocker() bool {
 // it drives Observed.ReauthRequired. Blockers such as unaccepted terms, web
 // access, region or security keys need other action and are not included.
 func (k AuthKind) NeedsLogin() bool {
-	switch k {
-	case AuthReauthRequired, AuthPasswordRejected, AuthPasswordMissing, AuthLocked,
-		AuthPasswordChangeRequired, AuthSignInBudget:
-		return true
-	}
-	return false
+	d, ok := lookupAuth(k)
+	return ok && d.needsLogin
 }
 
 // IndexingState is the result of CheckIndexingState for a library.
@@ -319,9 +313,14 @@ type FolderObservation struct {
 	// Name is the folder label used in metrics; Path the absolute path.
 	Name string
 	Path string
-	// Layout is the configured layout (icloudpd, immich, photoprism, flat,
-	// auto); remediation texts use it to name the importer.
-	Layout string
+	// Importer, ImporterHint and RenamesFiles are what the folder's layout
+	// says (the layout table of configs). Importer names the importer in
+	// remediation texts ("immich"); it is empty for layouts that name none
+	// (auto, flat), whose folders are judged renaming or not from the
+	// copies found. ImporterHint says where to look when the importer
+	// seems stuck; empty for the generic advice.
+	Importer     string
+	ImporterHint string
 	// RenamesFiles is true for layouts that do not keep Apple's file names
 	// (immich, photoprism): there, capture-time-only ("possible") matches
 	// are expected and do not raise local_copy.

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -15,9 +16,11 @@ func TestQuantile(t *testing.T) {
 		{0, 1 * h}, {0.5, 3 * h}, {1, 5 * h}, {0.25, 2 * h}, {0.99, 4*h + 57*time.Minute + 36*time.Second},
 	}
 	for _, tt := range tests {
-		if got := quantile(ds, tt.q); got != tt.want {
-			t.Errorf("quantile(%v) = %v, want %v", tt.q, got, tt.want)
-		}
+		t.Run(fmt.Sprint(tt.q), func(t *testing.T) {
+			if got := quantile(ds, tt.q); got != tt.want {
+				t.Errorf("quantile(%v) = %v, want %v", tt.q, got, tt.want)
+			}
+		})
 	}
 	if ds[0] != 5*h {
 		t.Error("quantile sorted its input in place")

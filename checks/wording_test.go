@@ -112,10 +112,12 @@ func TestFolderSummaryNotDoubled(t *testing.T) {
 		{problemUnreadable, "folder cannot be read (permission denied): check permissions of the user running icloudmon",
 			`Folder "alice" cannot be read (permission denied): check permissions of the user running icloudmon`},
 	} {
-		got := folderProblemText(FolderProblem{Folder: "alice", Path: "/photos/alice", Problem: tc.problem, Error: tc.reason})
-		if got != tc.want {
-			t.Errorf("%s: got %q, want %q", tc.problem, got, tc.want)
-		}
+		t.Run(tc.problem, func(t *testing.T) {
+			got := folderProblemText(FolderProblem{Folder: "alice", Path: "/photos/alice", Problem: tc.problem, Error: tc.reason})
+			if got != tc.want {
+				t.Errorf("%s: got %q, want %q", tc.problem, got, tc.want)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,10 @@
 package configs
 
-import "time"
+import (
+	"time"
+
+	"github.com/icloudmon/icloudmon/secret"
+)
 
 // Config is the whole configuration of icloudmon (design §5). The
 // mapstructure tags are the YAML keys; every key also has an ICLOUDMON_* env
@@ -30,8 +34,8 @@ type Config struct {
 type Web struct {
 	// Token protects /, /api and /auth. When both Token and TokenFile are
 	// empty the agent generates a token into data_dir.
-	Token     Secret `mapstructure:"token"`
-	TokenFile string `mapstructure:"token_file"`
+	Token     secret.Secret `mapstructure:"token"`
+	TokenFile string        `mapstructure:"token_file"`
 	// ExternalURL is the address people use to reach the status page; it is
 	// used for links in notifications.
 	ExternalURL string `mapstructure:"external_url"`
@@ -117,15 +121,15 @@ type Checks struct {
 // Notify configures notifications and monitoring pings.
 type Notify struct {
 	// URLs are shoutrrr service URLs (ntfy://, gotify://, smtp://, …).
-	URLs                []Secret      `mapstructure:"urls"`
-	URLsFile            string        `mapstructure:"urls_file"`
-	HealthchecksURL     Secret        `mapstructure:"healthchecks_url"`
-	HealthchecksURLFile string        `mapstructure:"healthchecks_url_file"`
-	UptimeKumaURL       Secret        `mapstructure:"uptime_kuma_url"`
-	UptimeKumaURLFile   string        `mapstructure:"uptime_kuma_url_file"`
-	WebhookURL          Secret        `mapstructure:"webhook_url"`
-	WebhookURLFile      string        `mapstructure:"webhook_url_file"`
-	RemindEvery         time.Duration `mapstructure:"remind_every"`
+	URLs                []secret.Secret `mapstructure:"urls"`
+	URLsFile            string          `mapstructure:"urls_file"`
+	HealthchecksURL     secret.Secret   `mapstructure:"healthchecks_url"`
+	HealthchecksURLFile string          `mapstructure:"healthchecks_url_file"`
+	UptimeKumaURL       secret.Secret   `mapstructure:"uptime_kuma_url"`
+	UptimeKumaURLFile   string          `mapstructure:"uptime_kuma_url_file"`
+	WebhookURL          secret.Secret   `mapstructure:"webhook_url"`
+	WebhookURLFile      string          `mapstructure:"webhook_url_file"`
+	RemindEvery         time.Duration   `mapstructure:"remind_every"`
 	// QuietHours is "HH:MM-HH:MM" local time, or empty; see QuietWindow.
 	QuietHours         string `mapstructure:"quiet_hours"`
 	QuietHoursCritical bool   `mapstructure:"quiet_hours_critical"`
@@ -162,7 +166,6 @@ var (
 	regions     = []string{RegionGlobal, RegionChina}
 	libraries   = []string{LibraryPersonal, LibraryShared, LibraryHidden, LibraryAll}
 	hiddenRules = []string{HiddenNotice, HiddenWarn, HiddenIgnore}
-	layouts     = []string{LayoutAuto, LayoutICloudPD, LayoutImmich, LayoutPhotoPrism, LayoutWindows, LayoutOSXPhotos, LayoutFlat}
 	renditions  = []string{RenditionsOriginal, RenditionsEdited, RenditionsBoth}
 	logLevels   = []string{"debug", "info", "warn", "error"}
 	logFormats  = []string{"text", "json"}
@@ -188,7 +191,7 @@ func Default() Config {
 		Checks:           DefaultChecks(),
 		Audit:            DefaultAudit(),
 		Notify: Notify{
-			URLs:               []Secret{},
+			URLs:               []secret.Secret{},
 			RemindEvery:        day,
 			QuietHoursCritical: true,
 		},

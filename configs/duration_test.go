@@ -30,10 +30,12 @@ func TestParseDuration(t *testing.T) {
 		{"1..5d", 0, false},
 	}
 	for _, tc := range tests {
-		got, err := ParseDuration(tc.in)
-		if (err == nil) != tc.ok || got != tc.want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := ParseDuration(tc.in)
+			if (err == nil) != tc.ok || got != tc.want {
+				t.Errorf("ParseDuration(%q) = %v, %v; want %v, ok %v", tc.in, got, err, tc.want, tc.ok)
+			}
+		})
 	}
 }
 
@@ -68,10 +70,12 @@ func TestParseQuietHours(t *testing.T) {
 		{"08:00-08:00", 0, 0, false},
 	}
 	for _, tc := range tests {
-		s, e, err := ParseQuietHours(tc.in)
-		if (err == nil) != tc.ok || s != tc.start || e != tc.end {
-			t.Errorf("ParseQuietHours(%q) = %v, %v, %v", tc.in, s, e, err)
-		}
+		t.Run(tc.in, func(t *testing.T) {
+			s, e, err := ParseQuietHours(tc.in)
+			if (err == nil) != tc.ok || s != tc.start || e != tc.end {
+				t.Errorf("ParseQuietHours(%q) = %v, %v, %v", tc.in, s, e, err)
+			}
+		})
 	}
 	s, e, ok := Notify{QuietHours: "22:00-07:00"}.QuietWindow()
 	if !ok || s != 22*time.Hour || e != 7*time.Hour {

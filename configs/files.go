@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // FolderName derives a metrics label from a folder path: the last path
@@ -62,7 +64,7 @@ func resolvePaths(cfg *Config, dir string) {
 // secretRef pairs a secret key with its *_file form.
 type secretRef struct {
 	key    string
-	secret *Secret
+	secret *secret.Secret
 	file   string
 }
 
@@ -89,7 +91,7 @@ func readSecretFiles(cfg *Config) Problems {
 			ps = append(ps, *p)
 			continue
 		}
-		*r.secret = NewSecret(strings.TrimSpace(data))
+		*r.secret = secret.New(strings.TrimSpace(data))
 	}
 	return append(ps, readURLsFile(n)...)
 }
@@ -112,10 +114,10 @@ func readURLsFile(n *Notify) Problems {
 	if p != nil {
 		return Problems{*p}
 	}
-	n.URLs = []Secret{}
+	n.URLs = []secret.Secret{}
 	for line := range strings.Lines(data) {
 		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			n.URLs = append(n.URLs, NewSecret(line))
+			n.URLs = append(n.URLs, secret.New(line))
 		}
 	}
 	return nil

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // EnvPrefix starts every environment variable of the configuration.
@@ -56,7 +58,7 @@ func EnvName(key string) string {
 func plain(v reflect.Value) any {
 	switch {
 	case v.Type() == secretType:
-		return v.Interface().(Secret).Reveal()
+		return v.Interface().(secret.Secret).Reveal()
 	case v.Kind() == reflect.Struct:
 		m := make(map[string]any, v.NumField())
 		for i := range v.NumField() {
@@ -127,7 +129,7 @@ func yamlNode(v reflect.Value) (*yaml.Node, error) {
 	n := &yaml.Node{}
 	switch {
 	case v.Type() == secretType:
-		return n, n.Encode(v.Interface().(Secret).masked())
+		return n, n.Encode(v.Interface().(secret.Secret).String())
 	case v.Type() == durationType:
 		return n, n.Encode(FormatDuration(time.Duration(v.Int())))
 	case v.Kind() == reflect.Struct:

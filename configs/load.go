@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // ConfigEnv names the config file when Load gets an empty path.
@@ -412,7 +414,7 @@ func decodeHook(_ reflect.Type, to reflect.Type, data any) (any, error) {
 	case to == durationType:
 		return ParseDuration(s)
 	case to == secretType:
-		return NewSecret(s), nil
+		return secret.New(s), nil
 	case to.Kind() == reflect.Bool:
 		b, err := strconv.ParseBool(strings.TrimSpace(s))
 		if err != nil {

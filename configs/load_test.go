@@ -9,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // noAccount is the one rule the defaults break.
@@ -42,7 +44,7 @@ func wantGood() Config {
 	want.CycleTimeout = 15 * time.Minute
 	want.LogLevel, want.LogFormat = "debug", "json"
 	want.HistoryRetention = 200 * day
-	want.Web = Web{Token: NewSecret("web-token-s3cr3t-value"), TokenFile: "testdata/secrets/web_token",
+	want.Web = Web{Token: secret.New("web-token-s3cr3t-value"), TokenFile: "testdata/secrets/web_token",
 		ExternalURL: "https://photos-monitor.example.net/"}
 	want.TLS.CAFile = "testdata/secrets/ca.pem"
 	want.Accounts = []Account{{
@@ -63,11 +65,11 @@ func wantGood() Config {
 	c.Newest, c.Grace, c.UploadWarning, c.UploadCritical = 80, 12*time.Hour, 2*day, 7*day
 	c.UploadAdaptive, c.StorageWarning, c.CaptureTolerance = false, 0.2, 3*time.Second
 	want.Notify = Notify{
-		URLs: []Secret{NewSecret("ntfy://:tk_s3cr3t_ntfy@ntfy.example.net/photos"),
-			NewSecret("gotify://gotify.example.net/As3cr3tGotifyToken")},
+		URLs: []secret.Secret{secret.New("ntfy://:tk_s3cr3t_ntfy@ntfy.example.net/photos"),
+			secret.New("gotify://gotify.example.net/As3cr3tGotifyToken")},
 		URLsFile:        "testdata/secrets/notify_urls",
-		HealthchecksURL: NewSecret("https://hc-ping.com/00000000-0000-0000-0000-000000000000"),
-		WebhookURL:      NewSecret("https://hooks.example.net/s3cr3t-webhook"), WebhookURLFile: "testdata/secrets/webhook_url",
+		HealthchecksURL: secret.New("https://hc-ping.com/00000000-0000-0000-0000-000000000000"),
+		WebhookURL:      secret.New("https://hooks.example.net/s3cr3t-webhook"), WebhookURLFile: "testdata/secrets/webhook_url",
 		RemindEvery: 12 * time.Hour, QuietHours: "22:00-07:00", QuietHoursCritical: false,
 	}
 	return want
@@ -127,7 +129,7 @@ func TestLoadEnvOverrides(t *testing.T) {
 	want.Interval, want.DataDir = 30*time.Minute, "/srv/icloudmon"
 	want.Checks.Grace, want.Checks.Newest, want.Checks.UploadAdaptive, want.Checks.StorageCritical = 2*day, 70, true, 0.05
 	want.Notify.QuietHours = "23:00-06:30"
-	want.Notify.UptimeKumaURL = NewSecret("https://kuma.example.net/api/push/abc")
+	want.Notify.UptimeKumaURL = secret.New("https://kuma.example.net/api/push/abc")
 	want.TLS.CAFile = "/etc/ssl/extra.pem"
 	want.Accounts = []Account{{Name: "carol", AppleID: "carol@example.com", Password: Password{Keyring: true},
 		Region: RegionGlobal, Libraries: []string{"personal"}, Hidden: HiddenNotice,
@@ -145,7 +147,7 @@ func TestLoadEnvList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Secret{NewSecret("ntfy://ntfy.example.net/a"), NewSecret("gotify://g.example.net/tok")}
+	want := []secret.Secret{secret.New("ntfy://ntfy.example.net/a"), secret.New("gotify://g.example.net/tok")}
 	if diff := cmp.Diff(want, cfg.Notify.URLs); diff != "" {
 		t.Errorf("ICLOUDMON_NOTIFY_URLS (-want +got):\n%s", diff)
 	}
@@ -270,10 +272,10 @@ func TestYAMLLoadsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Web.Token, cfg.Web.TokenFile = Secret{}, ""
-	cfg.Notify.URLs, cfg.Notify.URLsFile = []Secret{}, ""
-	cfg.Notify.WebhookURL, cfg.Notify.WebhookURLFile = Secret{}, ""
-	cfg.Notify.HealthchecksURL = Secret{}
+	cfg.Web.Token, cfg.Web.TokenFile = secret.Secret{}, ""
+	cfg.Notify.URLs, cfg.Notify.URLsFile = []secret.Secret{}, ""
+	cfg.Notify.WebhookURL, cfg.Notify.WebhookURLFile = secret.Secret{}, ""
+	cfg.Notify.HealthchecksURL = secret.Secret{}
 	cfg.TLS.CAFile, cfg.Accounts[0].Password.File = "/etc/ssl/ca.pem", "/run/secrets/alice" // relative paths would move
 	out, err := cfg.YAML()
 	if err != nil {

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 var (
 	durationType = reflect.TypeFor[time.Duration]()
-	secretType   = reflect.TypeFor[Secret]()
+	secretType   = reflect.TypeFor[secret.Secret]()
 )
 
 // converter turns a YAML document into the plain map that viper merges,

@@ -28,9 +28,11 @@ func TestParseYAMLTypes(t *testing.T) {
 		{"web: {token: {s3cr3t: 1}}", "line 1: web.token: expected a string, got a mapping"},
 	}
 	for _, tc := range tests {
-		if got := parseYAML([]byte(tc.yaml), reflect.TypeFor[Config](), "").problems.Error(); got != tc.want {
-			t.Errorf("%q: got %v, want %s", tc.yaml, got, tc.want)
-		}
+		t.Run(tc.yaml, func(t *testing.T) {
+			if got := parseYAML([]byte(tc.yaml), reflect.TypeFor[Config](), "").problems.Error(); got != tc.want {
+				t.Errorf("%q: got %v, want %s", tc.yaml, got, tc.want)
+			}
+		})
 	}
 }
 

@@ -51,39 +51,3 @@ func TestSecretNeverPrinted(t *testing.T) {
 		t.Errorf("YAML output does not mark the token as <secret>:\n%s", out)
 	}
 }
-
-func TestSecretForms(t *testing.T) {
-	set, unset := NewSecret("hunter2"), Secret{}
-	tests := []struct {
-		name, got, want string
-	}{
-		{"String", set.String(), "<secret>"},
-		{"GoString", fmt.Sprintf("%#v", set), `configs.Secret("<secret>")`},
-		{"Sprint", fmt.Sprint(set), "<secret>"},
-		{"%d", fmt.Sprintf("%d", set), "<secret>"},
-		{"%q", fmt.Sprintf("%q", set), `"<secret>"`},
-		{"%+v in a struct", fmt.Sprintf("%+v", struct{ S Secret }{set}), "{S:<secret>}"},
-		{"unset String", unset.String(), ""},
-		{"Reveal", set.Reveal(), "hunter2"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if tc.got != tc.want {
-				t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)
-			}
-		})
-	}
-	if b, err := set.MarshalText(); err != nil || string(b) != "<secret>" {
-		t.Errorf("MarshalText = %q, %v", b, err)
-	}
-	var fromJSON string
-	if b, err := json.Marshal(set); err != nil || json.Unmarshal(b, &fromJSON) != nil || fromJSON != "<secret>" {
-		t.Errorf("json.Marshal = %q, %v", b, err)
-	}
-	if v, _ := set.MarshalYAML(); v != "<secret>" {
-		t.Errorf("MarshalYAML = %v", v)
-	}
-	if !set.IsSet() || unset.IsSet() || !set.Equal(NewSecret("hunter2")) {
-		t.Error("IsSet/Equal wrong")
-	}
-}

@@ -102,7 +102,7 @@ func (v *validator) folders(key string, folders []Folder) {
 			}
 		}
 		v.folderName(fk+".name", f.Name, names, key, i)
-		v.oneOf(fk+".layout", f.Layout, layouts)
+		v.oneOf(fk+".layout", f.Layout, layoutNames())
 		v.oneOf(fk+".renditions", f.Renditions, renditions)
 		v.ignore(fk+".ignore", f.Ignore)
 	}

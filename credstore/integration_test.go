@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // Child roles. They run in a re-executed test binary in which go-keyring
@@ -147,7 +149,7 @@ func childPasswordRoundTrip(ctx context.Context) error {
 	id := "it-" + randomID() + "@example.invalid"
 	opts := PasswordOptions{Account: "it", AppleID: id, Keyring: true}
 	for _, pw := range []string{"first pw", "second pw ünïcode"} { // the second replaces the first
-		if err := SetPassword(ctx, id, NewSecret(pw)); err != nil {
+		if err := SetPassword(ctx, id, secret.New(pw)); err != nil {
 			return fmt.Errorf("SetPassword: %w", err)
 		}
 		got, err := LookupPassword(ctx, opts)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // Service is the keychain service name of Apple ID passwords; the keychain
@@ -146,15 +148,15 @@ func (k *keychain) markHung(done <-chan result) {
 	}()
 }
 
-func (k *keychain) get(ctx context.Context, service, user string) (Secret, error) {
+func (k *keychain) get(ctx context.Context, service, user string) (secret.Secret, error) {
 	v, err := k.call(ctx, "", func() (string, error) { return k.backend.Get(service, user) })
 	if err != nil {
-		return Secret{}, err
+		return secret.Secret{}, err
 	}
-	return NewSecret(v), nil
+	return secret.New(v), nil
 }
 
-func (k *keychain) set(ctx context.Context, service, user string, s Secret) error {
+func (k *keychain) set(ctx context.Context, service, user string, s secret.Secret) error {
 	_, err := k.call(ctx, s.Reveal(), func() (string, error) { return "", k.backend.Set(service, user, s.Reveal()) })
 	return err
 }
@@ -201,11 +203,11 @@ func noBus(err error) bool {
 		strings.Contains(err.Error(), "couldn't determine address of session bus")
 }
 
-func redact(msg, secret string) string {
-	if secret == "" {
+func redact(msg, value string) string {
+	if value == "" {
 		return msg
 	}
-	return strings.ReplaceAll(msg, secret, redacted)
+	return strings.ReplaceAll(msg, value, secret.New(value).String())
 }
 
 // sessionBusCheck reports errNoBus without calling go-keyring when no

@@ -3,6 +3,7 @@ package credstore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -135,8 +136,10 @@ func TestBusReachable(t *testing.T) {
 		{"autolaunch:", empty, false}, // would run dbus-launch
 	}
 	for _, tc := range cases {
-		if got := busReachable(tc.addr, tc.dir); got != tc.want {
-			t.Errorf("busReachable(%q, %s) = %v, want %v", tc.addr, tc.dir, got, tc.want)
-		}
+		t.Run(fmt.Sprintf("%q, bus file %v", tc.addr, tc.dir == withBus), func(t *testing.T) {
+			if got := busReachable(tc.addr, tc.dir); got != tc.want {
+				t.Errorf("busReachable(%q, %s) = %v, want %v", tc.addr, tc.dir, got, tc.want)
+			}
+		})
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // maxPasswordFile bounds what a password file may hold.
@@ -30,7 +32,7 @@ type PasswordOptions struct {
 
 // Password is a found password and where it came from.
 type Password struct {
-	Value Secret
+	Value secret.Secret
 	// Source names where it was found, for logs: "keychain",
 	// "file /run/secrets/alice_icloud" or "env ALICE_PASSWORD".
 	Source string
@@ -125,15 +127,15 @@ func lookupPassword(ctx context.Context, kc *keychain, opts PasswordOptions) (Pa
 
 type source struct {
 	name string
-	get  func(context.Context) (Secret, string, error)
+	get  func(context.Context) (secret.Secret, string, error)
 }
 
 func sources(kc *keychain, opts PasswordOptions) []source {
 	var out []source
 	if opts.Keyring {
-		out = append(out, source{"keychain", func(ctx context.Context) (Secret, string, error) {
+		out = append(out, source{"keychain", func(ctx context.Context) (secret.Secret, string, error) {
 			if opts.AppleID == "" {
-				return Secret{}, "", errors.New("no apple_id configured")
+				return secret.Secret{}, "", errors.New("no apple_id configured")
 			}
 			s, err := kc.get(ctx, Service, opts.AppleID)
 			if errors.Is(err, ErrNotFound) {
@@ -143,12 +145,12 @@ func sources(kc *keychain, opts PasswordOptions) []source {
 		}})
 	}
 	if opts.File != "" {
-		out = append(out, source{"file " + opts.File, func(context.Context) (Secret, string, error) {
+		out = append(out, source{"file " + opts.File, func(context.Context) (secret.Secret, string, error) {
 			return readPasswordFile(opts.File)
 		}})
 	}
 	if opts.Env != "" {
-		out = append(out, source{"env " + opts.Env, func(context.Context) (Secret, string, error) {
+		out = append(out, source{"env " + opts.Env, func(context.Context) (secret.Secret, string, error) {
 			return readPasswordEnv(opts.Env)
 		}})
 	}
@@ -161,40 +163,40 @@ func sources(kc *keychain, opts PasswordOptions) []source {
 // a directory or a socket is refused before it is opened, the open does
 // not wait for a pipe's writer, and at most maxPasswordFile+1 bytes are
 // read.
-func readPasswordFile(path string) (Secret, string, error) {
+func readPasswordFile(path string) (secret.Secret, string, error) {
 	fi, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return Secret{}, "", fmt.Errorf("the file does not exist: %w", ErrNotFound)
+		return secret.Secret{}, "", fmt.Errorf("the file does not exist: %w", ErrNotFound)
 	}
 	if err != nil {
-		return Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
+		return secret.Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return Secret{}, "", notRegular(fi.Mode())
+		return secret.Secret{}, "", notRegular(fi.Mode())
 	}
 	f, err := openNoBlock(path)
 	if err != nil {
-		return Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
+		return secret.Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
 	}
 	defer f.Close()
 	if fi, err = f.Stat(); err != nil {
-		return Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
+		return secret.Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
 	}
 	if !fi.Mode().IsRegular() { // replaced since the Stat above
-		return Secret{}, "", notRegular(fi.Mode())
+		return secret.Secret{}, "", notRegular(fi.Mode())
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxPasswordFile+1))
 	if err != nil {
-		return Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
+		return secret.Secret{}, "", fmt.Errorf("cannot read the file: %w", pathless(err))
 	}
 	if len(b) > maxPasswordFile {
-		return Secret{}, "", fmt.Errorf("the file is larger than %d bytes; it should hold only the password", maxPasswordFile)
+		return secret.Secret{}, "", fmt.Errorf("the file is larger than %d bytes; it should hold only the password", maxPasswordFile)
 	}
 	pw := trimNewline(string(b))
 	if pw == "" {
-		return Secret{}, "", fmt.Errorf("the file is empty: %w", ErrNotFound)
+		return secret.Secret{}, "", fmt.Errorf("the file is empty: %w", ErrNotFound)
 	}
-	return NewSecret(pw), modeNote(path, fi.Mode()), nil
+	return secret.New(pw), modeNote(path, fi.Mode()), nil
 }
 
 // notRegular says what a non-regular password file is.
@@ -230,15 +232,15 @@ func trimNewline(s string) string {
 	return strings.TrimSuffix(s, "\n")
 }
 
-func readPasswordEnv(name string) (Secret, string, error) {
+func readPasswordEnv(name string) (secret.Secret, string, error) {
 	v, ok := os.LookupEnv(name)
 	switch {
 	case !ok:
-		return Secret{}, "", fmt.Errorf("the variable is not set: %w", ErrNotFound)
+		return secret.Secret{}, "", fmt.Errorf("the variable is not set: %w", ErrNotFound)
 	case v == "":
-		return Secret{}, "", fmt.Errorf("the variable is empty: %w", ErrNotFound)
+		return secret.Secret{}, "", fmt.Errorf("the variable is empty: %w", ErrNotFound)
 	}
-	return NewSecret(v), "", nil
+	return secret.New(v), "", nil
 }
 
 // pathless drops the *PathError wrapper (the source name already says the
@@ -253,11 +255,11 @@ func pathless(err error) error {
 
 // SetPassword stores pw as appleID's password in the OS keychain (for
 // `icloudmon password set`).
-func SetPassword(ctx context.Context, appleID string, pw Secret) error {
+func SetPassword(ctx context.Context, appleID string, pw secret.Secret) error {
 	return setPassword(ctx, defaultKeychain, appleID, pw)
 }
 
-func setPassword(ctx context.Context, kc *keychain, appleID string, pw Secret) error {
+func setPassword(ctx context.Context, kc *keychain, appleID string, pw secret.Secret) error {
 	if appleID == "" || !pw.IsSet() {
 		return errors.New("store password: the Apple ID and the password must not be empty")
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 const pwValue = "correct horse battery staple"
@@ -167,7 +169,7 @@ func TestDockerSecretsModeIsNotReported(t *testing.T) {
 func TestSetAndDeletePassword(t *testing.T) {
 	kc := mockKeychain(t, nil)
 	opts := PasswordOptions{Account: "alice", AppleID: "alice@example.com", Keyring: true}
-	must(t, setPassword(bg, kc, "alice@example.com", NewSecret(pwValue)))
+	must(t, setPassword(bg, kc, "alice@example.com", secret.New(pwValue)))
 	got, err := lookupPassword(bg, kc, opts)
 	checkLookup(t, got, err, pwValue, "keychain", "", nil)
 	must(t, deletePassword(bg, kc, "alice@example.com"))
@@ -177,20 +179,20 @@ func TestSetAndDeletePassword(t *testing.T) {
 	if err := deletePassword(bg, kc, "alice@example.com"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("second delete: %v, want ErrNotFound", err)
 	}
-	if err := setPassword(bg, kc, "alice@example.com", Secret{}); err == nil {
+	if err := setPassword(bg, kc, "alice@example.com", secret.Secret{}); err == nil {
 		t.Error("empty password stored")
 	}
 }
 
 func TestSetPasswordErrorsNeverShowThePassword(t *testing.T) {
 	kc := mockKeychain(t, fmt.Errorf("D-Bus said: cannot store %q", pwValue))
-	err := setPassword(bg, kc, "alice@example.com", NewSecret(pwValue))
+	err := setPassword(bg, kc, "alice@example.com", secret.New(pwValue))
 	if !errors.Is(err, ErrKeychainUnavailable) {
 		t.Fatalf("err = %v, want unavailable", err)
 	}
 	noLeak(t, pwValue, err.Error(), fmt.Sprintf("%+v %#v", err, err))
 	kc = mockKeychain(t, errNoDBusLaunch)
-	err = setPassword(bg, kc, "alice@example.com", NewSecret(pwValue))
+	err = setPassword(bg, kc, "alice@example.com", secret.New(pwValue))
 	want := "store the password in the OS keychain: no OS keychain available (no D-Bus session); use a secret file or env instead"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v, want %q", err, want)
@@ -198,10 +200,10 @@ func TestSetPasswordErrorsNeverShowThePassword(t *testing.T) {
 }
 
 func TestSecretNeverPrints(t *testing.T) {
-	s := NewSecret(pwValue)
+	s := secret.New(pwValue)
 	var logs strings.Builder
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "pw", s, "struct", Password{Value: s})
-	j, err := json.Marshal(struct{ P Secret }{s})
+	j, err := json.Marshal(struct{ P secret.Secret }{s})
 	must(t, err)
 	var decoded struct{ P string }
 	must(t, json.Unmarshal(j, &decoded))
@@ -213,7 +215,7 @@ func TestSecretNeverPrints(t *testing.T) {
 			t.Errorf("%q lacks <secret>", out)
 		}
 	}
-	if s.Reveal() != pwValue || !s.IsSet() || (Secret{}).IsSet() || (Secret{}).String() != "" {
+	if s.Reveal() != pwValue || !s.IsSet() || (secret.Secret{}).IsSet() || (secret.Secret{}).String() != "" {
 		t.Error("Reveal/IsSet/String of empty secret wrong")
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"time"
+
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // Mode chooses where sessions are kept.
@@ -178,7 +180,7 @@ func (s *SessionStore) keychainWrite(ctx context.Context, account string, env en
 	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
 	}
-	if err := s.kc.set(ctx, sessionService, account, NewSecret(string(b))); err != nil {
+	if err := s.kc.set(ctx, sessionService, account, secret.New(string(b))); err != nil {
 		return fmt.Errorf("save session of %s in the OS keychain: %w", account, err)
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 )
@@ -21,14 +20,15 @@ type Options struct {
 	NoDefaultIgnore bool
 	// ShrinkFraction is the fraction of files lost since the last healthy
 	// scan that makes the folder look unmounted (config checks.folder_shrink,
-	// default 0.5).
+	// which configs validates; 0 means the default 0.5).
 	ShrinkFraction float64
-	// Layout is the configured folder layout (auto, icloudpd, immich,
-	// photoprism, windows, mac, flat). The matcher applies every naming rule
-	// whatever the layout: each rule is verified by size or capture time. In
-	// RenamingLayouts a match by capture time alone also needs the size of
-	// one of the asset's renditions.
-	Layout string
+	// RenamesFiles is set for a folder whose importer gives every file a
+	// new name and keeps its bytes (the layout table of configs: immich,
+	// photoprism). The matcher applies every naming rule whatever the
+	// layout, each verified by size or capture time; here a match by
+	// capture time alone also needs the size of one of the asset's
+	// renditions.
+	RenamesFiles bool
 	// Progress, when set, is called during long scans (at most every
 	// ProgressEvery) and once at the end. Calls come from the scanning
 	// goroutines one at a time; the callback must not call Index methods.
@@ -38,30 +38,12 @@ type Options struct {
 	// MaxHeaderBytes bounds how much of one file metadata reading may look
 	// at; default 16 MiB.
 	MaxHeaderBytes int64
-	// Logger receives warnings (corrupt saved index); default slog.Default().
+	// Logger receives warnings (corrupt saved index); nil discards them
+	// (design §8).
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
-
-// Layouts accepted in Options.Layout.
-var Layouts = []string{"", "auto", "icloudpd", "immich", "photoprism", "windows", "mac", "flat"}
-
-// RenamingLayouts are the layouts whose importer gives every file a new
-// name, so that copies are found by capture time; both keep the bytes
-// they were given, so such a match must also agree in size with one of
-// the asset's renditions. Immich stores uploads as upload/<user>/xx/yy/
-// <uuid>.<ext> and verifies size and checksum when its storage template
-// moves them (server/src/cores/storage.core.ts); PhotoPrism's import
-// renames to YYYYMMDD_HHMMSS_<crc32> and moves or copies the file as is
-// (internal/photoprism/import.go, import_worker.go). Windows "Apple
-// Devices" and Mac Photos/osxphotos exports keep Apple's IMG_NNNN stem
-// (converted files change only the extension), so they are not here.
-// docs/checks.md lists the same (TestRenamingLayoutsDocumented).
-var RenamingLayouts = []string{"immich", "photoprism"}
-
-// RenamesFiles reports whether layout is one of RenamingLayouts.
-func RenamesFiles(layout string) bool { return slices.Contains(RenamingLayouts, layout) }
 
 // Progress reports a running scan.
 type Progress struct {
@@ -136,9 +118,6 @@ type Stats struct {
 // saved in kv. A corrupt saved index is logged and ignored (the next scan is
 // a cold one); only a failing kv is an error.
 func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error) {
-	if err := opts.validate(); err != nil {
-		return nil, err
-	}
 	ign, err := newIgnorer(!opts.NoDefaultIgnore, opts.Ignore)
 	if err != nil {
 		return nil, err
@@ -153,18 +132,6 @@ func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error)
 	return ix, nil
 }
 
-func (o Options) validate() error {
-	if o.ShrinkFraction < 0 || o.ShrinkFraction > 1 {
-		return fmt.Errorf("folder shrink fraction %v is outside 0..1: set checks.folder_shrink to e.g. 0.5", o.ShrinkFraction)
-	}
-	for _, l := range Layouts {
-		if o.Layout == l {
-			return nil
-		}
-	}
-	return fmt.Errorf("folder layout %q is unknown: use one of auto, icloudpd, immich, photoprism, windows, mac, flat", o.Layout)
-}
-
 func (o Options) withDefaults() Options {
 	if o.ShrinkFraction == 0 {
 		o.ShrinkFraction = 0.5
@@ -176,7 +143,7 @@ func (o Options) withDefaults() Options {
 		o.MaxHeaderBytes = 16 << 20
 	}
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -95,7 +95,7 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 		mo.MaxHeaderReads = 20000
 	}
 	m := &matcher{ix: ix, l: ix.getLookup(), opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
-		witness: RenamesFiles(ix.opts.Layout)}
+		witness: ix.opts.RenamesFiles}
 	out := make([]Match, len(assets))
 	cands := make([][]cand, len(assets))
 	passes := []func(a CloudAsset, cands []cand, res *Match){m.passSize, m.passName, m.passTime}

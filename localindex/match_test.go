@@ -75,18 +75,19 @@ func withEdit(a CloudAsset, size int64) CloudAsset {
 
 func runMatch(t *testing.T, files []local, cases []matchCase) *Index {
 	t.Helper()
-	ix, _ := runMatchLayout(t, "", files, cases)
+	ix, _ := runMatchLayout(t, false, files, cases)
 	return ix
 }
 
-// runMatchLayout matches the cases in a folder of the given layout.
-func runMatchLayout(t *testing.T, layout string, files []local, cases []matchCase) (*Index, []Match) {
+// runMatchLayout matches the cases in a folder whose layout renames files
+// or not.
+func runMatchLayout(t *testing.T, renames bool, files []local, cases []matchCase) (*Index, []Match) {
 	t.Helper()
 	root := t.TempDir()
 	for _, f := range files {
 		writeSized(t, root, f)
 	}
-	ix := openIndex(t, NewMemKV(), root, Options{Layout: layout})
+	ix := openIndex(t, NewMemKV(), root, Options{RenamesFiles: renames})
 	scan(t, ix, false)
 	assets := make([]CloudAsset, len(cases))
 	for i, c := range cases {

@@ -59,9 +59,11 @@ func TestCloudKeys(t *testing.T) {
 		{"", "", nil},
 	}
 	for _, tt := range tests {
-		if diff := cmp.Diff(tt.want, cloudKeys(tt.filename, tt.master)); diff != "" {
-			t.Errorf("cloudKeys(%q) (-want +got):\n%s", tt.filename, diff)
-		}
+		t.Run(tt.filename+"/"+tt.master, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, cloudKeys(tt.filename, tt.master)); diff != "" {
+				t.Errorf("cloudKeys(%q) (-want +got):\n%s", tt.filename, diff)
+			}
+		})
 	}
 	if got := id7(masterA); got != "qvk2yyt" {
 		t.Errorf("id7 = %q, want qvk2yyt (icloudpd's IMG_7409_QVk2Yyt.JPG)", got)

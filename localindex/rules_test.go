@@ -1,10 +1,6 @@
 package localindex
 
 import (
-	"os"
-	"regexp"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -28,7 +24,7 @@ func TestMatchICloudPDNameCleaning(t *testing.T) {
 		{rel: "2023/06/15/a_b_c.JPG", size: 1600006},
 		{rel: "2023/06/15/Caf.JPG", size: 1600007},
 	}
-	runMatchLayout(t, "icloudpd", files, []matchCase{
+	runMatchLayout(t, false /* icloudpd */, files, []matchCase{
 		{"decomposed name, non-ASCII dropped from the bytes as sent", asset("Cafe\u0301.JPG", 1600001),
 			want{conf: ConfidenceCertain, path: "2023/06/15/Cafe.JPG"}},
 		{"name of non-ASCII characters only: .JPG.JPG", cjk, want{conf: ConfidenceCertain, path: "2023/06/15/.JPG.JPG"}},
@@ -57,7 +53,7 @@ func TestMatchPhotoPrismNamesInUTC(t *testing.T) {
 		{rel: "originals/2023/06/IMG_" + utcName(15*m) + ".jpg", size: 1700004},
 		{rel: "originals/2023/06/" + utcName(20*m) + "_99999999.jpg", size: 1799999},
 	}
-	runMatchLayout(t, "photoprism", files, []matchCase{
+	runMatchLayout(t, true /* photoprism */, files, []matchCase{
 		{"UTC name (photo with a location)", asset("IMG_2001.JPG", 1700001),
 			want{conf: ConfidencePossible, path: "originals/2023/06/" + utcName(0) + "_4286DBCD.jpg"}},
 		{"wall clock name (photo without a time zone)", at(asset("IMG_2002.JPG", 1700002), 5*m),
@@ -90,7 +86,7 @@ func TestCaptureTimeNeedsSizeWitness(t *testing.T) {
 		// the edited rendition, recognised by its size
 		{rel: "upload/u1/11/22/11220006-0000-4000-8000-000000000006.jpg", head: exif(20 * m), size: 1400006},
 	}
-	_, got := runMatchLayout(t, "immich", files, []matchCase{
+	_, got := runMatchLayout(t, true /* immich */, files, []matchCase{
 		{"another device's photo of the same second is not a copy", asset("IMG_3001.HEIC", 2400001), want{}},
 		{"the copy of the same size wins", at(asset("IMG_3002.JPG", 2100002), 5*m),
 			want{conf: ConfidencePossible, path: "upload/u1/aa/bd/aabd0003-0000-4000-8000-000000000003.jpg"}},
@@ -118,7 +114,7 @@ func TestEditedRenditions(t *testing.T) {
 		{rel: "DCIM/202306__/IMG_E4003.HEIC", head: jpg, size: 1900003},
 		{rel: "2023/06/15/IMG_4004.HEIC", head: jpg, size: 2300004},
 	}
-	_, got := runMatchLayout(t, "auto", files, []matchCase{
+	_, got := runMatchLayout(t, false /* auto */, files, []matchCase{
 		{"--size adjusted: the edit under the original's name", withEdit(asset("IMG_4001.HEIC", 2300001), 1300001),
 			want{edited: "2023/06/15/IMG_4001.JPG"}},
 		{"original only, edit in iCloud", withEdit(asset("IMG_4002.HEIC", 2300002), 1300002),
@@ -130,32 +126,5 @@ func TestEditedRenditions(t *testing.T) {
 	})
 	if got[0].EditedMissing || !got[1].EditedMissing || got[2].EditedMissing {
 		t.Errorf("EditedMissing = %v %v %v, want false true false", got[0].EditedMissing, got[1].EditedMissing, got[2].EditedMissing)
-	}
-}
-
-// TestRenamingLayoutsDocumented: docs/checks.md names the same renaming
-// layouts as the code.
-func TestRenamingLayoutsDocumented(t *testing.T) {
-	data, err := os.ReadFile("../docs/checks.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`whose layout renames files \(([^)]*)\)`).FindSubmatch(data)
-	if m == nil {
-		t.Fatal(`docs/checks.md lacks "whose layout renames files (...)"`)
-	}
-	var doc []string
-	for _, w := range strings.Split(string(m[1]), ",") {
-		doc = append(doc, strings.Trim(strings.TrimSpace(w), "`"))
-	}
-	slices.Sort(doc)
-	code := slices.Sorted(slices.Values(RenamingLayouts))
-	if !slices.Equal(doc, code) {
-		t.Errorf("docs/checks.md names renaming layouts %v, the code %v", doc, code)
-	}
-	for _, l := range RenamingLayouts {
-		if !slices.Contains(Layouts, l) {
-			t.Errorf("renaming layout %q is not a layout", l)
-		}
 	}
 }

@@ -1,9 +1,11 @@
 package localindex
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -393,4 +395,31 @@ func FuzzDecodeIndex(f *testing.F) {
 			t.Error("no error and no directories")
 		}
 	})
+}
+
+// TestNilLoggerDiscards: without a Logger the index logs nothing, not even
+// to slog's default (design §8: a nil logger discards).
+func TestNilLoggerDiscards(t *testing.T) {
+	var logs bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	root := buildTree(t)
+	kv := NewMemKV()
+	corrupt := func() {
+		if err := kv.Put(context.Background(), kvNamespace, filepath.Clean(root), []byte("garbage")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	corrupt()
+	scan(t, openIndex(t, kv, root, Options{}), false)
+	if logs.Len() != 0 {
+		t.Errorf("a nil Logger wrote to slog's default: %s", logs.String())
+	}
+	var own bytes.Buffer
+	corrupt()
+	scan(t, openIndex(t, kv, root, Options{Logger: slog.New(slog.NewTextHandler(&own, nil))}), false)
+	if own.Len() == 0 {
+		t.Error("a corrupt saved index logged nothing to the given Logger; the test proves nothing")
+	}
 }

@@ -178,14 +178,8 @@ func (m *Metrics) ObserveRequest(account, endpoint string, code int) {
 
 // SignInResults are the result label values of
 // icloudmon_signin_attempts_total that Init creates at 0: every sign-in
-// outcome kind.
-var SignInResults = []checks.AuthKind{
-	checks.AuthOK, checks.AuthReauthRequired, checks.AuthPasswordRejected, checks.AuthPasswordMissing,
-	checks.AuthLocked, checks.AuthPasswordChangeRequired, checks.AuthWebAccessDisabled,
-	checks.AuthTermsNotAccepted, checks.AuthSetupIncomplete, checks.AuthWrongRegion,
-	checks.AuthSecurityKeyOnly, checks.AuthSignInBudget, checks.AuthThrottled,
-	checks.AuthNetworkError, checks.AuthServiceError,
-}
+// outcome kind (checks' auth table).
+var SignInResults = checks.AuthKinds()
 
 // Init creates, at 0, the counter series that alerts and dashboard panels
 // use, for every label value known at start-up: the sign-in outcomes and

@@ -39,9 +39,11 @@ func TestCoalesce(t *testing.T) {
 			[]Reason{r("a", KindChanged, "ok", "warning")}, []Reason{r("b", KindChanged, "ok", "warning")},
 			[]Reason{r("a", KindChanged, "ok", "warning"), r("b", KindChanged, "ok", "warning")}},
 	} {
-		if diff := cmp.Diff(tc.want, coalesce(tc.earlier, tc.later)); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, coalesce(tc.earlier, tc.later)); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tc.name, diff)
+			}
+		})
 	}
 }
 

@@ -1,6 +1,9 @@
 package notify
 
 import (
+	"bytes"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -215,11 +218,13 @@ func TestQuietHoursCriticalOverride(t *testing.T) {
 		{true, []got{{At: night, Reasons: []string{"changed:auth:>critical"}}}},
 		{false, []got{{At: night.Add(8 * time.Hour), Reasons: []string{"changed:auth:>critical"}}}},
 	} {
-		h := newHarness(t, Options{QuietHours: "22:00-07:00", QuietHoursCritical: tc.override})
-		h.timeline(night, 10, func(int) checks.Report { return rep(one(checks.CheckAuth, critical)) })
-		if diff := cmp.Diff(tc.want, summarise(h.rec.all())); diff != "" {
-			t.Errorf("override=%v: messages (-want +got):\n%s", tc.override, diff)
-		}
+		t.Run(fmt.Sprintf("override=%v", tc.override), func(t *testing.T) {
+			h := newHarness(t, Options{QuietHours: "22:00-07:00", QuietHoursCritical: tc.override})
+			h.timeline(night, 10, func(int) checks.Report { return rep(one(checks.CheckAuth, critical)) })
+			if diff := cmp.Diff(tc.want, summarise(h.rec.all())); diff != "" {
+				t.Errorf("override=%v: messages (-want +got):\n%s", tc.override, diff)
+			}
+		})
 	}
 }
 
@@ -508,5 +513,28 @@ func TestPendingCheckNeverNotifies(t *testing.T) {
 	}
 	if hl := headline(withAudit(unknown, true)); strings.Contains(hl, "library_audit") {
 		t.Errorf("headline names the pending check: %q", hl)
+	}
+}
+
+// TestNilLoggerDiscards: a Notifier without a Logger logs nothing, not
+// even to slog's default (design §8: a nil logger discards).
+func TestNilLoggerDiscards(t *testing.T) {
+	var logs bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+	kv := newMemKV()
+	if err := kv.Put(t.Context(), stateNamespace, stateKeyPrefix+"alice", []byte("{not json")); err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(kv, Options{Now: func() time.Time { return t0 }, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Notify(t.Context(), rep(one(checks.CheckAuth, critical))); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("a nil Logger wrote to slog's default: %s", logs.String())
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
 )
 
 // message is one notification: a title and a text for chat and push
@@ -83,28 +85,10 @@ func priority(rs []Reason) string {
 	return ""
 }
 
-// checkNames are the plain names of the checks in messages; the check ids
-// stay in the JSON event (Reasons[].check) for machines.
-var checkNames = map[string]string{
-	"auth":             "sign-in",
-	"session_expiry":   "iCloud session",
-	"icloud_upload":    "uploads to iCloud",
-	"storage":          "iCloud storage",
-	"local_copy":       "local copy",
-	"recently_deleted": "Recently Deleted",
-	"library_coverage": "libraries checked",
-	"folder":           "photo folder",
-	"indexing":         "iCloud indexing",
-	"library_audit":    "every photo copied",
-}
-
-// checkName is the plain name of a check id ("local_copy": "local copy").
-func checkName(id string) string {
-	if n, ok := checkNames[id]; ok {
-		return n
-	}
-	return strings.ReplaceAll(id, "_", " ")
-}
+// checkName is the plain name of a check id in messages ("local_copy":
+// "local copy"); the check ids stay in the JSON event (Reasons[].check)
+// for machines.
+func checkName(id string) string { return checks.Title(checks.CheckID(id)) }
 
 // messageTitle says whose, how bad and what, in one line, in plain words:
 // "icloudmon alice: WARNING, local copy".

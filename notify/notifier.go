@@ -78,8 +78,8 @@ type Options struct {
 	UnknownAfter time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Logger receives one line per send and per problem (default
-	// slog.Default()). It never receives a URL.
+	// Logger receives one line per send and per problem; nil discards
+	// them (design §8). It never receives a URL.
 	Logger *slog.Logger
 }
 
@@ -166,7 +166,7 @@ func withDefaults(o Options) Options {
 		o.Now = time.Now
 	}
 	if o.Logger == nil {
-		o.Logger = slog.Default()
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	client := &http.Client{}
 	if o.HTTPClient != nil {

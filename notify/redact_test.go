@@ -25,16 +25,18 @@ func TestRedactorScrubsServiceURLParts(t *testing.T) {
 		{"pushover://shoutrrr:apitoken42@userkey42/?devices=phone", `bad user userkey42 token apitoken42`,
 			[]string{"apitoken42", "userkey42"}},
 	} {
-		r := newRedactor(tc.url, false)
-		got := r.scrub(tc.errText)
-		for _, s := range tc.secrets {
-			if strings.Contains(got, s) {
-				t.Errorf("%s: %q survives in %q", tc.url, s, got)
+		t.Run(tc.url, func(t *testing.T) {
+			r := newRedactor(tc.url, false)
+			got := r.scrub(tc.errText)
+			for _, s := range tc.secrets {
+				if strings.Contains(got, s) {
+					t.Errorf("%s: %q survives in %q", tc.url, s, got)
+				}
 			}
-		}
-		if !strings.Contains(got, redactedText) {
-			t.Errorf("%s: nothing redacted in %q", tc.url, got)
-		}
+			if !strings.Contains(got, redactedText) {
+				t.Errorf("%s: nothing redacted in %q", tc.url, got)
+			}
+		})
 	}
 }
 
@@ -77,12 +79,14 @@ func TestQuietHours(t *testing.T) {
 		{at(7, 0), false, at(7, 0)},
 		{at(12, 0), false, at(12, 0)},
 	} {
-		if got := q.Contains(tc.t); got != tc.quiet {
-			t.Errorf("Contains(%s) = %v", tc.t.Format("15:04"), got)
-		}
-		if got := q.End(tc.t); !got.Equal(tc.end) {
-			t.Errorf("End(%s) = %s, want %s", tc.t.Format("15:04"), got, tc.end)
-		}
+		t.Run(tc.t.Format("15:04"), func(t *testing.T) {
+			if got := q.Contains(tc.t); got != tc.quiet {
+				t.Errorf("Contains(%s) = %v", tc.t.Format("15:04"), got)
+			}
+			if got := q.End(tc.t); !got.Equal(tc.end) {
+				t.Errorf("End(%s) = %s, want %s", tc.t.Format("15:04"), got, tc.end)
+			}
+		})
 	}
 	day, _ := ParseQuietHours("12:30-14:00", time.UTC)
 	if !day.Contains(at(13, 0)) || day.Contains(at(14, 0)) || day.Contains(at(12, 29)) {

@@ -299,14 +299,16 @@ func TestNewRejectsBadSettingsWithoutEchoingThem(t *testing.T) {
 		{"kuma", Options{UptimeKumaURL: "::secret-token-1234"}, "notify.uptime_kuma_url"},
 		{"quiet hours", Options{QuietHours: "22:00"}, "notify.quiet_hours"},
 	} {
-		_, err := New(newMemKV(), tc.opts)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: err = %v, want it to name %s", tc.name, err, tc.want)
-			continue
-		}
-		if strings.Contains(err.Error(), "secret-token-1234") {
-			t.Errorf("%s: error echoes the secret: %v", tc.name, err)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(newMemKV(), tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%s: err = %v, want it to name %s", tc.name, err, tc.want)
+				return
+			}
+			if strings.Contains(err.Error(), "secret-token-1234") {
+				t.Errorf("%s: error echoes the secret: %v", tc.name, err)
+			}
+		})
 	}
 }
 

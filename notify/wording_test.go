@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/checks"
 )
 
 // TestMessagesInPlainWords renders a message for every check, kind and
@@ -11,14 +13,14 @@ import (
 // say what is wrong in plain words, never a check id (local_copy) or a
 // path, and the check is named once.
 func TestMessagesInPlainWords(t *testing.T) {
-	ids := []string{"auth", "session_expiry", "icloud_upload", "storage", "local_copy", "recently_deleted",
-		"library_coverage", "folder", "indexing", "library_audit"}
+	var ids []string
+	for _, id := range checks.AllChecks() {
+		ids = append(ids, string(id))
+	}
+	ids = append(ids, string(checks.CheckLibraryAudit))
 	kinds := []ReasonKind{KindChanged, KindResolved, KindReminder, KindFinalReminder, KindFlapping}
 	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	for _, id := range ids {
-		if _, ok := checkNames[id]; !ok {
-			t.Errorf("check %s has no plain name", id)
-		}
 		for _, k := range kinds {
 			for _, to := range []string{statusWarning, statusCritical, statusOK, "unknown"} {
 				r := Reason{Account: "Grandma's iPhone", Check: id, Kind: k, From: "ok", To: to,

@@ -37,7 +37,7 @@ func demoAgent(t *testing.T, clock func() time.Time) *agent.Agent {
 		Libraries: []string{"all"}, Newest: 50}
 	var folders []agent.FolderSource
 	for lib, path := range map[string]string{"personal": d.PhotosDir, "shared": d.SharedDir} {
-		folders = append(folders, &agent.Folder{Name: lib, Path: path, Layout: "icloudpd", KV: db,
+		folders = append(folders, &agent.Folder{Name: lib, Path: path, Importer: "icloudpd", KV: db,
 			Tolerance: 2 * time.Second, Libraries: []string{lib}})
 	}
 	a, err := agent.New(t.Context(), agent.Options{Accounts: []agent.Account{{Name: demo.Account, Cloud: cloud,

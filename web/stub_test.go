@@ -56,7 +56,7 @@ type stubFolder struct {
 }
 
 func (s stubFolder) ObserveFolder(_ context.Context, _ *agent.CloudAssets) (checks.FolderObservation, []checks.Confidence) {
-	fo := checks.FolderObservation{Name: "photos", Path: "/photos", Layout: "icloudpd", Matched: true,
+	fo := checks.FolderObservation{Name: "photos", Path: "/photos", Importer: "icloudpd", Matched: true,
 		Health: checks.FolderHealth{Scanned: true, Exists: true, Readable: true, Files: 100, Newest: cycleNow.Add(-time.Hour)}}
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
 		c := checks.ConfidenceCertain

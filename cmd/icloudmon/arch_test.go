@@ -22,9 +22,10 @@ var allowedImports = map[string][]string{
 	"checks":              {},
 	"icloudapi":           {},
 	"localindex":          {},
-	"credstore":           {},
+	"credstore":           {"secret"},
 	"store":               {},
-	"configs":             {},
+	"configs":             {"secret"},
+	"secret":              {},
 	"internal/fakeicloud": {},
 }
 

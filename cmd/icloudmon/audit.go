@@ -22,8 +22,6 @@ import (
 	"github.com/icloudmon/icloudmon/configs"
 )
 
-func init() { addCommand(newAuditCmd) }
-
 type auditFlags struct {
 	account string
 	output  string

@@ -15,8 +15,6 @@ import (
 	"github.com/icloudmon/icloudmon/notify"
 )
 
-func init() { addCommand(newConfigCmd) }
-
 func newConfigCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",

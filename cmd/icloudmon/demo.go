@@ -21,9 +21,8 @@ import (
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/internal/demo"
+	"github.com/icloudmon/icloudmon/secret"
 )
-
-func init() { addCommand(newDemoCmd) }
 
 type demoFlags struct {
 	scenario string
@@ -142,7 +141,7 @@ func demoConfig(d *demo.Demo, dir, listen string) (*configs.Config, error) {
 	cfg := configs.Default()
 	cfg.DataDir, cfg.Listen, cfg.Interval, cfg.Jitter = filepath.Join(dir, "data"), listen, configs.MinInterval, 0
 	cfg.TLS.CAFile = d.CAFile
-	cfg.Web.Token = configs.NewSecret(randomToken())
+	cfg.Web.Token = secret.New(randomToken())
 	acct := configs.DefaultAccount()
 	acct.Name, acct.AppleID = demo.Account, demo.AppleID
 	// The demo password is a file it wrote; the OS keychain is not asked (a
@@ -165,7 +164,7 @@ func demoConfig(d *demo.Demo, dir, listen string) (*configs.Config, error) {
 	// The file is for `verify --config`: it carries no web token (YAML()
 	// would print it as <secret>); a daemon started from it generates one.
 	file := cfg
-	file.Web.Token = configs.Secret{}
+	file.Web.Token = secret.Secret{}
 	if out, err := file.YAML(); err == nil {
 		_ = os.WriteFile(filepath.Join(dir, "icloudmon.yml"), out, 0o600)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/configs"
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // lockedWriter serialises writes from the demo's goroutines.
@@ -42,7 +43,7 @@ func demoNotify(ctx context.Context, cfg *configs.Config, path string, dir strin
 		if err != nil {
 			return "", nil, err
 		}
-		cfg.Notify.WebhookURL = configs.NewSecret(url)
+		cfg.Notify.WebhookURL = secret.New(url)
 		return "printed here by the demo's own webhook (pass --config with a notify: section to send them to your phone)", stop, nil
 	}
 	user, err := configs.Load(path, nil)

@@ -23,20 +23,22 @@ func TestCommandsListOnlyTheirFlags(t *testing.T) {
 		{[]string{"run"}, []string{"--listen", "--interval", "--data-dir"}, nil},
 		{[]string{"config", "check"}, []string{"--listen", "--interval", "--data-dir"}, nil},
 	} {
-		code, out, errOut := runCLI(t, "", append(tc.args, "--help")...)
-		if code != exitOK {
-			t.Fatalf("%v --help: exit %d: %s", tc.args, code, errOut)
-		}
-		for _, f := range tc.has {
-			if !strings.Contains(out, f+" ") {
-				t.Errorf("%v --help lacks %s", tc.args, f)
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out, errOut := runCLI(t, "", append(tc.args, "--help")...)
+			if code != exitOK {
+				t.Fatalf("%v --help: exit %d: %s", tc.args, code, errOut)
 			}
-		}
-		for _, f := range tc.lack {
-			if strings.Contains(out, f+" ") {
-				t.Errorf("%v --help lists %s, which it ignores", tc.args, f)
+			for _, f := range tc.has {
+				if !strings.Contains(out, f+" ") {
+					t.Errorf("%v --help lacks %s", tc.args, f)
+				}
 			}
-		}
+			for _, f := range tc.lack {
+				if strings.Contains(out, f+" ") {
+					t.Errorf("%v --help lists %s, which it ignores", tc.args, f)
+				}
+			}
+		})
 	}
 }
 

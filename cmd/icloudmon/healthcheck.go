@@ -13,8 +13,6 @@ import (
 	"github.com/icloudmon/icloudmon/configs"
 )
 
-func init() { addCommand(newHealthcheckCmd) }
-
 func newHealthcheckCmd(c *cli) *cobra.Command {
 	var url string
 	cmd := &cobra.Command{

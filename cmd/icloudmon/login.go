@@ -20,13 +20,6 @@ import (
 	"github.com/icloudmon/icloudmon/metrics"
 )
 
-func init() { addCommand(newLoginCmd) }
-
-// sessionMode is where login and logout keep sessions: the same place as
-// `run` (the OS keychain when it works, else data_dir/sessions). Tests use
-// the file store so they never touch a real keychain.
-var sessionMode = credstore.ModeAuto
-
 type loginFlags struct {
 	account string
 	sms     bool
@@ -70,7 +63,7 @@ func (c *cli) login(ctx context.Context, cfg *configs.Config, f loginFlags) erro
 		return withExit(exitUnknown, err)
 	}
 	log := newLogger(cfg, c.stderr)
-	client, sessions, err := accountSession(cfg, acct, log)
+	client, sessions, err := c.accountSession(cfg, acct, log)
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}
@@ -78,7 +71,7 @@ func (c *cli) login(ctx context.Context, cfg *configs.Config, f loginFlags) erro
 	// session (trust token, budget) and saves the new one whatever happens.
 	flow := &agent.SignInFlow{Account: acct.Name, Sessions: sessions, Logger: log,
 		NewClient: func() (*icloudapi.Client, error) { return client, nil }}
-	in := newPrompter(c.stdin, c.stderr)
+	in := c.prompter()
 	pw, source, err := loginPassword(ctx, acct, in)
 	if err != nil {
 		return withExit(exitUnknown, err)
@@ -111,7 +104,7 @@ func pickAccount(cfg *configs.Config, name string) (configs.Account, error) {
 
 // accountSession builds the account's iCloud client (same settings as
 // `run`) and the session store.
-func accountSession(cfg *configs.Config, acct configs.Account, log *slog.Logger) (*icloudapi.Client, *credstore.SessionStore, error) {
+func (c *cli) accountSession(cfg *configs.Config, acct configs.Account, log *slog.Logger) (*icloudapi.Client, *credstore.SessionStore, error) {
 	roots, err := extraRoots(cfg.TLS.CAFile)
 	if err != nil {
 		return nil, nil, err
@@ -124,7 +117,7 @@ func accountSession(cfg *configs.Config, acct configs.Account, log *slog.Logger)
 	if err != nil {
 		return nil, nil, fmt.Errorf("account %s: %w", acct.Name, err)
 	}
-	sessions, err := credstore.NewSessionStore(cfg.DataDir, sessionMode, log)
+	sessions, err := credstore.NewSessionStore(cfg.DataDir, c.sessionMode, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -281,8 +274,8 @@ type prompter struct {
 	fd  int
 }
 
-// stdinTerminal reports whether in is a terminal; tests replace it.
-var stdinTerminal = func(in io.Reader) (fd int, ok bool) {
+// stdinTerminal reports whether in is a terminal (cli.isTerminal).
+func stdinTerminal(in io.Reader) (fd int, ok bool) {
 	f, isFile := in.(*os.File)
 	if !isFile {
 		return 0, false
@@ -291,9 +284,10 @@ var stdinTerminal = func(in io.Reader) (fd int, ok bool) {
 	return fd, term.IsTerminal(fd)
 }
 
-func newPrompter(in io.Reader, out io.Writer) *prompter {
-	fd, tty := stdinTerminal(in)
-	return &prompter{r: bufio.NewReader(in), out: out, tty: tty, fd: fd}
+// prompter reads from c.stdin and prompts on c.stderr.
+func (c *cli) prompter() *prompter {
+	fd, tty := c.isTerminal(c.stdin)
+	return &prompter{r: bufio.NewReader(c.stdin), out: c.stderr, tty: tty, fd: fd}
 }
 
 // secret reads a password: without echo on a terminal.

@@ -24,6 +24,20 @@ type loginEnv struct {
 	fake   *fakeicloud.Server
 	dir    string
 	config string
+	// seams change the cli of every run (a keychain in memory, a
+	// terminal); sessions are always kept in files, never in a real
+	// keychain.
+	seams []func(*cli)
+}
+
+// cli is the command line of one run in this environment.
+func (e *loginEnv) cli(stdin io.Reader, stdout, stderr io.Writer) *cli {
+	c := newCLI(stdin, stdout, stderr)
+	c.sessionMode = credstore.ModeFile
+	for _, s := range e.seams {
+		s(c)
+	}
+	return c
 }
 
 // newLoginEnv writes a config with one account "a" (password from a file
@@ -37,9 +51,6 @@ func newLoginEnv(t *testing.T, sc fakeicloud.Scenario, password string) *loginEn
 // newLoginEnvWith is newLoginEnv with the fake's options (Photos…).
 func newLoginEnvWith(t *testing.T, opts fakeicloud.Options, password string) *loginEnv {
 	t.Helper()
-	old := sessionMode
-	sessionMode = credstore.ModeFile
-	t.Cleanup(func() { sessionMode = old })
 	opts.Scenario.AppleID, opts.Scenario.Password = loginAppleID, fakePassword
 	e := &loginEnv{fake: fakeicloud.New(opts), dir: t.TempDir()}
 	t.Cleanup(e.fake.Close)
@@ -74,7 +85,7 @@ func writeLoginFile(t *testing.T, path, content string) {
 func (e *loginEnv) run(t *testing.T, stdin io.Reader, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(append([]string{"--config", e.config}, args...), stdin, &out, &errb)
+	code = e.cli(stdin, &out, &errb).run(append([]string{"--config", e.config}, args...))
 	return code, out.String(), errb.String()
 }
 
@@ -211,9 +222,7 @@ func n(e *loginEnv, path string) int { return e.count(http.MethodPost, path) }
 
 func TestLoginWrongCodeThenRightOnTerminal(t *testing.T) {
 	e := newLoginEnv(t, twoFA, fakePassword)
-	old := stdinTerminal
-	stdinTerminal = func(io.Reader) (int, bool) { return -1, true }
-	t.Cleanup(func() { stdinTerminal = old })
+	e.seams = append(e.seams, func(c *cli) { c.isTerminal = func(io.Reader) (int, bool) { return -1, true } })
 	wrong := func() string { return notThe(e.fake.LastCode()) }
 	code, _, errOut := e.run(t, stdinLines(wrong, e.fake.LastCode), "login")
 	if code != exitOK {

@@ -87,7 +87,7 @@ func TestLoginOnTerminal(t *testing.T) {
 	}()
 	done := make(chan int, 1)
 	go func() {
-		done <- run([]string{"--config", e.config, "login"}, tty, &stdout, &stderr)
+		done <- e.cli(tty, &stdout, &stderr).run([]string{"--config", e.config, "login"})
 	}()
 	type input struct{ prompt, line string }
 	for i, in := range []input{{"Apple ID password of a: ", fakePassword},

@@ -11,8 +11,6 @@ import (
 	"github.com/icloudmon/icloudmon/credstore"
 )
 
-func init() { addCommand(newLogoutCmd) }
-
 type logoutFlags struct {
 	account     string
 	forgetTrust bool
@@ -49,7 +47,7 @@ func (c *cli) logout(ctx context.Context, cfg *configs.Config, f logoutFlags) er
 		return withExit(exitUnknown, err)
 	}
 	log := newLogger(cfg, c.stderr)
-	client, sessions, err := accountSession(cfg, acct, log)
+	client, sessions, err := c.accountSession(cfg, acct, log)
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}

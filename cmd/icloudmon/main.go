@@ -16,6 +16,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // Exit codes follow the monitoring-plugin convention (design §4).
@@ -26,21 +29,39 @@ const (
 	exitUnknown  = 3
 )
 
-// cli carries what every subcommand needs: the standard streams and the
-// global flags. Subcommands register themselves in init() through
-// addCommand, so each command lives in its own file.
+// cli carries what every subcommand needs: the standard streams, the
+// global flags and the test seams (newCLI sets the real ones; tests
+// replace them on their own cli, never in package state).
 type cli struct {
 	stdin      io.Reader
 	stdout     io.Writer
 	stderr     io.Writer
 	configPath string
+
+	// isTerminal reports whether in is a terminal (and its descriptor).
+	isTerminal func(in io.Reader) (fd int, ok bool)
+	// sessionMode is where login keeps sessions: the same place as `run`
+	// (the OS keychain when it works, else data_dir/sessions).
+	sessionMode credstore.Mode
+	// keychainSet and keychainDelete are the keychain calls of `password`.
+	keychainSet    func(ctx context.Context, appleID string, pw secret.Secret) error
+	keychainDelete func(ctx context.Context, appleID string) error
 }
 
-var commandFactories []func(*cli) *cobra.Command
+// newCLI returns the cli of a real process on the given streams.
+func newCLI(stdin io.Reader, stdout, stderr io.Writer) *cli {
+	return &cli{stdin: stdin, stdout: stdout, stderr: stderr,
+		isTerminal: stdinTerminal, sessionMode: credstore.ModeAuto,
+		keychainSet: credstore.SetPassword, keychainDelete: credstore.DeletePassword}
+}
 
-// addCommand registers a subcommand factory; call it from init().
-func addCommand(f func(*cli) *cobra.Command) {
-	commandFactories = append(commandFactories, f)
+// commands is every subcommand, each built by a function in a file of its
+// own. A new command is one more entry here.
+func (c *cli) commands() []*cobra.Command {
+	return []*cobra.Command{
+		newAuditCmd(c), newConfigCmd(c), newDemoCmd(c), newHealthcheckCmd(c), newLoginCmd(c), newLogoutCmd(c),
+		newNotifyCmd(c), newPasswordCmd(c), newRunCmd(c), newVerifyCmd(c), newVersionCmd(c),
+	}
 }
 
 // exitError carries an exit code through cobra's error return.
@@ -85,15 +106,18 @@ func newRootCmd(c *cli) *cobra.Command {
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nrun '%s --help' for the flags of this command", err, cmd.CommandPath())
 	})
-	for _, f := range commandFactories {
-		root.AddCommand(f(c))
-	}
+	root.AddCommand(c.commands()...)
 	return root
 }
 
 // run executes the command line and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	return newCLI(stdin, stdout, stderr).run(args)
+}
+
+// run executes the command line on c and returns the process exit code.
+func (c *cli) run(args []string) int {
+	stderr := c.stderr
 	root := newRootCmd(c)
 	root.SetArgs(args)
 	// Every command's cmd.Context() is this context (never nil).

@@ -10,8 +10,6 @@ import (
 	"github.com/icloudmon/icloudmon/configs"
 )
 
-func init() { addCommand(newNotifyCmd) }
-
 func newNotifyCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "notify", Short: "Notification targets", Args: cobra.NoArgs}
 	test := &cobra.Command{

@@ -9,15 +9,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
-)
-
-func init() { addCommand(newPasswordCmd) }
-
-// The keychain calls of `password`; tests replace them so that no test
-// touches a real keychain.
-var (
-	keychainSet    = credstore.SetPassword
-	keychainDelete = credstore.DeletePassword
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 func newPasswordCmd(c *cli) *cobra.Command {
@@ -60,7 +52,7 @@ func newPasswordSubCmd(c *cli, use, short string, run func(context.Context, conf
 }
 
 func (c *cli) passwordSet(ctx context.Context, acct configs.Account) error {
-	in := newPrompter(c.stdin, c.stderr)
+	in := c.prompter()
 	pw, err := in.secret(fmt.Sprintf("Apple ID password of %s: ", acct.Name))
 	if err == nil && in.tty {
 		var again string
@@ -71,7 +63,7 @@ func (c *cli) passwordSet(ctx context.Context, acct configs.Account) error {
 	if err != nil || pw == "" {
 		return withExit(exitUnknown, errors.New("no password was given (type it, or pipe it as the first line of standard input); nothing was stored"))
 	}
-	if err := keychainSet(ctx, acct.AppleID, credstore.NewSecret(pw)); err != nil {
+	if err := c.keychainSet(ctx, acct.AppleID, secret.New(pw)); err != nil {
 		return withExit(exitUnknown, keychainHint(err))
 	}
 	fmt.Fprintf(c.stdout, "Stored the password of account %s in the OS keychain.\n", acct.Name)
@@ -82,7 +74,7 @@ func (c *cli) passwordSet(ctx context.Context, acct configs.Account) error {
 }
 
 func (c *cli) passwordDelete(ctx context.Context, acct configs.Account) error {
-	err := keychainDelete(ctx, acct.AppleID)
+	err := c.keychainDelete(ctx, acct.AppleID)
 	switch {
 	case errors.Is(err, credstore.ErrNotFound):
 		fmt.Fprintf(c.stdout, "No password of account %s is stored in the OS keychain; nothing to delete.\n", acct.Name)

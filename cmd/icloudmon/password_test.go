@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/secret"
 )
 
 // memKeychain replaces the keychain calls of `password` for one test.
@@ -15,29 +16,29 @@ type memKeychain struct {
 	err     error // returned by every call when set
 }
 
-func useMemKeychain(t *testing.T, err error) *memKeychain {
-	t.Helper()
+func useMemKeychain(e *loginEnv, err error) *memKeychain {
 	kc := &memKeychain{entries: map[string]string{}, err: err}
-	oldSet, oldDel := keychainSet, keychainDelete
-	keychainSet = func(_ context.Context, appleID string, pw credstore.Secret) error {
-		if kc.err != nil {
-			return kc.err
-		}
-		kc.entries[appleID] = pw.Reveal()
-		return nil
-	}
-	keychainDelete = func(_ context.Context, appleID string) error {
-		if kc.err != nil {
-			return kc.err
-		}
-		if _, ok := kc.entries[appleID]; !ok {
-			return credstore.ErrNotFound
-		}
-		delete(kc.entries, appleID)
-		return nil
-	}
-	t.Cleanup(func() { keychainSet, keychainDelete = oldSet, oldDel })
+	e.seams = append(e.seams, func(c *cli) { c.keychainSet, c.keychainDelete = kc.set, kc.delete })
 	return kc
+}
+
+func (kc *memKeychain) set(_ context.Context, appleID string, pw secret.Secret) error {
+	if kc.err != nil {
+		return kc.err
+	}
+	kc.entries[appleID] = pw.Reveal()
+	return nil
+}
+
+func (kc *memKeychain) delete(_ context.Context, appleID string) error {
+	if kc.err != nil {
+		return kc.err
+	}
+	if _, ok := kc.entries[appleID]; !ok {
+		return credstore.ErrNotFound
+	}
+	delete(kc.entries, appleID)
+	return nil
 }
 
 // noKeychain is what credstore returns without a usable keychain.
@@ -48,7 +49,7 @@ func (noKeychain) Is(target error) bool { return target == credstore.ErrKeychain
 
 func TestPasswordSetAndDelete(t *testing.T) {
 	e := newLoginEnv(t, twoFA, fakePassword)
-	kc := useMemKeychain(t, nil)
+	kc := useMemKeychain(e, nil)
 	secret := "s3cret with spaces "
 	code, out, errOut := e.run(t, strings.NewReader(secret+"\nignored\n"), "password", "set", "--account", "a")
 	if code != exitOK {
@@ -75,7 +76,7 @@ func TestPasswordSetAndDelete(t *testing.T) {
 
 func TestPasswordSetEmptyStoresNothing(t *testing.T) {
 	e := newLoginEnv(t, twoFA, fakePassword)
-	kc := useMemKeychain(t, nil)
+	kc := useMemKeychain(e, nil)
 	code, _, errOut := e.run(t, strings.NewReader("\n"), "password", "set")
 	if code != exitUnknown || len(kc.entries) != 0 || !strings.Contains(errOut, "nothing was stored") {
 		t.Errorf("empty password: exit %d, stderr %q, entries %d", code, errOut, len(kc.entries))
@@ -84,7 +85,7 @@ func TestPasswordSetEmptyStoresNothing(t *testing.T) {
 
 func TestPasswordWithoutKeychainPointsToFiles(t *testing.T) {
 	e := newLoginEnv(t, twoFA, fakePassword)
-	useMemKeychain(t, noKeychain{})
+	useMemKeychain(e, noKeychain{})
 	if !errors.Is(noKeychain{}, credstore.ErrKeychainUnavailable) {
 		t.Fatal("test error does not match ErrKeychainUnavailable")
 	}

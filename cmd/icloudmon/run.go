@@ -22,8 +22,6 @@ import (
 	"github.com/icloudmon/icloudmon/web"
 )
 
-func init() { addCommand(newRunCmd) }
-
 // manualGap is the shortest time between two cycles of one account that
 // "check now" may cause: Apple must never be hammered (design §7).
 const manualGap = 10 * time.Minute

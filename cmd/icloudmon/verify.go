@@ -16,8 +16,6 @@ import (
 	"github.com/icloudmon/icloudmon/configs"
 )
 
-func init() { addCommand(newVerifyCmd) }
-
 type verifyFlags struct {
 	account string
 	output  string

@@ -15,8 +15,6 @@ var (
 	commit  = ""
 )
 
-func init() { addCommand(newVersionCmd) }
-
 // buildInfo returns the version, the VCS revision and the Go version.
 // The revision falls back to what the Go toolchain stamped into the binary.
 func buildInfo() (ver, rev, goVersion string) {

@@ -229,8 +229,13 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 		HiddenCovered: slices.Contains(a.Libraries, configs.LibraryHidden) || slices.Contains(a.Libraries, configs.LibraryAll),
 		Hidden:        checks.HiddenMode(a.Hidden)}
 	for _, f := range a.Folders {
+		layout, ok := configs.LayoutNamed(f.Layout)
+		if !ok && f.Layout != "" { // "" is auto; Validate rejects anything else
+			return agent.Account{}, fmt.Errorf("folder %s: layout %q is unknown", f.Name, f.Layout)
+		}
 		acct.Folders = append(acct.Folders, &agent.Folder{
-			Name: f.Name, Path: f.Path, Layout: matcherLayout(f.Layout), KV: rt.db, Logger: rt.log, Renditions: f.Renditions,
+			Name: f.Name, Path: f.Path, KV: rt.db, Logger: rt.log, Renditions: f.Renditions,
+			Importer: layout.Importer, ImporterHint: layout.Hint, RenamesFiles: layout.RenamesFiles,
 			Libraries: folderLibraries(f.Libraries),
 			Tolerance: rt.cfg.Checks.CaptureTolerance, FullScan: noCache,
 			Options: localindex.Options{Ignore: f.Ignore, ShrinkFraction: rt.cfg.Checks.FolderShrink, Now: clockNow},
@@ -276,14 +281,6 @@ func (rt *app) newClient(name string) (*icloudapi.Client, error) {
 		}
 	}
 	return nil, fmt.Errorf("no account named %q", name)
-}
-
-// matcherLayout maps configuration layout names to localindex's.
-func matcherLayout(layout string) string {
-	if layout == configs.LayoutOSXPhotos {
-		return "mac"
-	}
-	return layout
 }
 
 // newICloudClient builds the account's client. Every process on dataDir

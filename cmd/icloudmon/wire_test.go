@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/store"
 )
@@ -47,8 +48,49 @@ func TestCloudLibraries(t *testing.T) {
 		{[]string{"all"}, []string{"all"}},
 		{[]string{"shared", "personal"}, []string{"shared", "personal"}},
 	} {
-		if got := cloudLibraries(c.in); strings.Join(got, ",") != strings.Join(c.want, ",") {
-			t.Errorf("cloudLibraries(%v) = %v, want %v", c.in, got, c.want)
+		t.Run(strings.Join(c.in, ","), func(t *testing.T) {
+			if got := cloudLibraries(c.in); strings.Join(got, ",") != strings.Join(c.want, ",") {
+				t.Errorf("cloudLibraries(%v) = %v, want %v", c.in, got, c.want)
+			}
+		})
+	}
+}
+
+// TestFolderLayoutReachesTheAgent: what the layout table says about a
+// folder's importer is what the agent's folder carries, for the matcher
+// and the remediation texts.
+func TestFolderLayoutReachesTheAgent(t *testing.T) {
+	cfg := configs.Default()
+	cfg.DataDir = t.TempDir()
+	acct := configs.DefaultAccount()
+	acct.Name, acct.AppleID = "alice", "alice@example.com"
+	for _, l := range []string{configs.LayoutAuto, configs.LayoutImmich, configs.LayoutOSXPhotos, configs.LayoutICloudPD} {
+		f := configs.DefaultFolder()
+		f.Name, f.Path, f.Layout = l, "/photos/"+l, l
+		acct.Folders = append(acct.Folders, f)
+	}
+	rt := &app{cfg: &cfg, log: slog.New(slog.DiscardHandler)}
+	got, err := rt.account(acct, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		importer string
+		renames  bool
+		hint     bool
+	}{{"", false, false}, {"immich", true, true}, {"mac", false, false}, {"icloudpd", false, false}}
+	for i, w := range want {
+		f, ok := got.Folders[i].(*agent.Folder)
+		if !ok {
+			t.Fatalf("folder %d is a %T", i, got.Folders[i])
 		}
+		if f.Importer != w.importer || f.RenamesFiles != w.renames || (f.ImporterHint != "") != w.hint {
+			t.Errorf("folder %s: importer %q, renames %v, hint %q; want %q, %v, hint %v",
+				f.Name, f.Importer, f.RenamesFiles, f.ImporterHint, w.importer, w.renames, w.hint)
+		}
+	}
+	acct.Folders[0].Layout = "lightroom"
+	if _, err := rt.account(acct, nil, false); err == nil || !strings.Contains(err.Error(), `"lightroom"`) {
+		t.Errorf("an unknown layout gives %v, want an error naming it", err)
 	}
 }

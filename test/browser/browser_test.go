@@ -93,9 +93,9 @@ func startDaemon(t *testing.T, scenario string) *daemon {
 	cloud := &agent.ICloud{Account: demo.Account, Client: live, Sessions: sessions, Password: password,
 		DB: db, Libraries: []string{"all"}, Newest: 50}
 	// One folder per library, as the demo writes them.
-	folder := &agent.Folder{Name: "photos", Path: d.PhotosDir, Layout: "icloudpd", KV: db, Tolerance: 2 * time.Second,
+	folder := &agent.Folder{Name: "photos", Path: d.PhotosDir, Importer: "icloudpd", KV: db, Tolerance: 2 * time.Second,
 		Libraries: []string{"personal"}}
-	shared := &agent.Folder{Name: "shared", Path: d.SharedDir, Layout: "icloudpd", KV: db, Tolerance: 2 * time.Second,
+	shared := &agent.Folder{Name: "shared", Path: d.SharedDir, Importer: "icloudpd", KV: db, Tolerance: 2 * time.Second,
 		Libraries: []string{"shared"}}
 	a, err := agent.New(t.Context(), agent.Options{Accounts: []agent.Account{{Name: demo.Account, Cloud: cloud,
 		Folders: []agent.FolderSource{folder, shared}, HiddenCovered: true}}, Policy: checks.DefaultPolicy(), DB: db, Interval: time.Hour})

@@ -1,4 +1,10 @@
-package configs
+// Package secret holds the one type for values that must never be
+// printed: passwords, tokens, notification URLs with credentials in them.
+// configs (the configured secrets) and credstore (passwords and sessions)
+// both use it.
+//
+// Imports: the standard library only; no project package.
+package secret
 
 import (
 	"encoding/json"
@@ -11,20 +17,20 @@ import (
 // redacted is what every printing form of a set Secret shows.
 const redacted = "<secret>"
 
-// Secret is a configuration value that must never be printed: a token, a
-// notification URL with credentials in it. Every printing and marshalling
-// form shows "<secret>" (or "" when the secret is unset, so that people can
-// tell a missing value from a set one). Reveal returns the value for the code
-// that needs it.
+// Secret is a value that must never be printed. Every printing and
+// marshalling form (fmt with any verb, slog, JSON, YAML, text) shows
+// "<secret>", or "" when the secret is unset, so that people can tell a
+// missing value from a set one. Reveal returns the value for the code that
+// consumes it.
 type Secret struct {
 	value string
 }
 
-// NewSecret wraps s.
-func NewSecret(s string) Secret { return Secret{value: s} }
+// New wraps s.
+func New(s string) Secret { return Secret{value: s} }
 
 // Reveal returns the secret value. Call it only where the value is used
-// (an HTTP header, a notification client), never for printing.
+// (an HTTP header, a sign-in, a keychain entry), never for printing.
 func (s Secret) Reveal() string { return s.value }
 
 // IsSet reports whether the secret holds a non-empty value.
@@ -44,7 +50,7 @@ func (s Secret) masked() string {
 func (s Secret) String() string { return s.masked() }
 
 // GoString implements fmt.GoStringer for %#v; it never returns the value.
-func (s Secret) GoString() string { return "configs.Secret(" + `"` + s.masked() + `"` + ")" }
+func (s Secret) GoString() string { return `secret.Secret("` + s.masked() + `")` }
 
 // Format implements fmt.Formatter so that no verb (%d, %x, %+v …) can reach
 // the value through reflection.
