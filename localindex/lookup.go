@@ -17,8 +17,8 @@ func (r fileRef) f() *fileEntry { return &r.d.files[r.i] }
 
 func (r fileRef) rel() string { return path.Join(r.d.rel, r.d.files[r.i].name) }
 
-// lookup holds the matcher's maps, built once after each scan that changed
-// something: by name key (hashed, with postings in flat slices to keep 200 000
+// lookup holds the matcher's maps, built for each Match call from the files
+// the call may use (candidates.go): by name key (hashed, with postings in flat slices to keep 200 000
 // files cheap), by folder date, by time written in the name, by cached capture
 // second, and all files ordered by mtime.
 type lookup struct {
@@ -34,14 +34,6 @@ type lookup struct {
 }
 
 type posting struct{ file, next int32 }
-
-// getLookup returns the maps, building them when a scan invalidated them.
-func (ix *Index) getLookup() *lookup {
-	if ix.lookup == nil {
-		ix.lookup = buildLookup(ix.dirs)
-	}
-	return ix.lookup
-}
 
 func buildLookup(dirs map[string]*dirState) *lookup {
 	l := &lookup{seed: maphash.MakeSeed(), head: map[uint64]int32{}, byDay: map[int32][]int32{},

@@ -1,0 +1,112 @@
+package localindex
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// bigTree writes dirs directories of files files each (2023/MM/DD/IMG_n.JPG)
+// and ages them.
+func bigTree(t *testing.T, dirs, files int) (string, []string) {
+	t.Helper()
+	return fillTree(t, t.TempDir(), dirs, files)
+}
+
+func fillTree(t *testing.T, root string, dirs, files int) (string, []string) {
+	t.Helper()
+	day := time.Date(2023, 1, 1, 12, 0, 0, 0, time.UTC)
+	var rels []string
+	for d := 0; d < dirs; d++ {
+		rel := day.AddDate(0, 0, d).Format("2006/01/02")
+		rels = append(rels, rel)
+		for i := 0; i < files; i++ {
+			writeFile(t, root, fmt.Sprintf("%s/IMG_%04d.JPG", rel, d*files+i), []byte("x"), day)
+		}
+	}
+	age(t, root)
+	return root, rels
+}
+
+// TestChangeWritesItsDirectoryOnly: adding a file rewrites the rows of its
+// directory and the state row, not the index; so do a removed directory
+// and a capture time read by Match.
+func TestChangeWritesItsDirectoryOnly(t *testing.T) {
+	root, rels := bigTree(t, 100, 30)
+	kv := NewMemKV()
+	ix := openIndex(t, kv, root, Options{})
+	scan(t, ix, false)
+	total := kv.BytesWritten()
+	if total < 50_000 {
+		t.Fatalf("the cold scan wrote %d bytes; the test needs a larger index", total)
+	}
+	step := func(what string, maxRows int, maxBytes int64, do func()) {
+		t.Helper()
+		rows, bytes := kv.Puts(), kv.BytesWritten()
+		do()
+		rows, bytes = kv.Puts()-rows, kv.BytesWritten()-bytes
+		if rows == 0 || rows > maxRows || bytes > maxBytes {
+			t.Errorf("%s wrote %d rows, %d bytes (index %d bytes); want 1..%d rows, at most %d bytes", what, rows, bytes, total, maxRows, maxBytes)
+		}
+	}
+	step("adding one file", 3, 2_000, func() {
+		writeFile(t, root, rels[50]+"/IMG_9999.JPG", []byte("new"), past)
+		age(t, root, rels[50])
+		if res := scan(t, ix, false); res.FilesAdded != 1 || res.DirsListed != 1 {
+			t.Fatalf("scan: %+v", res)
+		}
+	})
+	step("removing one directory", 5, 1_000, func() {
+		if err := os.RemoveAll(filepath.Join(root, filepath.FromSlash(rels[7]))); err != nil {
+			t.Fatal(err)
+		}
+		age(t, root, filepath.Dir(rels[7]))
+		if res := scan(t, ix, false); res.FilesRemoved != 30 {
+			t.Fatalf("scan: %+v", res)
+		}
+	})
+	// The asset's folder date makes the files of three directories
+	// candidates; their headers are read and cached: three directories.
+	step("caching capture times", 7, 5_000, func() {
+		a := CloudAsset{ID: "A", Filename: "IMG_0100.JPG", Kind: KindPhoto, Size: 99, Taken: time.Date(2023, 1, 4, 12, 0, 0, 0, time.UTC)}
+		if _, err := ix.Match(context.Background(), []CloudAsset{a}, MatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if ix.Stats().MetaReads != 90 {
+			t.Fatalf("stats %+v: want the 90 files of three directories read", ix.Stats())
+		}
+	})
+	// and what was written is what a new process reads
+	res := scan(t, openIndex(t, kv, root, Options{}), false)
+	if res.DirsListed != 0 || res.Files != 100*30+1-30 {
+		t.Errorf("after restart: listed %d, files %d", res.DirsListed, res.Files)
+	}
+}
+
+// TestMatchSeesUnsavedAndSavedFiles: the candidates come from saved rows
+// and from directories whose rows could not be saved yet, alike.
+func TestMatchSeesUnsavedAndSavedFiles(t *testing.T) {
+	root, rels := bigTree(t, 3, 2)
+	kv := NewMemKV()
+	ix := openIndex(t, kv, root, Options{})
+	scan(t, ix, false)
+	writeFile(t, root, rels[1]+"/IMG_7777.JPG", []byte("seven"), past)
+	age(t, root, rels[1])
+	broken := openIndex(t, failingRows{kv}, root, Options{})
+	if _, err := broken.Scan(context.Background(), ScanOptions{}); err == nil {
+		t.Fatal("a failing store gave no error")
+	}
+	assets := []CloudAsset{
+		{ID: "saved", Filename: "IMG_0000.JPG", Kind: KindPhoto, Size: 1},
+		{ID: "unsaved", Filename: "IMG_7777.JPG", Kind: KindPhoto, Size: 5},
+	}
+	ms, _ := broken.Match(context.Background(), assets, MatchOptions{})
+	for _, m := range ms {
+		if m.Confidence != ConfidenceCertain {
+			t.Errorf("%s: %v, want certain", m.AssetID, m.Confidence)
+		}
+	}
+}
