@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -16,6 +15,7 @@ import (
 // capture and upload. A lookup built from these files alone answers every
 // query of the call exactly as one built from the whole folder.
 type wanted struct {
+	all   bool // every file (Index.allCandidates)
 	keys  map[uint32]struct{}
 	secs  map[int64]struct{}
 	days  map[int32]struct{}
@@ -64,6 +64,9 @@ func newWanted(assets []CloudAsset, mo MatchOptions) *wanted {
 // dir reports whether every file of the directory is wanted (its folder
 // date is near an asset's).
 func (w *wanted) dir(rel string) bool {
+	if w.all {
+		return true
+	}
 	day, ok := dirDay(rel)
 	if !ok {
 		return false
@@ -110,20 +113,28 @@ func (w *wanted) file(f *fileEntry, ni *nameInfo) bool {
 // written back to their directories.
 type candidates struct {
 	dirs map[string]*dirState
+	info map[string][]nameInfo // per file of dirs: the saved name keys and time
 	orig map[string][]fileEntry
+	keys []uint32 // backing store of the key hashes in info
 }
 
 // gather streams the saved files of the folder (and the in-memory files of
 // directories not saved yet) and keeps the wanted ones.
 func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
-	c := &candidates{dirs: map[string]*dirState{}, orig: map[string][]fileEntry{}}
-	add := func(rel string, f fileEntry) {
+	c := &candidates{dirs: map[string]*dirState{}, info: map[string][]nameInfo{}, orig: map[string][]fileEntry{},
+		keys: make([]uint32, 0, 4096)}
+	add := func(rel string, f fileEntry, ni nameInfo, n int) {
 		cd := c.dirs[rel]
 		if cd == nil {
-			cd = &dirState{rel: rel, loaded: true}
+			cd = &dirState{rel: rel, loaded: true, files: make([]fileEntry, 0, n)}
 			c.dirs[rel] = cd
+			c.info[rel] = make([]nameInfo, 0, n)
 		}
 		cd.files = append(cd.files, f)
+		start := len(c.keys)
+		c.keys = append(c.keys, ni.keys...)
+		ni.keys = c.keys[start:len(c.keys):len(c.keys)]
+		c.info[rel] = append(c.info[rel], ni)
 	}
 	var buf [16]uint32
 	for rel, ds := range ix.dirs {
@@ -134,7 +145,7 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		for i := range ds.files {
 			ni := nameInfoOf(ds.files[i].name, buf[:0])
 			if all || w.file(&ds.files[i], &ni) {
-				add(rel, ds.files[i])
+				add(rel, ds.files[i], ni, len(ds.files))
 			}
 		}
 	}
@@ -150,11 +161,12 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		}
 		all := w.dir(rel)
 		r := newFileRow(v)
+		n := r.n
 		var f fileEntry
 		for r.next(&f) {
 			if all || w.file(&f, &r.ni) {
 				f.name = string(r.name)
-				add(rel, f)
+				add(rel, f, r.ni, n)
 			}
 		}
 		if r.d.err != nil || r.n != 0 {
@@ -171,7 +183,7 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		ix.dirs[rel].racy = true
 	}
 	for rel, cd := range c.dirs {
-		slices.SortFunc(cd.files, func(a, b fileEntry) int { return strings.Compare(a.name, b.name) })
+		// Files come in name order from a row and from memory alike.
 		c.orig[rel] = slices.Clone(cd.files)
 	}
 	return c, nil

@@ -86,17 +86,20 @@ type Index struct {
 	ign  *ignorer
 	log  *slog.Logger
 
-	mu       sync.Mutex
-	dirs     map[string]*dirState
-	stash    map[string]*dirState // last healthy index while the folder looks unmounted
-	state    persisted
-	health   FolderHealth
-	onDisk   map[string]bool // directories with saved rows
-	dirty    bool            // in-memory state differs from the saved rows
-	stats    Stats
-	scanned  bool
-	openDir  func(string) (*os.File, error) // os.Open; tests inject failures
-	loadWarn string
+	mu     sync.Mutex
+	dirs   map[string]*dirState
+	stash  map[string]*dirState // last healthy index while the folder looks unmounted
+	state  persisted
+	health FolderHealth
+	onDisk map[string]bool // directories with saved rows
+	// allCandidates makes Match build its lookups from every file, as it
+	// did before issue 25 (tests compare the two).
+	allCandidates bool
+	dirty         bool // in-memory state differs from the saved rows
+	stats         Stats
+	scanned       bool
+	openDir       func(string) (*os.File, error) // os.Open; tests inject failures
+	loadWarn      string
 }
 
 // persisted is the folder-level state saved beside the directory entries.

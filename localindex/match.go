@@ -95,11 +95,13 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 	if mo.MaxHeaderReads <= 0 {
 		mo.MaxHeaderReads = 20000
 	}
-	cands, err := ix.gather(ctx, newWanted(assets, mo))
+	w := newWanted(assets, mo)
+	w.all = ix.allCandidates
+	cands, err := ix.gather(ctx, w)
 	if err != nil {
 		return nil, err
 	}
-	m := &matcher{ix: ix, l: buildLookup(cands.dirs), opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
+	m := &matcher{ix: ix, l: buildLookup(cands), opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
 		witness: RenamesFiles(ix.opts.Layout)}
 	out := make([]Match, len(assets))
 	byName := make([][]cand, len(assets))

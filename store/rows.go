@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -25,7 +26,7 @@ func (db *DB) EachRow(ctx context.Context, ns, prefix string, fn func(key string
 	}
 	defer rows.Close()
 	var key string
-	var val []byte
+	var val sql.RawBytes // not copied: valid until the next row
 	for rows.Next() {
 		if err := rows.Scan(&key, &val); err != nil {
 			return db.wrap("read "+ns+" from", err)
