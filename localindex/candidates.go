@@ -108,29 +108,30 @@ func (w *wanted) file(f *fileEntry, ni *nameInfo) bool {
 	return i < len(w.spans) && w.spans[i][0] <= f.mtime && f.mtime <= w.spans[i][1]
 }
 
-// candidates holds the files one Match call may use, as copies, and what
-// their cached capture times were, so that times the matcher reads can be
-// written back to their directories.
+// candidates holds the files one Match call may use, as copies, and which
+// of them had no cached capture time, so that times the matcher reads (it
+// only ever sets the time of such a file) can be written back to their
+// directories.
 type candidates struct {
-	dirs map[string]*dirState
-	info map[string][]nameInfo // per file of dirs: the saved name keys and time
-	orig map[string][]fileEntry
-	keys []uint32 // backing store of the key hashes in info
+	dirs   map[string]*dirState
+	info   map[string][]nameInfo // per file of dirs: the saved name keys and time
+	unread map[string][]bool     // per file of dirs: no capture time cached
+	keys   []uint32              // backing store of the key hashes in info
 }
 
 // gather streams the saved files of the folder (and the in-memory files of
 // directories not saved yet) and keeps the wanted ones.
 func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
-	c := &candidates{dirs: map[string]*dirState{}, info: map[string][]nameInfo{}, orig: map[string][]fileEntry{},
+	c := &candidates{dirs: map[string]*dirState{}, info: map[string][]nameInfo{}, unread: map[string][]bool{},
 		keys: make([]uint32, 0, 4096)}
-	add := func(rel string, f fileEntry, ni nameInfo, n int) {
+	add := func(rel string, f fileEntry, ni nameInfo) {
 		cd := c.dirs[rel]
 		if cd == nil {
-			cd = &dirState{rel: rel, loaded: true, files: make([]fileEntry, 0, n)}
+			cd = &dirState{rel: rel, loaded: true}
 			c.dirs[rel] = cd
-			c.info[rel] = make([]nameInfo, 0, n)
 		}
 		cd.files = append(cd.files, f)
+		c.unread[rel] = append(c.unread[rel], f.capSrc == 0)
 		start := len(c.keys)
 		c.keys = append(c.keys, ni.keys...)
 		ni.keys = c.keys[start:len(c.keys):len(c.keys)]
@@ -145,7 +146,7 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		for i := range ds.files {
 			ni := nameInfoOf(ds.files[i].name, buf[:0])
 			if all || w.file(&ds.files[i], &ni) {
-				add(rel, ds.files[i], ni, len(ds.files))
+				add(rel, ds.files[i], ni)
 			}
 		}
 	}
@@ -161,12 +162,11 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		}
 		all := w.dir(rel)
 		r := newFileRow(v)
-		n := r.n
 		var f fileEntry
 		for r.next(&f) {
 			if all || w.file(&f, &r.ni) {
 				f.name = string(r.name)
-				add(rel, f, r.ni, n)
+				add(rel, f, r.ni)
 			}
 		}
 		if r.d.err != nil || r.n != 0 {
@@ -182,22 +182,18 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		ix.log.Warn("saved files of a directory are unreadable; it is listed again on the next scan", "dir", rel)
 		ix.dirs[rel].racy = true
 	}
-	for rel, cd := range c.dirs {
-		// Files come in name order from a row and from memory alike.
-		c.orig[rel] = slices.Clone(cd.files)
-	}
-	return c, nil
+	return c, nil // files in name order, from a row and from memory alike
 }
 
 // writeBack copies the capture times the matcher read into the index, so
 // that they are saved with their directories.
 func (ix *Index) writeBack(ctx context.Context, c *candidates) error {
 	for rel, cd := range c.dirs {
-		orig := c.orig[rel]
+		unread := c.unread[rel]
 		var ds *dirState
 		for i := range cd.files {
 			f := &cd.files[i]
-			if f.capSrc == orig[i].capSrc && f.capWall == orig[i].capWall && f.capOff == orig[i].capOff {
+			if !unread[i] || f.capSrc == 0 {
 				continue
 			}
 			if ds == nil {
