@@ -185,6 +185,39 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 	return c, nil // files in name order, from a row and from memory alike
 }
 
+// lastCands are the candidates of the last Match call, with the capture
+// times it read: a daemon whose folder did not change and whose newest
+// assets are the same matches again without reading the rows.
+type lastCands struct {
+	gen    uint64
+	assets []CloudAsset
+	tol    time.Duration
+	c      *candidates
+}
+
+// candidatesFor returns the candidates of assets: those of the last call
+// when neither the assets nor the directories changed since, else read
+// from the rows.
+func (ix *Index) candidatesFor(ctx context.Context, assets []CloudAsset, mo MatchOptions) (*candidates, error) {
+	if l := ix.last; l != nil && l.gen == ix.gen && l.tol == mo.Tolerance && slices.Equal(l.assets, assets) && !ix.allCandidates {
+		for rel, cd := range l.c.dirs {
+			for i := range cd.files {
+				l.c.unread[rel][i] = cd.files[i].capSrc == 0
+			}
+		}
+		return l.c, nil
+	}
+	ix.last = nil
+	w := newWanted(assets, mo)
+	w.all = ix.allCandidates
+	c, err := ix.gather(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	ix.last = &lastCands{gen: ix.gen, assets: slices.Clone(assets), tol: mo.Tolerance, c: c}
+	return c, nil
+}
+
 // writeBack copies the capture times the matcher read into the index, so
 // that they are saved with their directories.
 func (ix *Index) writeBack(ctx context.Context, c *candidates) error {

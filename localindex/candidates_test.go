@@ -32,7 +32,7 @@ func TestCandidatesMatchLikeWholeIndex(t *testing.T) {
 				ix := openIndex(t, NewMemKV(), root, Options{})
 				ix.allCandidates = all
 				scan(t, ix, false)
-				for _, round := range [][]CloudAsset{assets, renamed} {
+				for _, round := range [][]CloudAsset{assets, renamed, renamed} { // the third reuses the candidates
 					ms, err := ix.Match(context.Background(), round, MatchOptions{})
 					if err != nil {
 						t.Fatal(err)

@@ -95,7 +95,9 @@ type Index struct {
 	// allCandidates makes Match build its lookups from every file, as it
 	// did before issue 25 (tests compare the two).
 	allCandidates bool
-	dirty         bool // in-memory state differs from the saved rows
+	gen           uint64     // counts scans that changed the directories
+	last          *lastCands // the candidates of the last Match call
+	dirty         bool       // in-memory state differs from the saved rows
 	stats         Stats
 	scanned       bool
 	openDir       func(string) (*os.File, error) // os.Open; tests inject failures

@@ -95,9 +95,7 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 	if mo.MaxHeaderReads <= 0 {
 		mo.MaxHeaderReads = 20000
 	}
-	w := newWanted(assets, mo)
-	w.all = ix.allCandidates
-	cands, err := ix.gather(ctx, w)
+	cands, err := ix.candidatesFor(ctx, assets, mo)
 	if err != nil {
 		return nil, err
 	}

@@ -110,3 +110,45 @@ func TestMatchSeesUnsavedAndSavedFiles(t *testing.T) {
 		}
 	}
 }
+
+// countingKV counts the streams of rows.
+type countingKV struct {
+	*MemKV
+	streams int
+}
+
+func (c *countingKV) EachRow(ctx context.Context, ns, prefix string, fn func(string, []byte) error) error {
+	c.streams++
+	return c.MemKV.EachRow(ctx, ns, prefix, fn)
+}
+
+// TestRepeatMatchReusesCandidates: a daemon whose folder and newest assets
+// did not change matches again without reading the rows; a changed
+// directory or other assets read them again.
+func TestRepeatMatchReusesCandidates(t *testing.T) {
+	root, rels := bigTree(t, 5, 3)
+	kv := &countingKV{MemKV: NewMemKV()}
+	ix := openIndex(t, kv, root, Options{})
+	a := []CloudAsset{{ID: "A", Filename: "IMG_0004.JPG", Kind: KindPhoto, Size: 1}}
+	b := []CloudAsset{{ID: "B", Filename: "IMG_0007.JPG", Kind: KindPhoto, Size: 1}}
+	match := func(assets []CloudAsset, wantStream bool) {
+		t.Helper()
+		before := kv.streams
+		ms, err := ix.Match(context.Background(), assets, MatchOptions{})
+		if err != nil || ms[0].Confidence != ConfidenceCertain {
+			t.Fatalf("match: %v %+v", err, ms)
+		}
+		if streamed := kv.streams > before; streamed != wantStream {
+			t.Errorf("%s: rows read %v, want %v", assets[0].ID, streamed, wantStream)
+		}
+	}
+	scan(t, ix, false)
+	match(a, true)
+	scan(t, ix, false)
+	match(a, false)
+	match(b, true)
+	writeFile(t, root, rels[2]+"/IMG_0999.JPG", []byte("x"), past)
+	age(t, root, rels[2])
+	scan(t, ix, false)
+	match(b, true)
+}

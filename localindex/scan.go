@@ -423,6 +423,9 @@ func (w *walker) finish() {
 			w.ix.dirty = true
 		}
 	}
+	if w.res.DirsListed > 0 || len(w.new) != len(w.old) {
+		w.ix.gen++ // the candidates of the last Match are out of date
+	}
 	w.ix.dirs = w.new
 	w.res.Dirs = len(w.new)
 	w.res.Files = w.files
