@@ -152,3 +152,25 @@ func TestRepeatMatchReusesCandidates(t *testing.T) {
 	scan(t, ix, false)
 	match(b, true)
 }
+
+// FuzzDecodeRows: a damaged directory row is an error, never a panic or a
+// huge allocation, and a row that decodes is encoded to one that decodes.
+func FuzzDecodeRows(f *testing.F) {
+	d := &dirState{rel: "2023/06/15", mtime: 1, subdirs: []string{"x"}, links: []string{"l"}, loaded: true,
+		files: []fileEntry{{name: "IMG_1.HEIC", size: 9, mtime: 3, capWall: 1700000000, capSrc: uint8(SourceEXIF)},
+			{name: "IMG_1_HEVC.MOV", size: 1 << 33, mtime: -5}, {name: "20230615_103456_ABCD.jpg", size: 1, mtime: 2}}}
+	d.summarize()
+	f.Add(encodeFiles(d), encodeHead(d))
+	f.Add([]byte{}, []byte{})
+	f.Fuzz(func(t *testing.T, files, head []byte) {
+		if fs, err := decodeFiles(files); err == nil {
+			got := encodeFiles(&dirState{files: fs})
+			if again, err := decodeFiles(got); err != nil || len(again) != len(fs) {
+				t.Errorf("re-encoded row does not decode: %v", err)
+			}
+		}
+		if hd, err := decodeHead("a", head); err == nil && hd == nil {
+			t.Error("no error and no directory")
+		}
+	})
+}
