@@ -193,29 +193,31 @@ type lastCands struct {
 	assets []CloudAsset
 	tol    time.Duration
 	c      *candidates
+	l      *lookup // built from c, with the capture times read since
 }
 
-// candidatesFor returns the candidates of assets: those of the last call
-// when neither the assets nor the directories changed since, else read
-// from the rows.
-func (ix *Index) candidatesFor(ctx context.Context, assets []CloudAsset, mo MatchOptions) (*candidates, error) {
+// candidatesFor returns the candidates of assets and their lookup: those of
+// the last call when neither the assets nor the directories changed since,
+// else read from the rows.
+func (ix *Index) candidatesFor(ctx context.Context, assets []CloudAsset, mo MatchOptions) (*candidates, *lookup, error) {
 	if l := ix.last; l != nil && l.gen == ix.gen && l.tol == mo.Tolerance && slices.Equal(l.assets, assets) && !ix.allCandidates {
 		for rel, cd := range l.c.dirs {
 			for i := range cd.files {
 				l.c.unread[rel][i] = cd.files[i].capSrc == 0
 			}
 		}
-		return l.c, nil
+		return l.c, l.l, nil
 	}
 	ix.last = nil
 	w := newWanted(assets, mo)
 	w.all = ix.allCandidates
 	c, err := ix.gather(ctx, w)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	ix.last = &lastCands{gen: ix.gen, assets: slices.Clone(assets), tol: mo.Tolerance, c: c}
-	return c, nil
+	l := buildLookup(c)
+	ix.last = &lastCands{gen: ix.gen, assets: slices.Clone(assets), tol: mo.Tolerance, c: c, l: l}
+	return c, l, nil
 }
 
 // writeBack copies the capture times the matcher read into the index, so

@@ -95,11 +95,11 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 	if mo.MaxHeaderReads <= 0 {
 		mo.MaxHeaderReads = 20000
 	}
-	cands, err := ix.candidatesFor(ctx, assets, mo)
+	cands, l, err := ix.candidatesFor(ctx, assets, mo)
 	if err != nil {
 		return nil, err
 	}
-	m := &matcher{ix: ix, l: buildLookup(cands), opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
+	m := &matcher{ix: ix, l: l, opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
 		witness: RenamesFiles(ix.opts.Layout)}
 	out := make([]Match, len(assets))
 	byName := make([][]cand, len(assets))
@@ -107,6 +107,7 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 	for _, pass := range passes {
 		for i, a := range assets {
 			if err := ctx.Err(); err != nil {
+				ix.last = nil // capture times read so far were not written back
 				return nil, fmt.Errorf("matching interrupted: %w", err)
 			}
 			if byName[i] == nil {
@@ -122,6 +123,7 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 		finish(a, &out[i])
 	}
 	if err := ix.writeBack(ctx, cands); err != nil {
+		ix.last = nil
 		return out, err
 	}
 	return out, ix.save(ctx)
