@@ -150,3 +150,44 @@ func randomAssets(rng *rand.Rand, times []time.Time) []CloudAsset {
 	}
 	return out
 }
+
+// TestCandidatesReachEveryWay: one file for each way a file becomes a
+// candidate (name key, folder date, mtime window, time in the name, cached
+// capture time), each far from the others in time, so that a file missing
+// from the candidates shows as an asset not found.
+func TestCandidatesReachEveryWay(t *testing.T) {
+	root := t.TempDir()
+	at := func(month int) time.Time { return time.Date(2021, time.Month(month), 5, 10, 15, 0, 0, time.UTC) }
+	far := at(12).AddDate(1, 0, 0) // an mtime no window reaches
+	exif := func(tm time.Time) []byte { return jpegWithExif(t, tm.Format("2006:01:02 15:04:05"), "+00:00") }
+	uuid := "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+	writeFile(t, root, "flat1/IMG_1001.HEIC", make([]byte, 500), far)
+	writeFile(t, root, at(3).Format("2006/01/02")+"/"+uuid+".jpg", exif(at(3)), far)
+	writeFile(t, root, "flat2/"+uuid+".jpg", exif(at(5)), at(5).Add(time.Hour))
+	writeFile(t, root, "flat3/"+at(7).Format("20060102_150405")+"_ABCDEF01.jpg", []byte("no header"), far)
+	writeFile(t, root, "flat4/0a1b2c3d-0000-4000-8000-000000000005.jpg", exif(at(9)), far)
+	age(t, root)
+	ix := openIndex(t, NewMemKV(), root, Options{})
+	scan(t, ix, false)
+	asset := func(id, name string, month int) CloudAsset {
+		return CloudAsset{ID: id, Filename: name, Kind: KindPhoto, Size: 500, Taken: at(month), Added: at(month)}
+	}
+	want := map[string]Confidence{"key": ConfidenceCertain, "day": ConfidencePossible, "mtime": ConfidencePossible,
+		"name time": ConfidencePossible, "read": ConfidenceLikely, "cached": ConfidencePossible}
+	check := func(assets []CloudAsset) {
+		t.Helper()
+		ms, err := ix.Match(context.Background(), assets, MatchOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Confidence != want[m.AssetID] {
+				t.Errorf("%s: %v (%+v), want %v", m.AssetID, m.Confidence, m.File, want[m.AssetID])
+			}
+		}
+	}
+	check([]CloudAsset{asset("key", "IMG_1001.HEIC", 1), asset("day", "DSC_0002.JPG", 3), asset("mtime", "DSC_0003.JPG", 5),
+		asset("name time", "DSC_0004.JPG", 7), asset("read", "0a1b2c3d-0000-4000-8000-000000000005.jpg", 9)})
+	// The last file's capture time is cached now; found by it alone.
+	check([]CloudAsset{asset("cached", "DSC_0005.JPG", 9)})
+}
