@@ -2,6 +2,7 @@ package localindex
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -179,9 +180,17 @@ func (ix *Index) UnreadableHeaders(limit int) (int, []string) {
 	defer ix.mu.Unlock()
 	var paths []string
 	for _, d := range ix.dirs {
-		for i := range d.files {
-			if c, ok := d.files[i].capture(); ok && c.Source == SourceUnreadable {
-				paths = append(paths, path.Join(d.rel, d.files[i].name))
+		if d.nUnread == 0 {
+			continue // the summary counts them: only such directories are read
+		}
+		files, err := ix.readFiles(context.Background(), d)
+		if err != nil {
+			ix.log.Warn("could not list the files with unreadable headers", "dir", d.rel, "err", err)
+			continue
+		}
+		for i := range files {
+			if c, ok := files[i].capture(); ok && c.Source == SourceUnreadable {
+				paths = append(paths, path.Join(d.rel, files[i].name))
 			}
 		}
 	}

@@ -11,9 +11,13 @@
 // Open returns the Index of one folder; Index.Scan refreshes it. A directory
 // whose mtime did not change since the last scan is not listed again, and a
 // file whose size and mtime did not change keeps its cached capture time. The
-// in-memory index is kept between cycles, so a warm rescan costs one stat per
-// directory; the index is saved as one compact blob per folder (namespace
-// "localindex", key = folder path) only when something changed.
+// summary of every directory is kept in memory between cycles, so a warm
+// rescan costs one stat per directory. The files live on disk, one row per
+// directory (namespace "localindex3:<folder>", format LIX3, rows.go): a
+// changed directory rewrites its own rows, in one transaction with the
+// folder state. Match streams the rows once per call and builds its lookups
+// from the files the call's assets can match (candidates.go). The one-blob
+// format of earlier versions (LIX2) is migrated on Open.
 //
 // Trade-off: a file rewritten in place keeps its directory's mtime, so the
 // incremental scan does not notice it; ScanOptions.Full lists everything and

@@ -5,49 +5,17 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sort"
 )
 
-// The saved index is one blob per folder: a magic, the folder state, then
+// Format LIX2, the saved index up to issue 25: one blob per folder (namespace
+// kvNamespace, key = folder path) holding a magic, the folder state, then
 // every directory with its subdirectory names and files (name, size, mtime,
-// cached capture time) as varints. 200 000 files take about 6 MB and decode
-// in well under a second; the in-memory index is kept between cycles, so only
-// the first cycle after a restart decodes it.
+// cached capture time) as varints. It was rewritten whole on any change.
+// Open still reads it, to migrate it to the rows of rows.go; the encoder and
+// decoder below are shared with the rows.
 const indexMagic = "LIX2"
 
 var errTruncated = errors.New("saved index is truncated")
-
-func encodeIndex(dirs map[string]*dirState, st persisted) []byte {
-	var b bytes.Buffer
-	b.Grow(encodedSize(dirs))
-	b.WriteString(indexMagic)
-	e := encoder{b: &b}
-	e.int(st.lastScan)
-	e.int(int64(st.lastFiles))
-	e.int(int64(st.baseline))
-	keys := make([]string, 0, len(dirs))
-	for k := range dirs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	e.int(int64(len(keys)))
-	for _, k := range keys {
-		e.dir(dirs[k])
-	}
-	return b.Bytes()
-}
-
-// encodedSize estimates the blob size, so the buffer grows once.
-func encodedSize(dirs map[string]*dirState) int {
-	n := 64
-	for _, d := range dirs {
-		n += len(d.rel) + 24 + 8*(len(d.subdirs)+len(d.links))
-		for i := range d.files {
-			n += len(d.files[i].name) + 24
-		}
-	}
-	return n
-}
 
 type encoder struct {
 	b   *bytes.Buffer

@@ -64,12 +64,8 @@ func (ix *Index) judgeMount(h *FolderHealth) {
 func (ix *Index) newest(h *FolderHealth) {
 	var best int64
 	for _, d := range ix.dirs {
-		for i := range d.files {
-			f := &d.files[i]
-			t, src := f.sortTime()
-			if t > best {
-				best, h.NewestPath, h.NewestSource = t, path.Join(d.rel, f.name), src
-			}
+		if d.nfiles > 0 && d.newest > best {
+			best, h.NewestPath, h.NewestSource = d.newest, path.Join(d.rel, d.newestName), d.newestSrc
 		}
 	}
 	if best != 0 {

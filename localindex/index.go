@@ -2,7 +2,6 @@ package localindex
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -55,27 +54,35 @@ type Progress struct {
 	Done    bool
 }
 
-// Index is the incremental index of one local folder. It keeps the index in
-// memory between scans (a warm rescan decodes nothing) and persists it as one
-// blob per folder through KV. Methods are safe for concurrent use.
+// Index is the incremental index of one local folder. It keeps a summary of
+// every directory in memory between scans (a warm rescan decodes nothing)
+// and the files on disk, one row per directory (rows.go); the files of a
+// directory are in memory only from its listing to the next save. Methods
+// are safe for concurrent use.
 type Index struct {
 	root string
+	ns   string // namespace of the rows
 	kv   KV
 	opts Options
 	ign  *ignorer
 	log  *slog.Logger
 
-	mu       sync.Mutex
-	dirs     map[string]*dirState
-	stash    map[string]*dirState // last healthy index while the folder looks unmounted
-	state    persisted
-	health   FolderHealth
-	lookup   *lookup // matcher maps, rebuilt after a scan changed something
-	dirty    bool    // in-memory state differs from the saved blob
-	stats    Stats
-	scanned  bool
-	openDir  func(string) (*os.File, error) // os.Open; tests inject failures
-	loadWarn string
+	mu     sync.Mutex
+	dirs   map[string]*dirState
+	stash  map[string]*dirState // last healthy index while the folder looks unmounted
+	state  persisted
+	health FolderHealth
+	onDisk map[string]bool // directories with saved rows
+	// allCandidates makes Match build its lookups from every file, as it
+	// did before issue 25 (tests compare the two).
+	allCandidates bool
+	gen           uint64     // counts scans that changed the directories
+	last          *lastCands // the candidates of the last Match call
+	dirty         bool       // in-memory state differs from the saved rows
+	stats         Stats
+	scanned       bool
+	openDir       func(string) (*os.File, error) // os.Open; tests inject failures
+	loadWarn      string
 }
 
 // persisted is the folder-level state saved beside the directory entries.
@@ -93,7 +100,15 @@ type dirState struct {
 	unreadable bool
 	subdirs    []string
 	links      []string    // subdirectories reached through symlinks, walked after subdirs
-	files      []fileEntry // sorted by name
+	files      []fileEntry // sorted by name; only when loaded
+	loaded     bool        // files holds the entries (else they are in the saved row)
+	changed    bool        // listed or updated since the last save (implies loaded)
+	// summary, kept when the files are not loaded
+	nfiles     int
+	newest     int64 // sortTime of the newest file, unix ns
+	newestName string
+	newestSrc  CaptureSource
+	nUnread    int // files whose headers were unreadable
 }
 
 // fileEntry is one file. The capture fields cache header metadata for this
@@ -123,8 +138,10 @@ func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error)
 		return nil, err
 	}
 	ix := &Index{root: filepath.Clean(root), kv: kv, opts: opts.withDefaults(), ign: ign}
+	ix.ns = rowNamespace(ix.root)
 	ix.log = ix.opts.Logger.With("folder", ix.root)
 	ix.dirs = map[string]*dirState{}
+	ix.onDisk = map[string]bool{}
 	ix.openDir = os.Open
 	if err := ix.load(ctx); err != nil {
 		return nil, err
@@ -178,39 +195,15 @@ func (ix *Index) FileCount() int {
 func (ix *Index) countFiles() int {
 	n := 0
 	for _, d := range ix.dirs {
-		n += len(d.files)
+		n += d.count()
 	}
 	return n
 }
 
-// load reads the saved index, if any.
-func (ix *Index) load(ctx context.Context) error {
-	blob, ok, err := ix.kv.Get(ctx, kvNamespace, ix.root)
-	if err != nil {
-		return fmt.Errorf("read saved index of %s from the store: %w", ix.root, err)
+// count is how many files the directory holds.
+func (d *dirState) count() int {
+	if d.loaded {
+		return len(d.files)
 	}
-	if !ok {
-		return nil
-	}
-	dirs, st, err := decodeIndex(blob)
-	if err != nil {
-		ix.log.Warn("saved folder index is unreadable; the next scan reads the whole folder again", "err", err)
-		ix.loadWarn = err.Error()
-		return nil
-	}
-	ix.dirs, ix.state = dirs, st
-	return nil
-}
-
-// save writes the index blob when it changed.
-func (ix *Index) save(ctx context.Context) error {
-	if !ix.dirty {
-		return nil
-	}
-	blob := encodeIndex(ix.dirs, ix.state)
-	if err := ix.kv.Put(ctx, kvNamespace, ix.root, blob); err != nil {
-		return fmt.Errorf("save index of %s to the store: %w", ix.root, err)
-	}
-	ix.dirty = false
-	return nil
+	return d.nfiles
 }

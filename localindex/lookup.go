@@ -1,7 +1,6 @@
 package localindex
 
 import (
-	"hash/maphash"
 	"path"
 	"slices"
 	"time"
@@ -17,14 +16,13 @@ func (r fileRef) f() *fileEntry { return &r.d.files[r.i] }
 
 func (r fileRef) rel() string { return path.Join(r.d.rel, r.d.files[r.i].name) }
 
-// lookup holds the matcher's maps, built once after each scan that changed
-// something: by name key (hashed, with postings in flat slices to keep 200 000
+// lookup holds the matcher's maps, built for each Match call from the files
+// the call may use (candidates.go): by name key (hashed, with postings in flat slices to keep 200 000
 // files cheap), by folder date, by time written in the name, by cached capture
 // second, and all files ordered by mtime.
 type lookup struct {
-	seed    maphash.Seed
 	refs    []fileRef
-	head    map[uint64]int32 // key hash → first posting
+	head    map[uint32]int32 // key hash (keyHash) → first posting
 	post    []posting
 	byMtime []int32
 	byDay   map[int32][]int32
@@ -35,23 +33,26 @@ type lookup struct {
 
 type posting struct{ file, next int32 }
 
-// getLookup returns the maps, building them when a scan invalidated them.
-func (ix *Index) getLookup() *lookup {
-	if ix.lookup == nil {
-		ix.lookup = buildLookup(ix.dirs)
-	}
-	return ix.lookup
-}
-
-func buildLookup(dirs map[string]*dirState) *lookup {
-	l := &lookup{seed: maphash.MakeSeed(), head: map[uint64]int32{}, byDay: map[int32][]int32{},
+// buildLookup files the candidates of one Match call, using the name keys
+// and times saved with them (nameInfo) instead of parsing every name again.
+func buildLookup(c *candidates) *lookup {
+	l := &lookup{head: map[uint32]int32{}, byDay: map[int32][]int32{},
 		byName: map[int64][]int32{}, capWall: map[int64][]int32{}, capInst: map[int64][]int32{}}
-	for _, d := range dirs {
+	// In path order, so that ties between files go the same way in every
+	// run (map order made them random before issue 25).
+	rels := make([]string, 0, len(c.dirs))
+	for rel := range c.dirs {
+		rels = append(rels, rel)
+	}
+	slices.Sort(rels)
+	for _, rel := range rels {
+		d := c.dirs[rel]
 		day, hasDay := dirDay(d.rel)
+		info := c.info[rel]
 		for i := range d.files {
 			id := int32(len(l.refs)) //nolint:gosec // an index holds far fewer than 2^31 files
 			l.refs = append(l.refs, fileRef{d: d, i: int32(i)})
-			l.addFile(id, &d.files[i])
+			l.addFile(id, &d.files[i], &info[i])
 			if hasDay {
 				l.byDay[day] = append(l.byDay[day], id)
 			}
@@ -65,23 +66,20 @@ func buildLookup(dirs map[string]*dirState) *lookup {
 	return l
 }
 
-func (l *lookup) addFile(id int32, f *fileEntry) {
-	ln := parseLocal(f.name)
-	if ln.kind == KindUnknown {
+func (l *lookup) addFile(id int32, f *fileEntry, ni *nameInfo) {
+	if !ni.known {
 		return
 	}
-	for _, k := range ln.keys {
+	for _, k := range ni.keys {
 		l.addKey(k, id)
 	}
-	stem, _ := splitExt(f.name)
-	if t, ok := nameTime(stem); ok {
-		l.byName[t.Unix()] = append(l.byName[t.Unix()], id)
+	if ni.hasTime {
+		l.byName[ni.nameTime] = append(l.byName[ni.nameTime], id)
 	}
 	l.addCapture(id, f)
 }
 
-func (l *lookup) addKey(k string, id int32) {
-	h := maphash.String(l.seed, k)
+func (l *lookup) addKey(h uint32, id int32) {
 	next, ok := l.head[h]
 	if !ok {
 		next = -1
@@ -107,7 +105,7 @@ func (l *lookup) addCapture(id int32, f *fileEntry) {
 // byKey returns the files filed under key (possibly with hash collisions;
 // callers verify).
 func (l *lookup) byKey(key string, out []int32) []int32 {
-	p, ok := l.head[maphash.String(l.seed, key)]
+	p, ok := l.head[keyHash(key)]
 	for ok && p >= 0 {
 		out = append(out, l.post[p].file)
 		p = l.post[p].next

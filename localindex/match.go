@@ -82,9 +82,10 @@ type MatchOptions struct {
 	MaxHeaderReads int           // headers read per Match call at most; default 20 000
 }
 
-// Match looks for a local copy of each asset. Capture times are read from
-// headers only for candidates the name and size rules cannot decide, and are
-// cached in the index (saved through KV).
+// Match looks for a local copy of each asset. It reads the saved index once
+// and keeps only the files these assets can match (see wanted). Capture
+// times are read from headers only for candidates the name and size rules
+// cannot decide, and are cached in the index (saved through KV).
 func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions) ([]Match, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -94,27 +95,36 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 	if mo.MaxHeaderReads <= 0 {
 		mo.MaxHeaderReads = 20000
 	}
-	m := &matcher{ix: ix, l: ix.getLookup(), opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
+	cands, l, err := ix.candidatesFor(ctx, assets, mo)
+	if err != nil {
+		return nil, err
+	}
+	m := &matcher{ix: ix, l: l, opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
 		witness: ix.opts.RenamesFiles}
 	out := make([]Match, len(assets))
-	cands := make([][]cand, len(assets))
+	byName := make([][]cand, len(assets))
 	passes := []func(a CloudAsset, cands []cand, res *Match){m.passSize, m.passName, m.passTime}
 	for _, pass := range passes {
 		for i, a := range assets {
 			if err := ctx.Err(); err != nil {
+				ix.last = nil // capture times read so far were not written back
 				return nil, fmt.Errorf("matching interrupted: %w", err)
 			}
-			if cands[i] == nil {
+			if byName[i] == nil {
 				out[i].AssetID = a.ID
-				cands[i] = m.nameCands(a)
+				byName[i] = m.nameCands(a)
 			}
 			m.incomplete = false
-			pass(a, cands[i], &out[i])
+			pass(a, byName[i], &out[i])
 			out[i].Incomplete = out[i].Incomplete || m.incomplete
 		}
 	}
 	for i, a := range assets {
 		finish(a, &out[i])
+	}
+	if err := ix.writeBack(ctx, cands); err != nil {
+		ix.last = nil
+		return out, err
 	}
 	return out, ix.save(ctx)
 }

@@ -277,7 +277,7 @@ func (w *walker) merge(rel string, d *dirState, t *tally) {
 		w.ix.dirty = true
 	}
 	w.new[rel] = d
-	w.files += len(d.files)
+	w.files += d.count()
 	w.progressLocked(false)
 }
 
@@ -290,11 +290,12 @@ func (w *walker) dir(rel string, info fs.FileInfo, t *tally) *dirState {
 	}
 	if old != nil && !w.full && !old.racy && !old.unreadable && old.mtime == mtime {
 		t.unchanged++
-		t.kept += len(old.files)
+		t.kept += old.count()
 		return old
 	}
-	d := &dirState{rel: rel, mtime: mtime, racy: w.start.Sub(info.ModTime()) < racyWindow}
-	w.list(d, old, t)
+	d := &dirState{rel: rel, mtime: mtime, racy: w.start.Sub(info.ModTime()) < racyWindow, loaded: true, changed: true}
+	w.list(d, w.ix.oldFiles(w.ctx, old), t)
+	d.summarize()
 	t.listed++
 	return d
 }
@@ -418,12 +419,12 @@ func (ix *Index) keepStash(old map[string]*dirState, h FolderHealth) {
 func (w *walker) finish() {
 	for rel, d := range w.old {
 		if _, ok := w.new[rel]; !ok {
-			w.res.FilesRemoved += len(d.files)
+			w.res.FilesRemoved += d.count()
 			w.ix.dirty = true
 		}
 	}
 	if w.res.DirsListed > 0 || len(w.new) != len(w.old) {
-		w.ix.lookup = nil // the matcher maps point into the old entries
+		w.ix.gen++ // the candidates of the last Match are out of date
 	}
 	w.ix.dirs = w.new
 	w.res.Dirs = len(w.new)

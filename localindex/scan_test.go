@@ -210,8 +210,33 @@ func TestCorruptSavedIndexMeansColdScan(t *testing.T) {
 	root := buildTree(t)
 	kv := NewMemKV()
 	scan(t, openIndex(t, kv, root, Options{}), false)
-	blob, _, _ := kv.Get(context.Background(), kvNamespace, filepath.Clean(root))
-	for _, bad := range [][]byte{blob[:len(blob)/2], []byte("garbage"), append([]byte(indexMagic), 0xFF, 0xFF, 0xFF)} {
+	ctx := context.Background()
+	ns := rowNamespace(filepath.Clean(root))
+	head, _, _ := kv.Get(ctx, ns, headPrefix+"2023/06/15")
+	meta, _, _ := kv.Get(ctx, ns, metaKey)
+	for _, bad := range []struct{ key, val string }{
+		{headPrefix + "2023/06/15", string(head[:len(head)/2])},
+		{headPrefix + "2023/06/15", "garbage"},
+		{metaKey, "garbage"},
+		{metaKey, string(meta[:len(rowsMagic)+1])},
+	} {
+		if err := kv.Put(ctx, ns, bad.key, []byte(bad.val)); err != nil {
+			t.Fatal(err)
+		}
+		res := scan(t, openIndex(t, kv, root, Options{}), false)
+		if res.DirsListed != 6 || res.Files != 6 {
+			t.Errorf("corrupt %s row: listed %d, files %d; want a cold scan (6, 6)", bad.key, res.DirsListed, res.Files)
+		}
+	}
+}
+
+// TestCorruptOldBlobMeansColdScan: an LIX2 blob that cannot be decoded is
+// not migrated; the scan lists everything.
+func TestCorruptOldBlobMeansColdScan(t *testing.T) {
+	root := buildTree(t)
+	good := legacyBlob(t)
+	for _, bad := range [][]byte{good[:len(good)/2], []byte("garbage"), append([]byte(indexMagic), 0xFF, 0xFF, 0xFF)} {
+		kv := NewMemKV()
 		if err := kv.Put(context.Background(), kvNamespace, filepath.Clean(root), bad); err != nil {
 			t.Fatal(err)
 		}
@@ -407,7 +432,7 @@ func TestNilLoggerDiscards(t *testing.T) {
 	root := buildTree(t)
 	kv := NewMemKV()
 	corrupt := func() {
-		if err := kv.Put(context.Background(), kvNamespace, filepath.Clean(root), []byte("garbage")); err != nil {
+		if err := kv.Put(context.Background(), rowNamespace(filepath.Clean(root)), metaKey, []byte("garbage")); err != nil {
 			t.Fatal(err)
 		}
 	}

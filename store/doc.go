@@ -12,9 +12,10 @@
 //
 // # Data and what is lost when
 //
-// Key/value data lives in namespaces (Get, Put, Delete, List). Callers keep
-// their data apart by namespace: the local index cache in its own namespace
-// (it can always be rebuilt), alert state in another (notify's "fired at /
+// Key/value data lives in namespaces (Get, Put, Delete, List; EachRow streams
+// the keys of a prefix, WriteRows writes and deletes many rows in one
+// transaction). Callers keep their data apart by namespace: the local index
+// in one namespace per folder, a row per directory (it can always be rebuilt), alert state in another (notify's "fired at /
 // last reminded" memory). Deleting or rebuilding one namespace never touches
 // another. Alert state is lost only when the whole file is unusable: Open then
 // returns a *CorruptError (errors.Is ErrCorrupt) that names the file, and
