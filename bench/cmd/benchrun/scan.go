@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/icloudmon/icloudmon/localindex"
@@ -120,36 +119,46 @@ func sparse(path string, size int64, mt time.Time) error {
 
 // timeFind runs find DIR -printf '%s %T@\n' >/dev/null.
 func timeFind(dir string) (time.Duration, error) {
+	d, _, err := timeFindPS(dir)
+	return d, err
+}
+
+// timeFindPS is timeFind that also returns the finished process (its CPU
+// time and peak RSS).
+func timeFindPS(dir string) (time.Duration, *os.ProcessState, error) {
 	start := time.Now()
 	cmd := exec.CommandContext(context.Background(), "find", dir, "-printf", `%s %T@\n`) //nolint:gosec // a tree this harness generated
 	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("find: %w", err)
+		return 0, nil, fmt.Errorf("find: %w", err)
 	}
-	return time.Since(start), nil
+	return time.Since(start), cmd.ProcessState, nil
 }
 
 // runScanChild runs the scan in a child process and returns its times and
 // peak RSS in bytes.
 func runScanChild(dir string) (scanTimes, int64, error) {
+	t, rss, _, err := runScanChildCPU(dir)
+	return t, rss, err
+}
+
+// runScanChildCPU is runScanChild that also returns the child's CPU time
+// (user+sys).
+func runScanChildCPU(dir string) (scanTimes, int64, time.Duration, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return scanTimes{}, 0, err
+		return scanTimes{}, 0, 0, err
 	}
 	cmd := exec.CommandContext(context.Background(), self, scanChildArg, dir) //nolint:gosec // this executable, on a tree it generated
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return scanTimes{}, 0, fmt.Errorf("scan child: %w", err)
+		return scanTimes{}, 0, 0, fmt.Errorf("scan child: %w", err)
 	}
 	var t scanTimes
 	if err := json.Unmarshal(out, &t); err != nil {
-		return t, 0, fmt.Errorf("scan child output: %w", err)
+		return t, 0, 0, fmt.Errorf("scan child output: %w", err)
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
-	}
-	return t, rss, nil
+	return t, maxRSSOf(cmd.ProcessState), cpuOf(cmd.ProcessState), nil
 }
 
 // scanRow is one measured tree.
