@@ -146,9 +146,9 @@ func (e *cycleEnv) verify(bin string) (time.Duration, int, error) {
 	return d, code, err
 }
 
-// verifyPS is verify that also returns the finished process (its peak RSS).
-func (e *cycleEnv) verifyPS(bin string) (time.Duration, int, *os.ProcessState, error) {
-	cmd := exec.CommandContext(context.Background(), bin, "verify", "--config", e.cfgFile) //nolint:gosec // the binary this harness built
+// verifyPS is verify that also returns the peak RSS of the process in bytes.
+func (e *cycleEnv) verifyPS(bin string) (time.Duration, int, int64, error) {
+	cmd, peak := withPeakRSS(bin, "verify", "--config", e.cfgFile)
 	cmd.Env = e.childEnv()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -158,10 +158,10 @@ func (e *cycleEnv) verifyPS(bin string) (time.Duration, int, *os.ProcessState, e
 	code := cmd.ProcessState.ExitCode()
 	var exit *exec.ExitError
 	if err != nil && (!errors.As(err, &exit) || code >= 3) {
-		return took, code, nil, fmt.Errorf("icloudmon verify exited %d: %w\n%s\n%s", code, err, tail(string(out), 1500), tail(stderr.String(), 1500))
+		return took, code, 0, fmt.Errorf("icloudmon verify exited %d: %w\n%s\n%s", code, err, tail(string(out), 1500), tail(stderr.String(), 1500))
 	}
 	e.lastReport = string(out)
-	return took, code, cmd.ProcessState, nil
+	return took, code, peak(cmd.ProcessState), nil
 }
 
 // idleRSS starts `icloudmon run`, waits for its first cycle, and returns
