@@ -81,7 +81,7 @@ func (r *photosReader) newestDelta(ctx context.Context, z Zone, n int, old *Libr
 		res.lead = leadOf(got)
 		return res, false, nil
 	}
-	res, err = r.newestFrom(ctx, z, n, p, info.entries, res)
+	res, err = r.newestFrom(ctx, z, n, p, info.entries, res, pageRecords)
 	return res, false, err
 }
 

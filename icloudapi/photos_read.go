@@ -155,19 +155,39 @@ type newestResult struct {
 	exhausted bool
 }
 
+// newestSlack is how many hidden or deleted entries the first window of a
+// newest read allows for beyond those the previous read met.
+const newestSlack = 4
+
+// newestWindow is the resultsLimit of the first page of a newest read: n
+// pairs plus the hidden or deleted entries expected among them (hint, from
+// the previous read) plus newestSlack, at most a full page. The checks use
+// the newest n; a 200-record page for n = 50 paid for 50 pairs nobody
+// looks at (about 130 kB at 1.3 kB a record). When the window holds fewer
+// than n visible entries, the read goes on with full pages.
+func newestWindow(n, hint int) int {
+	return min(2*(n+max(hint, 0)+newestSlack), pageRecords)
+}
+
 // newest returns the n most recently added visible assets of z (rank 0 =
-// newest added), paging past 100 and skipping hidden and deleted entries.
-// It reads at most n/100+2 pages, whatever the library size.
-func (r *photosReader) newest(ctx context.Context, z Zone, n int) (newestResult, error) {
-	return r.newestFrom(ctx, z, n, newPairer(z.Name), 0, newestResult{})
+// newest added), skipping hidden and deleted entries: a first window of
+// newestWindow(n, hint) records, then full pages if it fell short. It
+// reads at most n/100+2 pages, whatever the library size.
+func (r *photosReader) newest(ctx context.Context, z Zone, n, hint int) (newestResult, error) {
+	return r.newestFrom(ctx, z, n, newPairer(z.Name), 0, newestResult{}, newestWindow(n, hint))
 }
 
 // newestFrom goes on reading the added-date index from rank start, with the
-// pairs already read in p (a delta window that did not suffice).
-func (r *photosReader) newestFrom(ctx context.Context, z Zone, n int, p *pairer, start int, res newestResult) (newestResult, error) {
+// pairs already read in p (a delta window that did not suffice); first is
+// the resultsLimit of the first page (later pages are full ones).
+func (r *photosReader) newestFrom(ctx context.Context, z Zone, n int, p *pairer, start int, res newestResult, first int) (newestResult, error) {
 	maxPages := n/pageAssets + 2
 	for pg := 0; pg < maxPages; pg++ {
-		info, err := r.page(ctx, z, idxAdded, start, p)
+		limit := pageRecords
+		if pg == 0 {
+			limit = first
+		}
+		info, err := r.pageN(ctx, z, idxAdded, start, limit, p)
 		if err != nil {
 			return res, err
 		}

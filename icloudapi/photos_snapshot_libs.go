@@ -191,7 +191,11 @@ func (b *build) readLibrary(ctx context.Context, z Zone, c Counts) (Library, err
 			lib.FullReadAt, lib.delta = old.fullReadAt(), true
 		}
 	} else {
-		res, err = b.r.newest(ctx, z, b.opts.Newest)
+		hint := 0
+		if old := b.prev.Library(z.Name); old != nil {
+			hint = old.Filtered
+		}
+		res, err = b.r.newest(ctx, z, b.opts.Newest, hint)
 	}
 	if err != nil {
 		return lib, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -309,44 +308,20 @@ func (w *walker) list(d *dirState, old *dirState, t *tally) {
 		t.fail(d.rel, "list", err)
 		return
 	}
-	defer f.Close()
-	withStatAt(f, w.abs(d.rel), func(stat statFunc) {
-		for {
-			names, err := f.Readdirnames(readBatch)
-			for _, name := range names {
-				w.entry(d, stat, name, t)
-			}
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					d.unreadable = true
-					t.fail(d.rel, "list", err)
-				}
-				return
-			}
-		}
-	})
+	err = w.readDir(d, f, t)
+	_ = f.Close()
+	if err != nil {
+		d.unreadable = true
+		t.fail(d.rel, "list", err)
+	}
 	slices.SortFunc(d.files, func(a, b fileEntry) int { return strings.Compare(a.name, b.name) })
 	slices.Sort(d.subdirs)
 	slices.Sort(d.links)
 	compare(d, old, t)
 }
 
-// readBatch is how many names are read from a directory at a time, which
-// bounds memory on huge flat folders.
-const readBatch = 1024
-
-// entry adds one directory entry to d. Names are read without their types
-// (Readdirnames allocates less than ReadDir), and one fstatat per entry gives
-// type, size and mtime at once.
-func (w *walker) entry(d *dirState, stat statFunc, name string, t *tally) {
-	if w.ix.ign.skip(d.rel, name) {
-		return
-	}
-	st, err := stat(name)
-	if err != nil {
-		t.fail(path.Join(d.rel, name), "stat", err)
-		return
-	}
+// add files a stat'ed entry under d by its type.
+func (w *walker) add(d *dirState, name string, st entryStat, t *tally) {
 	switch {
 	case st.mode.IsDir():
 		d.subdirs = append(d.subdirs, name)

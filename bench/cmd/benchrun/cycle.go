@@ -142,7 +142,13 @@ func (e *cycleEnv) childEnv() []string {
 // verify runs `icloudmon verify` once and returns its time and exit code
 // (0 OK, 1 WARNING, 2 CRITICAL; 3 UNKNOWN is an error).
 func (e *cycleEnv) verify(bin string) (time.Duration, int, error) {
-	cmd := exec.CommandContext(context.Background(), bin, "verify", "--config", e.cfgFile) //nolint:gosec // the binary this harness built
+	d, code, _, err := e.verifyPS(bin)
+	return d, code, err
+}
+
+// verifyPS is verify that also returns the peak RSS of the process in bytes.
+func (e *cycleEnv) verifyPS(bin string) (time.Duration, int, int64, error) {
+	cmd, peak := withPeakRSS(bin, "verify", "--config", e.cfgFile)
 	cmd.Env = e.childEnv()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -152,10 +158,10 @@ func (e *cycleEnv) verify(bin string) (time.Duration, int, error) {
 	code := cmd.ProcessState.ExitCode()
 	var exit *exec.ExitError
 	if err != nil && (!errors.As(err, &exit) || code >= 3) {
-		return took, code, fmt.Errorf("icloudmon verify exited %d: %w\n%s\n%s", code, err, tail(string(out), 1500), tail(stderr.String(), 1500))
+		return took, code, 0, fmt.Errorf("icloudmon verify exited %d: %w\n%s\n%s", code, err, tail(string(out), 1500), tail(stderr.String(), 1500))
 	}
 	e.lastReport = string(out)
-	return took, code, nil
+	return took, code, peak(cmd.ProcessState), nil
 }
 
 // idleRSS starts `icloudmon run`, waits for its first cycle, and returns

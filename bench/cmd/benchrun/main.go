@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +33,14 @@ type config struct {
 	trees    []int  // file counts of section 2
 	runs     int    // repeated verify runs and find/warm-scan repetitions
 	keepWork bool
+	// large section (issue 25), off unless -large is given
+	large     []int // library sizes (assets)
+	largeRuns int   // find/scan alternations and repeat verify runs per size
+	sections  []string
 }
+
+// sectionNames are the sections -sections may select; "large" needs -large.
+var sectionNames = []string{"cloud", "scan", "cycle", "gobench", "large"}
 
 func main() {
 	if len(os.Args) == 3 && os.Args[1] == scanChildArg {
@@ -59,8 +67,39 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&trees, "trees", "10000,200000", "file counts of the generated trees for the scan section")
 	fs.IntVar(&cfg.runs, "runs", 5, "repetitions for medians")
 	fs.BoolVar(&cfg.keepWork, "keep", false, "keep the scratch directory")
+	var large, sections string
+	fs.StringVar(&large, "large", "", "library sizes (assets) of the large section, e.g. 500000,715000 (about 0.7 and 1.0 million files); empty: no large section")
+	fs.IntVar(&cfg.largeRuns, "large-runs", 2, "repetitions per size in the large section")
+	fs.StringVar(&sections, "sections", "", "comma-separated sections to run ("+strings.Join(sectionNames, ", ")+"); default all, large only with -large. "+
+		"Running the large section alone replaces only its block in -out")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	if large != "" {
+		var err error
+		if cfg.large, err = intList(large); err != nil {
+			return cfg, fmt.Errorf("-large: %w", err)
+		}
+	}
+	if cfg.largeRuns < 1 {
+		return cfg, fmt.Errorf("-large-runs must be at least 1")
+	}
+	cfg.sections = sectionNames[:4]
+	if len(cfg.large) > 0 {
+		cfg.sections = sectionNames
+	}
+	if sections != "" {
+		cfg.sections = nil
+		for _, s := range strings.Split(sections, ",") {
+			s = strings.TrimSpace(s)
+			if !slices.Contains(sectionNames, s) {
+				return cfg, fmt.Errorf("-sections: %q is not one of %s", s, strings.Join(sectionNames, ", "))
+			}
+			if s == "large" && len(cfg.large) == 0 {
+				return cfg, fmt.Errorf("-sections large needs -large SIZES (e.g. -large 500000,715000)")
+			}
+			cfg.sections = append(cfg.sections, s)
+		}
 	}
 	var err error
 	if cfg.sizes, err = intList(sizes); err != nil {
@@ -89,8 +128,8 @@ func intList(s string) ([]int, error) {
 
 // section is one part of the report.
 type section struct {
-	title string
-	run   func(cfg config, r *report) error
+	name, title string
+	run         func(cfg config, r *report) error
 }
 
 func run(cfg config) error {
@@ -102,11 +141,18 @@ func run(cfg config) error {
 		defer func() { _ = os.RemoveAll(cfg.work) }() //nolint:gosec // the scratch directory given on the command line
 	}
 	r := newReport(start)
-	sections := []section{
-		{"Cloud cost per cycle", cloudSection},
-		{"Local scan vs find", scanSection},
-		{"Whole cycle, binary size, idle RSS", cycleSection},
-		{"Go benchmarks", goBenchSection},
+	all := []section{
+		{"cloud", "Cloud cost per cycle", cloudSection},
+		{"scan", "Local scan vs find", scanSection},
+		{"cycle", "Whole cycle, binary size, idle RSS", cycleSection},
+		{"gobench", "Go benchmarks", goBenchSection},
+		{"large", "Large folders", largeSection},
+	}
+	var sections []section
+	for _, s := range all {
+		if slices.Contains(cfg.sections, s.name) {
+			sections = append(sections, s)
+		}
 	}
 	failed := 0
 	for _, s := range sections {
@@ -120,7 +166,23 @@ func run(cfg config) error {
 		slog.Info("section done", "name", s.title, "took", time.Since(t0).Round(time.Second))
 	}
 	r.finish(time.Since(start))
-	if err := os.WriteFile(cfg.out, []byte(r.markdown()), 0o644); err != nil { //nolint:gosec // a documentation file
+	old, err := readDoc(cfg.out)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", cfg.out, err)
+	}
+	var doc string
+	switch {
+	case len(cfg.sections) == 1 && cfg.sections[0] == "large":
+		doc = spliceLarge(old, r.large.String()) // the rest of the page stays as the last full run wrote it
+	case r.large.Len() > 0:
+		doc = spliceLarge(r.markdown(), r.large.String())
+	default:
+		doc = r.markdown()
+		if block, ok := largeBlock(old); ok { // keep the last large run's block
+			doc = spliceLarge(doc, block)
+		}
+	}
+	if err := os.WriteFile(cfg.out, []byte(doc), 0o644); err != nil { //nolint:gosec // a documentation file
 		return fmt.Errorf("writing %s: %w", cfg.out, err)
 	}
 	slog.Info("written", "file", cfg.out, "took", time.Since(start).Round(time.Second))

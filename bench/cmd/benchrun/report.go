@@ -17,6 +17,7 @@ type report struct {
 	loadEnd   string
 	took      time.Duration
 	body      strings.Builder
+	large     strings.Builder // the large section, kept in its own block of the page
 	targets   []target
 }
 

@@ -26,6 +26,18 @@ type scanTimes struct {
 	Files int             `json:"files"`
 	Cold  time.Duration   `json:"cold"`
 	Warm  []time.Duration `json:"warm"`
+	// ColdCPU is the user+sys time of the process during the cold scan
+	// (getrusage RUSAGE_SELF before and after).
+	ColdCPU time.Duration `json:"cold_cpu"`
+}
+
+// selfCPU returns the user+sys time of this process so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // scanChild runs in its own process so that its peak RSS is the scan's:
@@ -38,13 +50,13 @@ func scanChild(dir string) int {
 		return 1
 	}
 	var t scanTimes
-	start := time.Now()
+	start, cpu := time.Now(), selfCPU()
 	res, err := ix.Scan(ctx, localindex.ScanOptions{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	t.Cold, t.Files = time.Since(start), res.Files
+	t.Cold, t.ColdCPU, t.Files = time.Since(start), selfCPU()-cpu, res.Files
 	for range 3 {
 		start = time.Now()
 		if _, err := ix.Scan(ctx, localindex.ScanOptions{}); err != nil {
@@ -120,36 +132,46 @@ func sparse(path string, size int64, mt time.Time) error {
 
 // timeFind runs find DIR -printf '%s %T@\n' >/dev/null.
 func timeFind(dir string) (time.Duration, error) {
+	d, _, err := timeFindPS(dir)
+	return d, err
+}
+
+// timeFindPS is timeFind that also returns the finished process (its CPU
+// time and peak RSS).
+func timeFindPS(dir string) (time.Duration, *os.ProcessState, error) {
 	start := time.Now()
 	cmd := exec.CommandContext(context.Background(), "find", dir, "-printf", `%s %T@\n`) //nolint:gosec // a tree this harness generated
 	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("find: %w", err)
+		return 0, nil, fmt.Errorf("find: %w", err)
 	}
-	return time.Since(start), nil
+	return time.Since(start), cmd.ProcessState, nil
 }
 
 // runScanChild runs the scan in a child process and returns its times and
 // peak RSS in bytes.
 func runScanChild(dir string) (scanTimes, int64, error) {
+	t, rss, _, err := runScanChildCPU(dir)
+	return t, rss, err
+}
+
+// runScanChildCPU is runScanChild that also returns the child's CPU time
+// (user+sys).
+func runScanChildCPU(dir string) (scanTimes, int64, time.Duration, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return scanTimes{}, 0, err
+		return scanTimes{}, 0, 0, err
 	}
-	cmd := exec.CommandContext(context.Background(), self, scanChildArg, dir) //nolint:gosec // this executable, on a tree it generated
+	cmd, peak := withPeakRSS(self, scanChildArg, dir)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return scanTimes{}, 0, fmt.Errorf("scan child: %w", err)
+		return scanTimes{}, 0, 0, fmt.Errorf("scan child: %w", err)
 	}
 	var t scanTimes
 	if err := json.Unmarshal(out, &t); err != nil {
-		return t, 0, fmt.Errorf("scan child output: %w", err)
+		return t, 0, 0, fmt.Errorf("scan child output: %w", err)
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
-	}
-	return t, rss, nil
+	return t, peak(cmd.ProcessState), cpuOf(cmd.ProcessState), nil
 }
 
 // scanRow is one measured tree.
@@ -208,7 +230,7 @@ func scanSection(cfg config, r *report) error {
 		"number is from a warm cache: \"cold scan\" means no saved index (every directory listed, every file stat'ed, the index "+
 		"encoded), \"warm rescan\" means the saved index is reused and nothing changed. `find DIR -printf '%%s %%T@\\n' >/dev/null` "+
 		"runs 3 times, alternating with 3 child processes that each run a cold scan and 3 warm rescans; the table shows medians "+
-		"(warm: the median of the children's medians) and the largest peak RSS of the children (getrusage ru_maxrss).\n\n", os.TempDir())
+		"(warm: the median of the children's medians) and the largest peak RSS of the children (`/usr/bin/time -f %%M`, or getrusage ru_maxrss without it).\n\n", os.TempDir())
 	r.printf("| Files | find | cold scan | cold ÷ find | warm rescan | warm ÷ find | peak RSS of the scan |\n|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, w := range rows {
 		r.printf("| %d | %s | %s | %.2f | %s | %.2f | %s |\n", w.files, secs(w.find), secs(w.cold), w.coldRatio, secs(w.warm), w.warmRatio, mb(w.rss))
