@@ -42,7 +42,9 @@ func newDemoCmd(c *cli) *cobra.Command {
 			"daemon against them: scheduler, status page,\n" +
 			"/metrics and /healthz. --scenario shows what icloudmon detects: healthy, stalled (no\n" +
 			"uploads for ten days), behind (the importer stopped), storage (iCloud nearly full), deleted\n" +
-			"(a photo without a local copy is purged tomorrow) or reauth (Apple asks for a 2FA code).\n" +
+			"(a photo without a local copy is purged tomorrow), reauth (Apple asks for a 2FA code)\n" +
+			"or gaps (a few photos from 2019 and 2021 were never copied: only the whole-library audit,\n" +
+			"library_audit, finds them; the status page charts them by month and lists them as CSV).\n" +
 			"With --once it runs one cycle, prints the report and exits like verify.\n" +
 			"Notifications are printed by a webhook inside the demo; with --config FILE they go to\n" +
 			"the notify: targets of FILE instead (its accounts are ignored), so you can see a real\n" +

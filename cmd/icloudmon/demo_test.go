@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 var wantExit = map[string]int{
 	"healthy": exitOK, "stalled": exitCritical, "behind": exitWarning,
 	"storage": exitCritical, "deleted": exitCritical, "reauth": exitCritical,
+	"gaps": exitWarning,
 }
 
 // startDemoConfig starts a demo fake and writes its configuration file.
@@ -235,5 +237,67 @@ func TestDemoBehindLagAgreesWithMissingList(t *testing.T) {
 		} else if *f.LagSeconds < 3*24*3600 {
 			t.Errorf("personal folder lag %.0f s, want at least 3 days (the importer stopped 4 days ago)", *f.LagSeconds)
 		}
+	}
+}
+
+// TestDemoGapsOnlyTheAuditFindsOldPhotos: in the "gaps" scenario the
+// importer skipped a few old photos. The first cycle of the demo's own
+// configuration (default audit budget) fills the mirror and reports
+// exactly those photos in library_audit, with their taken dates (the
+// status page charts them by month); every other check is ok, as in the
+// healthy scenario, because none of them is among the newest.
+func TestDemoGapsOnlyTheAuditFindsOldPhotos(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	_, path := startDemoConfig(t, "gaps")
+	code, out, errOut := runCLI(t, "", "verify", "--config", path, "--output", "json")
+	if code != exitWarning {
+		t.Errorf("verify exit %d, want %d (warning)\n%s", code, exitWarning, errOut)
+	}
+	var rep struct {
+		Accounts []struct {
+			Checks []struct {
+				ID, Status, Summary string
+				Pending             bool
+				Details             struct {
+					Missing []struct {
+						Filename, Library string
+						Taken             time.Time
+					}
+				}
+			} `json:"checks"`
+		} `json:"accounts"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Accounts) != 1 {
+		t.Fatalf("verify --output json is not the report: %v\n%s\n%s", err, out, errOut)
+	}
+	want := map[string]time.Time{}
+	for _, a := range demo.GapPhotos() {
+		want[a.Filename] = a.Taken
+	}
+	seen := false
+	for _, c := range rep.Accounts[0].Checks {
+		if c.ID != "library_audit" {
+			if c.Status != "ok" {
+				t.Errorf("%s is %s (%s); only library_audit may see the old gaps", c.ID, c.Status, c.Summary)
+			}
+			continue
+		}
+		seen = true
+		if c.Status != "warning" || c.Pending {
+			t.Errorf("library_audit is %s (pending %v): %s; want a warning after the first cycle", c.Status, c.Pending, c.Summary)
+		}
+		var got []string
+		for _, m := range c.Details.Missing {
+			got = append(got, m.Filename)
+			if taken, ok := want[m.Filename]; !ok || !m.Taken.Equal(taken) || m.Library != "personal" {
+				t.Errorf("missing %s (%s, taken %s); want only the gap photos, personal, with their taken dates", m.Filename, m.Library, m.Taken)
+			}
+		}
+		if len(got) != len(want) || len(slices.Compact(slices.Sorted(slices.Values(got)))) != len(want) {
+			t.Errorf("library_audit lists %v, want exactly the %d gap photos", got, len(want))
+		}
+	}
+	if !seen {
+		t.Errorf("the demo's report has no library_audit check:\n%s", out)
 	}
 }

@@ -28,7 +28,7 @@ import (
 )
 
 // Demo scenarios: each shows one thing icloudmon detects.
-var Scenarios = []string{"healthy", "stalled", "behind", "storage", "deleted", "reauth"}
+var Scenarios = []string{"healthy", "stalled", "behind", "storage", "deleted", "reauth", "gaps"}
 
 // Demo account credentials. They only exist inside the fake iCloud.
 const (
@@ -140,8 +140,39 @@ func ApplyScenario(name string, lib *fakeicloud.Library, now time.Time) (map[str
 			return nil, err
 		}
 		skip[victim.ID] = true
+	case "gaps":
+		// Old photos the importer skipped: the newest are all copied, so
+		// only the whole-library audit (library_audit) finds them.
+		for _, a := range GapPhotos() {
+			skip[lib.Add(a).ID] = true
+		}
 	}
 	return skip, nil
+}
+
+// GapPhotos are the old personal photos that the "gaps" scenario adds to
+// the library and leaves out of the folder, as an importer that fills no
+// gaps (icloudpd --until-found) or a folder restored from an old backup
+// would: taken and uploaded in 2019 and 2021, years below the newest
+// photos that local_copy compares, so that the audit's chart of missing
+// photos by month spans more than one year.
+func GapPhotos() []fakeicloud.Asset {
+	at := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 14, 0, 0, time.UTC) }
+	photo := func(name string, size int64, taken time.Time) fakeicloud.Asset {
+		uti := "public.heic"
+		if strings.HasSuffix(name, ".JPG") {
+			uti = "public.jpeg"
+		}
+		return fakeicloud.Asset{Zone: fakeicloud.PrimaryZone, Filename: name, UTI: uti, Size: size,
+			Width: 4032, Height: 3024, Taken: taken, Added: taken.Add(2 * time.Hour), TZOffset: 3600}
+	}
+	return []fakeicloud.Asset{
+		photo("IMG_0412.JPG", 3_104_221, at(2019, time.March, 9, 11)),
+		photo("IMG_0413.JPG", 2_981_774, at(2019, time.March, 9, 12)),
+		photo("IMG_0951.HEIC", 2_402_310, at(2019, time.August, 17, 16)),
+		photo("IMG_2207.HEIC", 2_655_018, at(2021, time.May, 2, 9)),
+		photo("IMG_2208.HEIC", 2_590_467, at(2021, time.May, 2, 10)),
+	}
 }
 
 // deletableAsset picks a visible personal asset well below the newest 50.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/icloudapi"
 	"github.com/icloudmon/icloudmon/internal/demo"
@@ -51,7 +52,8 @@ func chromiumPath(t *testing.T) string {
 // daemon is the agent of a demo scenario ("reauth": a fake iCloud that
 // asks for 2FA), configured like `icloudmon demo` configures it (every
 // library, hidden items imported) and served like `icloudmon run` serves
-// it, with the demo's 30 days of seeded history.
+// it, with the demo's 30 days of seeded history and the whole-library
+// audit on.
 type daemon struct {
 	demo  *demo.Demo
 	agent *agent.Agent
@@ -90,8 +92,11 @@ func startDaemon(t *testing.T, scenario string) *daemon {
 		pw, err := credstore.LookupPassword(ctx, credstore.PasswordOptions{Account: demo.Account, File: d.PasswordFile})
 		return pw.Value.Reveal(), err
 	}
+	// The whole-library audit with the default budget, as the demo runs it.
+	audit := configs.DefaultAudit()
 	cloud := &agent.ICloud{Account: demo.Account, Client: live, Sessions: sessions, Password: password,
-		DB: db, Libraries: []string{"all"}, Newest: 50}
+		DB: db, Libraries: []string{"all"}, Newest: 50,
+		Audit: &agent.AuditOptions{RequestsPerDay: audit.RequestsPerDay, RequestsPerCycle: audit.RequestsPerCycle}}
 	// One folder per library, as the demo writes them.
 	folder := &agent.Folder{Name: "photos", Path: d.PhotosDir, Importer: "icloudpd", KV: db, Tolerance: 2 * time.Second,
 		Libraries: []string{"personal"}}

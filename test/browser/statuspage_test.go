@@ -1,9 +1,15 @@
 package browser_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/icloudmon/icloudmon/internal/demo"
 )
@@ -96,6 +102,8 @@ func TestBrowserStatusPageScenarios(t *testing.T) {
 			text: []string{"199 GB of 200 GB used"}},
 		"deleted": {headline: "will be erased for good on", problem: true, chart: "uploads"},
 		"reauth":  {headline: "Demo must sign in to iCloud again", problem: true, chart: "lag", text: []string{"Sign in again"}},
+		"gaps": {headline: "5 photos of Demo are in iCloud but not on the NAS", problem: true, chart: "audit",
+			text: []string{"Missing photos by month taken", "Download the list of all 5 (CSV)"}},
 	}
 	for _, scenario := range demo.Scenarios {
 		w, ok := want[scenario]
@@ -123,6 +131,9 @@ func TestBrowserStatusPageScenarios(t *testing.T) {
 				}
 				checkPage(t, width, f, w.headline, w.problem, w.chart, w.text)
 			}
+			if scenario == "gaps" {
+				checkAuditBlock(t, b)
+			}
 		})
 	}
 }
@@ -132,8 +143,8 @@ func checkPage(t *testing.T, width int, f pageFacts, headline string, problem bo
 	if !strings.Contains(f.Headline, headline) {
 		t.Errorf("%d px: headline %q, want it to say %q", width, f.Headline, headline)
 	}
-	if len(f.Statuses) != 9 {
-		t.Errorf("%d px: %d check rows, want 9", width, len(f.Statuses))
+	if len(f.Statuses) != 10 {
+		t.Errorf("%d px: %d check rows, want 10 (library_audit included)", width, len(f.Statuses))
 	}
 	seenOK := false
 	for i, s := range f.Statuses {
@@ -176,5 +187,82 @@ func checkPage(t *testing.T, width int, f pageFacts, headline string, problem bo
 		if !strings.Contains(f.Text, s) {
 			t.Errorf("%d px: the page does not show %q", width, s)
 		}
+	}
+}
+
+// readAudit reads the audit block of the status page: one bar per month
+// with missing photos in its chart, and its CSV link.
+const readAudit = `JSON.stringify((() => {
+  const block = document.querySelector('.audit-block');
+  if (!block) return {};
+  const link = block.querySelector('a[href*="/api/audit.csv"]');
+  return {
+    bars: block.querySelectorAll('svg.chart[data-series="audit"] rect.bar').length,
+    titles: [...block.querySelectorAll('svg.chart rect.bar title')].map(e => e.textContent),
+    href: link ? link.getAttribute('href') : '',
+  };
+})())`
+
+// checkAuditBlock: the "gaps" demo's status page charts its old missing
+// photos by month (2019-03: 2, 2019-08: 1, 2021-05: 2), and clicking its
+// CSV link downloads one row per missing photo, exactly demo.GapPhotos.
+// The page's policy forbids scripts to fetch, so the test clicks the link
+// as a person would and reads the downloaded file.
+func checkAuditBlock(t *testing.T, b *browser) {
+	t.Helper()
+	raw, err := b.page.eval(readAudit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a struct {
+		Bars   int      `json:"bars"`
+		Titles []string `json:"titles"`
+		Href   string   `json:"href"`
+	}
+	if err := json.Unmarshal([]byte(raw), &a); err != nil {
+		t.Fatalf("reading the audit block: %v (%s)", err, raw)
+	}
+	wantTitles := []string{"March 2019: 2 photos", "August 2019: 1 photo", "May 2021: 2 photos"}
+	if a.Bars != len(wantTitles) || !slices.Equal(a.Titles, wantTitles) {
+		t.Errorf("audit chart has %d bars %q, want %q", a.Bars, a.Titles, wantTitles)
+	}
+	if a.Href == "" {
+		t.Fatalf("the audit block has no CSV link: %s", raw)
+	}
+	dir := t.TempDir()
+	if err := b.page.call("Page.setDownloadBehavior", map[string]any{"behavior": "allow", "downloadPath": dir}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b.click(`.audit-block a[href*="/api/audit.csv"]`)
+	path := filepath.Join(dir, "icloudmon-missing-demo.csv")
+	var body []byte
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if body, err = os.ReadFile(path); err == nil && len(body) > 0 {
+			break
+		}
+	}
+	if len(body) == 0 {
+		names, _ := os.ReadDir(dir)
+		t.Fatalf("clicking the CSV link %s downloaded nothing to %s (download folder: %v)", a.Href, path, names)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil || len(rows) < 1 {
+		t.Fatalf("the CSV link %s gave no CSV: %v\n%s", a.Href, err, body)
+	}
+	col := slices.Index(rows[0], "filename")
+	if col < 0 {
+		t.Fatalf("the CSV has no filename column: %v", rows[0])
+	}
+	var got, want []string
+	for _, r := range rows[1:] {
+		got = append(got, r[col])
+	}
+	for _, p := range demo.GapPhotos() {
+		want = append(want, p.Filename)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the CSV lists %v, want the gap photos %v", got, want)
 	}
 }
