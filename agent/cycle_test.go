@@ -8,6 +8,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -78,7 +79,7 @@ func healthyCloud(obs *checks.Observation) {
 	for i := range 5 {
 		added := cycleNow.Add(-time.Duration(i+1) * 20 * time.Hour)
 		newest = append(newest, checks.Asset{ID: string(rune('a' + i)), Filename: "IMG_000" + string(rune('1'+i)) + ".HEIC",
-			Kind: checks.KindPhoto, Added: added, Taken: added, Size: 1000})
+			Kind: photo.KindPhoto, Added: added, Taken: added, Size: 1000})
 	}
 	n := 5
 	obs.Libraries = []checks.LibraryObservation{{Name: "personal", Zone: "PrimarySync", Monitored: true,

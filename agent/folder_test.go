@@ -10,6 +10,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -194,13 +195,13 @@ func TestFolderMatchesOnlyItsLibraries(t *testing.T) {
 	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second,
 		Libraries: []string{"personal"}}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	photo := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}
-	copyInShared := photo
+	mine := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}
+	copyInShared := mine
 	copyInShared.ID = "s1"
-	deleted := photo
+	deleted := mine
 	deleted.ID = "d1"
 	assets := &CloudAssets{
-		Newest: []localindex.CloudAsset{photo, copyInShared}, NewestLibrary: []string{"personal", "shared"},
+		Newest: []localindex.CloudAsset{mine, copyInShared}, NewestLibrary: []string{"personal", "shared"},
 		Deleted: []localindex.CloudAsset{deleted}, DeletedLibrary: []string{"shared"},
 	}
 	fo, confs := f.ObserveFolder(t.Context(), assets)
@@ -251,7 +252,7 @@ func TestFolderEmptyMountPointOnFirstRun(t *testing.T) {
 	count := 1200
 	lib := checks.LibraryObservation{Name: "personal", Zone: "PrimarySync", Monitored: true, Listed: true,
 		Indexing: checks.IndexingFinished, AssetCount: &count,
-		Newest: []checks.Asset{{ID: "a1", Filename: "IMG_0001.HEIC", Kind: checks.KindPhoto, Added: taken, Taken: taken, Size: 1000}}}
+		Newest: []checks.Asset{{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Added: taken, Taken: taken, Size: 1000}}}
 	rep := checks.Evaluate(checks.Observation{Account: "alice", Auth: checks.AuthObservation{Kind: checks.AuthOK},
 		Libraries: []checks.LibraryObservation{lib}, Folders: []checks.FolderObservation{fo}},
 		checks.DefaultPolicy(), checks.History{}, taken.Add(24*time.Hour))

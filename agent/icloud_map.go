@@ -50,9 +50,7 @@ func libraryObservation(z icloudapi.Zone, lib *icloudapi.Library) checks.Library
 	lo.Indexing, lo.IndexingProgress = indexingState(lib.Indexing), lib.Indexing.Progress
 	lo.Listed = lib.Skipped == ""
 	lo.ReadError = lib.Error
-	for _, a := range lib.Newest {
-		lo.Newest = append(lo.Newest, checkAsset(a))
-	}
+	lo.Newest = append(lo.Newest, lib.Newest...)
 	lo.AssetCount = optCount(lib.Counts.Visible)
 	lo.HiddenCount = optCount(lib.Counts.Hidden)
 	return lo
@@ -76,22 +74,6 @@ func optCount(n int64) *int {
 	}
 	v := int(n)
 	return &v
-}
-
-// checkAsset translates one cloud asset for the verdict engine.
-func checkAsset(a icloudapi.Asset) checks.Asset {
-	out := checks.Asset{ID: a.ID, Filename: a.Filename, Added: a.Added, Taken: a.Taken,
-		Size: max(a.Size, 0), Edited: a.Edited != nil, Kind: checks.KindPhoto}
-	switch a.Kind {
-	case icloudapi.KindLivePhoto:
-		out.Kind = checks.KindLive
-	case icloudapi.KindVideo:
-		out.Kind = checks.KindVideo
-	}
-	if a.TZOffset != nil {
-		out.TZOffset = *a.TZOffset
-	}
-	return out
 }
 
 // matchAssets lists what folders are matched against: the newest assets of

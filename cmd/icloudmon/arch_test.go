@@ -13,16 +13,17 @@ import (
 // allowedImports is design §1's table of arrows: which project packages each
 // package may import (outside its tests). cmd may import everything.
 var allowedImports = map[string][]string{
-	"agent":               {"icloudapi", "localindex", "checks", "metrics", "notify", "credstore", "store", "internal/fakeicloud"},
+	"agent":               {"icloudapi", "localindex", "checks", "metrics", "notify", "credstore", "store", "internal/fakeicloud", "photo"},
 	"metrics":             {"checks"},
 	"notify":              {"checks"},
-	"checks":              {},
-	"icloudapi":           {},
-	"localindex":          {},
+	"checks":              {"photo"},
+	"icloudapi":           {"photo"},
+	"localindex":          {"photo"},
 	"credstore":           {},
 	"store":               {},
 	"configs":             {},
 	"internal/fakeicloud": {},
+	"photo":               {},
 }
 
 // singleOwner lists third-party modules that exactly one package may import.
