@@ -32,11 +32,11 @@ func TestFolderObserveMatchesAndHealth(t *testing.T) {
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{
 		Newest: []localindex.CloudAsset{
-			{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken},
-			{ID: "a2", Filename: "IMG_0002.HEIC", Kind: localindex.KindPhoto, Size: 2000, Taken: taken, Added: taken},
+			{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken},
+			{ID: "a2", Filename: "IMG_0002.HEIC", Kind: photo.KindPhoto, Size: 2000, Taken: taken, Added: taken},
 		},
 		Deleted: []localindex.CloudAsset{
-			{ID: "d1", Filename: "IMG_0003.JPG", Kind: localindex.KindPhoto, Size: 3000, Taken: taken, Added: taken},
+			{ID: "d1", Filename: "IMG_0003.JPG", Kind: photo.KindPhoto, Size: 3000, Taken: taken, Added: taken},
 		},
 	}
 	fo, confs := f.ObserveFolder(t.Context(), assets)
@@ -132,7 +132,7 @@ func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
 	kv := localindex.NewMemKV()
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{Deleted: []localindex.CloudAsset{
-		{ID: "d1", Filename: "IMG_0003.JPG", Kind: localindex.KindPhoto, Size: 3000, Taken: taken, Added: taken}}}
+		{ID: "d1", Filename: "IMG_0003.JPG", Kind: photo.KindPhoto, Size: 3000, Taken: taken, Added: taken}}}
 	newFolder := func(every time.Duration) *Folder {
 		return &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: kv, Tolerance: 2 * time.Second, FullScanEvery: every}
 	}
@@ -165,8 +165,8 @@ func TestFolderNewestFileTruncatedInPlaceIsNoticed(t *testing.T) {
 	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{Newest: []localindex.CloudAsset{
-		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken},
-		{ID: "a2", Filename: "IMG_0002.HEIC", Kind: localindex.KindPhoto, Size: 2000, Taken: taken.Add(time.Hour), Added: taken.Add(time.Hour)},
+		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken},
+		{ID: "a2", Filename: "IMG_0002.HEIC", Kind: photo.KindPhoto, Size: 2000, Taken: taken.Add(time.Hour), Added: taken.Add(time.Hour)},
 	}}
 	fo, _ := f.ObserveFolder(t.Context(), assets)
 	if fo.Matches[0].Confidence != checks.ConfidenceCertain || fo.Matches[1].Confidence != checks.ConfidenceCertain {
@@ -195,7 +195,7 @@ func TestFolderMatchesOnlyItsLibraries(t *testing.T) {
 	f := &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second,
 		Libraries: []string{"personal"}}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	mine := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}
+	mine := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}
 	copyInShared := mine
 	copyInShared.ID = "s1"
 	deleted := mine
@@ -247,7 +247,7 @@ func TestFolderEmptyMountPointOnFirstRun(t *testing.T) {
 	f := &Folder{Name: "alice", Path: t.TempDir(), Layout: "icloudpd", KV: localindex.NewMemKV()}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{Newest: []localindex.CloudAsset{
-		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}}}
+		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}}}
 	fo, _ := f.ObserveFolder(t.Context(), assets)
 	count := 1200
 	lib := checks.LibraryObservation{Name: "personal", Zone: "PrimarySync", Monitored: true, Listed: true,

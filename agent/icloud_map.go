@@ -1,8 +1,6 @@
 package agent
 
 import (
-	"time"
-
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/icloudapi"
 	"github.com/icloudmon/icloudmon/localindex"
@@ -86,38 +84,13 @@ func matchAssets(snap *icloudapi.PhotosSnapshot) *CloudAssets {
 		}
 		name := libraryName(lib.Zone)
 		for _, a := range lib.Newest {
-			out.Newest = append(out.Newest, localAsset(a))
+			out.Newest = append(out.Newest, a)
 			out.NewestLibrary = append(out.NewestLibrary, name)
 		}
 	}
 	for _, a := range snap.RecentlyDeleted {
-		out.Deleted = append(out.Deleted, localAsset(a))
+		out.Deleted = append(out.Deleted, a)
 		out.DeletedLibrary = append(out.DeletedLibrary, libraryName(icloudapi.Zone{Name: a.Library}))
-	}
-	return out
-}
-
-// localAsset translates one cloud asset for the matcher.
-func localAsset(a icloudapi.Asset) localindex.CloudAsset {
-	out := localindex.CloudAsset{ID: a.ID, MasterID: a.MasterID, Filename: a.Filename,
-		Kind: localindex.KindPhoto, Size: max(a.Size, 0), Added: a.Added, Taken: a.Taken}
-	switch a.Kind {
-	case icloudapi.KindVideo:
-		out.Kind = localindex.KindVideo
-	case icloudapi.KindOther:
-		out.Kind = localindex.KindUnknown
-	}
-	if a.LiveVideo != nil {
-		out.LiveVideoSize = max(a.LiveVideo.Size, 0)
-	}
-	if a.Edited != nil {
-		out.EditedSize = max(a.Edited.Size, 0)
-	}
-	if a.Alternative != nil {
-		out.AltSize = max(a.Alternative.Size, 0)
-	}
-	if a.TZOffset != nil {
-		out.TZOffset, out.TZKnown = time.Duration(*a.TZOffset)*time.Second, true
 	}
 	return out
 }
