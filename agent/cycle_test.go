@@ -45,7 +45,7 @@ type stubFolder struct {
 	deletedHas map[string]checks.Confidence
 }
 
-func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence) {
+func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
 	if s.gotAssets != nil {
 		*s.gotAssets = assets
 	}
@@ -62,14 +62,14 @@ func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (check
 		}
 		fo.Matches = append(fo.Matches, checks.Match{AssetID: a.ID, Confidence: c})
 	}
-	confs := make([]checks.Confidence, len(assets.Deleted))
-	for i, d := range assets.Deleted {
-		confs[i] = s.deletedHas[d.ID]
-		if confs[i] == "" {
-			confs[i] = checks.ConfidenceNone
+	copies := make(map[string]photo.Confidence, len(assets.Deleted))
+	for _, d := range assets.Deleted {
+		copies[d.ID] = s.deletedHas[d.ID]
+		if copies[d.ID] == "" {
+			copies[d.ID] = checks.ConfidenceNone
 		}
 	}
-	return fo, confs
+	return fo, copies
 }
 
 func healthyCloud(obs *checks.Observation) {

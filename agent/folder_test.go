@@ -3,7 +3,6 @@ package agent
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +38,7 @@ func TestFolderObserveMatchesAndHealth(t *testing.T) {
 			{ID: "d1", Filename: "IMG_0003.JPG", Kind: photo.KindPhoto, Size: 3000, Taken: taken, Added: taken},
 		},
 	}
-	fo, confs := f.ObserveFolder(t.Context(), assets)
+	fo, copies := f.ObserveFolder(t.Context(), assets)
 	if !fo.Health.Scanned || !fo.Health.Exists || !fo.Health.Readable || fo.Health.Files != 2 {
 		t.Fatalf("health %+v, want a readable folder with 2 files", fo.Health)
 	}
@@ -49,14 +48,14 @@ func TestFolderObserveMatchesAndHealth(t *testing.T) {
 	if fo.Matches[0].Confidence != checks.ConfidenceCertain || fo.Matches[1].Confidence != checks.ConfidenceNone {
 		t.Errorf("confidences %s, %s; want certain, none", fo.Matches[0].Confidence, fo.Matches[1].Confidence)
 	}
-	if len(confs) != 1 || confs[0] != checks.ConfidenceCertain {
-		t.Errorf("deleted confidences %v, want [certain]", confs)
+	if len(copies) != 1 || copies["d1"] != checks.ConfidenceCertain {
+		t.Errorf("deleted confidences %v, want d1 certain", copies)
 	}
 
 	// Without cloud assets the folder is only health-checked.
-	fo, confs = f.ObserveFolder(t.Context(), nil)
-	if fo.Matched || confs != nil || fo.Health.Files != 2 {
-		t.Errorf("health-only observation: matched=%v confs=%v files=%d", fo.Matched, confs, fo.Health.Files)
+	fo, copies = f.ObserveFolder(t.Context(), nil)
+	if fo.Matched || copies != nil || fo.Health.Files != 2 {
+		t.Errorf("health-only observation: matched=%v copies=%v files=%d", fo.Matched, copies, fo.Health.Files)
 	}
 }
 
@@ -65,27 +64,6 @@ func TestFolderMissingIsReported(t *testing.T) {
 	fo, _ := f.ObserveFolder(t.Context(), &CloudAssets{})
 	if fo.Health.Exists || fo.Matched {
 		t.Errorf("a missing folder: %+v, want Exists=false and no matching", fo.Health)
-	}
-}
-
-// TestCheckMatchEditedRenditions: a folder holding only the edited
-// version reports the photo found with its original missing (checks then
-// says "only the edited version is here", never "missing"); an edit not
-// copied is a missing part.
-func TestCheckMatchEditedRenditions(t *testing.T) {
-	edit := &localindex.FileMatch{Path: "2026/12/01/IMG_0001.JPG", Confidence: localindex.ConfidenceCertain}
-	got := checkMatch(localindex.Match{AssetID: "A1", Edited: edit})
-	want := checks.Match{AssetID: "A1", Confidence: checks.ConfidenceCertain, LocalPath: edit.Path,
-		MissingParts: []checks.Part{checks.PartOriginal}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("edited only: got %+v, want %+v", got, want)
-	}
-	orig := &localindex.FileMatch{Path: "2026/12/01/IMG_0002.HEIC", Confidence: localindex.ConfidenceCertain}
-	got = checkMatch(localindex.Match{AssetID: "A2", Confidence: localindex.ConfidenceCertain, File: orig, EditedMissing: true})
-	want = checks.Match{AssetID: "A2", Confidence: checks.ConfidenceCertain, LocalPath: orig.Path,
-		MissingParts: []checks.Part{checks.PartEdited}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("edit not copied: got %+v, want %+v", got, want)
 	}
 }
 
@@ -136,8 +114,8 @@ func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
 	newFolder := func(every time.Duration) *Folder {
 		return &Folder{Name: "alice", Path: root, Layout: "icloudpd", KV: kv, Tolerance: 2 * time.Second, FullScanEvery: every}
 	}
-	if _, confs := newFolder(0).ObserveFolder(t.Context(), assets); len(confs) != 1 || confs[0] != checks.ConfidenceCertain {
-		t.Fatalf("first run: %v, want the deleted item certain", confs)
+	if _, copies := newFolder(0).ObserveFolder(t.Context(), assets); len(copies) != 1 || copies["d1"] != checks.ConfidenceCertain {
+		t.Fatalf("first run: %v, want the deleted item certain", copies)
 	}
 	// Rewritten in place: only a full scan sees it (the directory's mtime
 	// stays, and a Recently Deleted item is not re-stat'ed).
@@ -145,12 +123,12 @@ func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
 
 	// The next process, well within the day: the schedule holds, no full
 	// rescan on every start.
-	if _, confs := newFolder(24*time.Hour).ObserveFolder(t.Context(), assets); confs[0] != checks.ConfidenceCertain {
-		t.Errorf("restart within the schedule: %v; a full rescan ran although one was recorded an instant ago", confs)
+	if _, copies := newFolder(24*time.Hour).ObserveFolder(t.Context(), assets); copies["d1"] != checks.ConfidenceCertain {
+		t.Errorf("restart within the schedule: %v; a full rescan ran although one was recorded an instant ago", copies)
 	}
 	// A later process once the full rescan is due.
 	time.Sleep(5 * time.Millisecond)
-	if _, confs := newFolder(time.Millisecond).ObserveFolder(t.Context(), assets); confs[0] == checks.ConfidenceCertain {
+	if _, copies := newFolder(time.Millisecond).ObserveFolder(t.Context(), assets); copies["d1"] == checks.ConfidenceCertain {
 		t.Errorf("restart after the full-scan interval: the emptied file still counts as a certain copy; the full rescan never ran")
 	}
 }
@@ -196,23 +174,24 @@ func TestFolderMatchesOnlyItsLibraries(t *testing.T) {
 		Libraries: []string{"personal"}}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	mine := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}
+	mine.Library = "PrimarySync"
 	copyInShared := mine
-	copyInShared.ID = "s1"
-	deleted := mine
+	copyInShared.ID, copyInShared.Library = "s1", "SharedSync-2A1B"
+	deleted := copyInShared
 	deleted.ID = "d1"
 	assets := &CloudAssets{
-		Newest: []localindex.CloudAsset{mine, copyInShared}, NewestLibrary: []string{"personal", "shared"},
-		Deleted: []localindex.CloudAsset{deleted}, DeletedLibrary: []string{"shared"},
+		Newest:  []localindex.CloudAsset{mine, copyInShared},
+		Deleted: []localindex.CloudAsset{deleted},
 	}
-	fo, confs := f.ObserveFolder(t.Context(), assets)
+	fo, copies := f.ObserveFolder(t.Context(), assets)
 	if len(fo.Matches) != 1 || fo.Matches[0].AssetID != "p1" || fo.Matches[0].Confidence != checks.ConfidenceCertain {
 		t.Errorf("matches %+v, want only the personal photo, certain", fo.Matches)
 	}
 	if len(fo.Libraries) != 1 || fo.Libraries[0] != "personal" {
 		t.Errorf("observation libraries %v, want [personal]", fo.Libraries)
 	}
-	if len(confs) != 1 || confs[0] != checks.ConfidenceNone {
-		t.Errorf("deleted confidences %v, want [none]: the item is not of this folder's library", confs)
+	if len(copies) != 0 {
+		t.Errorf("deleted confidences %v, want none: the item is not of this folder's library", copies)
 	}
 }
 

@@ -3,7 +3,7 @@ package agent
 import (
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/icloudapi"
-	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // fillFromSnapshot translates a Photos snapshot into the observation.
@@ -77,20 +77,11 @@ func optCount(n int64) *int {
 // matchAssets lists what folders are matched against: the newest assets of
 // every library that was listed, and the Recently Deleted window.
 func matchAssets(snap *icloudapi.PhotosSnapshot) *CloudAssets {
-	out := &CloudAssets{Newest: []localindex.CloudAsset{}}
+	out := &CloudAssets{Newest: []photo.Asset{}, Deleted: snap.RecentlyDeleted}
 	for _, lib := range snap.Libraries {
-		if lib.Skipped != "" {
-			continue
+		if lib.Skipped == "" {
+			out.Newest = append(out.Newest, lib.Newest...)
 		}
-		name := libraryName(lib.Zone)
-		for _, a := range lib.Newest {
-			out.Newest = append(out.Newest, a)
-			out.NewestLibrary = append(out.NewestLibrary, name)
-		}
-	}
-	for _, a := range snap.RecentlyDeleted {
-		out.Deleted = append(out.Deleted, a)
-		out.DeletedLibrary = append(out.DeletedLibrary, libraryName(icloudapi.Zone{Name: a.Library}))
 	}
 	return out
 }
