@@ -90,6 +90,44 @@ func healthyCloud(obs *checks.Observation) {
 	}}
 }
 
+// copiesFolder reports fixed Recently Deleted copies, by asset ID.
+type copiesFolder map[string]photo.Confidence
+
+func (c copiesFolder) ObserveFolder(_ context.Context, _ *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
+	return checks.FolderObservation{Name: "photos"}, c
+}
+
+// Each Recently Deleted item gets the best confidence any folder reports
+// for its ID; a folder that did not look for an item (another library)
+// leaves it alone, whatever the order of the items.
+func TestObserveJoinsDeletedCopiesByID(t *testing.T) {
+	cloud := stubCloud{func(obs *checks.Observation) {
+		healthyCloud(obs)
+		obs.RecentlyDeleted.Items = []checks.DeletedItem{
+			{ID: "gone1", LocalCopy: checks.ConfidenceNone},
+			{ID: "gone2", LocalCopy: checks.ConfidenceNone},
+			{ID: "gone3", LocalCopy: checks.ConfidenceNone},
+		}
+	}}
+	a := newTestAgent(t, openDB(t), Account{Name: "alice", Cloud: cloud, Folders: []FolderSource{
+		copiesFolder{"gone2": checks.ConfidencePossible, "gone1": checks.ConfidenceNone},
+		copiesFolder{"gone2": checks.ConfidenceCertain},
+		copiesFolder{"gone2": checks.ConfidenceLikely, "gone3": checks.ConfidenceLikely, "elsewhere": checks.ConfidenceCertain},
+	}})
+	acct, _ := a.account("alice")
+	obs := a.observe(t.Context(), acct)
+	got := map[string]checks.Confidence{}
+	for _, it := range obs.RecentlyDeleted.Items {
+		got[it.ID] = it.LocalCopy
+	}
+	want := map[string]checks.Confidence{"gone1": checks.ConfidenceNone, "gone2": checks.ConfidenceCertain, "gone3": checks.ConfidenceLikely}
+	for id, c := range want {
+		if got[id] != c {
+			t.Errorf("%s: local copy %q, want %q (all: %v)", id, got[id], c, got)
+		}
+	}
+}
+
 func openDB(t *testing.T) *store.DB {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "icloudmon.db"))

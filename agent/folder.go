@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
-	"github.com/icloudmon/icloudmon/icloudapi"
 	"github.com/icloudmon/icloudmon/localindex"
 	"github.com/icloudmon/icloudmon/photo"
 )
@@ -240,13 +239,13 @@ func (f *Folder) logScan(res localindex.ScanResult) {
 func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.FolderObservation, assets *CloudAssets) (_ checks.FolderObservation, copies map[string]photo.Confidence, stale bool) {
 	var all []photo.Asset
 	for _, a := range assets.Newest {
-		if f.holds(libraryName(icloudapi.Zone{Name: a.Library})) {
+		if f.holds(assetLibrary(a)) {
 			all = append(all, a)
 		}
 	}
 	newest := len(all)
 	for _, a := range assets.Deleted {
-		if f.holds(libraryName(icloudapi.Zone{Name: a.Library})) {
+		if f.holds(assetLibrary(a)) {
 			all = append(all, a)
 		}
 	}

@@ -15,7 +15,7 @@ func fillFromSnapshot(obs *checks.Observation, snap *icloudapi.PhotosSnapshot) {
 	deleted := &checks.DeletedObservation{}
 	for _, a := range snap.RecentlyDeleted {
 		deleted.Items = append(deleted.Items, checks.DeletedItem{
-			ID: a.ID, Filename: a.Filename, Library: libraryName(icloudapi.Zone{Name: a.Library}),
+			ID: a.ID, Filename: a.Filename, Library: assetLibrary(a),
 			Added: a.Added, Taken: a.Taken, PurgeAt: a.Purge, LocalCopy: checks.ConfidenceNone})
 	}
 	if snap.RecentlyDeletedCount >= 0 {
@@ -37,6 +37,11 @@ func libraryName(z icloudapi.Zone) string {
 		return "shared"
 	}
 	return z.Name
+}
+
+// assetLibrary is the label of the library an asset is in.
+func assetLibrary(a photo.Asset) string {
+	return libraryName(icloudapi.Zone{Name: a.Library})
 }
 
 func libraryObservation(z icloudapi.Zone, lib *icloudapi.Library) checks.LibraryObservation {
