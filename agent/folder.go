@@ -58,11 +58,11 @@ const fullScanNS = "folder_full_scan"
 func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	fo, copies := f.observe(ctx, assets)
+	fo, confs := f.observe(ctx, assets)
 	if fo.Health.Exists && f.index != nil {
 		fo.Health.UnreadableHeaders, fo.Health.UnreadableExamples = f.index.UnreadableHeaders(10)
 	}
-	return fo, copies
+	return fo, confs
 }
 
 // observe scans the folder and matches the assets; the caller holds f.mu.
@@ -82,9 +82,9 @@ func (f *Folder) observe(ctx context.Context, assets *CloudAssets) (checks.Folde
 	if assets == nil || !fo.Health.Exists {
 		return fo, nil
 	}
-	fo, copies, stale := f.match(ctx, ix, fo, assets)
+	fo, confs, stale := f.match(ctx, ix, fo, assets)
 	if !stale || res.Full {
-		return fo, copies
+		return fo, confs
 	}
 	// A file that stands for one of the newest assets changed or vanished
 	// although its directory did not (truncated, rewritten in place): the
@@ -102,8 +102,8 @@ func (f *Folder) observe(ctx context.Context, assets *CloudAssets) (checks.Folde
 	if !fo.Health.Exists {
 		return fo, nil
 	}
-	fo, copies, _ = f.match(ctx, ix, fo, assets)
-	return fo, copies
+	fo, confs, _ = f.match(ctx, ix, fo, assets)
+	return fo, confs
 }
 
 // observation is the folder's observation before scanning.
@@ -232,11 +232,11 @@ func (f *Folder) logScan(res localindex.ScanResult) {
 }
 
 // match runs the matcher over the newest assets and Recently Deleted items
-// of the libraries the folder holds. copies holds, by asset ID, the
+// of the libraries the folder holds. confs holds, by asset ID, the
 // confidence for each Recently Deleted item looked for. stale is true when
 // a file matched to one of the newest assets is no longer what the index
 // says (see changedOnDisk).
-func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.FolderObservation, assets *CloudAssets) (_ checks.FolderObservation, copies map[string]photo.Confidence, stale bool) {
+func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.FolderObservation, assets *CloudAssets) (_ checks.FolderObservation, confs map[string]photo.Confidence, stale bool) {
 	var all []photo.Asset
 	for _, a := range assets.Newest {
 		if f.holds(assetLibrary(a)) {
@@ -261,11 +261,11 @@ func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.Fold
 		fo.Matches = append(fo.Matches, m.Verdict())
 		stale = stale || f.changedOnDisk(m)
 	}
-	copies = make(map[string]photo.Confidence, len(matches)-newest)
+	confs = make(map[string]photo.Confidence, len(matches)-newest)
 	for _, m := range matches[newest:] {
-		copies[m.AssetID] = m.Confidence
+		confs[m.AssetID] = m.Confidence
 	}
-	return fo, copies, stale
+	return fo, confs, stale
 }
 
 // changedOnDisk stats the files matched to one asset (at most three: the

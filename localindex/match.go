@@ -106,7 +106,7 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 				return nil, fmt.Errorf("matching interrupted: %w", err)
 			}
 			if cands[i] == nil {
-				out[i].AssetID, out[i].Confidence = a.ID, ConfidenceNone
+				out[i].AssetID = a.ID
 				cands[i] = m.nameCands(a)
 			}
 			m.incomplete = false
@@ -213,6 +213,7 @@ func (m *matcher) liveTolerance() time.Duration { return m.opts.Tolerance + 2*ti
 
 // finish sets the summary fields.
 func finish(a CloudAsset, res *Match) {
+	res.Confidence = ConfidenceNone
 	if res.File != nil {
 		res.Confidence = res.File.Confidence
 	}
