@@ -9,6 +9,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -29,7 +30,7 @@ type auditor interface {
 type auditFolder interface {
 	// matchAudit matches assets of the library; ok is false when the
 	// folder does not hold that library or could not be read this cycle.
-	matchAudit(ctx context.Context, library string, assets []localindex.CloudAsset) (_ []localindex.Match, ok bool)
+	matchAudit(ctx context.Context, library string, assets []photo.Asset) (_ []localindex.Match, ok bool)
 }
 
 // errNoFolder stops a comparison that no folder could take part in.
@@ -81,7 +82,7 @@ type auditComparison struct {
 	lib     string
 	folders []auditFolder
 
-	batch              []localindex.CloudAsset
+	batch              []photo.Asset
 	meta               []checks.AuditMissing
 	compared, excluded int
 	missing            []checks.AuditMissing
@@ -100,14 +101,23 @@ func (a *auditComparison) add(e store.MirrorEntry) error {
 		a.excluded++
 		return nil
 	}
-	ca := localindex.CloudAsset{ID: e.Asset.ID, MasterID: e.Master.ID, Filename: e.Master.Name, Kind: localindex.KindPhoto,
-		Size: max(e.Master.Size, 0), LiveVideoSize: max(e.Master.LiveSize, 0), AltSize: max(e.Master.AltSize, 0),
-		Added: e.Asset.Added, Taken: e.Asset.Taken, TZOffset: time.Duration(e.Asset.TZ) * time.Second, TZKnown: e.Asset.TZKnown}
+	ca := photo.Asset{ID: e.Asset.ID, MasterID: e.Master.ID, Filename: e.Master.Name, Kind: photo.KindPhoto,
+		Size: max(e.Master.Size, 0), Added: e.Asset.Added, Taken: e.Asset.Taken}
+	if e.Master.LiveSize > 0 {
+		ca.LiveVideo = &photo.Resource{Size: e.Master.LiveSize}
+	}
+	if e.Master.AltSize > 0 {
+		ca.Alternative = &photo.Resource{Size: e.Master.AltSize}
+	}
+	if e.Asset.TZKnown {
+		tz := e.Asset.TZ
+		ca.TZOffset = &tz
+	}
 	switch e.Master.Kind {
 	case mirrorKindVideo:
-		ca.Kind = localindex.KindVideo
+		ca.Kind = photo.KindVideo
 	case mirrorKindOther:
-		ca.Kind = localindex.KindUnknown
+		ca.Kind = photo.KindOther
 	}
 	a.batch = append(a.batch, ca)
 	a.meta = append(a.meta, checks.AuditMissing{ID: e.Asset.ID, Filename: e.Master.Name, Added: e.Asset.Added,
@@ -133,7 +143,7 @@ func (a *auditComparison) flush(ctx context.Context) error {
 		if len(pending) == 0 {
 			break
 		}
-		assets := make([]localindex.CloudAsset, len(pending))
+		assets := make([]photo.Asset, len(pending))
 		for j, i := range pending {
 			assets[j] = a.batch[i]
 		}
@@ -147,7 +157,7 @@ func (a *auditComparison) flush(ctx context.Context) error {
 		}
 		next := pending[:0]
 		for j, i := range pending {
-			if !confidence(ms[j].Confidence).Present() && (ms[j].Edited == nil) {
+			if !ms[j].Confidence.Present() && (ms[j].Edited == nil) {
 				next = append(next, i)
 			}
 		}
@@ -165,7 +175,7 @@ func (a *auditComparison) flush(ctx context.Context) error {
 }
 
 // matchAudit implements auditFolder: the index scanned this cycle.
-func (f *Folder) matchAudit(ctx context.Context, library string, assets []localindex.CloudAsset) ([]localindex.Match, bool) {
+func (f *Folder) matchAudit(ctx context.Context, library string, assets []photo.Asset) ([]localindex.Match, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.readable || f.index == nil || !f.holds(library) {

@@ -6,15 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/history"
-	"github.com/icloudmon/icloudmon/localindex"
 	"github.com/icloudmon/icloudmon/metrics"
 	"github.com/icloudmon/icloudmon/notify"
+	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -28,29 +27,24 @@ type CloudSource interface {
 	ObserveCloud(ctx context.Context, obs *checks.Observation) *CloudAssets
 }
 
-// CloudAssets are the cloud assets a folder is matched against, with the
-// details the matcher needs (sizes of Live Photo videos, edits…).
+// CloudAssets are the cloud assets a folder is matched against. Each
+// asset's Library (its zone) says which folders look for it: a folder
+// holds only the libraries it names.
 type CloudAssets struct {
 	// Newest are the newest assets of the monitored libraries.
-	Newest []localindex.CloudAsset
-	// NewestLibrary is the library name (checks.LibraryObservation.Name)
-	// of each of Newest; a folder is matched only against the assets of
-	// the libraries it holds.
-	NewestLibrary []string
-	// Deleted are the Recently Deleted items, in the order of
-	// obs.RecentlyDeleted.Items.
-	Deleted []localindex.CloudAsset
-	// DeletedLibrary is the library name of each of Deleted.
-	DeletedLibrary []string
+	Newest []photo.Asset
+	// Deleted are the Recently Deleted items.
+	Deleted []photo.Asset
 }
 
 // FolderSource is one local import folder.
 type FolderSource interface {
 	// ObserveFolder refreshes the folder's index and matches assets against
 	// it. assets is nil when the cloud side could not be read (the folder
-	// is then only health-checked). The returned slice holds, for each of
-	// assets.Deleted, the confidence that this folder has a copy.
-	ObserveFolder(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence)
+	// is then only health-checked). The returned map holds, by asset ID,
+	// the confidence that this folder has a copy of each Recently Deleted
+	// item it looked for (items of libraries it does not hold are absent).
+	ObserveFolder(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence)
 }
 
 // Account is one monitored Apple ID with its folders.
@@ -236,11 +230,11 @@ func (a *Agent) observe(ctx context.Context, acct Account) checks.Observation {
 		deleted = obs.RecentlyDeleted.Items
 	}
 	for _, f := range acct.Folders {
-		fo, confs := f.ObserveFolder(ctx, assets)
+		fo, copies := f.ObserveFolder(ctx, assets)
 		obs.Folders = append(obs.Folders, fo)
 		for i := range deleted {
-			if i < len(confs) && rank(confs[i]) > rank(deleted[i].LocalCopy) {
-				deleted[i].LocalCopy = confs[i]
+			if c, ok := copies[deleted[i].ID]; ok && c.Rank() > deleted[i].LocalCopy.Rank() {
+				deleted[i].LocalCopy = c
 			}
 		}
 	}
@@ -248,11 +242,6 @@ func (a *Agent) observe(ctx context.Context, acct Account) checks.Observation {
 		au.compareAudit(ctx, &obs, acct.Folders, a.policy.Grace)
 	}
 	return obs
-}
-
-func rank(c checks.Confidence) int {
-	return slices.Index([]checks.Confidence{checks.ConfidenceNone, checks.ConfidencePossible,
-		checks.ConfidenceLikely, checks.ConfidenceCertain}, c)
 }
 
 // loadHistory reads the stored history points within the longest window

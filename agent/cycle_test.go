@@ -8,6 +8,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -44,7 +45,7 @@ type stubFolder struct {
 	deletedHas map[string]checks.Confidence
 }
 
-func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence) {
+func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
 	if s.gotAssets != nil {
 		*s.gotAssets = assets
 	}
@@ -61,14 +62,14 @@ func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (check
 		}
 		fo.Matches = append(fo.Matches, checks.Match{AssetID: a.ID, Confidence: c})
 	}
-	confs := make([]checks.Confidence, len(assets.Deleted))
-	for i, d := range assets.Deleted {
-		confs[i] = s.deletedHas[d.ID]
-		if confs[i] == "" {
-			confs[i] = checks.ConfidenceNone
+	copies := make(map[string]photo.Confidence, len(assets.Deleted))
+	for _, d := range assets.Deleted {
+		copies[d.ID] = s.deletedHas[d.ID]
+		if copies[d.ID] == "" {
+			copies[d.ID] = checks.ConfidenceNone
 		}
 	}
-	return fo, confs
+	return fo, copies
 }
 
 func healthyCloud(obs *checks.Observation) {
@@ -78,7 +79,7 @@ func healthyCloud(obs *checks.Observation) {
 	for i := range 5 {
 		added := cycleNow.Add(-time.Duration(i+1) * 20 * time.Hour)
 		newest = append(newest, checks.Asset{ID: string(rune('a' + i)), Filename: "IMG_000" + string(rune('1'+i)) + ".HEIC",
-			Kind: checks.KindPhoto, Added: added, Taken: added, Size: 1000})
+			Kind: photo.KindPhoto, Added: added, Taken: added, Size: 1000})
 	}
 	n := 5
 	obs.Libraries = []checks.LibraryObservation{{Name: "personal", Zone: "PrimarySync", Monitored: true,
@@ -87,6 +88,44 @@ func healthyCloud(obs *checks.Observation) {
 	obs.RecentlyDeleted = &checks.DeletedObservation{Items: []checks.DeletedItem{
 		{ID: "gone", Filename: "IMG_0099.HEIC", PurgeAt: cycleNow.Add(24 * time.Hour)},
 	}}
+}
+
+// copiesFolder reports fixed Recently Deleted copies, by asset ID.
+type copiesFolder map[string]photo.Confidence
+
+func (c copiesFolder) ObserveFolder(_ context.Context, _ *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
+	return checks.FolderObservation{Name: "photos"}, c
+}
+
+// Each Recently Deleted item gets the best confidence any folder reports
+// for its ID; a folder that did not look for an item (another library)
+// leaves it alone, whatever the order of the items.
+func TestObserveJoinsDeletedCopiesByID(t *testing.T) {
+	cloud := stubCloud{func(obs *checks.Observation) {
+		healthyCloud(obs)
+		obs.RecentlyDeleted.Items = []checks.DeletedItem{
+			{ID: "gone1", LocalCopy: checks.ConfidenceNone},
+			{ID: "gone2", LocalCopy: checks.ConfidenceNone},
+			{ID: "gone3", LocalCopy: checks.ConfidenceNone},
+		}
+	}}
+	a := newTestAgent(t, openDB(t), Account{Name: "alice", Cloud: cloud, Folders: []FolderSource{
+		copiesFolder{"gone2": checks.ConfidencePossible, "gone1": checks.ConfidenceNone},
+		copiesFolder{"gone2": checks.ConfidenceCertain},
+		copiesFolder{"gone2": checks.ConfidenceLikely, "gone3": checks.ConfidenceLikely, "elsewhere": checks.ConfidenceCertain},
+	}})
+	acct, _ := a.account("alice")
+	obs := a.observe(t.Context(), acct)
+	got := map[string]checks.Confidence{}
+	for _, it := range obs.RecentlyDeleted.Items {
+		got[it.ID] = it.LocalCopy
+	}
+	want := map[string]checks.Confidence{"gone1": checks.ConfidenceNone, "gone2": checks.ConfidenceCertain, "gone3": checks.ConfidenceLikely}
+	for id, c := range want {
+		if got[id] != c {
+			t.Errorf("%s: local copy %q, want %q (all: %v)", id, got[id], c, got)
+		}
+	}
 }
 
 func openDB(t *testing.T) *store.DB {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // Folder is the FolderSource of one local import folder, backed by
@@ -60,7 +61,7 @@ type Folder struct {
 const fullScanNS = "folder_full_scan"
 
 // ObserveFolder implements FolderSource.
-func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence) {
+func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fo, confs := f.observe(ctx, assets)
@@ -72,7 +73,7 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 }
 
 // observe scans the folder and matches the assets; the caller holds f.mu.
-func (f *Folder) observe(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, []checks.Confidence) {
+func (f *Folder) observe(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
 	fo := f.observation()
 	ix, err := f.open(ctx)
 	if err != nil {
@@ -238,21 +239,22 @@ func (f *Folder) logScan(res localindex.ScanResult) {
 	}
 }
 
-// match runs the matcher over the newest assets and Recently Deleted.
-// stale is true when a file matched to one of the newest assets is no
-// longer what the index says (see changedOnDisk).
-func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.FolderObservation, assets *CloudAssets) (_ checks.FolderObservation, _ []checks.Confidence, stale bool) {
-	var all []localindex.CloudAsset
-	var deleted []int // indexes into assets.Deleted of the items looked for
-	for i, a := range assets.Newest {
-		if f.holds(libraryAt(assets.NewestLibrary, i)) {
+// match runs the matcher over the newest assets and Recently Deleted items
+// of the libraries the folder holds. confs holds, by asset ID, the
+// confidence for each Recently Deleted item looked for. stale is true when
+// a file matched to one of the newest assets is no longer what the index
+// says (see changedOnDisk).
+func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.FolderObservation, assets *CloudAssets) (_ checks.FolderObservation, confs map[string]photo.Confidence, stale bool) {
+	var all []photo.Asset
+	for _, a := range assets.Newest {
+		if f.holds(assetLibrary(a)) {
 			all = append(all, a)
 		}
 	}
 	newest := len(all)
-	for i, a := range assets.Deleted {
-		if f.holds(libraryAt(assets.DeletedLibrary, i)) {
-			all, deleted = append(all, a), append(deleted, i)
+	for _, a := range assets.Deleted {
+		if f.holds(assetLibrary(a)) {
+			all = append(all, a)
 		}
 	}
 	matches, err := ix.Match(ctx, all, localindex.MatchOptions{Tolerance: f.Tolerance})
@@ -264,25 +266,14 @@ func (f *Folder) match(ctx context.Context, ix *localindex.Index, fo checks.Fold
 	}
 	fo.Matched = true
 	for _, m := range matches[:newest] {
-		fo.Matches = append(fo.Matches, checkMatch(m))
+		fo.Matches = append(fo.Matches, m.Verdict())
 		stale = stale || f.changedOnDisk(m)
 	}
-	confs := make([]checks.Confidence, len(assets.Deleted))
-	for i := range confs {
-		confs[i] = checks.ConfidenceNone
-	}
-	for j, m := range matches[newest:] {
-		confs[deleted[j]] = confidence(m.Confidence)
+	confs = make(map[string]photo.Confidence, len(matches)-newest)
+	for _, m := range matches[newest:] {
+		confs[m.AssetID] = m.Confidence
 	}
 	return fo, confs, stale
-}
-
-// libraryAt returns libs[i], or "" when the caller gave no library names.
-func libraryAt(libs []string, i int) string {
-	if i < len(libs) {
-		return libs[i]
-	}
-	return ""
 }
 
 // changedOnDisk stats the files matched to one asset (at most three: the
@@ -301,38 +292,6 @@ func (f *Folder) changedOnDisk(m localindex.Match) bool {
 		}
 	}
 	return false
-}
-
-func checkMatch(m localindex.Match) checks.Match {
-	out := checks.Match{AssetID: m.AssetID, Confidence: confidence(m.Confidence)}
-	if m.File != nil {
-		out.LocalPath = m.File.Path
-	}
-	if m.LiveVideoMissing {
-		out.MissingParts = append(out.MissingParts, checks.PartLiveVideo)
-	}
-	if m.File == nil && m.Edited != nil {
-		// Only the edited rendition is here: found, with the original
-		// missing (checks decides what that means for the folder).
-		out.Confidence, out.LocalPath = confidence(m.Edited.Confidence), m.Edited.Path
-		out.MissingParts = append(out.MissingParts, checks.PartOriginal)
-	}
-	if m.File != nil && m.EditedMissing {
-		out.MissingParts = append(out.MissingParts, checks.PartEdited)
-	}
-	return out
-}
-
-func confidence(c localindex.Confidence) checks.Confidence {
-	switch c {
-	case localindex.ConfidenceCertain:
-		return checks.ConfidenceCertain
-	case localindex.ConfidenceLikely:
-		return checks.ConfidenceLikely
-	case localindex.ConfidencePossible:
-		return checks.ConfidencePossible
-	}
-	return checks.ConfidenceNone
 }
 
 func folderHealth(res localindex.ScanResult) checks.FolderHealth {

@@ -3,13 +3,13 @@ package agent
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -31,14 +31,14 @@ func TestFolderObserveMatchesAndHealth(t *testing.T) {
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{
 		Newest: []localindex.CloudAsset{
-			{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken},
-			{ID: "a2", Filename: "IMG_0002.HEIC", Kind: localindex.KindPhoto, Size: 2000, Taken: taken, Added: taken},
+			{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken},
+			{ID: "a2", Filename: "IMG_0002.HEIC", Kind: photo.KindPhoto, Size: 2000, Taken: taken, Added: taken},
 		},
 		Deleted: []localindex.CloudAsset{
-			{ID: "d1", Filename: "IMG_0003.JPG", Kind: localindex.KindPhoto, Size: 3000, Taken: taken, Added: taken},
+			{ID: "d1", Filename: "IMG_0003.JPG", Kind: photo.KindPhoto, Size: 3000, Taken: taken, Added: taken},
 		},
 	}
-	fo, confs := f.ObserveFolder(t.Context(), assets)
+	fo, copies := f.ObserveFolder(t.Context(), assets)
 	if !fo.Health.Scanned || !fo.Health.Exists || !fo.Health.Readable || fo.Health.Files != 2 {
 		t.Fatalf("health %+v, want a readable folder with 2 files", fo.Health)
 	}
@@ -48,14 +48,14 @@ func TestFolderObserveMatchesAndHealth(t *testing.T) {
 	if fo.Matches[0].Confidence != checks.ConfidenceCertain || fo.Matches[1].Confidence != checks.ConfidenceNone {
 		t.Errorf("confidences %s, %s; want certain, none", fo.Matches[0].Confidence, fo.Matches[1].Confidence)
 	}
-	if len(confs) != 1 || confs[0] != checks.ConfidenceCertain {
-		t.Errorf("deleted confidences %v, want [certain]", confs)
+	if len(copies) != 1 || copies["d1"] != checks.ConfidenceCertain {
+		t.Errorf("deleted confidences %v, want d1 certain", copies)
 	}
 
 	// Without cloud assets the folder is only health-checked.
-	fo, confs = f.ObserveFolder(t.Context(), nil)
-	if fo.Matched || confs != nil || fo.Health.Files != 2 {
-		t.Errorf("health-only observation: matched=%v confs=%v files=%d", fo.Matched, confs, fo.Health.Files)
+	fo, copies = f.ObserveFolder(t.Context(), nil)
+	if fo.Matched || copies != nil || fo.Health.Files != 2 {
+		t.Errorf("health-only observation: matched=%v copies=%v files=%d", fo.Matched, copies, fo.Health.Files)
 	}
 }
 
@@ -64,27 +64,6 @@ func TestFolderMissingIsReported(t *testing.T) {
 	fo, _ := f.ObserveFolder(t.Context(), &CloudAssets{})
 	if fo.Health.Exists || fo.Matched {
 		t.Errorf("a missing folder: %+v, want Exists=false and no matching", fo.Health)
-	}
-}
-
-// TestCheckMatchEditedRenditions: a folder holding only the edited
-// version reports the photo found with its original missing (checks then
-// says "only the edited version is here", never "missing"); an edit not
-// copied is a missing part.
-func TestCheckMatchEditedRenditions(t *testing.T) {
-	edit := &localindex.FileMatch{Path: "2026/12/01/IMG_0001.JPG", Confidence: localindex.ConfidenceCertain}
-	got := checkMatch(localindex.Match{AssetID: "A1", Edited: edit})
-	want := checks.Match{AssetID: "A1", Confidence: checks.ConfidenceCertain, LocalPath: edit.Path,
-		MissingParts: []checks.Part{checks.PartOriginal}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("edited only: got %+v, want %+v", got, want)
-	}
-	orig := &localindex.FileMatch{Path: "2026/12/01/IMG_0002.HEIC", Confidence: localindex.ConfidenceCertain}
-	got = checkMatch(localindex.Match{AssetID: "A2", Confidence: localindex.ConfidenceCertain, File: orig, EditedMissing: true})
-	want = checks.Match{AssetID: "A2", Confidence: checks.ConfidenceCertain, LocalPath: orig.Path,
-		MissingParts: []checks.Part{checks.PartEdited}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("edit not copied: got %+v, want %+v", got, want)
 	}
 }
 
@@ -131,12 +110,12 @@ func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
 	kv := localindex.NewMemKV()
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{Deleted: []localindex.CloudAsset{
-		{ID: "d1", Filename: "IMG_0003.JPG", Kind: localindex.KindPhoto, Size: 3000, Taken: taken, Added: taken}}}
+		{ID: "d1", Filename: "IMG_0003.JPG", Kind: photo.KindPhoto, Size: 3000, Taken: taken, Added: taken}}}
 	newFolder := func(every time.Duration) *Folder {
 		return &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: kv, Tolerance: 2 * time.Second, FullScanEvery: every}
 	}
-	if _, confs := newFolder(0).ObserveFolder(t.Context(), assets); len(confs) != 1 || confs[0] != checks.ConfidenceCertain {
-		t.Fatalf("first run: %v, want the deleted item certain", confs)
+	if _, copies := newFolder(0).ObserveFolder(t.Context(), assets); len(copies) != 1 || copies["d1"] != checks.ConfidenceCertain {
+		t.Fatalf("first run: %v, want the deleted item certain", copies)
 	}
 	// Rewritten in place: only a full scan sees it (the directory's mtime
 	// stays, and a Recently Deleted item is not re-stat'ed).
@@ -144,12 +123,12 @@ func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
 
 	// The next process, well within the day: the schedule holds, no full
 	// rescan on every start.
-	if _, confs := newFolder(24*time.Hour).ObserveFolder(t.Context(), assets); confs[0] != checks.ConfidenceCertain {
-		t.Errorf("restart within the schedule: %v; a full rescan ran although one was recorded an instant ago", confs)
+	if _, copies := newFolder(24*time.Hour).ObserveFolder(t.Context(), assets); copies["d1"] != checks.ConfidenceCertain {
+		t.Errorf("restart within the schedule: %v; a full rescan ran although one was recorded an instant ago", copies)
 	}
 	// A later process once the full rescan is due.
 	time.Sleep(5 * time.Millisecond)
-	if _, confs := newFolder(time.Millisecond).ObserveFolder(t.Context(), assets); confs[0] == checks.ConfidenceCertain {
+	if _, copies := newFolder(time.Millisecond).ObserveFolder(t.Context(), assets); copies["d1"] == checks.ConfidenceCertain {
 		t.Errorf("restart after the full-scan interval: the emptied file still counts as a certain copy; the full rescan never ran")
 	}
 }
@@ -164,8 +143,8 @@ func TestFolderNewestFileTruncatedInPlaceIsNoticed(t *testing.T) {
 	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{Newest: []localindex.CloudAsset{
-		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken},
-		{ID: "a2", Filename: "IMG_0002.HEIC", Kind: localindex.KindPhoto, Size: 2000, Taken: taken.Add(time.Hour), Added: taken.Add(time.Hour)},
+		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken},
+		{ID: "a2", Filename: "IMG_0002.HEIC", Kind: photo.KindPhoto, Size: 2000, Taken: taken.Add(time.Hour), Added: taken.Add(time.Hour)},
 	}}
 	fo, _ := f.ObserveFolder(t.Context(), assets)
 	if fo.Matches[0].Confidence != checks.ConfidenceCertain || fo.Matches[1].Confidence != checks.ConfidenceCertain {
@@ -194,24 +173,25 @@ func TestFolderMatchesOnlyItsLibraries(t *testing.T) {
 	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second,
 		Libraries: []string{"personal"}}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	photo := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}
-	copyInShared := photo
-	copyInShared.ID = "s1"
-	deleted := photo
+	mine := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}
+	mine.Library = "PrimarySync"
+	copyInShared := mine
+	copyInShared.ID, copyInShared.Library = "s1", "SharedSync-2A1B"
+	deleted := copyInShared
 	deleted.ID = "d1"
 	assets := &CloudAssets{
-		Newest: []localindex.CloudAsset{photo, copyInShared}, NewestLibrary: []string{"personal", "shared"},
-		Deleted: []localindex.CloudAsset{deleted}, DeletedLibrary: []string{"shared"},
+		Newest:  []localindex.CloudAsset{mine, copyInShared},
+		Deleted: []localindex.CloudAsset{deleted},
 	}
-	fo, confs := f.ObserveFolder(t.Context(), assets)
+	fo, copies := f.ObserveFolder(t.Context(), assets)
 	if len(fo.Matches) != 1 || fo.Matches[0].AssetID != "p1" || fo.Matches[0].Confidence != checks.ConfidenceCertain {
 		t.Errorf("matches %+v, want only the personal photo, certain", fo.Matches)
 	}
 	if len(fo.Libraries) != 1 || fo.Libraries[0] != "personal" {
 		t.Errorf("observation libraries %v, want [personal]", fo.Libraries)
 	}
-	if len(confs) != 1 || confs[0] != checks.ConfidenceNone {
-		t.Errorf("deleted confidences %v, want [none]: the item is not of this folder's library", confs)
+	if len(copies) != 0 {
+		t.Errorf("deleted confidences %v, want none: the item is not of this folder's library", copies)
 	}
 }
 
@@ -246,12 +226,12 @@ func TestFolderEmptyMountPointOnFirstRun(t *testing.T) {
 	f := &Folder{Name: "alice", Path: t.TempDir(), Importer: "icloudpd", KV: localindex.NewMemKV()}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{Newest: []localindex.CloudAsset{
-		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: localindex.KindPhoto, Size: 1000, Taken: taken, Added: taken}}}
+		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}}}
 	fo, _ := f.ObserveFolder(t.Context(), assets)
 	count := 1200
 	lib := checks.LibraryObservation{Name: "personal", Zone: "PrimarySync", Monitored: true, Listed: true,
 		Indexing: checks.IndexingFinished, AssetCount: &count,
-		Newest: []checks.Asset{{ID: "a1", Filename: "IMG_0001.HEIC", Kind: checks.KindPhoto, Added: taken, Taken: taken, Size: 1000}}}
+		Newest: []checks.Asset{{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Added: taken, Taken: taken, Size: 1000}}}
 	rep := checks.Evaluate(checks.Observation{Account: "alice", Auth: checks.AuthObservation{Kind: checks.AuthOK},
 		Libraries: []checks.LibraryObservation{lib}, Folders: []checks.FolderObservation{fo}},
 		checks.DefaultPolicy(), checks.History{}, taken.Add(24*time.Hour))

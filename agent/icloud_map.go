@@ -1,11 +1,9 @@
 package agent
 
 import (
-	"time"
-
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/icloudapi"
-	"github.com/icloudmon/icloudmon/localindex"
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // fillFromSnapshot translates a Photos snapshot into the observation.
@@ -17,7 +15,7 @@ func fillFromSnapshot(obs *checks.Observation, snap *icloudapi.PhotosSnapshot) {
 	deleted := &checks.DeletedObservation{}
 	for _, a := range snap.RecentlyDeleted {
 		deleted.Items = append(deleted.Items, checks.DeletedItem{
-			ID: a.ID, Filename: a.Filename, Library: libraryName(icloudapi.Zone{Name: a.Library}),
+			ID: a.ID, Filename: a.Filename, Library: assetLibrary(a),
 			Added: a.Added, Taken: a.Taken, PurgeAt: a.Purge, LocalCopy: checks.ConfidenceNone})
 	}
 	if snap.RecentlyDeletedCount >= 0 {
@@ -41,6 +39,11 @@ func libraryName(z icloudapi.Zone) string {
 	return z.Name
 }
 
+// assetLibrary is the label of the library an asset is in.
+func assetLibrary(a photo.Asset) string {
+	return libraryName(icloudapi.Zone{Name: a.Library})
+}
+
 func libraryObservation(z icloudapi.Zone, lib *icloudapi.Library) checks.LibraryObservation {
 	lo := checks.LibraryObservation{Name: libraryName(z), Zone: z.Name, Shared: z.SharedLibrary()}
 	if lib == nil {
@@ -50,9 +53,7 @@ func libraryObservation(z icloudapi.Zone, lib *icloudapi.Library) checks.Library
 	lo.Indexing, lo.IndexingProgress = indexingState(lib.Indexing), lib.Indexing.Progress
 	lo.Listed = lib.Skipped == ""
 	lo.ReadError = lib.Error
-	for _, a := range lib.Newest {
-		lo.Newest = append(lo.Newest, checkAsset(a))
-	}
+	lo.Newest = append(lo.Newest, lib.Newest...)
 	lo.AssetCount = optCount(lib.Counts.Visible)
 	lo.HiddenCount = optCount(lib.Counts.Hidden)
 	return lo
@@ -78,64 +79,14 @@ func optCount(n int64) *int {
 	return &v
 }
 
-// checkAsset translates one cloud asset for the verdict engine.
-func checkAsset(a icloudapi.Asset) checks.Asset {
-	out := checks.Asset{ID: a.ID, Filename: a.Filename, Added: a.Added, Taken: a.Taken,
-		Size: max(a.Size, 0), Edited: a.Edited != nil, Kind: checks.KindPhoto}
-	switch a.Kind {
-	case icloudapi.KindLivePhoto:
-		out.Kind = checks.KindLive
-	case icloudapi.KindVideo:
-		out.Kind = checks.KindVideo
-	}
-	if a.TZOffset != nil {
-		out.TZOffset = *a.TZOffset
-	}
-	return out
-}
-
 // matchAssets lists what folders are matched against: the newest assets of
 // every library that was listed, and the Recently Deleted window.
 func matchAssets(snap *icloudapi.PhotosSnapshot) *CloudAssets {
-	out := &CloudAssets{Newest: []localindex.CloudAsset{}}
+	out := &CloudAssets{Newest: []photo.Asset{}, Deleted: snap.RecentlyDeleted}
 	for _, lib := range snap.Libraries {
-		if lib.Skipped != "" {
-			continue
+		if lib.Skipped == "" {
+			out.Newest = append(out.Newest, lib.Newest...)
 		}
-		name := libraryName(lib.Zone)
-		for _, a := range lib.Newest {
-			out.Newest = append(out.Newest, localAsset(a))
-			out.NewestLibrary = append(out.NewestLibrary, name)
-		}
-	}
-	for _, a := range snap.RecentlyDeleted {
-		out.Deleted = append(out.Deleted, localAsset(a))
-		out.DeletedLibrary = append(out.DeletedLibrary, libraryName(icloudapi.Zone{Name: a.Library}))
-	}
-	return out
-}
-
-// localAsset translates one cloud asset for the matcher.
-func localAsset(a icloudapi.Asset) localindex.CloudAsset {
-	out := localindex.CloudAsset{ID: a.ID, MasterID: a.MasterID, Filename: a.Filename,
-		Kind: localindex.KindPhoto, Size: max(a.Size, 0), Added: a.Added, Taken: a.Taken}
-	switch a.Kind {
-	case icloudapi.KindVideo:
-		out.Kind = localindex.KindVideo
-	case icloudapi.KindOther:
-		out.Kind = localindex.KindUnknown
-	}
-	if a.LiveVideo != nil {
-		out.LiveVideoSize = max(a.LiveVideo.Size, 0)
-	}
-	if a.Edited != nil {
-		out.EditedSize = max(a.Edited.Size, 0)
-	}
-	if a.Alternative != nil {
-		out.AltSize = max(a.Alternative.Size, 0)
-	}
-	if a.TZOffset != nil {
-		out.TZOffset, out.TZKnown = time.Duration(*a.TZOffset)*time.Second, true
 	}
 	return out
 }

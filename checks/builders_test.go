@@ -3,6 +3,8 @@ package checks
 import (
 	"fmt"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // Test fixtures: a fixed clock and builders for observations and histories.
@@ -20,8 +22,8 @@ func assetsEvery(n int, newest time.Time, step time.Duration) []Asset {
 	for i := range out {
 		added := newest.Add(-time.Duration(i) * step)
 		out[i] = Asset{
-			ID: fmt.Sprintf("rec-%03d", i), Filename: fmt.Sprintf("IMG_%04d.HEIC", 5000-i), Kind: KindPhoto,
-			Added: added, Taken: added.Add(-time.Minute), TZOffset: 3600, Size: 2_000_000 + int64(i),
+			ID: fmt.Sprintf("rec-%03d", i), Filename: fmt.Sprintf("IMG_%04d.HEIC", 5000-i), Kind: photo.KindPhoto,
+			Added: added, Taken: added.Add(-time.Minute), TZOffset: ptr(3600), Size: 2_000_000 + int64(i),
 		}
 	}
 	return out

@@ -1,7 +1,8 @@
 // Package checks is the pure verdict engine: Observation + Policy + History +
 // now → Report.
 //
-// Imports: the standard library only. No I/O, no clock, no project imports.
+// Imports: the standard library and the shared vocabulary of package photo
+// only. No I/O, no clock, no other project import.
 //
 // # Use
 //

@@ -35,7 +35,7 @@ type copyVerdict struct {
 type libraryExpectation struct {
 	name     string
 	listed   bool
-	expected []libAsset
+	expected []Asset
 	young    int
 }
 
@@ -49,7 +49,7 @@ func (e *evaluator) expectations() []libraryExpectation {
 			slices.SortFunc(assets, func(a, b Asset) int { return b.Added.Compare(a.Added) })
 			for _, a := range assets[:min(len(assets), e.p.Newest)] {
 				if e.now.Sub(a.Added) >= e.p.Grace {
-					le.expected = append(le.expected, libAsset{a, l.Name})
+					le.expected = append(le.expected, a)
 				} else {
 					le.young++
 				}
@@ -75,12 +75,6 @@ func unlisted(libs []LibraryObservation) []string {
 		}
 	}
 	return out
-}
-
-// libAsset is an asset with the name of its library.
-type libAsset struct {
-	Asset
-	library string
 }
 
 // localCopy judges whether the newest cloud assets are in every folder
@@ -137,18 +131,16 @@ func (e *evaluator) copyVerdicts(libs []libraryExpectation) []copyVerdict {
 // looked for there.
 func (e *evaluator) judgeFolderCopy(f FolderObservation, libs []libraryExpectation) copyVerdict {
 	v := copyVerdict{folder: f, present: map[string]time.Time{}}
-	var expected []libAsset
-	var names []string
+	var held []libraryExpectation
 	for _, l := range libs {
 		if !holds(f, l.name) {
 			continue
 		}
-		names = append(names, l.name)
+		held = append(held, l)
 		v.partial = v.partial || !l.listed
-		expected = append(expected, l.expected...)
+		v.expected += len(l.expected)
 		v.withinGrace += l.young
 	}
-	v.expected = len(expected)
 	h := f.Health
 	switch {
 	case !h.Scanned || !h.Exists || !h.Readable:
@@ -157,7 +149,7 @@ func (e *evaluator) judgeFolderCopy(f FolderObservation, libs []libraryExpectati
 	case !f.Matched:
 		v.summary = folderLabel(f.Name, f.Path) + " was not compared with iCloud this cycle"
 		return v
-	case len(names) == 0:
+	case len(held) == 0:
 		v.judged, v.status = true, StatusOK
 		v.summary = fmt.Sprintf("%s holds %s, which this account does not have in iCloud: nothing to compare", capitalize(folderLabel(f.Name, f.Path)), strings.Join(f.Libraries, ", "))
 		return v
@@ -167,10 +159,12 @@ func (e *evaluator) judgeFolderCopy(f FolderObservation, libs []libraryExpectati
 	for _, m := range f.Matches {
 		byID[m.AssetID] = m
 	}
-	for _, a := range expected {
-		v.classify(a, byID[a.ID])
+	for _, l := range held {
+		for _, a := range l.expected {
+			v.classify(a, l.name, byID[a.ID])
+		}
 	}
-	v.computeLag(expected)
+	v.computeLag(held)
 	v.status = e.copyStatus(v)
 	v.summary = v.describe(e.p.Grace)
 	return v
@@ -180,9 +174,9 @@ func (e *evaluator) judgeFolderCopy(f FolderObservation, libs []libraryExpectati
 // fine. A photo of which only the edited rendition is here is never
 // missing: it is fine in a folder declared to hold edited renditions only,
 // and "only the edited version is here" otherwise.
-func (v *copyVerdict) classify(a libAsset, m Match) {
+func (v *copyVerdict) classify(a Asset, library string, m Match) {
 	parts := v.expectedParts(m.MissingParts)
-	it := Item{Filename: a.Filename, Library: a.library, Folder: v.folder.Name, Added: a.Added.UTC(),
+	it := Item{Filename: a.Filename, Library: library, Folder: v.folder.Name, Added: a.Added.UTC(),
 		Taken: a.Taken.UTC(), Confidence: m.Confidence, MissingParts: parts}
 	if it.Confidence == "" {
 		it.Confidence = ConfidenceNone
@@ -191,8 +185,8 @@ func (v *copyVerdict) classify(a libAsset, m Match) {
 		v.missing = append(v.missing, it)
 		return
 	}
-	if a.Added.After(v.present[a.library]) {
-		v.present[a.library] = a.Added
+	if a.Added.After(v.present[library]) {
+		v.present[library] = a.Added
 	}
 	if slices.Contains(parts, PartOriginal) {
 		v.editedOnly = append(v.editedOnly, it)
@@ -227,22 +221,24 @@ func (v *copyVerdict) expectedParts(parts []Part) []Part {
 // in the folder (from the same list the missing photos come from, so a
 // copy of another library never hides a stalled one); the folder's lag is
 // the largest of them.
-func (v *copyVerdict) computeLag(expected []libAsset) {
+func (v *copyVerdict) computeLag(libs []libraryExpectation) {
 	type span struct{ newest, oldest time.Time }
 	spans := map[string]*span{}
 	var order []string
-	for _, a := range expected {
-		sp := spans[a.library]
-		if sp == nil {
-			sp = &span{a.Added, a.Added}
-			spans[a.library] = sp
-			order = append(order, a.library)
-		}
-		if a.Added.After(sp.newest) {
-			sp.newest = a.Added
-		}
-		if a.Added.Before(sp.oldest) {
-			sp.oldest = a.Added
+	for _, l := range libs {
+		for _, a := range l.expected {
+			sp := spans[l.name]
+			if sp == nil {
+				sp = &span{a.Added, a.Added}
+				spans[l.name] = sp
+				order = append(order, l.name)
+			}
+			if a.Added.After(sp.newest) {
+				sp.newest = a.Added
+			}
+			if a.Added.Before(sp.oldest) {
+				sp.oldest = a.Added
+			}
 		}
 	}
 	for _, lib := range order {

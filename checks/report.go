@@ -170,7 +170,10 @@ type Observed struct {
 	StorageUsedBytes  *int64   `json:"storage_used_bytes,omitempty"`
 	StorageTotalBytes *int64   `json:"storage_total_bytes,omitempty"`
 	StorageFreeRatio  *float64 `json:"storage_free_ratio,omitempty"`
-	// Recently Deleted: items, items without a local copy, next purge.
+	// Recently Deleted: items, items without a local copy, and the next
+	// purge: the soonest purge date among the items without a local copy
+	// (zero when there is none or none states a date). notify schedules
+	// its final reminder on it.
 	RecentlyDeleted            *int           `json:"recently_deleted,omitempty"`
 	RecentlyDeletedUnprotected *int           `json:"recently_deleted_unprotected,omitempty"`
 	RecentlyDeletedNextPurge   time.Time      `json:"recently_deleted_next_purge,omitzero"`

@@ -142,3 +142,24 @@ func TestWriteWrapped(t *testing.T) {
 		}
 	}
 }
+
+// TestNextPurgeIsOfUnprotectedItems pins the fact notify schedules its
+// final reminder on: Observed.RecentlyDeletedNextPurge is the soonest
+// known purge among items without a local copy, whatever the order of the
+// items, and zero when every item has a copy.
+func TestNextPurgeIsOfUnprotectedItems(t *testing.T) {
+	obs := healthyObs()
+	obs.RecentlyDeleted.Items = append(obs.RecentlyDeleted.Items,
+		DeletedItem{ID: "del-3", Filename: "IMG_0102.HEIC", Library: "personal", PurgeAt: now.Add(12 * day), LocalCopy: ConfidenceNone},
+		DeletedItem{ID: "del-4", Filename: "IMG_0103.HEIC", Library: "personal", LocalCopy: ConfidenceNone},
+		DeletedItem{ID: "del-5", Filename: "IMG_0104.HEIC", Library: "personal", PurgeAt: now.Add(10 * day), LocalCopy: ConfidencePossible},
+		DeletedItem{ID: "del-6", Filename: "IMG_0105.HEIC", Library: "personal", PurgeAt: now.Add(11 * day)},
+	)
+	rep := Evaluate(obs, DefaultPolicy(), History{}, now)
+	if want := now.Add(11 * day).UTC(); !rep.Observed.RecentlyDeletedNextPurge.Equal(want) {
+		t.Errorf("next purge %s, want %s (del-6: the soonest without a copy)", rep.Observed.RecentlyDeletedNextPurge, want)
+	}
+	if rep := Evaluate(healthyObs(), DefaultPolicy(), History{}, now); !rep.Observed.RecentlyDeletedNextPurge.IsZero() {
+		t.Errorf("every item has a copy, yet next purge is %s", rep.Observed.RecentlyDeletedNextPurge)
+	}
+}

@@ -3,6 +3,8 @@ package checks
 import (
 	"strings"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 func localCopyScenarios() []scenario {
@@ -24,11 +26,11 @@ func localCopyScenarios() []scenario {
 	}
 	live := healthyObs()
 	for _, i := range []int{2, 7} {
-		live.Libraries[0].Newest[i].Kind = KindLive
+		live.Libraries[0].Newest[i].Kind = photo.KindLivePhoto
 		live = setMatch(live, i, ConfidenceCertain, PartLiveVideo)
 	}
 	edited := setMatch(healthyObs(), 3, ConfidenceLikely, PartOriginal)
-	edited.Libraries[0].Newest[3].Edited = true
+	edited.Libraries[0].Newest[3].Edited = &photo.Resource{UTI: "public.heic", Size: 1_800_000}
 	edited.Folders[0].Matches[3].LocalPath = "2026/11/IMG_E4997.HEIC"
 	editedDeclared := edited
 	editedDeclared.Folders = []FolderObservation{edited.Folders[0]}

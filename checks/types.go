@@ -1,6 +1,10 @@
 package checks
 
-import "time"
+import (
+	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
+)
 
 // Observation is everything one check cycle learned about one account: the
 // sign-in outcome, the cloud snapshot and the local snapshot with the
@@ -198,54 +202,32 @@ type LibraryObservation struct {
 	HiddenCount *int
 }
 
-// AssetKind is the kind of a cloud asset.
-type AssetKind string
-
-// Asset kinds.
-const (
-	KindPhoto AssetKind = "photo"
-	KindVideo AssetKind = "video"
-	KindLive  AssetKind = "live" // Live Photo: a still plus a short video part
+// The cloud asset and the matcher's verdict are the shared vocabulary of
+// package photo; checks judges them as they are, without a copy of its own.
+// Of an Asset, checks reads ID (which keys FolderObservation.Matches; never
+// shown in metrics), Filename, Added (server time the asset entered the
+// library) and Taken (capture instant). These aliases keep the checks-side
+// names that the rest of the package, its tests and the branches being
+// merged use.
+type (
+	Asset      = photo.Asset
+	Confidence = photo.Confidence
+	Part       = photo.Part
+	Match      = photo.Match
 )
 
-// Asset is one cloud asset as CloudKit describes it.
-type Asset struct {
-	// ID is the CloudKit record name; unique within the account. It keys
-	// FolderObservation.Matches. Never shown in metrics.
-	ID string
-	// Filename is the original file name (IMG_4012.HEIC).
-	Filename string
-	Kind     AssetKind
-	// Added is when the asset entered the iCloud library (server time).
-	Added time.Time
-	// Taken is the capture instant (assetDate).
-	Taken time.Time
-	// TZOffset is the capture time zone in seconds east of UTC; the local
-	// wall clock at capture is Taken + TZOffset.
-	TZOffset int
-	// Size is the original's size in bytes; 0 if unknown.
-	Size int64
-	// Edited is true when the asset has an edited rendition.
-	Edited bool
-}
-
-// Confidence is how sure the matcher is that a local file is the asset.
-// The empty value is treated as ConfidenceNone.
-type Confidence string
-
-// Match confidences (design §2 step 4).
+// Match confidences (design §2 step 4) and asset parts; see package photo.
 const (
-	ConfidenceNone     Confidence = "none"     // no local file found
-	ConfidencePossible Confidence = "possible" // same capture time and kind, any name
-	ConfidenceLikely   Confidence = "likely"   // same name stem, capture time within tolerance
-	ConfidenceCertain  Confidence = "certain"  // same original name and size
-)
+	ConfidenceNone     = photo.ConfidenceNone
+	ConfidencePossible = photo.ConfidencePossible
+	ConfidenceLikely   = photo.ConfidenceLikely
+	ConfidenceCertain  = photo.ConfidenceCertain
 
-// Present reports whether c counts as "a local copy exists" (possible,
-// likely or certain).
-func (c Confidence) Present() bool {
-	return c == ConfidencePossible || c == ConfidenceLikely || c == ConfidenceCertain
-}
+	PartOriginal  = photo.PartOriginal
+	PartLiveVideo = photo.PartLiveVideo
+	PartEdited    = photo.PartEdited
+	PartAlternate = photo.PartAlternate
+)
 
 // Renditions a folder may be declared to hold (folders[].renditions).
 const (
@@ -253,31 +235,6 @@ const (
 	RenditionsEdited   = "edited"
 	RenditionsBoth     = "both"
 )
-
-// Part names a component of an asset that can be missing locally.
-type Part string
-
-// Asset parts.
-const (
-	PartOriginal  Part = "original"   // the original file (only an edit or nothing found)
-	PartLiveVideo Part = "live_video" // the video half of a Live Photo
-	PartEdited    Part = "edited"     // the edited rendition
-	PartAlternate Part = "alternate"  // second original of a RAW+JPEG pair
-)
-
-// Match is the matcher's verdict for one cloud asset in one folder.
-type Match struct {
-	// AssetID is Asset.ID of the cloud asset.
-	AssetID string
-	// Confidence of the best local candidate; ConfidenceNone if none.
-	Confidence Confidence
-	// MissingParts lists parts of the asset absent locally even though a
-	// candidate was found (e.g. PartLiveVideo when only the still is there,
-	// PartOriginal when only the IMG_E edit is there).
-	MissingParts []Part
-	// LocalPath is the matched file relative to the folder; "" if none.
-	LocalPath string
-}
 
 // FolderHealth is what a scan of a local folder found.
 type FolderHealth struct {

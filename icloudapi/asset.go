@@ -2,78 +2,33 @@ package icloudapi
 
 import (
 	"strings"
-	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
-// Kind is what an asset is, as far as matching a local copy goes.
-type Kind string
+// The asset vocabulary lives in package photo, shared with localindex and
+// checks. These names are aliases of it, kept so that code written against
+// icloudapi.Asset (tests, branches being merged) still compiles; new code
+// uses the photo names.
+type (
+	Asset          = photo.Asset
+	Kind           = photo.Kind
+	Resource       = photo.Resource
+	FilenameSource = photo.FilenameSource
+)
 
-// Asset kinds. A RAW photo is KindPhoto with Asset.RAW set; a screenshot is
-// KindPhoto with Asset.Screenshot set.
+// Asset kinds and filename sources (see package photo).
 const (
-	KindPhoto     Kind = "photo"
-	KindVideo     Kind = "video"
-	KindLivePhoto Kind = "live_photo"
-	KindOther     Kind = "other" // unknown UTI and no photo/video hint; kept, not dropped
+	KindPhoto     = photo.KindPhoto
+	KindVideo     = photo.KindVideo
+	KindLivePhoto = photo.KindLivePhoto
+	KindOther     = photo.KindOther
+
+	FilenameEncoded  = photo.FilenameEncoded
+	FilenameString   = photo.FilenameString
+	FilenameFallback = photo.FilenameFallback
+	FilenameMissing  = photo.FilenameMissing
 )
-
-// FilenameSource says where Asset.Filename came from.
-type FilenameSource string
-
-// Filename sources. FilenameFallback means the master carried no name: the
-// name is icloudpd's fallback (first 12 characters of the master id with
-// non-alphanumerics replaced by "_", plus the extension of the UTI), which is
-// also what icloudpd writes to disk for such assets.
-const (
-	FilenameEncoded  FilenameSource = "encrypted_bytes"
-	FilenameString   FilenameSource = "string"
-	FilenameFallback FilenameSource = "fallback"
-	FilenameMissing  FilenameSource = ""
-)
-
-// Resource is one stored file of an asset other than the original: a Live
-// Photo's video, the second original of a RAW+JPEG pair, or a rendered edit.
-type Resource struct {
-	UTI  string `json:"uti"`
-	Size int64  `json:"size"` // bytes; -1 when iCloud did not say
-}
-
-// Asset is one library entry (a CPLAsset paired with its CPLMaster).
-type Asset struct {
-	ID             string         `json:"id"`        // CPLAsset recordName
-	MasterID       string         `json:"master_id"` // CPLMaster recordName (content fingerprint; same in every zone)
-	Library        string         `json:"library"`   // zone name: PrimarySync or SharedSync-…
-	Filename       string         `json:"filename"`
-	FilenameSource FilenameSource `json:"filename_source"`
-	Size           int64          `json:"size"` // bytes of the original; -1 when unknown
-	UTI            string         `json:"uti"`  // of the original, kept even when unknown to us
-	Kind           Kind           `json:"kind"`
-	RAW            bool           `json:"raw,omitempty"`
-	Screenshot     bool           `json:"screenshot,omitempty"`
-	Burst          bool           `json:"burst,omitempty"`
-	LiveVideo      *Resource      `json:"live_video,omitempty"`  // Live Photo video
-	Alternative    *Resource      `json:"alternative,omitempty"` // RAW+JPEG: the other original
-	Edited         *Resource      `json:"edited,omitempty"`      // rendered edit (type may be HEIC despite the field name)
-	AdjustmentType string         `json:"adjustment_type,omitempty"`
-	Width          int            `json:"width,omitempty"`
-	Height         int            `json:"height,omitempty"`
-	Added          time.Time      `json:"added"`               // entered the iCloud library
-	Taken          time.Time      `json:"taken,omitzero"`      // capture time (UTC instant)
-	TZOffset       *int           `json:"tz_offset,omitempty"` // seconds east of UTC at capture; nil when unknown
-	Hidden         bool           `json:"hidden,omitempty"`
-	Favorite       bool           `json:"favorite,omitempty"`
-	Deleted        bool           `json:"deleted,omitempty"` // in Recently Deleted
-	Purge          time.Time      `json:"purge,omitzero"`    // when Recently Deleted purges it; zero when iCloud sent null
-}
-
-// TakenLocal is the capture time on the wall clock where it was taken
-// (assetDate + timeZoneOffset). Without an offset it is the UTC instant.
-func (a Asset) TakenLocal() time.Time {
-	if a.TZOffset == nil {
-		return a.Taken
-	}
-	return a.Taken.In(time.FixedZone("", *a.TZOffset))
-}
 
 // Extension is the usual file extension (upper case, no dot) for a UTI, or
 // "" when the UTI is unknown.

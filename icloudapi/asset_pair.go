@@ -2,6 +2,8 @@ package icloudapi
 
 import (
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // Record types of the Photos CloudKit container.
@@ -19,7 +21,7 @@ type pairer struct {
 	masters  map[string]*ckRecord
 	pending  []*ckRecord
 	seen     map[string]bool
-	out      []Asset
+	out      []photo.Asset
 	malformd int // records without the fields needed to use them
 }
 
@@ -68,24 +70,24 @@ func (p *pairer) pair(a *ckRecord) {
 
 // assets returns the pairs found so far, in index order, and how many asset
 // records are still without a master (reported, never invented).
-func (p *pairer) assets() ([]Asset, int) {
+func (p *pairer) assets() ([]photo.Asset, int) {
 	return p.out, len(p.pending) + p.malformd
 }
 
 // makeAsset builds the model from a master and an asset record.
-func makeAsset(m, a *ckRecord, zone string) Asset {
+func makeAsset(m, a *ckRecord, zone string) photo.Asset {
 	mf, af := &m.Fields, &a.Fields
 	if zone == "" && a.ZoneID != nil {
 		zone = a.ZoneID.ZoneName
 	}
-	x := Asset{ID: a.RecordName, MasterID: m.RecordName, Library: zone}
+	x := photo.Asset{ID: a.RecordName, MasterID: m.RecordName, Library: zone}
 	x.UTI, _ = mf.ResOriginalFileType.str()
 	if x.UTI == "" {
 		x.UTI, _ = mf.ItemType.str()
 	}
 	x.Filename, x.FilenameSource = mf.FilenameEnc.text()
 	if x.Filename == "" {
-		x.Filename, x.FilenameSource = fallbackFilename(m.RecordName, x.UTI), FilenameFallback
+		x.Filename, x.FilenameSource = fallbackFilename(m.RecordName, x.UTI), photo.FilenameFallback
 	}
 	x.Size = -1
 	if _, size, ok := mf.ResOriginalRes.asset(); ok {
@@ -101,10 +103,10 @@ func makeAsset(m, a *ckRecord, zone string) Asset {
 
 // setResources fills the Live Photo video, the RAW+JPEG alternative and the
 // rendered edit (looked up on the asset first, then on the master).
-func setResources(x *Asset, mf, af *ckFields) {
+func setResources(x *photo.Asset, mf, af *ckFields) {
 	x.LiveVideo = resource(mf.ResOriginalVidComplRes, mf.ResOriginalVidComplFileType)
-	if x.LiveVideo != nil && x.Kind == KindPhoto {
-		x.Kind = KindLivePhoto
+	if x.LiveVideo != nil && x.Kind == photo.KindPhoto {
+		x.Kind = photo.KindLivePhoto
 	}
 	x.Alternative = resource(mf.ResOriginalAltRes, mf.ResOriginalAltFileType)
 	x.RAW = isRAWUTI(x.UTI) || x.Alternative != nil && isRAWUTI(x.Alternative.UTI)
@@ -118,7 +120,7 @@ func setResources(x *Asset, mf, af *ckFields) {
 	}
 }
 
-func setAssetFields(x *Asset, mf, af *ckFields) {
+func setAssetFields(x *photo.Asset, mf, af *ckFields) {
 	x.AdjustmentType, _ = af.AdjustmentType.str()
 	sub, _ := af.AssetSubtypeV2.int64()
 	x.Screenshot = sub == 3 || x.AdjustmentType == "ScreenshotServices"
@@ -138,13 +140,13 @@ func setAssetFields(x *Asset, mf, af *ckFields) {
 	}
 }
 
-func resource(res, uti ckValue) *Resource {
+func resource(res, uti ckValue) *photo.Resource {
 	_, size, ok := res.asset()
 	if !ok {
 		return nil
 	}
 	t, _ := uti.str()
-	return &Resource{UTI: t, Size: size}
+	return &photo.Resource{UTI: t, Size: size}
 }
 
 func intField(v ckValue) int {

@@ -1,6 +1,10 @@
 package icloudapi
 
-import "context"
+import (
+	"context"
+
+	"github.com/icloudmon/icloudmon/photo"
+)
 
 // Delta cycles (issue 25). When a few photos were added, the newest-N
 // window only gained entries at rank 0 of the added-date index; re-reading
@@ -89,7 +93,7 @@ func (r *photosReader) newestDelta(ctx context.Context, z Zone, n int, old *Libr
 // the previous window. The window must hold, in index order, the k new
 // entries and then the previous newest entry, with only hidden or deleted
 // entries besides.
-func mergeDelta(got []Asset, unpaired int, prev []Asset, k int) ([]Asset, bool) {
+func mergeDelta(got []photo.Asset, unpaired int, prev []photo.Asset, k int) ([]photo.Asset, bool) {
 	if unpaired != 0 || len(prev) == 0 {
 		return nil, false
 	}
@@ -97,7 +101,7 @@ func mergeDelta(got []Asset, unpaired int, prev []Asset, k int) ([]Asset, bool) 
 	for i := range prev {
 		known[prev[i].ID] = true
 	}
-	var fresh []Asset
+	var fresh []photo.Asset
 	for i := range got {
 		a := got[i]
 		switch {
@@ -105,7 +109,7 @@ func mergeDelta(got []Asset, unpaired int, prev []Asset, k int) ([]Asset, bool) 
 			if a.Hidden || a.Deleted || len(fresh) != k {
 				return nil, false
 			}
-			out := make([]Asset, 0, len(fresh)+len(prev))
+			out := make([]photo.Asset, 0, len(fresh)+len(prev))
 			out = append(out, fresh...)
 			out = append(out, a) // the fresher copy of the previous newest
 			return append(out, prev[1:]...), true

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // Databases of the Photos container.
@@ -147,7 +149,7 @@ type pageInfo struct {
 
 // newestResult is the newest-added window of one zone.
 type newestResult struct {
-	assets    []Asset
+	assets    []photo.Asset
 	token     string
 	unpaired  int
 	filtered  int // hidden or deleted entries skipped
@@ -209,7 +211,7 @@ func (r *photosReader) newestFrom(ctx context.Context, z Zone, n int, p *pairer,
 }
 
 // leadOf counts the hidden or deleted entries at the top of an index read.
-func leadOf(all []Asset) int {
+func leadOf(all []photo.Asset) int {
 	for i := range all {
 		if !all[i].Hidden && !all[i].Deleted {
 			return i
@@ -218,7 +220,7 @@ func leadOf(all []Asset) int {
 	return len(all)
 }
 
-func visibleCount(all []Asset) int {
+func visibleCount(all []photo.Asset) int {
 	n := 0
 	for i := range all {
 		if !all[i].Hidden && !all[i].Deleted {
@@ -230,8 +232,8 @@ func visibleCount(all []Asset) int {
 
 // visibleNewest drops hidden and deleted assets, sorts by added date
 // (newest first; the index order already is, this is a safety net) and keeps n.
-func visibleNewest(all []Asset, n int) ([]Asset, int) {
-	out := make([]Asset, 0, min(n, len(all)))
+func visibleNewest(all []photo.Asset, n int) ([]photo.Asset, int) {
+	out := make([]photo.Asset, 0, min(n, len(all)))
 	filtered := 0
 	for _, a := range all {
 		if a.Hidden || a.Deleted {
@@ -251,7 +253,7 @@ func visibleNewest(all []Asset, n int) ([]Asset, int) {
 // recently deleted (rank 0) to the next to be purged; when it holds more
 // than one page, the window nearest to purge is read (that is what can be
 // lost soonest), plus the newest window if pages > 1.
-func (r *photosReader) recentlyDeleted(ctx context.Context, z Zone, count int64, pages int) ([]Asset, error) {
+func (r *photosReader) recentlyDeleted(ctx context.Context, z Zone, count int64, pages int) ([]photo.Asset, error) {
 	starts := []int{0}
 	if count > pageAssets {
 		starts = []int{int(count) - pageAssets}
@@ -271,7 +273,7 @@ func (r *photosReader) recentlyDeleted(ctx context.Context, z Zone, count int64,
 }
 
 // purgeBefore orders by purge time, soonest first; unknown purge times last.
-func purgeBefore(a, b Asset) bool {
+func purgeBefore(a, b photo.Asset) bool {
 	switch {
 	case a.Purge.IsZero() != b.Purge.IsZero():
 		return !a.Purge.IsZero()

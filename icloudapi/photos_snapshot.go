@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // snapshotVersion is bumped when a stored PhotosSnapshot can no longer be
@@ -40,7 +42,7 @@ type SnapshotOptions struct {
 type Library struct {
 	Zone      Zone          `json:"zone"`
 	Indexing  IndexingState `json:"indexing"`
-	Newest    []Asset       `json:"newest"`           // newest added first; hidden and deleted left out
+	Newest    []photo.Asset `json:"newest"`           // newest added first; hidden and deleted left out
 	Counts    Counts        `json:"counts"`           // -1 where iCloud gave no count
 	Unpaired  int           `json:"unpaired"`         // asset records whose master never came (not invented)
 	Filtered  int           `json:"filtered"`         // hidden or deleted entries skipped while reading Newest
@@ -81,7 +83,7 @@ type PhotosSnapshot struct {
 	Libraries     []Library `json:"libraries"`
 	// RecentlyDeleted is the read window of the personal library's Recently
 	// Deleted, soonest purge first; RecentlyDeletedCount is the total.
-	RecentlyDeleted        []Asset           `json:"recently_deleted"`
+	RecentlyDeleted        []photo.Asset     `json:"recently_deleted"`
 	RecentlyDeletedCount   int64             `json:"recently_deleted_count"`
 	RecentlyDeletedPartial bool              `json:"recently_deleted_partial"`
 	Storage                *StorageUsage     `json:"storage,omitempty"`

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // The benchmarks below need a generated tree of 200 000 files in 2 000
@@ -228,8 +230,8 @@ func benchAssets() []CloudAsset {
 		d := 100 + i*37
 		n := d*benchFilesPerDir + 1 // n%3 == 1: a HEIC
 		mt := base.AddDate(0, 0, d).Add(time.Minute)
-		a := CloudAsset{ID: fmt.Sprint("A", i), Filename: fmt.Sprintf("IMG_%04d.HEIC", n%10000), Kind: KindPhoto,
-			Size: int64(1_000_000 + n*7), Taken: mt, Added: mt.Add(time.Hour), TZKnown: true}
+		a := CloudAsset{ID: fmt.Sprint("A", i), Filename: fmt.Sprintf("IMG_%04d.HEIC", n%10000), Kind: photo.KindPhoto,
+			Size: int64(1_000_000 + n*7), Taken: mt, Added: mt.Add(time.Hour), TZOffset: offset(0)}
 		switch {
 		case i >= 40:
 			a.Filename, a.Taken = fmt.Sprintf("IMG_X%03d.HEIC", i), mt.Add(90*24*time.Hour)

@@ -33,7 +33,7 @@ func newWanted(assets []CloudAsset, mo MatchOptions) *wanted {
 		if a.Taken.IsZero() {
 			continue
 		}
-		wall := a.wall()
+		wall := wallClock(a)
 		for _, c := range []int64{a.Taken.Unix(), wall.Unix()} {
 			for s := c - tol; s <= c+tol; s++ {
 				w.secs[s] = struct{}{}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // TestCandidatesMatchLikeWholeIndex: Match builds its lookups from the files
@@ -123,13 +125,13 @@ func randomAssets(rng *rand.Rand, times []time.Time) []CloudAsset {
 	for j := 0; j < 150; j++ {
 		k := rng.IntN(len(times))
 		num := (k / 2) % 250
-		a := CloudAsset{ID: fmt.Sprint("A", j), MasterID: fmt.Sprintf("M%06d", j), Kind: KindPhoto,
+		a := CloudAsset{ID: fmt.Sprint("A", j), MasterID: fmt.Sprintf("M%06d", j), Kind: photo.KindPhoto,
 			Filename: fmt.Sprintf("IMG_%04d.HEIC", num), Size: int64(100 + rng.IntN(12)*10),
 			Taken: times[k].Add(time.Duration(rng.IntN(3)) * time.Second)}
 		a.Added = a.Taken.Add(time.Duration(rng.IntN(20*24)) * time.Hour)
 		switch rng.IntN(6) {
 		case 0:
-			a.Filename, a.Kind = fmt.Sprintf("IMG_%04d.MOV", num), KindVideo
+			a.Filename, a.Kind = fmt.Sprintf("IMG_%04d.MOV", num), photo.KindVideo
 		case 1:
 			a.Filename = fmt.Sprintf("IMG_%04d.JPG", num)
 		case 2:
@@ -138,13 +140,13 @@ func randomAssets(rng *rand.Rand, times []time.Time) []CloudAsset {
 			a.Taken = time.Time{}
 		}
 		if rng.IntN(3) == 0 {
-			a.LiveVideoSize = int64(100 + rng.IntN(12)*10)
+			a.LiveVideo = &photo.Resource{Size: int64(100 + rng.IntN(12)*10)}
 		}
 		if rng.IntN(3) == 0 {
-			a.EditedSize = int64(100 + rng.IntN(12)*10)
+			a.Edited = &photo.Resource{Size: int64(100 + rng.IntN(12)*10)}
 		}
 		if rng.IntN(2) == 0 {
-			a.TZOffset, a.TZKnown = time.Duration(rng.IntN(5)-2)*time.Hour, true
+			a.TZOffset = offset(time.Duration(rng.IntN(5)-2) * time.Hour)
 		}
 		out = append(out, a)
 	}
@@ -170,7 +172,7 @@ func TestCandidatesReachEveryWay(t *testing.T) {
 	ix := openIndex(t, NewMemKV(), root, Options{})
 	scan(t, ix, false)
 	asset := func(id, name string, month int) CloudAsset {
-		return CloudAsset{ID: id, Filename: name, Kind: KindPhoto, Size: 500, Taken: at(month), Added: at(month)}
+		return CloudAsset{ID: id, Filename: name, Kind: photo.KindPhoto, Size: 500, Taken: at(month), Added: at(month)}
 	}
 	want := map[string]Confidence{"key": ConfidenceCertain, "day": ConfidencePossible, "mtime": ConfidencePossible,
 		"name time": ConfidencePossible, "read": ConfidenceLikely, "cached": ConfidencePossible}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -126,10 +127,10 @@ func (c *cycleBench) makeAssets() []CloudAsset {
 	var out []CloudAsset
 	add := func(id string, n int, sizeDelta int64, absent bool) {
 		rel, size, mt := cycleFile(n)
-		a := CloudAsset{ID: id, Filename: filepath.Base(rel), Kind: KindPhoto, Size: size + sizeDelta, Taken: mt,
-			Added: mt.Add(time.Hour), TZKnown: true}
+		a := CloudAsset{ID: id, Filename: filepath.Base(rel), Kind: photo.KindPhoto, Size: size + sizeDelta, Taken: mt,
+			Added: mt.Add(time.Hour), TZOffset: offset(0)}
 		if n%3 == 0 {
-			a.Kind = KindVideo
+			a.Kind = photo.KindVideo
 		}
 		if absent {
 			a.Filename, a.Taken = fmt.Sprintf("IMG_X%03d.HEIC", len(out)), mt.Add(90*24*time.Hour)

@@ -3,8 +3,10 @@
 // reads capture times from image and video headers, and matches cloud assets
 // against local files with a stated confidence.
 //
-// Imports: no project package. Persistence goes through a small interface this
-// package owns (KV, the Get/Put of store.DB); the store package implements it.
+// Imports: no project package but the shared vocabulary of package photo
+// (assets, confidences, verdicts). Persistence goes through a small interface
+// this package owns (KV, the Get/Put of store.DB); the store package
+// implements it.
 //
 // # Scanning
 //

@@ -8,50 +8,51 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
-// Confidence says how sure a match is.
-type Confidence uint8
+// The cloud side of matching speaks package photo: an asset is a
+// photo.Asset and a confidence a photo.Confidence. These aliases keep the
+// names that localindex, its tests and its callers use.
+type (
+	// CloudAsset is what the matcher knows of one iCloud asset: its ID
+	// (reported back in Match), MasterID (icloudpd's id, for _<id7> names
+	// and nameless assets), Filename (may be empty), Kind (KindOther
+	// accepts a photo or a video), the sizes of its parts (a live video
+	// makes it a Live Photo), Added, Taken and the capture offset.
+	CloudAsset = photo.Asset
+	// Confidence says how sure a match is.
+	Confidence = photo.Confidence
+)
 
-// Confidence levels (design §2 step 4).
+// Confidence levels, weakest first (design §2 step 4).
 const (
-	ConfidenceNone     Confidence = iota // no local copy found
-	ConfidencePossible                   // same capture time (±tolerance) and kind, any name
-	ConfidenceLikely                     // same name stem and capture time within tolerance
-	ConfidenceCertain                    // same name and same byte size
+	ConfidenceNone     = photo.ConfidenceNone     // no local copy found
+	ConfidencePossible = photo.ConfidencePossible // same capture time (±tolerance) and kind, any name
+	ConfidenceLikely   = photo.ConfidenceLikely   // same name stem and capture time within tolerance
+	ConfidenceCertain  = photo.ConfidenceCertain  // same name and same byte size
 )
 
-func (c Confidence) String() string {
-	switch c {
-	case ConfidencePossible:
-		return "possible"
-	case ConfidenceLikely:
-		return "likely"
-	case ConfidenceCertain:
-		return "certain"
+// wallClock returns the capture wall clock in UTC fields (the instant when the
+// offset is unknown).
+func wallClock(a CloudAsset) time.Time {
+	off, _ := a.Offset()
+	return a.Taken.UTC().Add(off)
+}
+
+// assetKind is the kind of file the asset's original is: a video, either
+// (KindUnknown) for an asset of unknown kind, a photo otherwise (a Live
+// Photo's original is its still).
+func assetKind(a CloudAsset) Kind {
+	switch a.Kind {
+	case photo.KindVideo:
+		return KindVideo
+	case photo.KindOther:
+		return KindUnknown
 	}
-	return "none"
+	return KindPhoto
 }
-
-// CloudAsset is what the matcher needs to know about one iCloud asset
-// (filled by the caller from CPLAsset + CPLMaster).
-type CloudAsset struct {
-	ID            string        // CPLAsset recordName (reported back in Match)
-	MasterID      string        // CPLMaster recordName: icloudpd's id, for _<id7> names and nameless assets
-	Filename      string        // decoded filenameEnc; may be empty
-	Kind          Kind          // KindPhoto (also Live Photos) or KindVideo; KindUnknown accepts either
-	Size          int64         // resOriginalRes size
-	LiveVideoSize int64         // resOriginalVidComplRes size; > 0 makes it a Live Photo
-	EditedSize    int64         // resJPEGFullRes / resVidFullRes size when edited
-	AltSize       int64         // resOriginalAltRes size (RAW+JPEG pair)
-	Added         time.Time     // addedDate
-	Taken         time.Time     // assetDate (instant)
-	TZOffset      time.Duration // timeZoneOffset (east of UTC)
-	TZKnown       bool          // whether TZOffset was present
-}
-
-// wall returns the capture wall clock in UTC fields.
-func (a CloudAsset) wall() time.Time { return a.Taken.UTC().Add(a.TZOffset) }
 
 // FileMatch is one local file found for an asset.
 type FileMatch struct {
@@ -161,16 +162,16 @@ func (m *matcher) passName(a CloudAsset, cands []cand, res *Match) {
 		return // no capture time to compare with
 	}
 	if res.File == nil {
-		res.File = m.byNameTime(a, cands, a.Kind, m.opts.Tolerance, false)
+		res.File = m.byNameTime(a, cands, assetKind(a), m.opts.Tolerance, false)
 	}
-	if a.LiveVideoSize > 0 && res.LiveVideo == nil {
+	if a.PartSize(photo.PartLiveVideo) > 0 && res.LiveVideo == nil {
 		res.LiveVideo = m.byNameTime(a, cands, KindVideo, m.liveTolerance(), false)
 	}
-	if res.Edited == nil && (a.EditedSize > 0 || res.File == nil) {
+	if res.Edited == nil && (a.PartSize(photo.PartEdited) > 0 || res.File == nil) {
 		// An IMG_E…, -adjusted or _edited file is the edit even when the
 		// record states no edit (Windows "Apple Devices" imports the phone's
 		// render; the record may only say so in fields not read).
-		res.Edited = m.byNameTime(a, cands, a.Kind, m.opts.Tolerance, true)
+		res.Edited = m.byNameTime(a, cands, assetKind(a), m.opts.Tolerance, true)
 	}
 }
 
@@ -180,19 +181,19 @@ func (m *matcher) passTime(a CloudAsset, _ []cand, res *Match) {
 		return
 	}
 	if res.File == nil {
-		res.File = m.byTime(a, a.Kind, m.opts.Tolerance, m.originalSizes(a), false)
+		res.File = m.byTime(a, assetKind(a), m.opts.Tolerance, m.originalSizes(a), false)
 	}
-	if a.LiveVideoSize > 0 && res.LiveVideo == nil {
+	if a.PartSize(photo.PartLiveVideo) > 0 && res.LiveVideo == nil {
 		var sizes []int64
 		if m.witness {
-			sizes = []int64{a.LiveVideoSize}
+			sizes = []int64{a.PartSize(photo.PartLiveVideo)}
 		}
 		res.LiveVideo = m.byTime(a, KindVideo, m.liveTolerance(), sizes, false)
 	}
 	if res.Edited == nil && isEditSize(a) {
 		// Recognised by its size: the edited rendition under any name
 		// (icloudpd --size adjusted keeps the original's name).
-		res.Edited = m.byTime(a, a.Kind, m.opts.Tolerance, []int64{a.EditedSize}, true)
+		res.Edited = m.byTime(a, assetKind(a), m.opts.Tolerance, []int64{a.PartSize(photo.PartEdited)}, true)
 	}
 }
 
@@ -202,9 +203,9 @@ func (m *matcher) originalSizes(a CloudAsset) []int64 {
 	if !m.witness {
 		return nil
 	}
-	sizes := []int64{a.Size}
-	if a.AltSize > 0 {
-		sizes = append(sizes, a.AltSize)
+	sizes := []int64{a.PartSize(photo.PartOriginal)}
+	if a.PartSize(photo.PartAlternate) > 0 {
+		sizes = append(sizes, a.PartSize(photo.PartAlternate))
 	}
 	return sizes
 }
@@ -212,7 +213,8 @@ func (m *matcher) originalSizes(a CloudAsset) []int64 {
 // isEditSize: the asset's edited rendition has a size of its own, so a
 // file of that size is the edit, not the original.
 func isEditSize(a CloudAsset) bool {
-	return a.EditedSize > 0 && a.EditedSize != a.Size && a.EditedSize != a.AltSize
+	edit := a.PartSize(photo.PartEdited)
+	return edit > 0 && edit != a.PartSize(photo.PartOriginal) && edit != a.PartSize(photo.PartAlternate)
 }
 
 // liveTolerance: a Live Photo video's creation date can differ from the
@@ -221,12 +223,13 @@ func (m *matcher) liveTolerance() time.Duration { return m.opts.Tolerance + 2*ti
 
 // finish sets the summary fields.
 func finish(a CloudAsset, res *Match) {
+	res.Confidence = ConfidenceNone
 	if res.File != nil {
 		res.Confidence = res.File.Confidence
 	}
-	res.LiveVideoMissing = a.LiveVideoSize > 0 && res.LiveVideo == nil
-	res.EditedMissing = a.EditedSize > 0 && res.Edited == nil
-	res.Incomplete = res.Incomplete && res.Confidence < ConfidenceLikely
+	res.LiveVideoMissing = a.PartSize(photo.PartLiveVideo) > 0 && res.LiveVideo == nil
+	res.EditedMissing = a.PartSize(photo.PartEdited) > 0 && res.Edited == nil
+	res.Incomplete = res.Incomplete && res.Confidence.Rank() < ConfidenceLikely.Rank()
 }
 
 // nameCands returns files whose name keys equal one of the asset's keys,
@@ -271,13 +274,13 @@ func (m *matcher) bySize(a CloudAsset, cands []cand, res *Match) {
 			continue
 		}
 		switch {
-		case res.File == nil && f.size == a.Size && kindFits(a.Kind, c.ln.kind):
+		case res.File == nil && f.size == a.PartSize(photo.PartOriginal) && kindFits(assetKind(a), c.ln.kind):
 			res.File = m.found(c.id, ConfidenceCertain, "name and size equal", nil)
-		case res.File == nil && a.AltSize > 0 && f.size == a.AltSize && c.ln.kind == KindPhoto:
+		case res.File == nil && a.PartSize(photo.PartAlternate) > 0 && f.size == a.PartSize(photo.PartAlternate) && c.ln.kind == KindPhoto:
 			res.File = m.found(c.id, ConfidenceCertain, "name and size equal the RAW+JPEG alternative original", nil)
-		case res.LiveVideo == nil && a.LiveVideoSize > 0 && f.size == a.LiveVideoSize && c.ln.kind == KindVideo:
+		case res.LiveVideo == nil && a.PartSize(photo.PartLiveVideo) > 0 && f.size == a.PartSize(photo.PartLiveVideo) && c.ln.kind == KindVideo:
 			res.LiveVideo = m.found(c.id, ConfidenceCertain, "name and size equal the Live Photo video", nil)
-		case res.Edited == nil && a.EditedSize > 0 && f.size == a.EditedSize && c.ln.kind != KindUnknown:
+		case res.Edited == nil && a.PartSize(photo.PartEdited) > 0 && f.size == a.PartSize(photo.PartEdited) && c.ln.kind != KindUnknown:
 			res.Edited = m.found(c.id, ConfidenceCertain, "name and size equal the edited rendition", nil)
 		}
 	}
@@ -297,7 +300,7 @@ func (m *matcher) byNameTime(a CloudAsset, cands []cand, kind Kind, tol time.Dur
 		if !kindFits(kind, c.ln.kind) || c.ln.edit != edits || m.claimed[c.id] {
 			continue
 		}
-		if !edits && kind == a.Kind && isEditSize(a) && m.l.refs[c.id].f().size == a.EditedSize {
+		if !edits && kind == assetKind(a) && isEditSize(a) && m.l.refs[c.id].f().size == a.PartSize(photo.PartEdited) {
 			continue // the edited rendition under the original's name
 		}
 		cp, ok := m.capture(c.id)
@@ -333,7 +336,7 @@ func (m *matcher) byTime(a CloudAsset, kind Kind, tol time.Duration, sizes []int
 		switch {
 		case sizes != nil && !slices.Contains(sizes, size):
 			continue
-		case sizes == nil && kind == a.Kind && isEditSize(a) && size == a.EditedSize:
+		case sizes == nil && kind == assetKind(a) && isEditSize(a) && size == a.PartSize(photo.PartEdited):
 			continue // the edited rendition, not the original
 		}
 		cp, ok := m.capture(id)
@@ -404,8 +407,8 @@ func agrees(a CloudAsset, c Capture, tol time.Duration) (time.Duration, bool) {
 	switch {
 	case c.OffsetKnown:
 		d = c.Instant().Sub(a.Taken)
-	case a.TZKnown:
-		d = c.Wall.Sub(a.wall())
+	case a.TZOffset != nil:
+		d = c.Wall.Sub(wallClock(a))
 	default:
 		d = c.Wall.Sub(a.Taken.UTC())
 	}
@@ -422,7 +425,7 @@ func agrees(a CloudAsset, c Capture, tol time.Duration) (time.Duration, bool) {
 // upload (import tools set one or the other).
 func (m *matcher) timeCands(a CloudAsset, tol time.Duration) []int32 {
 	var ids []int32
-	wall := a.wall()
+	wall := wallClock(a)
 	ids = seconds(m.l.capInst, a.Taken, tol, ids)
 	ids = seconds(m.l.capWall, wall, tol, ids)
 	ids = seconds(m.l.byName, wall, tol, ids)

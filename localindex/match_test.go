@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // Times used across the matcher tests: taken 2023-06-15 10:34:56 UTC in a
@@ -59,17 +61,34 @@ type matchCase struct {
 }
 
 func asset(name string, size int64) CloudAsset {
-	return CloudAsset{ID: "A-" + name, MasterID: "M" + name, Filename: name, Kind: kindOf(name), Size: size,
-		Added: added, Taken: taken, TZOffset: tz, TZKnown: true}
+	return CloudAsset{ID: "A-" + name, MasterID: "M" + name, Filename: name, Kind: cloudKind(name), Size: size,
+		Added: added, Taken: taken, TZOffset: offset(tz)}
+}
+
+// cloudKind is the kind iCloud states for an asset with this file name.
+func cloudKind(name string) photo.Kind {
+	switch kindOf(name) {
+	case KindPhoto:
+		return photo.KindPhoto
+	case KindVideo:
+		return photo.KindVideo
+	}
+	return photo.KindOther
+}
+
+// offset is a capture offset as iCloud states it (seconds east of UTC).
+func offset(d time.Duration) *int {
+	s := int(d / time.Second)
+	return &s
 }
 
 func live(a CloudAsset, videoSize int64) CloudAsset {
-	a.LiveVideoSize = videoSize
+	a.LiveVideo = &photo.Resource{Size: videoSize}
 	return a
 }
 
 func withEdit(a CloudAsset, size int64) CloudAsset {
-	a.EditedSize = size
+	a.Edited = &photo.Resource{Size: size}
 	return a
 }
 
@@ -105,6 +124,9 @@ func runMatchLayout(t *testing.T, renames bool, files []local, cases []matchCase
 
 func checkMatch(t *testing.T, m Match, w want) {
 	t.Helper()
+	if w.conf == "" {
+		w.conf = ConfidenceNone // a case that expects nothing found
+	}
 	path := func(f *FileMatch) string {
 		if f == nil {
 			return ""
@@ -164,9 +186,9 @@ func TestMatchICloudPD(t *testing.T) {
 	otherID7 := asset("IMG_7411.JPG", 1000000)
 	otherID7.MasterID = "BQ" + masterA[2:]
 	nameless := asset("", 1733004)
-	nameless.MasterID, nameless.Kind = masterA, KindPhoto
+	nameless.MasterID, nameless.Kind = masterA, photo.KindPhoto
 	raw := asset("IMG_7412.JPG", 3100200)
-	raw.AltSize = 25123456
+	raw.Alternative = &photo.Resource{Size: 25123456}
 	cases := []matchCase{
 		{"original name and size", asset("IMG_7409.JPG", 1884695), want{conf: ConfidenceCertain, path: "2023/06/15/IMG_7409.JPG"}},
 		{"live HEIC with _HEVC.MOV", live(asset("IMG_0101.HEIC", 2345678), 3294075),
@@ -258,7 +280,7 @@ func TestMatchImmichPhotoPrism(t *testing.T) {
 		{rel: "originals/2023/06/20230615_110456_11111111.mov", head: movie("qt  ", taken.Add(30*m), "", false), size: 5000600, mtime: upload},
 	}
 	png := at(asset("IMG_1520.PNG", 800999), 15*m)
-	png.TZKnown = false // PhotoPrism named it in UTC; without an offset the cloud time is compared as UTC
+	png.TZOffset = nil // PhotoPrism named it in UTC; without an offset the cloud time is compared as UTC
 	cases := []matchCase{
 		{"immich UUID name by capture time", asset("IMG_1510.HEIC", 2400999),
 			want{conf: ConfidencePossible, path: "upload/5f1c/c5/3b/c53b0510-8e3a-4c1b-9d4e-2a7f0c1d9e11.jpg"}},

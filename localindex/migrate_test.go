@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // testdata/lix2-index.bin is the saved index (format LIX2, one blob) that
@@ -43,8 +45,8 @@ func legacyTree(t *testing.T) string {
 // legacyAsset is the asset whose match made the old code read and cache
 // the capture time of IMG_0002.JPG (its size differs, so the name and the
 // header time decide).
-var legacyAsset = CloudAsset{ID: "A2", Filename: "IMG_0002.JPG", Kind: KindPhoto, Size: 1,
-	Taken: time.Date(2023, 6, 16, 7, 0, 0, 0, time.UTC), TZOffset: 2 * time.Hour, TZKnown: true}
+var legacyAsset = CloudAsset{ID: "A2", Filename: "IMG_0002.JPG", Kind: photo.KindPhoto, Size: 1,
+	Taken: time.Date(2023, 6, 16, 7, 0, 0, 0, time.UTC), TZOffset: offset(2 * time.Hour)}
 
 func legacyBlob(t *testing.T) []byte {
 	t.Helper()

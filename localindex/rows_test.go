@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // bigTree writes dirs directories of files files each (2023/MM/DD/IMG_n.JPG)
@@ -71,7 +73,7 @@ func TestChangeWritesItsDirectoryOnly(t *testing.T) {
 	// The asset's folder date makes the files of three directories
 	// candidates; their headers are read and cached: three directories.
 	step("caching capture times", 7, 5_000, func() {
-		a := CloudAsset{ID: "A", Filename: "IMG_0100.JPG", Kind: KindPhoto, Size: 99, Taken: time.Date(2023, 1, 4, 12, 0, 0, 0, time.UTC)}
+		a := CloudAsset{ID: "A", Filename: "IMG_0100.JPG", Kind: photo.KindPhoto, Size: 99, Taken: time.Date(2023, 1, 4, 12, 0, 0, 0, time.UTC)}
 		if _, err := ix.Match(context.Background(), []CloudAsset{a}, MatchOptions{}); err != nil {
 			t.Fatal(err)
 		}
@@ -100,8 +102,8 @@ func TestMatchSeesUnsavedAndSavedFiles(t *testing.T) {
 		t.Fatal("a failing store gave no error")
 	}
 	assets := []CloudAsset{
-		{ID: "saved", Filename: "IMG_0000.JPG", Kind: KindPhoto, Size: 1},
-		{ID: "unsaved", Filename: "IMG_7777.JPG", Kind: KindPhoto, Size: 5},
+		{ID: "saved", Filename: "IMG_0000.JPG", Kind: photo.KindPhoto, Size: 1},
+		{ID: "unsaved", Filename: "IMG_7777.JPG", Kind: photo.KindPhoto, Size: 5},
 	}
 	ms, _ := broken.Match(context.Background(), assets, MatchOptions{})
 	for _, m := range ms {
@@ -129,8 +131,8 @@ func TestRepeatMatchReusesCandidates(t *testing.T) {
 	root, rels := bigTree(t, 5, 3)
 	kv := &countingKV{MemKV: NewMemKV()}
 	ix := openIndex(t, kv, root, Options{})
-	a := []CloudAsset{{ID: "A", Filename: "IMG_0004.JPG", Kind: KindPhoto, Size: 1}}
-	b := []CloudAsset{{ID: "B", Filename: "IMG_0007.JPG", Kind: KindPhoto, Size: 1}}
+	a := []CloudAsset{{ID: "A", Filename: "IMG_0004.JPG", Kind: photo.KindPhoto, Size: 1}}
+	b := []CloudAsset{{ID: "B", Filename: "IMG_0007.JPG", Kind: photo.KindPhoto, Size: 1}}
 	match := func(assets []CloudAsset, wantStream bool) {
 		t.Helper()
 		before := kv.streams

@@ -158,6 +158,8 @@ func (a acct) report() checks.AccountReport {
 		}
 		if id == checks.CheckRecentlyDeleted && !a.purge.IsZero() {
 			cr.Details = &checks.Details{Missing: []checks.Item{{Filename: "IMG_1.HEIC", PurgeAt: a.purge}}}
+			unprotected := 1
+			ar.Observed.RecentlyDeletedUnprotected, ar.Observed.RecentlyDeletedNextPurge = &unprotected, a.purge
 		}
 		ar.Checks = append(ar.Checks, cr)
 		ar.Status = checks.Worst(ar.Status, st)

@@ -43,26 +43,10 @@ func viewOf(a checks.AccountReport) accountView {
 			Remediation: c.Remediation,
 		})
 	}
-	v.NextPurge = nextUnprotectedPurge(a)
+	// The report states the fact: the soonest purge among items without
+	// a local copy (zero when there is none or no date is known).
+	v.NextPurge = a.Observed.RecentlyDeletedNextPurge
 	return v
-}
-
-// nextUnprotectedPurge is the earliest purge time of a Recently Deleted item
-// that has no local copy: from the check's missing items when listed,
-// otherwise from the observed next purge when unprotected items exist.
-func nextUnprotectedPurge(a checks.AccountReport) time.Time {
-	var next time.Time
-	if c, ok := a.Check(checks.CheckRecentlyDeleted); ok && c.Details != nil {
-		for _, it := range c.Details.Missing {
-			if !it.PurgeAt.IsZero() && (next.IsZero() || it.PurgeAt.Before(next)) {
-				next = it.PurgeAt
-			}
-		}
-	}
-	if next.IsZero() && a.Observed.RecentlyDeletedUnprotected != nil && *a.Observed.RecentlyDeletedUnprotected > 0 {
-		next = a.Observed.RecentlyDeletedNextPurge
-	}
-	return next
 }
 
 // find returns the view of check id.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -40,7 +41,7 @@ func healthyCloud(obs *checks.Observation) {
 	for i := range n {
 		added := cycleNow.Add(-time.Duration(i+1) * 20 * time.Hour)
 		lib.Newest = append(lib.Newest, checks.Asset{ID: string(rune('a' + i)), Filename: "IMG_000" + string(rune('1'+i)) + ".HEIC",
-			Kind: checks.KindPhoto, Added: added, Taken: added, Size: 1000})
+			Kind: photo.KindPhoto, Added: added, Taken: added, Size: 1000})
 	}
 	obs.Libraries = []checks.LibraryObservation{lib}
 	obs.Storage = &checks.StorageObservation{Used: 10 << 30, Total: 200 << 30}
@@ -55,7 +56,7 @@ type stubFolder struct {
 	missing map[string]bool
 }
 
-func (s stubFolder) ObserveFolder(_ context.Context, _ *agent.CloudAssets) (checks.FolderObservation, []checks.Confidence) {
+func (s stubFolder) ObserveFolder(_ context.Context, _ *agent.CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
 	fo := checks.FolderObservation{Name: "photos", Path: "/photos", Importer: "icloudpd", Matched: true,
 		Health: checks.FolderHealth{Scanned: true, Exists: true, Readable: true, Files: 100, Newest: cycleNow.Add(-time.Hour)}}
 	for _, id := range []string{"a", "b", "c", "d", "e"} {

@@ -14,19 +14,20 @@ import (
 // package may import (outside its tests). cmd may import everything.
 var allowedImports = map[string][]string{
 	"web":                 {"agent", "checks", "history", "icloudapi", "metrics", "credstore", "store"},
-	"agent":               {"icloudapi", "localindex", "checks", "history", "metrics", "notify", "credstore", "store"},
+	"agent":               {"icloudapi", "localindex", "checks", "history", "metrics", "notify", "credstore", "store", "photo"},
 	"internal/demo":       {"internal/fakeicloud", "checks", "history", "store"},
 	"history":             {"checks"},
 	"metrics":             {"checks"},
 	"notify":              {"checks"},
-	"checks":              {},
-	"icloudapi":           {},
-	"localindex":          {},
+	"checks":              {"photo"},
+	"icloudapi":           {"photo"},
+	"localindex":          {"photo"},
 	"credstore":           {"secret"},
 	"store":               {},
 	"configs":             {"secret"},
 	"secret":              {},
 	"internal/fakeicloud": {},
+	"photo":               {},
 }
 
 // fakeImporters may import internal/fakeicloud outside their tests: the
