@@ -82,6 +82,7 @@ type Index struct {
 	stats         Stats
 	scanned       bool
 	openDir       func(string) (*os.File, error) // os.Open; tests inject failures
+	batchFiles    int                            // files listed before a scan saves them (scanBatchFiles; tests lower it)
 	loadWarn      string
 }
 
@@ -143,6 +144,7 @@ func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error)
 	ix.dirs = map[string]*dirState{}
 	ix.onDisk = map[string]bool{}
 	ix.openDir = os.Open
+	ix.batchFiles = scanBatchFiles
 	if err := ix.load(ctx); err != nil {
 		return nil, err
 	}

@@ -84,11 +84,18 @@ type FolderHealth struct {
 // network shares and use both cores of a small NAS.
 const scanWorkers = 4
 
+// scanBatchFiles is how many files of listed directories a scan keeps in
+// memory before it saves their rows (saveBatch): it bounds the memory of a
+// cold or full scan at about this many files (a few MB) instead of the
+// whole folder.
+const scanBatchFiles = 20000
+
 // walker carries one scan's state. Directories are listed by up to
 // scanWorkers goroutines; mu guards the shared fields.
 type walker struct {
 	ix    *Index
 	ctx   context.Context
+	stop  context.CancelFunc // ends the walk when a batch cannot be saved
 	full  bool
 	start time.Time
 	old   map[string]*dirState
@@ -102,6 +109,9 @@ type walker struct {
 	res      *ScanResult
 	files    int
 	lastProg time.Time
+	pending  []*dirState // listed directories not saved yet
+	pendFile int         // their files
+	saveErr  error       // a batch that could not be saved
 }
 
 // job is one directory to index.
@@ -133,11 +143,16 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	defer ix.mu.Unlock()
 	start := ix.opts.Now()
 	res := ScanResult{Folder: ix.root, Started: start, Full: so.Full}
-	w := &walker{ix: ix, ctx: ctx, full: so.Full, start: start, old: ix.dirs, sem: make(chan struct{}, scanWorkers),
+	w := &walker{ix: ix, full: so.Full, start: start, old: ix.dirs, sem: make(chan struct{}, scanWorkers),
 		new: map[string]*dirState{}, visited: map[fileID]bool{}, res: &res}
+	w.ctx, w.stop = context.WithCancel(ctx)
+	defer w.stop()
 	rootInfo, rootErr := os.Stat(ix.root)
 	if rootErr == nil && rootInfo.IsDir() {
 		w.run(job{info: rootInfo})
+	}
+	if w.saveErr != nil {
+		return res, w.saveErr
 	}
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("scan of %s interrupted: %w", ix.root, err)
@@ -277,7 +292,49 @@ func (w *walker) merge(rel string, d *dirState, t *tally) {
 	}
 	w.new[rel] = d
 	w.files += d.count()
+	if t.listed > 0 {
+		w.pending = append(w.pending, d)
+		w.pendFile += len(d.files) + 1
+		if w.pendFile >= w.ix.batchFiles {
+			w.saveBatch()
+		}
+	}
 	w.progressLocked(false)
+}
+
+// saveBatch writes the rows of the directories listed so far, with the
+// folder state of the last completed scan, in one transaction, and drops
+// their files from memory (w.mu is held). The new folder state is written
+// only by the save at the end of the scan, so a process that dies between
+// batches leaves an index that loads without a warning: the last completed
+// scan's state and directories, some of them as listed by the unfinished
+// scan (each one a true listing of that directory). The next scan lists
+// only the directories whose mtime differs from their row, so it resumes
+// the unfinished one; rows of directories that are gone are deleted by the
+// next completed save.
+func (w *walker) saveBatch() {
+	if w.saveErr != nil {
+		return
+	}
+	keys := make([]string, 0, 2*len(w.pending)+1)
+	vals := make([][]byte, 0, 2*len(w.pending)+1)
+	for _, d := range w.pending {
+		keys = append(keys, headPrefix+d.rel, filePrefix+d.rel)
+		vals = append(vals, encodeHead(d), encodeFiles(d))
+	}
+	keys = append(keys, metaKey)
+	vals = append(vals, encodeMeta(w.ix.state))
+	if err := w.ix.kv.WriteRows(w.ctx, w.ix.ns, keys, vals); err != nil {
+		w.saveErr = fmt.Errorf("save index of %s to the store: %w", w.ix.root, err)
+		w.stop()
+		return
+	}
+	for _, d := range w.pending {
+		d.changed, d.loaded, d.files = false, false, nil
+		w.ix.onDisk[d.rel] = true
+	}
+	w.ix.gen++ // rows changed under the candidates of the last Match
+	w.pending, w.pendFile = nil, 0
 }
 
 // dir returns the directory's entry, listing it only when needed.

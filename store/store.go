@@ -34,6 +34,8 @@ type DB struct {
 	path string
 	w    *sql.DB // exactly one connection: all writes
 	r    *sql.DB // query-only connections: all reads
+	// checked is whether Open ran PRAGMA quick_check (tests).
+	checked bool
 }
 
 // Open opens (or creates) the database at path, checks that it is intact and
@@ -44,7 +46,37 @@ func Open(path string) (*DB, error) {
 	return open(context.Background(), path, migrations)
 }
 
+// Options change how OpenWith checks the file.
+type Options struct {
+	// QuickCheckEvery, when positive, runs PRAGMA quick_check on Open only
+	// when the last one that passed (remembered in a row of the file) is
+	// at least this old, or in the future, or unknown. quick_check reads
+	// every page of the file, which costs a short-lived command (a repeat
+	// verify) about a tenth of its CPU; corruption in the pages a command
+	// does read is reported at that read as a *CorruptError anyway. Zero
+	// checks on every Open, as Open does.
+	QuickCheckEvery time.Duration
+	// Now is the clock of QuickCheckEvery; default time.Now.
+	Now func() time.Time
+}
+
+// OpenWith is Open with options.
+func OpenWith(path string, o Options) (*DB, error) {
+	return openOpts(context.Background(), path, migrations, o)
+}
+
+// integrityNS/integrityKey: the row that remembers the last quick_check that
+// passed (unix seconds, decimal).
+const (
+	integrityNS  = "store"
+	integrityKey = "quick_check_ok"
+)
+
 func open(ctx context.Context, path string, steps []migration) (*DB, error) {
+	return openOpts(ctx, path, steps, Options{})
+}
+
+func openOpts(ctx context.Context, path string, steps []migration, o Options) (*DB, error) {
 	if strings.ContainsRune(path, '?') || path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("database path %q: use a plain file path without '?'", path)
 	}
@@ -54,7 +86,10 @@ func open(ctx context.Context, path string, steps []migration) (*DB, error) {
 	if err := checkHeader(path); err != nil {
 		return nil, err
 	}
-	w, err := openWriter(ctx, path, steps)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	w, checked, err := openWriter(ctx, path, steps, o)
 	if err != nil {
 		return nil, err
 	}
@@ -63,43 +98,97 @@ func open(ctx context.Context, path string, steps []migration) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	return &DB{path: path, w: w, r: r}, nil
+	return &DB{path: path, w: w, r: r, checked: checked}, nil
 }
 
 // openWriter opens the single writer connection, verifies the file and
 // migrates it.
-func openWriter(ctx context.Context, path string, steps []migration) (*sql.DB, error) {
+func openWriter(ctx context.Context, path string, steps []migration, o Options) (*sql.DB, bool, error) {
 	w, err := openPool(path, "&_synchronous=NORMAL&_txlock=immediate", 1)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if err := prepare(ctx, w, path, steps); err != nil {
+	checked, err := prepare(ctx, w, path, steps, o)
+	if err != nil {
 		w.Close()
-		return nil, err
+		return nil, false, err
 	}
-	return w, nil
+	return w, checked, nil
 }
 
 // prepare runs the integrity and version checks before anything writes, then
-// switches to WAL and migrates.
-func prepare(ctx context.Context, w *sql.DB, path string, steps []migration) error {
-	if err := quickCheck(ctx, w, path); err != nil {
-		return err
-	}
+// switches to WAL and migrates. It returns whether it ran quick_check.
+func prepare(ctx context.Context, w *sql.DB, path string, steps []migration, o Options) (bool, error) {
 	v, err := userVersion(ctx, w)
 	if err != nil {
-		return classify(path, "read the schema version", err)
+		return false, classify(path, "read the schema version", err)
+	}
+	check := true
+	if o.QuickCheckEvery > 0 && v >= 1 && v <= len(steps) {
+		// Reading the row reads the pages on its path: damage there is
+		// reported like quick_check's.
+		last, err := lastQuickCheck(ctx, w, path)
+		if err != nil {
+			return false, err
+		}
+		age := o.Now().Sub(last)
+		check = last.IsZero() || age < 0 || age >= o.QuickCheckEvery
+	}
+	if check {
+		if err := quickCheck(ctx, w, path); err != nil {
+			return false, err
+		}
 	}
 	if v > len(steps) {
-		return &NewerSchemaError{Path: path, Found: v, Known: len(steps)}
+		return check, &NewerSchemaError{Path: path, Found: v, Known: len(steps)}
 	}
 	if err := useWAL(ctx, w, path); err != nil {
-		return err
+		return check, err
 	}
-	if v == len(steps) {
-		return nil // up to date: no write lock needed, so a busy daemon does not delay the CLI
+	if v < len(steps) {
+		if err := migrate(ctx, w, path, steps); err != nil {
+			return check, err
+		}
 	}
-	return migrate(ctx, w, path, steps)
+	if check {
+		rememberCheck(ctx, w, o.Now())
+	}
+	return check, nil
+}
+
+// rememberCheck records that quick_check passed at now, for the commands
+// that open with QuickCheckEvery (the daemon checks on every start). It
+// does not wait for another writer (a busy daemon must not delay a
+// command's Open): then the next command checks again.
+func rememberCheck(ctx context.Context, w *sql.DB, now time.Time) {
+	conn, err := w.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return
+	}
+	_, _ = conn.ExecContext(ctx, upsertKV, integrityNS, integrityKey, []byte(strconv.FormatInt(now.Unix(), 10)), now.UnixNano())
+	_, _ = conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.FormatInt(BusyTimeout.Milliseconds(), 10))
+}
+
+// lastQuickCheck returns when the last quick_check that passed ran, or the
+// zero time when none is remembered.
+func lastQuickCheck(ctx context.Context, w *sql.DB, path string) (time.Time, error) {
+	var val []byte
+	err := w.QueryRowContext(ctx, `SELECT value FROM kv WHERE ns = ? AND key = ?`, integrityNS, integrityKey).Scan(&val)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, classify(path, "read the last integrity check of", err)
+	}
+	sec, perr := strconv.ParseInt(string(val), 10, 64)
+	if perr != nil {
+		return time.Time{}, nil // unreadable: check again
+	}
+	return time.Unix(sec, 0), nil
 }
 
 // useWAL switches the file to WAL mode (a persistent setting) unless it is

@@ -56,12 +56,21 @@ func newLogger(cfg *configs.Config, w io.Writer) *slog.Logger {
 }
 
 // openStore opens data_dir/icloudmon.db, explaining what to do when it
-// cannot.
+// cannot. quick_check reads the whole file, so a command runs it only when
+// the last one that passed is a day old (docs/performance.md); the daemon
+// (openStoreRepairing) runs it on every start.
 func openStore(cfg *configs.Config) (*store.DB, error) {
+	return openStoreWith(cfg, store.Options{QuickCheckEvery: quickCheckEvery})
+}
+
+// quickCheckEvery is how often a command runs PRAGMA quick_check on Open.
+const quickCheckEvery = 24 * time.Hour
+
+func openStoreWith(cfg *configs.Config, o store.Options) (*store.DB, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create data_dir %s (mount a writable volume there or set data_dir): %w", cfg.DataDir, err)
 	}
-	return store.Open(filepath.Join(cfg.DataDir, store.FileName))
+	return store.OpenWith(filepath.Join(cfg.DataDir, store.FileName), o)
 }
 
 // openStoreRepairing is openStore for the daemon: a corrupt database is
@@ -69,7 +78,7 @@ func openStore(cfg *configs.Config) (*store.DB, error) {
 // monitoring. The folder index is rebuilt by the next scan; history and
 // alert state start afresh, which is logged loudly.
 func openStoreRepairing(cfg *configs.Config, log *slog.Logger) (*store.DB, error) {
-	db, err := openStore(cfg)
+	db, err := openStoreWith(cfg, store.Options{})
 	if !errors.Is(err, store.ErrCorrupt) {
 		return db, err
 	}
@@ -80,7 +89,7 @@ func openStoreRepairing(cfg *configs.Config, log *slog.Logger) (*store.DB, error
 	log.Error("the database was corrupt and was moved aside; starting a new one: the folder index is rebuilt, "+
 		"but history (adaptive upload thresholds) and notification state start afresh, so you may get "+
 		"notifications again for problems you already knew about", "moved_to", moved, "err", err)
-	return openStore(cfg)
+	return openStoreWith(cfg, store.Options{})
 }
 
 // buildOptions adapt the wiring to one-shot commands.
