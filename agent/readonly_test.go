@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/internal/demo"
+	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 )
 
 // readPaths are the only paths a cycle may reach: sign-in (SRP, session
@@ -29,7 +31,7 @@ var allowedPaths = map[string]bool{
 	"/setup/ws/1/storageUsageInfo":     true,
 }
 
-var allowedCloudKitOps = []string{"/zones/list", "/changes/database", "/records/query", "/internal/records/query/batch"}
+var allowedCloudKitOps = []string{"/zones/list", "/changes/database", "/changes/zone", "/records/query", "/internal/records/query/batch"}
 
 func pathAllowed(p string) bool {
 	if allowedPaths[p] {
@@ -66,7 +68,7 @@ func assertReadOnly(t *testing.T, r *rig) {
 func TestCyclesAreReadOnlyInEveryScenario(t *testing.T) {
 	for _, scenario := range demo.Scenarios {
 		t.Run(scenario, func(t *testing.T) {
-			r := newRig(t, rigOptions{scenario: scenario})
+			r := newRig(t, rigOptions{scenario: scenario, audit: auditOptions()})
 			r.cycle()
 			r.clock.Advance(10 * time.Minute)
 			r.server.ExpireWebSessions()
@@ -75,10 +77,15 @@ func TestCyclesAreReadOnlyInEveryScenario(t *testing.T) {
 			r.server.ExpireSessionTokens()
 			r.cycle()
 			r.clock.Advance(10 * time.Minute)
-			r.build(rigOptions{}) // a restart: the session comes from the store
+			r.build(rigOptions{audit: auditOptions()}) // a restart: the session comes from the store
 			r.cycle()
 			if r.requests() == 0 {
 				t.Fatal("the fake saw no request at all")
+			}
+			// reauth never gets past the sign-in; every other scenario reads
+			// the whole library too.
+			if scenario != "reauth" && !slices.ContainsFunc(r.server.Requests(), func(q fakeicloud.Request) bool { return strings.HasSuffix(q.Path, "/changes/zone") }) {
+				t.Fatal("the whole-library audit sent no changes/zone request: its reads are not covered")
 			}
 			assertReadOnly(t, r)
 		})
