@@ -21,6 +21,9 @@ type Session struct {
 	gen uint64
 	c   *candidates
 	l   *lookup
+	// stale: the last batch read headers, so the candidates' flags of
+	// files without a cached capture time are out of date
+	stale bool
 }
 
 // Session starts a Session on the index with the given options.
@@ -53,7 +56,7 @@ func (s *Session) Match(ctx context.Context, assets []CloudAsset) ([]Match, erro
 			return nil, err
 		}
 		s.c, s.l, s.gen = c, buildLookup(c), ix.gen
-	} else {
+	} else if s.stale {
 		// capture times read by the last batch were written back
 		for rel, cd := range s.c.dirs {
 			unread := s.c.unread[rel]
@@ -62,7 +65,9 @@ func (s *Session) Match(ctx context.Context, assets []CloudAsset) ([]Match, erro
 			}
 		}
 	}
+	reads := ix.stats.MetaReads
 	ms, err := ix.matchWith(ctx, assets, s.mo, s.c, s.l)
+	s.stale = ix.stats.MetaReads != reads
 	if err != nil {
 		s.c, s.l = nil, nil // read again rather than trust a half-written state
 	}
