@@ -30,7 +30,10 @@ type auditor interface {
 type auditFolder interface {
 	// matchAudit matches assets of the library; ok is false when the
 	// folder does not hold that library or could not be read this cycle.
-	matchAudit(ctx context.Context, library string, assets []photo.Asset) (_ []localindex.Match, ok bool)
+	// sess keeps the folder's matcher session from one batch of the
+	// library to the next (nil at the first batch), so that the folder's
+	// index is read once per library rather than once per batch.
+	matchAudit(ctx context.Context, library string, sess **localindex.Session, assets []photo.Asset) (_ []localindex.Match, ok bool)
 }
 
 // errNoFolder stops a comparison that no folder could take part in.
@@ -81,6 +84,7 @@ type auditComparison struct {
 	now     time.Time
 	lib     string
 	folders []auditFolder
+	sess    []*localindex.Session // per folder, see matchAudit
 
 	batch              []photo.Asset
 	meta               []checks.AuditMissing
@@ -139,7 +143,10 @@ func (a *auditComparison) flush(ctx context.Context) error {
 		pending[i] = i
 	}
 	read := false
-	for _, f := range a.folders {
+	if a.sess == nil {
+		a.sess = make([]*localindex.Session, len(a.folders))
+	}
+	for k, f := range a.folders {
 		if len(pending) == 0 {
 			break
 		}
@@ -147,7 +154,7 @@ func (a *auditComparison) flush(ctx context.Context) error {
 		for j, i := range pending {
 			assets[j] = a.batch[i]
 		}
-		ms, ok := f.matchAudit(ctx, a.lib, assets)
+		ms, ok := f.matchAudit(ctx, a.lib, &a.sess[k], assets)
 		if !ok {
 			continue
 		}
@@ -175,13 +182,16 @@ func (a *auditComparison) flush(ctx context.Context) error {
 }
 
 // matchAudit implements auditFolder: the index scanned this cycle.
-func (f *Folder) matchAudit(ctx context.Context, library string, assets []photo.Asset) ([]localindex.Match, bool) {
+func (f *Folder) matchAudit(ctx context.Context, library string, sess **localindex.Session, assets []photo.Asset) ([]localindex.Match, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.readable || f.index == nil || !f.holds(library) {
 		return nil, false
 	}
-	ms, err := f.index.Match(ctx, assets, localindex.MatchOptions{Tolerance: f.Tolerance})
+	if *sess == nil || (*sess).Index() != f.index {
+		*sess = f.index.Session(localindex.MatchOptions{Tolerance: f.Tolerance})
+	}
+	ms, err := (*sess).Match(ctx, assets)
 	if err != nil && len(ms) != len(assets) {
 		return nil, false
 	}

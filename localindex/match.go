@@ -90,16 +90,18 @@ type MatchOptions struct {
 func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions) ([]Match, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if mo.Tolerance <= 0 {
-		mo.Tolerance = 2 * time.Second
-	}
-	if mo.MaxHeaderReads <= 0 {
-		mo.MaxHeaderReads = 20000
-	}
+	mo = mo.withDefaults()
 	cands, l, err := ix.candidatesFor(ctx, assets, mo)
 	if err != nil {
 		return nil, err
 	}
+	return ix.matchWith(ctx, assets, mo, cands, l)
+}
+
+// matchWith runs the matcher's passes over assets with a lookup built from
+// cands, then writes the capture times it read back into the index.
+func (ix *Index) matchWith(ctx context.Context, assets []CloudAsset, mo MatchOptions, cands *candidates, l *lookup) ([]Match, error) {
+	reads := ix.stats.MetaReads
 	m := &matcher{ix: ix, l: l, opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
 		witness: ix.opts.RenamesFiles}
 	out := make([]Match, len(assets))
@@ -122,6 +124,9 @@ func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions
 	}
 	for i, a := range assets {
 		finish(a, &out[i])
+	}
+	if ix.stats.MetaReads == reads {
+		return out, ix.save(ctx) // no header read: no capture time to write back
 	}
 	if err := ix.writeBack(ctx, cands); err != nil {
 		ix.last = nil
