@@ -67,6 +67,21 @@ func (e *authEnv) deviceCodeSent(t *testing.T) *Client {
 	return c
 }
 
+// signedInThenLoggedOut signs a new client in with a trusted-device code,
+// which earns a trust token, then logs it out.
+func (e *authEnv) signedInThenLoggedOut(t *testing.T) *Client {
+	t.Helper()
+	ctx := context.Background()
+	c := e.deviceCodeSent(t)
+	if err := c.SubmitCode(ctx, e.srv.LastCode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func (e *authEnv) client(blob []byte) *Client {
 	e.t.Helper()
 	c, err := New(e.opts)
@@ -355,13 +370,7 @@ func TestAccountStates(t *testing.T) {
 func TestLogoutKeepsTrust(t *testing.T) {
 	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
 	ctx := context.Background()
-	c := e.deviceCodeSent(t)
-	if err := c.SubmitCode(ctx, e.srv.LastCode()); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Logout(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := e.signedInThenLoggedOut(t)
 	if _, ok := c.SessionExpiry(); ok {
 		t.Error("web cookies survived logout")
 	}
@@ -376,13 +385,7 @@ func TestLogoutKeepsTrust(t *testing.T) {
 func TestForgetTrustMeansCodeAgain(t *testing.T) {
 	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
 	ctx := context.Background()
-	c := e.deviceCodeSent(t)
-	if err := c.SubmitCode(ctx, e.srv.LastCode()); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Logout(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := e.signedInThenLoggedOut(t)
 	c.ForgetTrust()
 	wantKind(t, e.client(sessionBlob(t, c)).Authenticate(ctx, testPassword), ErrReauthRequired)
 }
