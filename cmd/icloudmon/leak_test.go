@@ -20,6 +20,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/internal/syncbuf"
 )
 
 const (
@@ -217,7 +218,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 func runLeakDaemon(t *testing.T, cfg *configs.Config, corpus *leakCorpus) {
 	t.Helper()
 	cfg.Listen, cfg.LogLevel = freeAddr(t), "debug"
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -271,23 +272,6 @@ func fetch(t *testing.T, url string) string {
 	_ = resp.Header.Write(&b)
 	b.Write(body)
 	return b.String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 const wrongPassword = "WRONG-password-LEAK-5e9a1f"
