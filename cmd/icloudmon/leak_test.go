@@ -52,6 +52,18 @@ func (h *hookServer) received() []string {
 	return append([]string(nil), h.seen...)
 }
 
+// keyToFile replaces key of the configuration's section with key_file
+// naming file.
+func keyToFile(m map[string]any, section, key, file string) {
+	sec, _ := m[section].(map[string]any)
+	if sec == nil {
+		sec = map[string]any{}
+	}
+	delete(sec, key)
+	sec[key+"_file"] = file
+	m[section] = sec
+}
+
 // leakConfig rewrites the demo configuration with a known web token and a
 // notification URL carrying a token, both given through *_file keys.
 func leakConfig(t *testing.T, path, hookURL string) {
@@ -72,20 +84,8 @@ func leakConfig(t *testing.T, path, hookURL string) {
 			t.Fatal(err)
 		}
 	}
-	web, _ := m["web"].(map[string]any)
-	if web == nil {
-		web = map[string]any{}
-	}
-	delete(web, "token")
-	web["token_file"] = tokenFile
-	m["web"] = web
-	n, _ := m["notify"].(map[string]any)
-	if n == nil {
-		n = map[string]any{}
-	}
-	delete(n, "urls")
-	n["urls_file"] = urlsFile
-	m["notify"] = n
+	keyToFile(m, "web", "token", tokenFile)
+	keyToFile(m, "notify", "urls", urlsFile)
 	out, err := yaml.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
