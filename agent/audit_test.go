@@ -118,13 +118,20 @@ func oldVisible(lib *fakeicloud.Library, rank int) fakeicloud.Asset {
 	return lib.Newest(fakeicloud.PrimaryZone, rank+1)[rank]
 }
 
+// removeOldLocal deletes the local copy of the visible personal asset at rank
+// (far from the newest) and returns that asset.
+func (r *rig) removeOldLocal(rank int) fakeicloud.Asset {
+	old := oldVisible(r.lib, rank)
+	removeLocal(r.t, r.photoDir, old)
+	return old
+}
+
 // TestAuditFindsAnOldMissingPhotoThatLocalCopyCannotSee is the issue's
 // "done when": an old photo missing locally is found by the audit and by
 // nothing else (local_copy, which looks at the newest, stays ok).
 func TestAuditFindsAnOldMissingPhotoThatLocalCopyCannotSee(t *testing.T) {
 	r := newRig(t, rigOptions{audit: auditOptions()})
-	old := oldVisible(r.lib, 300)
-	removeLocal(t, r.photoDir, old)
+	old := r.removeOldLocal(300)
 	obs, sent := r.observeAudit()
 	personal := auditLib(t, obs, "personal")
 	if sent == 0 || !personal.Filled || personal.Error != "" {
@@ -155,8 +162,7 @@ func TestAuditFindsAnOldMissingPhotoThatLocalCopyCannotSee(t *testing.T) {
 
 func TestAuditDeletedAssetLeavesTheMirror(t *testing.T) {
 	r := newRig(t, rigOptions{audit: auditOptions()})
-	old := oldVisible(r.lib, 250)
-	removeLocal(t, r.photoDir, old)
+	old := r.removeOldLocal(250)
 	obs, _ := r.observeAudit()
 	before := auditLib(t, obs, "personal")
 	if len(before.Missing) != 1 {
@@ -205,8 +211,7 @@ func TestAuditHiddenExcludedByConfiguration(t *testing.T) {
 func TestAuditSinceExcludesOlderPhotos(t *testing.T) {
 	o := auditOptions()
 	r := newRig(t, rigOptions{audit: o})
-	old := oldVisible(r.lib, 320)
-	removeLocal(t, r.photoDir, old)
+	old := r.removeOldLocal(320)
 	o.Since = old.Taken.Add(time.Second)
 	obs, _ := r.observeAudit()
 	if l := auditLib(t, obs, "personal"); len(l.Missing) != 0 || l.Excluded == 0 {
@@ -253,8 +258,7 @@ func TestAuditFillPacedResumedAcrossRestarts(t *testing.T) {
 
 func TestAuditRefusedTokenStartsAFreshFill(t *testing.T) {
 	r := newRig(t, rigOptions{audit: auditOptions()})
-	old := oldVisible(r.lib, 280)
-	removeLocal(t, r.photoDir, old)
+	old := r.removeOldLocal(280)
 	r.observeAudit()
 	r.lib.ForgetSyncTokens()
 	r.clock.Advance(time.Hour)
@@ -296,8 +300,7 @@ func TestAuditStopsWhenThrottled(t *testing.T) {
 func TestAgentAuditForeground(t *testing.T) {
 	o := &AuditOptions{RequestsPerDay: 24, RequestsPerCycle: 1}
 	r := newRig(t, rigOptions{audit: o})
-	old := oldVisible(r.lib, 300)
-	removeLocal(t, r.photoDir, old)
+	r.removeOldLocal(300)
 	var reports []checks.AuditProgress
 	audit, err := r.agent.Audit(r.t.Context(), demo.Account, func(p checks.AuditProgress) { reports = append(reports, p) })
 	if err != nil {

@@ -50,16 +50,22 @@ func equalDurations(a, b []time.Duration) bool {
 	return true
 }
 
+// runFor starts s for the accounts, lets d of the bubble's time pass, then
+// shuts it down and waits for it.
+func runFor(t *testing.T, s *Scheduler, d time.Duration, accounts ...string) {
+	ctx, cancel := context.WithCancel(t.Context())
+	s.Start(ctx, accounts)
+	time.Sleep(d)
+	cancel()
+	s.Wait()
+}
+
 func TestSchedulerRunsAtStartThenEveryInterval(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := newRecorder()
-		ctx, cancel := context.WithCancel(t.Context())
 		s := &Scheduler{Interval: time.Hour, OnSkip: rec.skip,
 			Cycle: func(_ context.Context, a string) { rec.start(a) }}
-		s.Start(ctx, []string{"alice"})
-		time.Sleep(3*time.Hour + 30*time.Minute)
-		cancel()
-		s.Wait()
+		runFor(t, s, 3*time.Hour+30*time.Minute, "alice")
 		got, skips := rec.snapshot("alice")
 		want := []time.Duration{0, time.Hour, 2 * time.Hour, 3 * time.Hour}
 		if !equalDurations(got, want) || skips != 0 {
@@ -71,7 +77,6 @@ func TestSchedulerRunsAtStartThenEveryInterval(t *testing.T) {
 func TestSchedulerAccountsAreIsolated(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := newRecorder()
-		ctx, cancel := context.WithCancel(t.Context())
 		s := &Scheduler{Interval: time.Hour, Timeout: 50 * time.Minute, OnSkip: rec.skip,
 			Cycle: func(cctx context.Context, a string) {
 				rec.start(a)
@@ -79,10 +84,7 @@ func TestSchedulerAccountsAreIsolated(t *testing.T) {
 					<-cctx.Done() // hangs until the cycle deadline
 				}
 			}}
-		s.Start(ctx, []string{"stuck", "fine"})
-		time.Sleep(2*time.Hour + time.Minute)
-		cancel()
-		s.Wait()
+		runFor(t, s, 2*time.Hour+time.Minute, "stuck", "fine")
 		fine, _ := rec.snapshot("fine")
 		stuck, _ := rec.snapshot("stuck")
 		want := []time.Duration{0, time.Hour, 2 * time.Hour}
@@ -98,16 +100,12 @@ func TestSchedulerAccountsAreIsolated(t *testing.T) {
 func TestSchedulerSkipsSlotsALongCycleOverran(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rec := newRecorder()
-		ctx, cancel := context.WithCancel(t.Context())
 		s := &Scheduler{Interval: time.Hour, Timeout: 3 * time.Hour, OnSkip: rec.skip,
 			Cycle: func(_ context.Context, a string) {
 				rec.start(a)
 				time.Sleep(90 * time.Minute)
 			}}
-		s.Start(ctx, []string{"alice"})
-		time.Sleep(4*time.Hour + time.Minute)
-		cancel()
-		s.Wait()
+		runFor(t, s, 4*time.Hour+time.Minute, "alice")
 		got, skips := rec.snapshot("alice")
 		want := []time.Duration{0, 2 * time.Hour, 4 * time.Hour}
 		if !equalDurations(got, want) {
@@ -166,16 +164,12 @@ func TestSchedulerTrigger(t *testing.T) {
 func TestSchedulerShutdownCancelsRunningCycle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var sawCancel bool
-		ctx, cancel := context.WithCancel(t.Context())
 		s := &Scheduler{Interval: time.Hour,
 			Cycle: func(cctx context.Context, _ string) {
 				<-cctx.Done()
 				sawCancel = true
 			}}
-		s.Start(ctx, []string{"alice"})
-		time.Sleep(time.Minute)
-		cancel()
-		s.Wait()
+		runFor(t, s, time.Minute, "alice")
 		if !sawCancel {
 			t.Error("running cycle did not see its context cancelled on shutdown")
 		}

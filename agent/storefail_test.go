@@ -1,33 +1,15 @@
 package agent
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/internal/syncbuf"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestDatabaseUnwritableMidRun: the database stops accepting anything
 // (closed under the agent, as when data_dir is unmounted or turns
@@ -41,7 +23,7 @@ func TestDatabaseUnwritableMidRun(t *testing.T) {
 	hs := httptest.NewServer(hook)
 	t.Cleanup(hs.Close)
 	r := newRig(t, rigOptions{scenario: "behind", webhook: hs.URL})
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	r.agent.log = slog.New(slog.NewTextHandler(&logs, nil))
 	first := r.cycle()
 	if first.Status != checks.StatusWarning {

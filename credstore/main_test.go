@@ -1,7 +1,6 @@
 package credstore
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/icloudmon/icloudmon/internal/syncbuf"
 )
 
 // childEnv selects a child-process role (see integration_test.go). Child
@@ -101,26 +102,9 @@ func (f *fakeBackend) count() int {
 }
 
 // logBuffer returns a logger that writes JSON lines to the returned buffer.
-func logBuffer() (*slog.Logger, *syncBuffer) {
-	b := &syncBuffer{}
+func logBuffer() (*slog.Logger, *syncbuf.Buffer) {
+	b := &syncbuf.Buffer{}
 	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // noLeak fails if secret appears in any of texts.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/icloudmon/icloudmon/internal/syncbuf"
 )
 
 var blob = []byte(`{"cookies":[{"name":"X-APPLE-WEBAUTH-TOKEN","value":"v=2:t=SESSION-SECRET-TOKEN"}]}`)
@@ -20,7 +22,7 @@ const blobSecret = "SESSION-SECRET-TOKEN"
 type sessionFixture struct {
 	s    *SessionStore
 	dir  string // data_dir/sessions
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 }
 
 // newSessions returns a store in mode whose keychain is kc.

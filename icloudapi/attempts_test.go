@@ -152,11 +152,18 @@ func TestAttemptRecordedBeforeSent(t *testing.T) {
 	if len(beforeInit) != 1 || len(afterInit) != 1 {
 		t.Errorf("attempts recorded before init: %d, while init was answered: %d; want 1 and 1", len(beforeInit), len(afterInit))
 	}
-	if r := rec.record(t); len(r.Attempts) != 1 {
-		t.Errorf("after the cut-off attempt the record holds %d failed attempts, want 1", len(r.Attempts))
+	wantFailedAttempts(t, rec, c, 1, "after the cut-off attempt")
+}
+
+// wantFailedAttempts checks that both the stored record and the client
+// count n failed sign-in attempts (when: the situation, for the message).
+func wantFailedAttempts(t *testing.T, rec *memRecord, c *Client, n int, when string) {
+	t.Helper()
+	if r := rec.record(t); len(r.Attempts) != n {
+		t.Errorf("%s the record holds %d failed attempts, want %d", when, len(r.Attempts), n)
 	}
-	if got := c.SignInAttempts(); got != 1 {
-		t.Errorf("SignInAttempts() = %d, want 1", got)
+	if got := c.SignInAttempts(); got != n {
+		t.Errorf("%s SignInAttempts() = %d, want %d", when, got, n)
 	}
 }
 
@@ -176,12 +183,7 @@ func TestAttemptTakenBackWhenNothingReachedApple(t *testing.T) {
 			t.Fatalf("try %d: %v, want a network error", i+1, err)
 		}
 	}
-	if r := rec.record(t); len(r.Attempts) != 0 {
-		t.Errorf("record holds %d failed attempts after an outage, want 0", len(r.Attempts))
-	}
-	if got := c.SignInAttempts(); got != 0 {
-		t.Errorf("SignInAttempts() = %d, want 0", got)
-	}
+	wantFailedAttempts(t, rec, c, 0, "after an outage")
 }
 
 // TestAttemptNotRecordedNotMade: when the record cannot be written, no

@@ -61,11 +61,7 @@ func TestNoReplayOfThePre2FAToken(t *testing.T) {
 	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true, ConflictOnValid: true, NoTokenOnValid: true,
 		Faults: map[string]fakeicloud.Fault{"/appleauth/auth/2sv/trust": {Status: http.StatusNoContent, Times: 1}}})
 	ctx := context.Background()
-	c := e.client(nil)
-	wantKind(t, c.SignIn(ctx, testPassword), ErrReauthRequired)
-	if err := c.RequestDeviceCode(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := e.deviceCodeSent(t)
 	logins := e.srv.Count("/setup/ws/1/accountLogin")
 	wantKind(t, c.SubmitCode(ctx, e.srv.LastCode()), ErrProtocol)
 	if e.srv.Count("/setup/ws/1/accountLogin") != logins {

@@ -54,6 +54,34 @@ func newAuthEnv(t *testing.T, sc fakeicloud.Scenario) *authEnv {
 }
 
 // client returns a new client, optionally restored from a session blob.
+// deviceCodeSent signs a new client in up to Apple's two-factor demand and
+// has a code sent to the trusted devices (the fake's LastCode).
+func (e *authEnv) deviceCodeSent(t *testing.T) *Client {
+	t.Helper()
+	ctx := context.Background()
+	c := e.client(nil)
+	wantKind(t, c.SignIn(ctx, testPassword), ErrReauthRequired)
+	if err := c.RequestDeviceCode(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// signedInThenLoggedOut signs a new client in with a trusted-device code,
+// which earns a trust token, then logs it out.
+func (e *authEnv) signedInThenLoggedOut(t *testing.T) *Client {
+	t.Helper()
+	ctx := context.Background()
+	c := e.deviceCodeSent(t)
+	if err := c.SubmitCode(ctx, e.srv.LastCode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func (e *authEnv) client(blob []byte) *Client {
 	e.t.Helper()
 	c, err := New(e.opts)
@@ -237,11 +265,7 @@ func TestTwoFactorBySMSWithBridgeBootArgsAndRestart(t *testing.T) {
 func TestTwoFactor2026ConflictMeansAccepted(t *testing.T) {
 	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true, ConflictOnValid: true})
 	ctx := context.Background()
-	c := e.client(nil)
-	wantKind(t, c.SignIn(ctx, testPassword), ErrReauthRequired)
-	if err := c.RequestDeviceCode(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := e.deviceCodeSent(t)
 	if err := c.SubmitCode(ctx, e.srv.LastCode()); err != nil {
 		t.Fatalf("409 with valid:true was not treated as success: %v", err)
 	}
@@ -346,17 +370,7 @@ func TestAccountStates(t *testing.T) {
 func TestLogoutKeepsTrust(t *testing.T) {
 	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
 	ctx := context.Background()
-	c := e.client(nil)
-	wantKind(t, c.SignIn(ctx, testPassword), ErrReauthRequired)
-	if err := c.RequestDeviceCode(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.SubmitCode(ctx, e.srv.LastCode()); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Logout(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := e.signedInThenLoggedOut(t)
 	if _, ok := c.SessionExpiry(); ok {
 		t.Error("web cookies survived logout")
 	}
@@ -371,17 +385,7 @@ func TestLogoutKeepsTrust(t *testing.T) {
 func TestForgetTrustMeansCodeAgain(t *testing.T) {
 	e := newAuthEnv(t, fakeicloud.Scenario{Require2FA: true, HasTrustedDevices: true})
 	ctx := context.Background()
-	c := e.client(nil)
-	wantKind(t, c.SignIn(ctx, testPassword), ErrReauthRequired)
-	if err := c.RequestDeviceCode(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.SubmitCode(ctx, e.srv.LastCode()); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Logout(ctx); err != nil {
-		t.Fatal(err)
-	}
+	c := e.signedInThenLoggedOut(t)
 	c.ForgetTrust()
 	wantKind(t, e.client(sessionBlob(t, c)).Authenticate(ctx, testPassword), ErrReauthRequired)
 }

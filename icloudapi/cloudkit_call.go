@@ -174,16 +174,28 @@ func (q *ckQueryResponse) reset() { *q = ckQueryResponse{} }
 func (b *ckBatchResponse) reset() { *b = ckBatchResponse{} }
 func (z *ckZonesResponse) reset() { *z = ckZonesResponse{} }
 
-func (q *ckQueryResponse) bodyError() *ckBodyError {
-	if e := topError(q.ServerErrorCode, q.Reason, q.RetryAfter); e != nil {
-		return e
+// itemsError is the body error of an answer whose items (records, zones) may
+// each fail on their own: the top-level error first, else the first item's.
+func itemsError[T any, P interface {
+	*T
+	failure() (code, reason string)
+}](top *ckBodyError, items []T) *ckBodyError {
+	if top != nil {
+		return top
 	}
-	for i := range q.Records {
-		if rec := &q.Records[i]; rec.ServerErrorCode != "" {
-			return &ckBodyError{Code: rec.ServerErrorCode, Reason: rec.Reason}
+	for i := range items {
+		if code, reason := P(&items[i]).failure(); code != "" {
+			return &ckBodyError{Code: code, Reason: reason}
 		}
 	}
 	return nil
+}
+
+func (r *ckRecord) failure() (code, reason string)    { return r.ServerErrorCode, r.Reason }
+func (z *ckZoneEntry) failure() (code, reason string) { return z.ServerErrorCode, z.Reason }
+
+func (q *ckQueryResponse) bodyError() *ckBodyError {
+	return itemsError(topError(q.ServerErrorCode, q.Reason, q.RetryAfter), q.Records)
 }
 
 func (q *ckQueryResponse) shapeOK() bool { return q.Records != nil }
@@ -197,15 +209,7 @@ func (b *ckBatchResponse) bodyError() *ckBodyError {
 func (b *ckBatchResponse) shapeOK() bool { return b.Batch != nil }
 
 func (z *ckZonesResponse) bodyError() *ckBodyError {
-	if e := topError(z.ServerErrorCode, z.Reason, z.RetryAfter); e != nil {
-		return e
-	}
-	for i := range z.Zones {
-		if ze := &z.Zones[i]; ze.ServerErrorCode != "" {
-			return &ckBodyError{Code: ze.ServerErrorCode, Reason: ze.Reason}
-		}
-	}
-	return nil
+	return itemsError(topError(z.ServerErrorCode, z.Reason, z.RetryAfter), z.Zones)
 }
 
 func (z *ckZonesResponse) shapeOK() bool { return z.Zones != nil }

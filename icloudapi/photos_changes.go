@@ -111,16 +111,10 @@ type ckZoneChangesResponse struct {
 
 func (z *ckZoneChangesResponse) reset() { *z = ckZoneChangesResponse{} }
 
+func (z *ckChangesZone) failure() (code, reason string) { return z.ServerErrorCode, z.Reason }
+
 func (z *ckZoneChangesResponse) bodyError() *ckBodyError {
-	if e := topError(z.ServerErrorCode, z.Reason, z.RetryAfter); e != nil {
-		return e
-	}
-	for i := range z.Zones {
-		if ze := &z.Zones[i]; ze.ServerErrorCode != "" {
-			return &ckBodyError{Code: ze.ServerErrorCode, Reason: ze.Reason}
-		}
-	}
-	return nil
+	return itemsError(topError(z.ServerErrorCode, z.Reason, z.RetryAfter), z.Zones)
 }
 
 func (z *ckZoneChangesResponse) shapeOK() bool {

@@ -15,9 +15,7 @@ import (
 // walk by date added of the same zones. Sizes from ICLOUDMON_BENCH_SIZES
 // (default 1000). Run with -benchtime 1x: each number is one fill.
 func BenchmarkAuditFill(b *testing.B) {
-	for _, size := range benchSizes() {
-		b.Run(fmt.Sprint(size), func(b *testing.B) { benchAuditFill(b, size) })
-	}
+	forBenchSizes(b, benchAuditFill)
 }
 
 func benchAuditFill(b *testing.B, size int) {

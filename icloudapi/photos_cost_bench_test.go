@@ -136,12 +136,18 @@ func benchSizes() []int {
 	return out
 }
 
+// forBenchSizes runs bench as a sub-benchmark per library size of
+// ICLOUDMON_BENCH_SIZES.
+func forBenchSizes(b *testing.B, bench func(b *testing.B, size int)) {
+	for _, size := range benchSizes() {
+		b.Run(fmt.Sprint(size), func(b *testing.B) { bench(b, size) })
+	}
+}
+
 // BenchmarkCloudCost reports requests and bytes per cycle (custom metrics)
 // for icloudmon's unchanged and changed cycles and for the full walk.
 func BenchmarkCloudCost(b *testing.B) {
-	for _, size := range benchSizes() {
-		b.Run(fmt.Sprint(size), func(b *testing.B) { benchCloudCost(b, size) })
-	}
+	forBenchSizes(b, benchCloudCost)
 }
 
 func benchCloudCost(b *testing.B, size int) {

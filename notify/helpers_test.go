@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/icloudmon/icloudmon/checks"
 )
 
@@ -105,6 +107,15 @@ func newHarness(t *testing.T, opts Options) *harness {
 	h := &harness{t: t, kv: newMemKV(), clock: &clock{t: t0}, rec: &recorder{}, opts: opts, logs: &bytes.Buffer{}}
 	h.restart()
 	return h
+}
+
+// wantMessages fails the test unless the messages sent so far, summarised,
+// are want.
+func (h *harness) wantMessages(want []got) {
+	h.t.Helper()
+	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
+		h.t.Fatalf("messages (-want +got):\n%s", diff)
+	}
 }
 
 // restart builds a new Notifier over the same KV, as after a process

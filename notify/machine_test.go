@@ -62,9 +62,7 @@ func TestFirstCycleAnnouncesOnlyProblems(t *testing.T) {
 	h := newHarness(t, Options{})
 	h.cycle(t0, rep(acct{name: "alice"}, acct{name: "bob", statuses: map[checks.CheckID]checks.Status{checks.CheckStorage: critical}}))
 	want := []got{{At: t0, Reasons: []string{"changed:storage:>critical"}}}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 	if a := h.rec.all()[0].m.Event.Account; a != "bob" {
 		t.Errorf("account = %q, want bob", a)
 	}
@@ -78,9 +76,7 @@ func TestRemindersEveryRemindEvery(t *testing.T) {
 		{At: t0.Add(24 * time.Hour), Reasons: []string{"reminder:icloud_upload:critical>critical"}},
 		{At: t0.Add(48 * time.Hour), Reasons: []string{"reminder:icloud_upload:critical>critical"}},
 	}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 	if title := h.rec.all()[1].m.Title; !strings.Contains(title, "CRITICAL") {
 		t.Errorf("reminder title %q does not say CRITICAL", title)
 	}
@@ -98,9 +94,7 @@ func TestEscalationIsAChange(t *testing.T) {
 		{At: t0, Reasons: []string{"changed:storage:>warning"}},
 		{At: t0.Add(4 * time.Hour), Reasons: []string{"changed:storage:warning>critical"}},
 	}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 func TestFinalDayReminderBeforeSessionExpiry(t *testing.T) {
@@ -150,9 +144,7 @@ func TestFinalReminderCoalescesWithTheChangeToCritical(t *testing.T) {
 		{At: t0, Reasons: []string{"changed:session_expiry:>warning"}},
 		{At: t0.Add(24 * time.Hour), Reasons: []string{"final_reminder:session_expiry:warning>critical"}},
 	}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 func TestFinalReminderBeforeRecentlyDeletedPurge(t *testing.T) {
@@ -177,9 +169,7 @@ func TestFinalReminderBeforeRecentlyDeletedPurge(t *testing.T) {
 		{At: purge1.Add(24 * time.Hour), Reasons: []string{"reminder:recently_deleted:warning>warning"}},
 		{At: purge2.Add(-24 * time.Hour), Reasons: []string{"final_reminder:recently_deleted:warning>warning"}},
 	}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 func TestQuietHoursDeferThenCoalesce(t *testing.T) {
@@ -204,9 +194,7 @@ func TestQuietHoursDeferThenCoalesce(t *testing.T) {
 		return rep(acct{name: "alice", statuses: s})
 	})
 	want := []got{{At: night.Add(11 * time.Hour), Reasons: []string{"changed:local_copy:ok>warning", "changed:storage:ok>warning"}}}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 func TestQuietHoursCriticalOverride(t *testing.T) {
@@ -240,9 +228,7 @@ func TestQuietHoursFinalReminderGoesOutWhenTheDeadlineIsInside(t *testing.T) {
 	a.session = expiry
 	h.cycle(night, rep(a))
 	want := []got{{At: night, Reasons: []string{"final_reminder:session_expiry:>critical"}}}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 func TestFlushSendsDeferredMessagesWhenQuietHoursEnd(t *testing.T) {
@@ -263,9 +249,7 @@ func TestFlushSendsDeferredMessagesWhenQuietHoursEnd(t *testing.T) {
 		}
 	}
 	want := []got{{At: night.Add(8*time.Hour + time.Minute), Reasons: []string{"changed:local_copy:>warning"}}}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 	h.cycle(night.Add(9*time.Hour), rep(one(checks.CheckLocalCopy, warning)))
 	if n := len(h.rec.all()); n != 1 {
 		t.Fatalf("after the flush a cycle sent again: %d messages", n)
@@ -287,9 +271,7 @@ func TestRestartSendsNothingNew(t *testing.T) {
 		{At: t0, Reasons: []string{"changed:auth:>critical"}},
 		{At: t0.Add(24 * time.Hour), Reasons: []string{"reminder:auth:critical>critical"}},
 	}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 func TestCrashBetweenSaveAndSendDoesNotRepeat(t *testing.T) {
@@ -328,9 +310,7 @@ func TestFlappingCheckDoesNotStorm(t *testing.T) {
 		{At: t0.Add(4 * time.Hour), Reasons: []string{"flapping:local_copy:warning>ok"}},
 		{At: t0.Add(29 * time.Hour), Reasons: []string{"changed:local_copy:ok>warning"}},
 	}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 func TestFlappingSettlesAndEscalates(t *testing.T) {
@@ -360,9 +340,7 @@ func TestFlappingSettlesAndEscalates(t *testing.T) {
 		{At: t0.Add(8 * time.Hour), Reasons: []string{"changed:storage:ok>critical"}},
 		{At: t0.Add(18 * time.Hour), Reasons: []string{"resolved:storage:critical>ok"}},
 	}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 func TestManyChangesInOneCycleMakeOneMessagePerAccount(t *testing.T) {
@@ -458,9 +436,7 @@ func TestUnknownBlipsAreNotNews(t *testing.T) {
 			want = append(want, got{At: t0.Add(18 * time.Hour), Reasons: []string{"resolved:auth:unknown>ok"}})
 		}
 	}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 func TestQuietHoursFinalReminderWaitsForTheMorningWhenItCan(t *testing.T) {
@@ -479,9 +455,7 @@ func TestQuietHoursFinalReminderWaitsForTheMorningWhenItCan(t *testing.T) {
 		{At: day, Reasons: []string{"changed:recently_deleted:>critical"}},
 		{At: day.Add(16 * time.Hour), Reasons: []string{"final_reminder:recently_deleted:critical>critical"}},
 	}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 }
 
 // TestPendingCheckNeverNotifies: after an upgrade that switches the
@@ -505,9 +479,7 @@ func TestPendingCheckNeverNotifies(t *testing.T) {
 		return withAudit(warning, false)
 	})
 	want := []got{{At: t0.Add(60 * time.Hour), Reasons: []string{"changed:library_audit:>warning"}}}
-	if diff := cmp.Diff(want, summarise(h.rec.all())); diff != "" {
-		t.Fatalf("messages (-want +got):\n%s", diff)
-	}
+	h.wantMessages(want)
 	if s := reportSummary(withAudit(unknown, true)); !strings.Contains(s, "library_audit pending:") {
 		t.Errorf("ping log does not say pending:\n%s", s)
 	}

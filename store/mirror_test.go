@@ -35,13 +35,24 @@ func pageOf(from, n int, token string, done bool) MirrorPage {
 	return p
 }
 
+// openAliceMirror opens (or creates) the database at path and alice's
+// PrimarySync mirror in it.
+func openAliceMirror(t testing.TB, path string) (*DB, MirrorLibrary) {
+	t.Helper()
+	db, err := Open(path)
+	must(t, err)
+	m, err := db.OpenMirror(context.Background(), "alice", "PrimarySync")
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	return db, m
+}
+
 func TestMirrorFillResumeAndDelta(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), FileName)
-	db, err := Open(path)
-	must(t, err)
-	m, err := db.OpenMirror(ctx, "alice", "PrimarySync")
-	must(t, err)
+	db, m := openAliceMirror(t, path)
 	if m.Filling || m.Token != "" || !m.Filled.IsZero() || m.Assets != 0 {
 		t.Fatalf("new mirror: %+v", m)
 	}
@@ -50,11 +61,8 @@ func TestMirrorFillResumeAndDelta(t *testing.T) {
 	db.Close()
 
 	// a restart continues from the stored continuation
-	db, err = Open(path)
-	must(t, err)
+	db, m = openAliceMirror(t, path)
 	defer db.Close()
-	m, err = db.OpenMirror(ctx, "alice", "PrimarySync")
-	must(t, err)
 	if !m.Filling || m.FillToken != "page-1" || m.Token != "" || m.Assets != 10 {
 		t.Fatalf("after restart: %+v, want filling from page-1 with 10 assets", m)
 	}
@@ -128,10 +136,7 @@ func TestMirrorBytesPerAsset(t *testing.T) {
 func FillMirrorForBench(t testing.TB, n int) float64 {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), FileName)
-	db, err := Open(path)
-	must(t, err)
-	m, err := db.OpenMirror(ctx, "alice", "PrimarySync")
-	must(t, err)
+	db, m := openAliceMirror(t, path)
 	must(t, db.StartMirrorFill(ctx, &m))
 	const batch = 5000
 	for i := 0; i < n; i += batch {

@@ -136,19 +136,24 @@ func NewReAuthHandler(opts ReAuthOptions) (http.Handler, error) {
 	return mux, nil
 }
 
-func (h *reauthHandler) account(r *http.Request) (string, ReAuthenticator, *reauthState, bool) {
-	name := r.PathValue("account")
-	ra, ok := h.opts.Accounts[name]
+// lockAccount finds the account of the request's path and returns it with
+// its state locked (the caller unlocks st.mu); an unknown account is
+// answered 404 here and ok is false.
+func (h *reauthHandler) lockAccount(w http.ResponseWriter, r *http.Request) (name string, ra ReAuthenticator, st *reauthState, ok bool) {
+	name = r.PathValue("account")
+	ra, ok = h.opts.Accounts[name]
 	if !ok {
+		http.Error(w, "no account named "+strconv.Quote(name)+" in the configuration", http.StatusNotFound)
 		return name, nil, nil, false
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	st := h.state[name]
+	st = h.state[name]
 	if st == nil {
 		st = &reauthState{}
 		h.state[name] = st
 	}
+	h.mu.Unlock()
+	st.mu.Lock()
 	return name, ra, st, true
 }
 
@@ -156,12 +161,10 @@ func (h *reauthHandler) account(r *http.Request) (string, ReAuthenticator, *reau
 // redirect back to the page (the page shows the outcome).
 func (h *reauthHandler) post(step func(ctx context.Context, name string, ra ReAuthenticator, st *reauthState, r *http.Request)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		name, ra, st, ok := h.account(r)
+		name, ra, st, ok := h.lockAccount(w, r)
 		if !ok {
-			http.Error(w, "no account named "+strconv.Quote(name)+" in the configuration", http.StatusNotFound)
 			return
 		}
-		st.mu.Lock()
 		defer st.mu.Unlock()
 		now := h.opts.Now()
 		if wait := st.allowPost(now, h.opts.MaxPosts, h.opts.PostWindow); wait > 0 {
@@ -353,12 +356,10 @@ type reauthPage struct {
 }
 
 func (h *reauthHandler) servePage(w http.ResponseWriter, r *http.Request) {
-	name, ra, st, ok := h.account(r)
+	name, ra, st, ok := h.lockAccount(w, r)
 	if !ok {
-		http.Error(w, "no account named "+strconv.Quote(name)+" in the configuration", http.StatusNotFound)
 		return
 	}
-	st.mu.Lock()
 	defer st.mu.Unlock()
 	now := h.opts.Now()
 	if st.expired(now) {

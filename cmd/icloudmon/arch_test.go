@@ -27,6 +27,7 @@ var allowedImports = map[string][]string{
 	"configs":             {"secret"},
 	"secret":              {},
 	"internal/fakeicloud": {},
+	"internal/syncbuf":    {},
 	"photo":               {},
 }
 

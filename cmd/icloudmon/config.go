@@ -79,6 +79,18 @@ func checkLikeRun(cfg *configs.Config) error {
 // the command's flags that name configuration keys (see configs.AddFlags).
 // Every problem is in the returned error, one per line; callers exit with
 // exitUnknown.
+// withConfig is the RunE of a command that needs only the loaded
+// configuration: a configuration error exits with exitUnknown.
+func (c *cli) withConfig(run func(ctx context.Context, cfg *configs.Config) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		cfg, err := c.loadConfig(cmd)
+		if err != nil {
+			return withExit(exitUnknown, err)
+		}
+		return run(cmd.Context(), cfg)
+	}
+}
+
 func (c *cli) loadConfig(cmd *cobra.Command) (*configs.Config, error) {
 	cfg, err := configs.Load(c.configPath, cmd.Flags())
 	if err != nil {

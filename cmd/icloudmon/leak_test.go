@@ -20,6 +20,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
+	"github.com/icloudmon/icloudmon/internal/syncbuf"
 )
 
 const (
@@ -51,6 +52,18 @@ func (h *hookServer) received() []string {
 	return append([]string(nil), h.seen...)
 }
 
+// keyToFile replaces key of the configuration's section with key_file
+// naming file.
+func keyToFile(m map[string]any, section, key, file string) {
+	sec, _ := m[section].(map[string]any)
+	if sec == nil {
+		sec = map[string]any{}
+	}
+	delete(sec, key)
+	sec[key+"_file"] = file
+	m[section] = sec
+}
+
 // leakConfig rewrites the demo configuration with a known web token and a
 // notification URL carrying a token, both given through *_file keys.
 func leakConfig(t *testing.T, path, hookURL string) {
@@ -71,20 +84,8 @@ func leakConfig(t *testing.T, path, hookURL string) {
 			t.Fatal(err)
 		}
 	}
-	web, _ := m["web"].(map[string]any)
-	if web == nil {
-		web = map[string]any{}
-	}
-	delete(web, "token")
-	web["token_file"] = tokenFile
-	m["web"] = web
-	n, _ := m["notify"].(map[string]any)
-	if n == nil {
-		n = map[string]any{}
-	}
-	delete(n, "urls")
-	n["urls_file"] = urlsFile
-	m["notify"] = n
+	keyToFile(m, "web", "token", tokenFile)
+	keyToFile(m, "notify", "urls", urlsFile)
 	out, err := yaml.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +218,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 func runLeakDaemon(t *testing.T, cfg *configs.Config, corpus *leakCorpus) {
 	t.Helper()
 	cfg.Listen, cfg.LogLevel = freeAddr(t), "debug"
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -271,23 +272,6 @@ func fetch(t *testing.T, url string) string {
 	_ = resp.Header.Write(&b)
 	b.Write(body)
 	return b.String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 const wrongPassword = "WRONG-password-LEAK-5e9a1f"

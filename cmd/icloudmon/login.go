@@ -41,14 +41,9 @@ func newLoginCmd(c *cli) *cobra.Command {
 		Example: "  icloudmon login --account alice\n  icloudmon login --account alice --sms --phone 2\n" +
 			"  echo 123456 | icloudmon login --account alice   # code typed into a pipe",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := c.loadConfig(cmd)
-			if err != nil {
-				return withExit(exitUnknown, err)
-			}
-			ctx := cmd.Context()
+		RunE: c.withConfig(func(ctx context.Context, cfg *configs.Config) error {
 			return c.login(ctx, cfg, f)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&f.account, "account", "", "account to sign in (may be omitted when only one is configured)")
 	cmd.Flags().BoolVar(&f.sms, "sms", false, "send the code by SMS to a trusted phone number instead of the trusted devices")
@@ -58,12 +53,7 @@ func newLoginCmd(c *cli) *cobra.Command {
 }
 
 func (c *cli) login(ctx context.Context, cfg *configs.Config, f loginFlags) error {
-	acct, err := pickAccount(cfg, f.account)
-	if err != nil {
-		return withExit(exitUnknown, err)
-	}
-	log := newLogger(cfg, c.stderr)
-	client, sessions, err := c.accountSession(cfg, acct, log)
+	acct, log, client, sessions, err := c.openAccount(cfg, f.account)
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}
@@ -102,26 +92,31 @@ func pickAccount(cfg *configs.Config, name string) (configs.Account, error) {
 	return configs.Account{}, fmt.Errorf("no account named %q in the configuration (configured: %s)", name, strings.Join(names, ", "))
 }
 
-// accountSession builds the account's iCloud client (same settings as
-// `run`) and the session store.
-func (c *cli) accountSession(cfg *configs.Config, acct configs.Account, log *slog.Logger) (*icloudapi.Client, *credstore.SessionStore, error) {
+// openAccount picks the named account (see pickAccount) and builds its
+// logger, its iCloud client (same settings as `run`) and the session store.
+func (c *cli) openAccount(cfg *configs.Config, name string) (configs.Account, *slog.Logger, *icloudapi.Client, *credstore.SessionStore, error) {
+	acct, err := pickAccount(cfg, name)
+	if err != nil {
+		return acct, nil, nil, nil, err
+	}
+	log := newLogger(cfg, c.stderr)
 	roots, err := extraRoots(cfg.TLS.CAFile)
 	if err != nil {
-		return nil, nil, err
+		return acct, log, nil, nil, err
 	}
 	m, err := metrics.New(metrics.NewRegistry(), metrics.Options{})
 	if err != nil {
-		return nil, nil, err
+		return acct, log, nil, nil, err
 	}
 	client, err := newICloudClient(acct, roots, log, m, cfg.DataDir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("account %s: %w", acct.Name, err)
+		return acct, log, nil, nil, fmt.Errorf("account %s: %w", acct.Name, err)
 	}
 	sessions, err := credstore.NewSessionStore(cfg.DataDir, c.sessionMode, log)
 	if err != nil {
-		return nil, nil, err
+		return acct, log, client, nil, err
 	}
-	return client, sessions, nil
+	return acct, log, client, sessions, nil
 }
 
 func saveSession(ctx context.Context, client *icloudapi.Client, sessions *credstore.SessionStore, name string) error {

@@ -3,16 +3,16 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/icloudmon/icloudmon/internal/syncbuf"
 )
 
 // openPTY returns the master and the terminal side of a new pseudo-terminal.
@@ -39,26 +39,8 @@ func openPTY(t *testing.T) (master, tty *os.File) {
 	return master, tty
 }
 
-// ttyOutput is a bytes.Buffer safe for the command and the test.
-type ttyOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *ttyOutput) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *ttyOutput) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // waitFor waits until the command has printed want n times.
-func waitFor(t *testing.T, out *ttyOutput, want string, n int) {
+func waitFor(t *testing.T, out *syncbuf.Buffer, want string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for strings.Count(out.String(), want) < n {
@@ -74,7 +56,7 @@ func waitFor(t *testing.T, out *ttyOutput, want string, n int) {
 func TestLoginOnTerminal(t *testing.T) {
 	e := newLoginEnv(t, twoFA, "") // no stored password: login asks
 	master, tty := openPTY(t)
-	var stdout, stderr, shown ttyOutput
+	var stdout, stderr, shown syncbuf.Buffer
 	go func() { // the terminal's echo; ends when the pty is closed
 		buf := make([]byte, 1024)
 		for {

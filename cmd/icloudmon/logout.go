@@ -26,14 +26,9 @@ func newLogoutCmd(c *cli) *cobra.Command {
 			"trust included (the next sign-in asks for a code). Stop a running daemon first: it keeps\n" +
 			"its own copy of the session and saves it after every check.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := c.loadConfig(cmd)
-			if err != nil {
-				return withExit(exitUnknown, err)
-			}
-			ctx := cmd.Context()
+		RunE: c.withConfig(func(ctx context.Context, cfg *configs.Config) error {
 			return c.logout(ctx, cfg, f)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&f.account, "account", "", "account to sign out (may be omitted when only one is configured)")
 	cmd.Flags().BoolVar(&f.forgetTrust, "forget-trust", false, "also delete the 2FA trust: the next sign-in needs a code")
@@ -42,12 +37,7 @@ func newLogoutCmd(c *cli) *cobra.Command {
 }
 
 func (c *cli) logout(ctx context.Context, cfg *configs.Config, f logoutFlags) error {
-	acct, err := pickAccount(cfg, f.account)
-	if err != nil {
-		return withExit(exitUnknown, err)
-	}
-	log := newLogger(cfg, c.stderr)
-	client, sessions, err := c.accountSession(cfg, acct, log)
+	acct, _, client, sessions, err := c.openAccount(cfg, f.account)
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}

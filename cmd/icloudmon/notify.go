@@ -20,13 +20,7 @@ func newNotifyCmd(c *cli) *cobra.Command {
 			"does not change the alert state. Exit 0 when every target accepted it, 2 when one failed,\n" +
 			"3 when nothing is configured or the configuration is invalid.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := c.loadConfig(cmd)
-			if err != nil {
-				return withExit(exitUnknown, err)
-			}
-			return c.notifyTest(cmd.Context(), cfg)
-		},
+		RunE: c.withConfig(c.notifyTest),
 	}
 	configs.AddFlags(test.Flags(), configs.FlagDataDir, configs.FlagLogLevel, configs.FlagLogFormat)
 	cmd.AddCommand(test)

@@ -17,13 +17,11 @@ func newCode() string {
 // handleBootArgs serves GET auth: an HTML page whose boot_args carry the
 // delivery options, in the old or the 2026 bridgeInitiateData shape.
 func (s *Server) handleBootArgs(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.flowFor(w, r)
+	f := s.lockFlow(w, r)
 	if f == nil {
 		return
 	}
-	s.idmsaHeaders(w, r, f)
+	defer s.mu.Unlock()
 	b, _ := json.Marshal(s.bootArgs())
 	w.Header().Set("Content-Type", "text/html;charset=UTF-8")
 	_, _ = fmt.Fprintf(w, "<!DOCTYPE html><html><head><title>Sign in</title></head><body>\n"+
@@ -61,6 +59,20 @@ func (s *Server) bootArgs() map[string]any {
 		"hasTrustedDevices": s.sc.HasTrustedDevices, "authInitialRoute": route, "twoSV": twoSV}}
 }
 
+// lockFlow locks the server, finds the request's sign-in flow and sets its
+// idmsa headers. Without a flow (flowFor has answered) it returns nil with
+// the server unlocked; else the caller unlocks s.mu.
+func (s *Server) lockFlow(w http.ResponseWriter, r *http.Request) *flow {
+	s.mu.Lock()
+	f := s.flowFor(w, r)
+	if f == nil {
+		s.mu.Unlock()
+		return nil
+	}
+	s.idmsaHeaders(w, r, f)
+	return f
+}
+
 func lastTwo(n string) string {
 	if len(n) < 2 {
 		return n
@@ -70,13 +82,11 @@ func lastTwo(n string) string {
 
 // handleDevicePush is the 2026 way to get a code onto trusted devices.
 func (s *Server) handleDevicePush(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.flowFor(w, r)
+	f := s.lockFlow(w, r)
 	if f == nil {
 		return
 	}
-	s.idmsaHeaders(w, r, f)
+	defer s.mu.Unlock()
 	if !f.needs2FA || !s.sc.HasTrustedDevices {
 		writeJSON(w, http.StatusBadRequest, serviceErrors("-21670", "no trusted devices"))
 		return
@@ -109,13 +119,11 @@ func (s *Server) handlePhoneSend(w http.ResponseWriter, r *http.Request) {
 	if !decodeReq(w, r, &req) {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.flowFor(w, r)
+	f := s.lockFlow(w, r)
 	if f == nil {
 		return
 	}
-	s.idmsaHeaders(w, r, f)
+	defer s.mu.Unlock()
 	if !f.needs2FA || !s.hasPhone(req.PhoneNumber.ID) || (req.Mode != "sms" && req.Mode != "voice") {
 		writeJSON(w, http.StatusBadRequest, serviceErrors("-22421", "unknown phone number or mode"))
 		return
@@ -151,13 +159,11 @@ func (s *Server) handlePhoneVerify(w http.ResponseWriter, r *http.Request) {
 // verifyCode accepts the code last sent by via; success rotates the session
 // token and answers okStatus, or 409 {"valid":true} in the 2026 style.
 func (s *Server) verifyCode(w http.ResponseWriter, r *http.Request, req phoneRequest, via string, okStatus int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.flowFor(w, r)
+	f := s.lockFlow(w, r)
 	if f == nil {
 		return
 	}
-	s.idmsaHeaders(w, r, f)
+	defer s.mu.Unlock()
 	if req.SecurityCode == nil || f.code == "" || f.codeVia != via || req.SecurityCode.Code != f.code {
 		f.attempted++
 		writeJSON(w, http.StatusBadRequest, map[string]any{"hasError": true,
@@ -188,13 +194,11 @@ func (s *Server) verifyCode(w http.ResponseWriter, r *http.Request, req phoneReq
 
 // handleTrust issues a trust token for a verified flow.
 func (s *Server) handleTrust(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f := s.flowFor(w, r)
+	f := s.lockFlow(w, r)
 	if f == nil {
 		return
 	}
-	s.idmsaHeaders(w, r, f)
+	defer s.mu.Unlock()
 	if !f.verified {
 		writeJSON(w, http.StatusUnauthorized, serviceErrors("-21669", "not verified"))
 		return

@@ -231,15 +231,23 @@ func worst(a, b string) string {
 	return a
 }
 
+// dataDirAndCA creates the data directory under tmp and writes the replay
+// server's CA certificate next to it; it returns both paths.
+func dataDirAndCA(t *testing.T, tmp string, srv *replay) (data, ca string) {
+	t.Helper()
+	data = filepath.Join(tmp, "data")
+	must(t, os.MkdirAll(data, 0o700))
+	ca = filepath.Join(tmp, "ca.pem")
+	must(t, os.WriteFile(ca, pemOf(srv), 0o600))
+	return data, ca
+}
+
 // writeConfig materialises folders, the CA file, the password and the
 // saved session, and returns the path of the generated configuration
 // (JSON, which is YAML).
 func writeConfig(t *testing.T, tmp string, spec caseSpec, srv *replay, local map[string][]localFile, now time.Time) string {
 	t.Helper()
-	data := filepath.Join(tmp, "data")
-	must(t, os.MkdirAll(data, 0o700))
-	ca := filepath.Join(tmp, "ca.pem")
-	must(t, os.WriteFile(ca, pemOf(srv), 0o600))
+	data, ca := dataDirAndCA(t, tmp, srv)
 
 	var folders []map[string]any
 	for _, f := range spec.Folders {

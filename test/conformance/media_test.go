@@ -43,13 +43,9 @@ func materialise(dir string, f localFile, now time.Time) error {
 	if bad != nil {
 		return bad
 	}
-	taken := now
-	if f.Taken != "" {
-		d, err := parseRel(f.Taken)
-		if err != nil {
-			return err
-		}
-		taken = now.Add(d)
+	taken, err := relTo(now, f.Taken)
+	if err != nil {
+		return err
 	}
 	var head []byte
 	switch f.Kind {
@@ -76,15 +72,23 @@ func materialise(dir string, f localFile, now time.Time) error {
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		return err
 	}
-	mt := now
-	if f.Mtime != "" {
-		d, err := parseRel(f.Mtime)
-		if err != nil {
-			return err
-		}
-		mt = now.Add(d)
+	mt, err := relTo(now, f.Mtime)
+	if err != nil {
+		return err
 	}
 	return os.Chtimes(p, mt, mt)
+}
+
+// relTo is now moved by the relative time rel ("" is now itself).
+func relTo(now time.Time, rel string) (time.Time, error) {
+	if rel == "" {
+		return now, nil
+	}
+	d, err := parseRel(rel)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return now.Add(d), nil
 }
 
 // pad grows head to size: zeros after the JPEG end marker, a "free" box

@@ -184,10 +184,7 @@ func runDay(t *testing.T, dir, tmp string, spec caseSpec, step dayStep, t0 time.
 // data_dir persists from day to day.
 func writeDayConfig(t *testing.T, tmp string, spec caseSpec, step dayStep, srv *replay, local map[string][]localFile, t0, apple time.Time) string {
 	t.Helper()
-	data := filepath.Join(tmp, "data")
-	must(t, os.MkdirAll(data, 0o700))
-	ca := filepath.Join(tmp, "ca.pem")
-	must(t, os.WriteFile(ca, pemOf(srv), 0o600))
+	data, ca := dataDirAndCA(t, tmp, srv)
 	var folders []map[string]any
 	for _, f := range spec.Folders {
 		p := filepath.Join(tmp, "folders", f.Name)

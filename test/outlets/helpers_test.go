@@ -1,7 +1,6 @@
 package outlets
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net"
@@ -10,11 +9,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/internal/syncbuf"
 	"github.com/icloudmon/icloudmon/notify"
 	"github.com/icloudmon/icloudmon/store"
 )
@@ -48,27 +47,14 @@ func freePort(t *testing.T) int {
 
 func addr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
-// syncBuffer collects a child's output for the failure message.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // start runs a server program until the test ends and returns its output.
-func start(t *testing.T, dir string, env []string, name string, args ...string) *syncBuffer {
+func start(t *testing.T, dir string, env []string, name string, args ...string) *syncbuf.Buffer {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
@@ -86,7 +72,7 @@ func start(t *testing.T, dir string, env []string, name string, args ...string) 
 }
 
 // waitHTTP polls url until it answers 200 or the time is up.
-func waitHTTP(t *testing.T, url string, within time.Duration, out *syncBuffer) {
+func waitHTTP(t *testing.T, url string, within time.Duration, out *syncbuf.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
@@ -122,7 +108,7 @@ func report(st checks.Status, at time.Time) checks.Report {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 // waitTCP waits until something listens on address.
-func waitTCP(t *testing.T, address string, within time.Duration, out *syncBuffer) {
+func waitTCP(t *testing.T, address string, within time.Duration, out *syncbuf.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {

@@ -247,6 +247,20 @@ func measureCycle(cfg config, bin string, assets int) (cycleRow, error) {
 	return row, err
 }
 
+// measureSizes measures the binary once per library size, in order; it
+// stops at the first error.
+func measureSizes[R any](cfg config, bin string, sizes []int, measure func(cfg config, bin string, assets int) (R, error)) ([]R, error) {
+	var rows []R
+	for _, n := range sizes {
+		row, err := measure(cfg, bin, n)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
 func cycleSection(cfg config, r *report) error {
 	bin, err := buildBinary(cfg)
 	if err != nil {
@@ -256,13 +270,9 @@ func cycleSection(cfg config, r *report) error {
 	if err != nil {
 		return err
 	}
-	var rows []cycleRow
-	for _, n := range cfg.sizes {
-		row, err := measureCycle(cfg, bin, n)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, row)
+	rows, err := measureSizes(cfg, bin, cfg.sizes, measureCycle)
+	if err != nil {
+		return err
 	}
 	r.printf("### 3. Whole cycle, binary size and idle RSS\n\n")
 	r.printf("The release binary (`CGO_ENABLED=0 go build -trimpath -ldflags='-s -w'`) is **%s**.\n\n", mb(fi.Size()))

@@ -166,13 +166,9 @@ func largeSection(cfg config, r *report) error {
 	if err != nil {
 		return err
 	}
-	var rows []largeRow
-	for _, n := range cfg.large {
-		row, err := measureLarge(cfg, bin, n)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, row)
+	rows, err := measureSizes(cfg, bin, cfg.large, measureLarge)
+	if err != nil {
+		return err
 	}
 	b := &r.large
 	fmt.Fprintf(b, "### Large folders (issue 25): a million files\n\n")
