@@ -46,26 +46,15 @@ func (db *DB) Put(ctx context.Context, ns, key string, val []byte) error {
 }
 
 // PutMany stores entries in ns in one transaction (all or none); much faster
-// than one Put per entry when a cache is filled.
+// than one Put per entry when a cache is filled. A nil value is stored as
+// empty, as Put does (WriteRows would delete it).
 func (db *DB) PutMany(ctx context.Context, ns string, entries []Entry) error {
-	if err := checkNS(ns); err != nil {
-		return err
+	keys := make([]string, len(entries))
+	vals := make([][]byte, len(entries))
+	for i, e := range entries {
+		keys[i], vals[i] = e.Key, nonNil(e.Value)
 	}
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return db.wrap("write "+ns+" to", err)
-	}
-	defer func() { _ = tx.Rollback() }() // no-op after Commit
-	now := time.Now().UnixNano()
-	for _, e := range entries {
-		if _, err := tx.ExecContext(ctx, upsertKV, ns, e.Key, nonNil(e.Value), now); err != nil {
-			return db.wrap("write "+ns+"/"+e.Key+" to", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return db.wrap("write "+ns+" to", err)
-	}
-	return nil
+	return db.WriteRows(ctx, ns, keys, vals)
 }
 
 // Delete removes ns/key. Deleting a key that does not exist is not an error.
