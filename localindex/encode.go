@@ -36,17 +36,23 @@ func (e *encoder) strs(list []string) {
 	}
 }
 
+// flags are a directory's racy and unreadable bits as both formats
+// store them.
+func (d *dirState) flags() int64 {
+	f := int64(0)
+	if d.racy {
+		f |= 1
+	}
+	if d.unreadable {
+		f |= 2
+	}
+	return f
+}
+
 func (e *encoder) dir(d *dirState) {
 	e.str(d.rel)
 	e.int(d.mtime)
-	flags := int64(0)
-	if d.racy {
-		flags |= 1
-	}
-	if d.unreadable {
-		flags |= 2
-	}
-	e.int(flags)
+	e.int(d.flags())
 	e.strs(d.subdirs)
 	e.strs(d.links)
 	e.int(int64(len(d.files)))

@@ -75,14 +75,7 @@ func encodeHead(ds *dirState) []byte {
 	var b bytes.Buffer
 	e := encoder{b: &b}
 	e.int(ds.mtime)
-	flags := int64(0)
-	if ds.racy {
-		flags |= 1
-	}
-	if ds.unreadable {
-		flags |= 2
-	}
-	e.int(flags)
+	e.int(ds.flags())
 	e.strs(ds.subdirs)
 	e.strs(ds.links)
 	e.int(int64(ds.nfiles))
