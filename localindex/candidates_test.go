@@ -19,16 +19,10 @@ import (
 func TestCandidatesMatchLikeWholeIndex(t *testing.T) {
 	for seed := uint64(1); seed <= 6; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, 25))
-			root, times := randomFolder(t, rng)
-			assets := randomAssets(rng, times)
 			// The second round renames the assets, so that only capture
 			// times cached in the first, name times, folder dates and
 			// mtimes can find their files.
-			renamed := slices.Clone(assets)
-			for i := range renamed {
-				renamed[i].Filename, renamed[i].MasterID = fmt.Sprintf("DSC_%04d.JPG", i), ""
-			}
+			root, assets, renamed := randomLibrary(t, seed, 25)
 			var got [2][]Match
 			for i, all := range []bool{false, true} {
 				ix := openIndex(t, NewMemKV(), root, Options{})
@@ -192,4 +186,19 @@ func TestCandidatesReachEveryWay(t *testing.T) {
 		asset("name time", "DSC_0004.JPG", 7), asset("read", "0a1b2c3d-0000-4000-8000-000000000005.jpg", 9)})
 	// The last file's capture time is cached now; found by it alone.
 	check([]CloudAsset{asset("cached", "DSC_0005.JPG", 9)})
+}
+
+// randomLibrary is a random folder (seeded by seed and stream) with random
+// assets of it, and the same assets renamed (no name or master id left to
+// match by).
+func randomLibrary(t *testing.T, seed, stream uint64) (root string, assets, renamed []CloudAsset) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, stream))
+	root, times := randomFolder(t, rng)
+	assets = randomAssets(rng, times)
+	renamed = slices.Clone(assets)
+	for i := range renamed {
+		renamed[i].Filename, renamed[i].MasterID = fmt.Sprintf("DSC_%04d.JPG", i), ""
+	}
+	return root, assets, renamed
 }

@@ -3,8 +3,6 @@ package localindex
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,13 +16,7 @@ import (
 func TestSessionMatchesLikeMatch(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			rng := rand.New(rand.NewPCG(seed, 20))
-			root, times := randomFolder(t, rng)
-			assets := randomAssets(rng, times)
-			renamed := slices.Clone(assets)
-			for i := range renamed {
-				renamed[i].Filename, renamed[i].MasterID = fmt.Sprintf("DSC_%04d.JPG", i), ""
-			}
+			root, assets, renamed := randomLibrary(t, seed, 20)
 			batches := [][]CloudAsset{assets[:40], assets[40:90], assets[90:], renamed[:70], renamed[70:]}
 			var got [2][]Match
 			var streams [2]int
