@@ -126,13 +126,7 @@ func BenchmarkColdScan(b *testing.B) {
 // BenchmarkWarmScan: a rescan with nothing changed (in-memory index).
 func BenchmarkWarmScan(b *testing.B) {
 	dir := benchTree(b)
-	ix, err := Open(context.Background(), NewMemKV(), dir, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := ix.Scan(context.Background(), ScanOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	ix := scannedIndex(b, dir)
 	b.ResetTimer()
 	for b.Loop() {
 		res, err := ix.Scan(context.Background(), ScanOptions{})
@@ -198,13 +192,7 @@ func BenchmarkHeaderHEIC(b *testing.B) { benchHeaders(b, benchMetaDirs) }
 // size, 10 present under another size (capture time decides), 10 absent.
 func BenchmarkMatch50(b *testing.B) {
 	dir := benchTree(b)
-	ix, err := Open(context.Background(), NewMemKV(), dir, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := ix.Scan(context.Background(), ScanOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	ix := scannedIndex(b, dir)
 	assets := benchAssets()
 	start := time.Now()
 	if _, err := ix.Match(context.Background(), assets, MatchOptions{}); err != nil {
@@ -248,13 +236,7 @@ func benchAssets() []CloudAsset {
 // build the matcher maps from them.
 func BenchmarkLookupBuild(b *testing.B) {
 	dir := benchTree(b)
-	ix, err := Open(context.Background(), NewMemKV(), dir, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := ix.Scan(context.Background(), ScanOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	ix := scannedIndex(b, dir)
 	w := newWanted(benchAssets(), MatchOptions{Tolerance: 2 * time.Second})
 	b.ResetTimer()
 	for b.Loop() {
@@ -274,13 +256,7 @@ func BenchmarkLookupBuild(b *testing.B) {
 // issue sets limits for (cold ≤ 1.5× find, warm ≤ 0.5× find).
 func BenchmarkScanVsFind(b *testing.B) {
 	dir := benchTree(b)
-	warm, err := Open(context.Background(), NewMemKV(), dir, Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := warm.Scan(context.Background(), ScanOptions{}); err != nil {
-		b.Fatal(err)
-	}
+	warm := scannedIndex(b, dir)
 	var tFind, tCold, tWarm time.Duration
 	for b.Loop() {
 		tFind += timeIt(b, func() error { return exec.Command("find", dir, "-printf", "%s %T@\n").Run() })
@@ -305,4 +281,17 @@ func timeIt(b *testing.B, fn func() error) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Since(start)
+}
+
+// scannedIndex opens an in-memory index of dir and scans it once.
+func scannedIndex(b *testing.B, dir string) *Index {
+	b.Helper()
+	ix, err := Open(context.Background(), NewMemKV(), dir, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := ix.Scan(context.Background(), ScanOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	return ix
 }
