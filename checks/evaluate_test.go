@@ -185,15 +185,19 @@ func verifyIncomplete(n int) func(testingT, AccountReport) {
 	return func(t testingT, a AccountReport) {
 		t.Helper()
 		verifyFolderFacts(0)(t, a)
-		c, _ := a.Check(CheckLocalCopy)
-		got := 0
-		if c.Details != nil {
-			got = len(c.Details.Incomplete)
-		}
-		if got != n {
+		if got := len(localCopyDetails(a).Incomplete); got != n {
 			t.Errorf("%d incomplete items, want %d", got, n)
 		}
 	}
+}
+
+// localCopyDetails are the details of a's local_copy result (empty when
+// it has none).
+func localCopyDetails(a AccountReport) Details {
+	if c, _ := a.Check(CheckLocalCopy); c.Details != nil {
+		return *c.Details
+	}
+	return Details{}
 }
 
 func verifyFolderFacts(missing int) func(testingT, AccountReport) {
@@ -206,12 +210,7 @@ func verifyFolderFacts(missing int) func(testingT, AccountReport) {
 		if got := *a.Observed.Folders[0].Missing; got != missing {
 			t.Errorf("observed missing = %d, want %d", got, missing)
 		}
-		c, _ := a.Check(CheckLocalCopy)
-		n := 0
-		if c.Details != nil {
-			n = len(c.Details.Missing)
-		}
-		if n != missing {
+		if n := len(localCopyDetails(a).Missing); n != missing {
 			t.Errorf("local_copy lists %d missing items, want %d", n, missing)
 		}
 	}
