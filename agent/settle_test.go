@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
@@ -20,10 +19,8 @@ import (
 // Hidden items may be reported once (a warning for the first day, one
 // notification, then its resolution), nothing else.
 func TestHealthyLibrarySettlesToOK(t *testing.T) {
-	hook := &webhookLog{}
-	hs := httptest.NewServer(hook)
-	t.Cleanup(hs.Close)
-	r := newRig(t, rigOptions{webhook: hs.URL, hidden: checks.HiddenNotice})
+	hook, hookURL := newWebhookLog(t)
+	r := newRig(t, rigOptions{webhook: hookURL, hidden: checks.HiddenNotice})
 	if r.lib.HiddenCount(fakeicloud.PrimaryZone) == 0 {
 		t.Fatal("the generated library has no hidden items; the test would prove nothing")
 	}

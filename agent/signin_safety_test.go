@@ -1,7 +1,6 @@
 package agent
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -93,12 +92,10 @@ func (s signInRun) check(t *testing.T, wantTotalMax int) {
 // automatically, across 48 simulated hours of 10-minute cycles and a
 // process restart.
 func TestWrongPasswordIsTriedOnce(t *testing.T) {
-	hook := &webhookLog{}
-	hs := httptest.NewServer(hook)
-	t.Cleanup(hs.Close)
-	r := newRig(t, rigOptions{password: "not-the-password", webhook: hs.URL})
+	hook, hookURL := newWebhookLog(t)
+	r := newRig(t, rigOptions{password: "not-the-password", webhook: hookURL})
 	run := runCycles(r, 24*time.Hour)
-	r.build(rigOptions{webhook: hs.URL})
+	r.build(rigOptions{webhook: hookURL})
 	run2 := runCycles(r, 24*time.Hour)
 	run.perCycle = append(run.perCycle, run2.perCycle...)
 	run.at = append(run.at, run2.at...)

@@ -37,6 +37,15 @@ const (
 )
 
 // webhookLog collects the reasons of every notification.
+// newWebhookLog serves a webhookLog for the test and returns it with its URL.
+func newWebhookLog(t *testing.T) (*webhookLog, string) {
+	t.Helper()
+	hook := &webhookLog{}
+	hs := httptest.NewServer(hook)
+	t.Cleanup(hs.Close)
+	return hook, hs.URL
+}
+
 type webhookLog struct {
 	mu      sync.Mutex
 	reasons []string
@@ -97,13 +106,11 @@ func soakDays(t *testing.T) int {
 // out. ICLOUDMON_SOAK_DAYS=30 runs the full month.
 func TestSoak(t *testing.T) {
 	days := soakDays(t)
-	hook := &webhookLog{}
-	hs := httptest.NewServer(hook)
-	t.Cleanup(hs.Close)
+	hook, hookURL := newWebhookLog(t)
 	policy := checks.DefaultPolicy()
 	policy.UploadWarning, policy.UploadCritical, policy.UploadAdaptive = 12*time.Hour, 30*time.Hour, false
 	policy.UploadHistory = 24 * time.Hour // retention: 2 days of points
-	r := newRig(t, rigOptions{policy: &policy, webhook: hs.URL})
+	r := newRig(t, rigOptions{policy: &policy, webhook: hookURL})
 	s := &soak{r: r, start: r.clock.Now()}
 	var baseGoroutines int
 	var baseHeap uint64

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -19,10 +18,8 @@ import (
 // unreadable photo folder, and notifications stop because the alert state
 // cannot be read.)
 func TestDatabaseUnwritableMidRun(t *testing.T) {
-	hook := &webhookLog{}
-	hs := httptest.NewServer(hook)
-	t.Cleanup(hs.Close)
-	r := newRig(t, rigOptions{scenario: "behind", webhook: hs.URL})
+	hook, hookURL := newWebhookLog(t)
+	r := newRig(t, rigOptions{scenario: "behind", webhook: hookURL})
 	var logs syncbuf.Buffer
 	r.agent.log = slog.New(slog.NewTextHandler(&logs, nil))
 	first := r.cycle()
