@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
-	"github.com/icloudmon/icloudmon/localindex"
 	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
@@ -27,12 +26,12 @@ func (s stubCloud) ObserveCloud(_ context.Context, obs *checks.Observation) *Clo
 	out := &CloudAssets{}
 	for _, l := range obs.Libraries {
 		for _, a := range l.Newest {
-			out.Newest = append(out.Newest, localindex.CloudAsset{ID: a.ID, Filename: a.Filename, Size: a.Size})
+			out.Newest = append(out.Newest, photo.Asset{ID: a.ID, Filename: a.Filename, Size: a.Size})
 		}
 	}
 	if obs.RecentlyDeleted != nil {
 		for _, d := range obs.RecentlyDeleted.Items {
-			out.Deleted = append(out.Deleted, localindex.CloudAsset{ID: d.ID, Filename: d.Filename})
+			out.Deleted = append(out.Deleted, photo.Asset{ID: d.ID, Filename: d.Filename})
 		}
 	}
 	return out

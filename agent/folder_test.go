@@ -30,11 +30,11 @@ func TestFolderObserveMatchesAndHealth(t *testing.T) {
 	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{
-		Newest: []localindex.CloudAsset{
+		Newest: []photo.Asset{
 			{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken},
 			{ID: "a2", Filename: "IMG_0002.HEIC", Kind: photo.KindPhoto, Size: 2000, Taken: taken, Added: taken},
 		},
-		Deleted: []localindex.CloudAsset{
+		Deleted: []photo.Asset{
 			{ID: "d1", Filename: "IMG_0003.JPG", Kind: photo.KindPhoto, Size: 3000, Taken: taken, Added: taken},
 		},
 	}
@@ -109,7 +109,7 @@ func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
 	settleDirs(t, root)
 	kv := localindex.NewMemKV()
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	assets := &CloudAssets{Deleted: []localindex.CloudAsset{
+	assets := &CloudAssets{Deleted: []photo.Asset{
 		{ID: "d1", Filename: "IMG_0003.JPG", Kind: photo.KindPhoto, Size: 3000, Taken: taken, Added: taken}}}
 	newFolder := func(every time.Duration) *Folder {
 		return &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: kv, Tolerance: 2 * time.Second, FullScanEvery: every}
@@ -142,7 +142,7 @@ func TestFolderNewestFileTruncatedInPlaceIsNoticed(t *testing.T) {
 	settleDirs(t, root)
 	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	assets := &CloudAssets{Newest: []localindex.CloudAsset{
+	assets := &CloudAssets{Newest: []photo.Asset{
 		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken},
 		{ID: "a2", Filename: "IMG_0002.HEIC", Kind: photo.KindPhoto, Size: 2000, Taken: taken.Add(time.Hour), Added: taken.Add(time.Hour)},
 	}}
@@ -173,15 +173,15 @@ func TestFolderMatchesOnlyItsLibraries(t *testing.T) {
 	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second,
 		Libraries: []string{"personal"}}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	mine := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}
+	mine := photo.Asset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}
 	mine.Library = "PrimarySync"
 	copyInShared := mine
 	copyInShared.ID, copyInShared.Library = "s1", "SharedSync-2A1B"
 	deleted := copyInShared
 	deleted.ID = "d1"
 	assets := &CloudAssets{
-		Newest:  []localindex.CloudAsset{mine, copyInShared},
-		Deleted: []localindex.CloudAsset{deleted},
+		Newest:  []photo.Asset{mine, copyInShared},
+		Deleted: []photo.Asset{deleted},
 	}
 	fo, copies := f.ObserveFolder(t.Context(), assets)
 	if len(fo.Matches) != 1 || fo.Matches[0].AssetID != "p1" || fo.Matches[0].Confidence != photo.ConfidenceCertain {
@@ -225,7 +225,7 @@ func TestFolderUnreadableSubdirectoryIsReported(t *testing.T) {
 func TestFolderEmptyMountPointOnFirstRun(t *testing.T) {
 	f := &Folder{Name: "alice", Path: t.TempDir(), Importer: "icloudpd", KV: localindex.NewMemKV()}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	assets := &CloudAssets{Newest: []localindex.CloudAsset{
+	assets := &CloudAssets{Newest: []photo.Asset{
 		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}}}
 	fo, _ := f.ObserveFolder(t.Context(), assets)
 	count := 1200
