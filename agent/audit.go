@@ -11,6 +11,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/icloudapi"
+	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
 
@@ -246,9 +247,9 @@ func mirrorPage(p *icloudapi.ZoneChangesPage) store.MirrorPage {
 	for _, x := range p.Masters {
 		kind := mirrorKindPhoto
 		switch x.Kind {
-		case icloudapi.KindVideo:
+		case photo.KindVideo:
 			kind = mirrorKindVideo
-		case icloudapi.KindOther:
+		case photo.KindOther:
 			kind = mirrorKindOther
 		}
 		flags := 0

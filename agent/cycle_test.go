@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
-	"github.com/icloudmon/icloudmon/localindex"
 	"github.com/icloudmon/icloudmon/photo"
 	"github.com/icloudmon/icloudmon/store"
 )
@@ -27,12 +26,12 @@ func (s stubCloud) ObserveCloud(_ context.Context, obs *checks.Observation) *Clo
 	out := &CloudAssets{}
 	for _, l := range obs.Libraries {
 		for _, a := range l.Newest {
-			out.Newest = append(out.Newest, localindex.CloudAsset{ID: a.ID, Filename: a.Filename, Size: a.Size})
+			out.Newest = append(out.Newest, photo.Asset{ID: a.ID, Filename: a.Filename, Size: a.Size})
 		}
 	}
 	if obs.RecentlyDeleted != nil {
 		for _, d := range obs.RecentlyDeleted.Items {
-			out.Deleted = append(out.Deleted, localindex.CloudAsset{ID: d.ID, Filename: d.Filename})
+			out.Deleted = append(out.Deleted, photo.Asset{ID: d.ID, Filename: d.Filename})
 		}
 	}
 	return out
@@ -42,7 +41,7 @@ func (s stubCloud) ObserveCloud(_ context.Context, obs *checks.Observation) *Clo
 type stubFolder struct {
 	missing    map[string]bool
 	gotAssets  **CloudAssets
-	deletedHas map[string]checks.Confidence
+	deletedHas map[string]photo.Confidence
 }
 
 func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
@@ -56,17 +55,17 @@ func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (check
 	}
 	fo.Matched = true
 	for _, a := range assets.Newest {
-		c := checks.ConfidenceCertain
+		c := photo.ConfidenceCertain
 		if s.missing[a.ID] {
-			c = checks.ConfidenceNone
+			c = photo.ConfidenceNone
 		}
-		fo.Matches = append(fo.Matches, checks.Match{AssetID: a.ID, Confidence: c})
+		fo.Matches = append(fo.Matches, photo.Match{AssetID: a.ID, Confidence: c})
 	}
 	copies := make(map[string]photo.Confidence, len(assets.Deleted))
 	for _, d := range assets.Deleted {
 		copies[d.ID] = s.deletedHas[d.ID]
 		if copies[d.ID] == "" {
-			copies[d.ID] = checks.ConfidenceNone
+			copies[d.ID] = photo.ConfidenceNone
 		}
 	}
 	return fo, copies
@@ -75,10 +74,10 @@ func (s stubFolder) ObserveFolder(_ context.Context, assets *CloudAssets) (check
 func healthyCloud(obs *checks.Observation) {
 	obs.Auth = checks.AuthObservation{Kind: checks.AuthOK}
 	obs.SessionExpiry = cycleNow.Add(60 * 24 * time.Hour)
-	var newest []checks.Asset
+	var newest []photo.Asset
 	for i := range 5 {
 		added := cycleNow.Add(-time.Duration(i+1) * 20 * time.Hour)
-		newest = append(newest, checks.Asset{ID: string(rune('a' + i)), Filename: "IMG_000" + string(rune('1'+i)) + ".HEIC",
+		newest = append(newest, photo.Asset{ID: string(rune('a' + i)), Filename: "IMG_000" + string(rune('1'+i)) + ".HEIC",
 			Kind: photo.KindPhoto, Added: added, Taken: added, Size: 1000})
 	}
 	n := 5
@@ -104,23 +103,23 @@ func TestObserveJoinsDeletedCopiesByID(t *testing.T) {
 	cloud := stubCloud{func(obs *checks.Observation) {
 		healthyCloud(obs)
 		obs.RecentlyDeleted.Items = []checks.DeletedItem{
-			{ID: "gone1", LocalCopy: checks.ConfidenceNone},
-			{ID: "gone2", LocalCopy: checks.ConfidenceNone},
-			{ID: "gone3", LocalCopy: checks.ConfidenceNone},
+			{ID: "gone1", LocalCopy: photo.ConfidenceNone},
+			{ID: "gone2", LocalCopy: photo.ConfidenceNone},
+			{ID: "gone3", LocalCopy: photo.ConfidenceNone},
 		}
 	}}
 	a := newTestAgent(t, openDB(t), Account{Name: "alice", Cloud: cloud, Folders: []FolderSource{
-		copiesFolder{"gone2": checks.ConfidencePossible, "gone1": checks.ConfidenceNone},
-		copiesFolder{"gone2": checks.ConfidenceCertain},
-		copiesFolder{"gone2": checks.ConfidenceLikely, "gone3": checks.ConfidenceLikely, "elsewhere": checks.ConfidenceCertain},
+		copiesFolder{"gone2": photo.ConfidencePossible, "gone1": photo.ConfidenceNone},
+		copiesFolder{"gone2": photo.ConfidenceCertain},
+		copiesFolder{"gone2": photo.ConfidenceLikely, "gone3": photo.ConfidenceLikely, "elsewhere": photo.ConfidenceCertain},
 	}})
 	acct, _ := a.account("alice")
 	obs := a.observe(t.Context(), acct)
-	got := map[string]checks.Confidence{}
+	got := map[string]photo.Confidence{}
 	for _, it := range obs.RecentlyDeleted.Items {
 		got[it.ID] = it.LocalCopy
 	}
-	want := map[string]checks.Confidence{"gone1": checks.ConfidenceNone, "gone2": checks.ConfidenceCertain, "gone3": checks.ConfidenceLikely}
+	want := map[string]photo.Confidence{"gone1": photo.ConfidenceNone, "gone2": photo.ConfidenceCertain, "gone3": photo.ConfidenceLikely}
 	for id, c := range want {
 		if got[id] != c {
 			t.Errorf("%s: local copy %q, want %q (all: %v)", id, got[id], c, got)
@@ -151,7 +150,7 @@ func newTestAgent(t *testing.T, db *store.DB, acct Account) *Agent {
 func TestCycleHealthyThenMissing(t *testing.T) {
 	db := openDB(t)
 	a := newTestAgent(t, db, Account{Name: "alice", Cloud: stubCloud{healthyCloud},
-		Folders: []FolderSource{stubFolder{deletedHas: map[string]checks.Confidence{"gone": checks.ConfidenceCertain}}}})
+		Folders: []FolderSource{stubFolder{deletedHas: map[string]photo.Confidence{"gone": photo.ConfidenceCertain}}}})
 	rep, err := a.RunCycle(t.Context(), "alice")
 	if err != nil {
 		t.Fatal(err)

@@ -30,11 +30,11 @@ func TestFolderObserveMatchesAndHealth(t *testing.T) {
 	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	assets := &CloudAssets{
-		Newest: []localindex.CloudAsset{
+		Newest: []photo.Asset{
 			{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken},
 			{ID: "a2", Filename: "IMG_0002.HEIC", Kind: photo.KindPhoto, Size: 2000, Taken: taken, Added: taken},
 		},
-		Deleted: []localindex.CloudAsset{
+		Deleted: []photo.Asset{
 			{ID: "d1", Filename: "IMG_0003.JPG", Kind: photo.KindPhoto, Size: 3000, Taken: taken, Added: taken},
 		},
 	}
@@ -45,10 +45,10 @@ func TestFolderObserveMatchesAndHealth(t *testing.T) {
 	if !fo.Matched || len(fo.Matches) != 2 {
 		t.Fatalf("matches %+v, want one per newest asset", fo.Matches)
 	}
-	if fo.Matches[0].Confidence != checks.ConfidenceCertain || fo.Matches[1].Confidence != checks.ConfidenceNone {
+	if fo.Matches[0].Confidence != photo.ConfidenceCertain || fo.Matches[1].Confidence != photo.ConfidenceNone {
 		t.Errorf("confidences %s, %s; want certain, none", fo.Matches[0].Confidence, fo.Matches[1].Confidence)
 	}
-	if len(copies) != 1 || copies["d1"] != checks.ConfidenceCertain {
+	if len(copies) != 1 || copies["d1"] != photo.ConfidenceCertain {
 		t.Errorf("deleted confidences %v, want d1 certain", copies)
 	}
 
@@ -109,12 +109,12 @@ func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
 	settleDirs(t, root)
 	kv := localindex.NewMemKV()
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	assets := &CloudAssets{Deleted: []localindex.CloudAsset{
+	assets := &CloudAssets{Deleted: []photo.Asset{
 		{ID: "d1", Filename: "IMG_0003.JPG", Kind: photo.KindPhoto, Size: 3000, Taken: taken, Added: taken}}}
 	newFolder := func(every time.Duration) *Folder {
 		return &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: kv, Tolerance: 2 * time.Second, FullScanEvery: every}
 	}
-	if _, copies := newFolder(0).ObserveFolder(t.Context(), assets); len(copies) != 1 || copies["d1"] != checks.ConfidenceCertain {
+	if _, copies := newFolder(0).ObserveFolder(t.Context(), assets); len(copies) != 1 || copies["d1"] != photo.ConfidenceCertain {
 		t.Fatalf("first run: %v, want the deleted item certain", copies)
 	}
 	// Rewritten in place: only a full scan sees it (the directory's mtime
@@ -123,12 +123,12 @@ func TestFolderFullRescanScheduleSurvivesRestart(t *testing.T) {
 
 	// The next process, well within the day: the schedule holds, no full
 	// rescan on every start.
-	if _, copies := newFolder(24*time.Hour).ObserveFolder(t.Context(), assets); copies["d1"] != checks.ConfidenceCertain {
+	if _, copies := newFolder(24*time.Hour).ObserveFolder(t.Context(), assets); copies["d1"] != photo.ConfidenceCertain {
 		t.Errorf("restart within the schedule: %v; a full rescan ran although one was recorded an instant ago", copies)
 	}
 	// A later process once the full rescan is due.
 	time.Sleep(5 * time.Millisecond)
-	if _, copies := newFolder(time.Millisecond).ObserveFolder(t.Context(), assets); copies["d1"] == checks.ConfidenceCertain {
+	if _, copies := newFolder(time.Millisecond).ObserveFolder(t.Context(), assets); copies["d1"] == photo.ConfidenceCertain {
 		t.Errorf("restart after the full-scan interval: the emptied file still counts as a certain copy; the full rescan never ran")
 	}
 }
@@ -142,20 +142,20 @@ func TestFolderNewestFileTruncatedInPlaceIsNoticed(t *testing.T) {
 	settleDirs(t, root)
 	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	assets := &CloudAssets{Newest: []localindex.CloudAsset{
+	assets := &CloudAssets{Newest: []photo.Asset{
 		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken},
 		{ID: "a2", Filename: "IMG_0002.HEIC", Kind: photo.KindPhoto, Size: 2000, Taken: taken.Add(time.Hour), Added: taken.Add(time.Hour)},
 	}}
 	fo, _ := f.ObserveFolder(t.Context(), assets)
-	if fo.Matches[0].Confidence != checks.ConfidenceCertain || fo.Matches[1].Confidence != checks.ConfidenceCertain {
+	if fo.Matches[0].Confidence != photo.ConfidenceCertain || fo.Matches[1].Confidence != photo.ConfidenceCertain {
 		t.Fatalf("first cycle: %+v, want both certain", fo.Matches)
 	}
 	truncateInPlace(t, filepath.Join(root, "2026/11/20/IMG_0002.HEIC"))
 	fo, _ = f.ObserveFolder(t.Context(), assets)
-	if fo.Matches[1].Confidence == checks.ConfidenceCertain {
+	if fo.Matches[1].Confidence == photo.ConfidenceCertain {
 		t.Errorf("the newest photo's file was truncated to 0 bytes, yet it is still a certain copy: %+v", fo.Matches[1])
 	}
-	if fo.Matches[0].Confidence != checks.ConfidenceCertain {
+	if fo.Matches[0].Confidence != photo.ConfidenceCertain {
 		t.Errorf("the untouched photo: %+v, want certain", fo.Matches[0])
 	}
 	if fo.Health.Files != 2 {
@@ -173,18 +173,18 @@ func TestFolderMatchesOnlyItsLibraries(t *testing.T) {
 	f := &Folder{Name: "alice", Path: root, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second,
 		Libraries: []string{"personal"}}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	mine := localindex.CloudAsset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}
+	mine := photo.Asset{ID: "p1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}
 	mine.Library = "PrimarySync"
 	copyInShared := mine
 	copyInShared.ID, copyInShared.Library = "s1", "SharedSync-2A1B"
 	deleted := copyInShared
 	deleted.ID = "d1"
 	assets := &CloudAssets{
-		Newest:  []localindex.CloudAsset{mine, copyInShared},
-		Deleted: []localindex.CloudAsset{deleted},
+		Newest:  []photo.Asset{mine, copyInShared},
+		Deleted: []photo.Asset{deleted},
 	}
 	fo, copies := f.ObserveFolder(t.Context(), assets)
-	if len(fo.Matches) != 1 || fo.Matches[0].AssetID != "p1" || fo.Matches[0].Confidence != checks.ConfidenceCertain {
+	if len(fo.Matches) != 1 || fo.Matches[0].AssetID != "p1" || fo.Matches[0].Confidence != photo.ConfidenceCertain {
 		t.Errorf("matches %+v, want only the personal photo, certain", fo.Matches)
 	}
 	if len(fo.Libraries) != 1 || fo.Libraries[0] != "personal" {
@@ -225,13 +225,13 @@ func TestFolderUnreadableSubdirectoryIsReported(t *testing.T) {
 func TestFolderEmptyMountPointOnFirstRun(t *testing.T) {
 	f := &Folder{Name: "alice", Path: t.TempDir(), Importer: "icloudpd", KV: localindex.NewMemKV()}
 	taken := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	assets := &CloudAssets{Newest: []localindex.CloudAsset{
+	assets := &CloudAssets{Newest: []photo.Asset{
 		{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Size: 1000, Taken: taken, Added: taken}}}
 	fo, _ := f.ObserveFolder(t.Context(), assets)
 	count := 1200
 	lib := checks.LibraryObservation{Name: "personal", Zone: "PrimarySync", Monitored: true, Listed: true,
 		Indexing: checks.IndexingFinished, AssetCount: &count,
-		Newest: []checks.Asset{{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Added: taken, Taken: taken, Size: 1000}}}
+		Newest: []photo.Asset{{ID: "a1", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto, Added: taken, Taken: taken, Size: 1000}}}
 	rep := checks.Evaluate(checks.Observation{Account: "alice", Auth: checks.AuthObservation{Kind: checks.AuthOK},
 		Libraries: []checks.LibraryObservation{lib}, Folders: []checks.FolderObservation{fo}},
 		checks.DefaultPolicy(), checks.History{}, taken.Add(24*time.Hour))

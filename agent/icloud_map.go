@@ -16,7 +16,7 @@ func fillFromSnapshot(obs *checks.Observation, snap *icloudapi.PhotosSnapshot) {
 	for _, a := range snap.RecentlyDeleted {
 		deleted.Items = append(deleted.Items, checks.DeletedItem{
 			ID: a.ID, Filename: a.Filename, Library: assetLibrary(a),
-			Added: a.Added, Taken: a.Taken, PurgeAt: a.Purge, LocalCopy: checks.ConfidenceNone})
+			Added: a.Added, Taken: a.Taken, PurgeAt: a.Purge, LocalCopy: photo.ConfidenceNone})
 	}
 	if snap.RecentlyDeletedCount >= 0 {
 		total := int(snap.RecentlyDeletedCount)

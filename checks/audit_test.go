@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // auditMissing returns n missing assets of library lib, taken one a month
@@ -177,7 +179,7 @@ func TestPendingDoesNotSetStatus(t *testing.T) {
 	if !strings.Contains(RenderText(rep), "library_audit     pending") {
 		t.Errorf("the text report does not say pending:\n%s", RenderText(rep))
 	}
-	obs = setMatch(obs, 5, ConfidenceNone)
+	obs = setMatch(obs, 5, photo.ConfidenceNone)
 	if a := Evaluate(obs, DefaultPolicy(), healthyHist(), now); a.Status != StatusWarning {
 		t.Errorf("account status %s with a missing newest photo, want warning", a.Status)
 	}

@@ -17,11 +17,11 @@ func ptr[T any](v T) *T { return &v }
 
 // assetsEvery returns n assets, the newest added at newest, then one every
 // step, each taken a minute before it was added (UTC+1 wall clock).
-func assetsEvery(n int, newest time.Time, step time.Duration) []Asset {
-	out := make([]Asset, n)
+func assetsEvery(n int, newest time.Time, step time.Duration) []photo.Asset {
+	out := make([]photo.Asset, n)
 	for i := range out {
 		added := newest.Add(-time.Duration(i) * step)
-		out[i] = Asset{
+		out[i] = photo.Asset{
 			ID: fmt.Sprintf("rec-%03d", i), Filename: fmt.Sprintf("IMG_%04d.HEIC", 5000-i), Kind: photo.KindPhoto,
 			Added: added, Taken: added.Add(-time.Minute), TZOffset: ptr(3600), Size: 2_000_000 + int64(i),
 		}
@@ -30,7 +30,7 @@ func assetsEvery(n int, newest time.Time, step time.Duration) []Asset {
 }
 
 // personal is a healthy personal library with the given newest assets.
-func personal(assets []Asset) LibraryObservation {
+func personal(assets []photo.Asset) LibraryObservation {
 	return LibraryObservation{
 		Name: "personal", Zone: "PrimarySync", Monitored: true, Indexing: IndexingFinished,
 		Listed: true, Newest: assets, AssetCount: ptr(12345), HiddenCount: ptr(0),
@@ -38,16 +38,16 @@ func personal(assets []Asset) LibraryObservation {
 }
 
 // allCertain returns certain matches for every asset.
-func allCertain(assets []Asset) []Match {
-	ms := make([]Match, len(assets))
+func allCertain(assets []photo.Asset) []photo.Match {
+	ms := make([]photo.Match, len(assets))
 	for i, a := range assets {
-		ms[i] = Match{AssetID: a.ID, Confidence: ConfidenceCertain, LocalPath: "2026/11/" + a.Filename}
+		ms[i] = photo.Match{AssetID: a.ID, Confidence: photo.ConfidenceCertain, LocalPath: "2026/11/" + a.Filename}
 	}
 	return ms
 }
 
 // healthyFolder is a scanned folder holding every asset with certainty.
-func healthyFolder(assets []Asset) FolderObservation {
+func healthyFolder(assets []photo.Asset) FolderObservation {
 	newest := time.Time{}
 	if len(assets) > 0 {
 		newest = assets[0].Taken
@@ -69,8 +69,8 @@ func healthyObs() Observation {
 		SessionExpiry: now.Add(40 * day),
 		Libraries:     []LibraryObservation{personal(assets)},
 		RecentlyDeleted: &DeletedObservation{Items: []DeletedItem{
-			{ID: "del-1", Filename: "IMG_0100.HEIC", Library: "personal", Added: now.Add(-30 * day), Taken: now.Add(-30 * day), PurgeAt: now.Add(20 * day), LocalCopy: ConfidenceCertain},
-			{ID: "del-2", Filename: "IMG_0101.HEIC", Library: "personal", Added: now.Add(-30 * day), Taken: now.Add(-30 * day), PurgeAt: now.Add(21 * day), LocalCopy: ConfidenceLikely},
+			{ID: "del-1", Filename: "IMG_0100.HEIC", Library: "personal", Added: now.Add(-30 * day), Taken: now.Add(-30 * day), PurgeAt: now.Add(20 * day), LocalCopy: photo.ConfidenceCertain},
+			{ID: "del-2", Filename: "IMG_0101.HEIC", Library: "personal", Added: now.Add(-30 * day), Taken: now.Add(-30 * day), PurgeAt: now.Add(21 * day), LocalCopy: photo.ConfidenceLikely},
 		}},
 		Storage: &StorageObservation{Used: 120 << 30, Total: 200 << 30},
 		Folders: []FolderObservation{healthyFolder(assets)},
@@ -84,7 +84,7 @@ func healthyHist() History {
 
 // withAssets replaces the personal library's newest assets and the folder
 // matches (all certain).
-func withAssets(o Observation, assets []Asset) Observation {
+func withAssets(o Observation, assets []photo.Asset) Observation {
 	o.Libraries[0].Newest = assets
 	o.Folders[0].Matches = allCertain(assets)
 	if len(assets) > 0 {
@@ -107,7 +107,7 @@ func rhythm(from time.Time, span, every, jitter time.Duration) []time.Time {
 }
 
 // assetsAt returns one asset per added time (newest first expected).
-func assetsAt(times []time.Time) []Asset {
+func assetsAt(times []time.Time) []photo.Asset {
 	out := assetsEvery(len(times), now, time.Hour)
 	for i, t := range times {
 		out[i].Added, out[i].Taken = t, t.Add(-time.Minute)
@@ -127,7 +127,7 @@ func stalled(quiet, every, jitter time.Duration) (Observation, History) {
 }
 
 // burst returns n assets added within `within`, the last at newest.
-func burst(n int, newest time.Time, within time.Duration) []Asset {
+func burst(n int, newest time.Time, within time.Duration) []photo.Asset {
 	return assetsEvery(n, newest, within/time.Duration(n))
 }
 
@@ -141,10 +141,10 @@ func blocked(kind AuthKind, msg string) Observation {
 }
 
 // setMatch changes the match of the i-th newest asset.
-func setMatch(o Observation, i int, c Confidence, parts ...Part) Observation {
+func setMatch(o Observation, i int, c photo.Confidence, parts ...photo.Part) Observation {
 	o.Folders[0].Matches[i].Confidence = c
 	o.Folders[0].Matches[i].MissingParts = parts
-	if c == ConfidenceNone {
+	if c == photo.ConfidenceNone {
 		o.Folders[0].Matches[i].LocalPath = ""
 	}
 	return o

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 func TestCheckTimeFollowsAppleBeyondTolerance(t *testing.T) {
@@ -36,7 +38,7 @@ func TestEvaluateNotesTheClockOnAgeChecks(t *testing.T) {
 	obs := Observation{Account: "a", Auth: AuthObservation{Kind: AuthOK}, ClockOffset: &off,
 		SessionExpiry: apple.Add(20 * day),
 		Libraries: []LibraryObservation{{Name: "personal", Listed: true, Monitored: true, Indexing: IndexingFinished,
-			Newest: []Asset{{ID: "1", Filename: "IMG_1.HEIC", Added: apple.Add(-10 * day), Taken: apple.Add(-10 * day)}}}}}
+			Newest: []photo.Asset{{ID: "1", Filename: "IMG_1.HEIC", Added: apple.Add(-10 * day), Taken: apple.Add(-10 * day)}}}}}
 	rep := Evaluate(obs, DefaultPolicy(), History{}, CheckTime(obs, apple.Add(-off)))
 	up, _ := rep.Check(CheckICloudUpload)
 	if up.Status != StatusCritical {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // deletedFacts summarises Recently Deleted.
@@ -80,7 +82,7 @@ func (e *evaluator) deletedStatus(f deletedFacts) (Status, *Details) {
 	status := StatusOK
 	for _, it := range f.unprotected {
 		d.Missing = append(d.Missing, Item{Filename: it.Filename, Library: it.Library, Added: it.Added.UTC(),
-			Taken: it.Taken.UTC(), PurgeAt: it.PurgeAt.UTC(), Confidence: ConfidenceNone})
+			Taken: it.Taken.UTC(), PurgeAt: it.PurgeAt.UTC(), Confidence: photo.ConfidenceNone})
 		left := it.PurgeAt.Sub(e.now)
 		switch {
 		case it.PurgeAt.IsZero():

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -169,7 +171,7 @@ func verifyEditedOnly(n int) func(testingT, AccountReport) {
 		got := 0
 		if c.Details != nil {
 			for _, it := range c.Details.Incomplete {
-				if slices.Contains(it.MissingParts, PartOriginal) {
+				if slices.Contains(it.MissingParts, photo.PartOriginal) {
 					got++
 				}
 			}

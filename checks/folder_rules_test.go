@@ -3,6 +3,8 @@ package checks
 import (
 	"strings"
 	"testing"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // An empty folder on its first run (no baseline) is critical while the
@@ -13,7 +15,7 @@ func TestFolderEmptyOnFirstRun(t *testing.T) {
 	emptyFolder := func(o Observation) Observation {
 		o.Folders[0].Health.Files = 0
 		for i := range o.Folders[0].Matches {
-			o = setMatch(o, i, ConfidenceNone)
+			o = setMatch(o, i, photo.ConfidenceNone)
 		}
 		return o
 	}
@@ -73,7 +75,7 @@ func TestFolderEmptyCriticalWhateverTheLibraryOrder(t *testing.T) {
 		o.Libraries = []LibraryObservation{libs[order[0]], libs[order[1]]}
 		o.Folders[0].Health.Files = 0
 		for i := range o.Folders[0].Matches {
-			o = setMatch(o, i, ConfidenceNone)
+			o = setMatch(o, i, photo.ConfidenceNone)
 		}
 		if c, _ := Evaluate(o, DefaultPolicy(), History{LastSuccess: now.Add(-day)}, now).Check(CheckFolder); c.Status != StatusCritical {
 			t.Errorf("order %v: folder %s %q, want critical", order, c.Status, c.Summary)

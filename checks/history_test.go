@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // roundTrip stores and loads a point as the agent does.
@@ -142,7 +144,7 @@ func TestAgentLoopLostMount(t *testing.T) {
 		if !t0.Before(lostAt) {
 			obs.Folders[0].Health.Files = 0
 			for i := range obs.Folders[0].Matches {
-				obs = setMatch(obs, i, ConfidenceNone)
+				obs = setMatch(obs, i, photo.ConfidenceNone)
 			}
 		}
 		a := Evaluate(obs, p, hist, t0)

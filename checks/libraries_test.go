@@ -5,16 +5,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // sharedLib is a monitored Shared Library with the given newest assets.
-func sharedLib(assets []Asset) LibraryObservation {
+func sharedLib(assets []photo.Asset) LibraryObservation {
 	return LibraryObservation{Name: "shared", Zone: "SharedSync-1234", Shared: true, Monitored: true,
 		Indexing: IndexingFinished, Listed: true, Newest: assets, AssetCount: ptr(300), HiddenCount: ptr(0)}
 }
 
 // sharedAssets returns n assets with ids and names of their own.
-func sharedAssets(n int, newest time.Time, step time.Duration) []Asset {
+func sharedAssets(n int, newest time.Time, step time.Duration) []photo.Asset {
 	out := assetsEvery(n, newest, step)
 	for i := range out {
 		out[i].ID = fmt.Sprintf("shr-%03d", i)
@@ -33,8 +35,8 @@ func TestLocalCopyLagIsPerLibrary(t *testing.T) {
 	o := healthyObs()
 	o.Libraries = []LibraryObservation{personal(pers), sharedLib(shr)}
 	o.Folders[0].Matches = append(allCertain(pers), allCertain(shr)...)
-	o = setMatch(o, 0, ConfidenceNone)
-	o = setMatch(o, 1, ConfidenceNone)
+	o = setMatch(o, 0, photo.ConfidenceNone)
+	o = setMatch(o, 1, photo.ConfidenceNone)
 	rep := Evaluate(o, DefaultPolicy(), healthyHist(), now)
 	c, _ := rep.Check(CheckLocalCopy)
 	if c.Status != StatusCritical {
@@ -62,7 +64,7 @@ func TestLocalCopyComparesEachLibraryWithItsFolders(t *testing.T) {
 	pf.Libraries = []string{"personal"}
 	sf := healthyFolder(shr)
 	sf.Name, sf.Path, sf.Libraries = "alice_shared", "/photos/alice-shared", []string{"shared"}
-	sf.Matches[0] = Match{AssetID: shr[0].ID, Confidence: ConfidenceNone}
+	sf.Matches[0] = photo.Match{AssetID: shr[0].ID, Confidence: photo.ConfidenceNone}
 	o.Folders = []FolderObservation{pf, sf}
 	h := healthyHist()
 	h.FolderFiles[sf.Path] = 12000

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // copyVerdict is the local_copy verdict for one folder.
@@ -35,7 +37,7 @@ type copyVerdict struct {
 type libraryExpectation struct {
 	name     string
 	listed   bool
-	expected []Asset
+	expected []photo.Asset
 	young    int
 }
 
@@ -46,7 +48,7 @@ func (e *evaluator) expectations() []libraryExpectation {
 		le := libraryExpectation{name: l.Name, listed: l.Listed}
 		if l.Listed {
 			assets := slices.Clone(l.Newest)
-			slices.SortFunc(assets, func(a, b Asset) int { return b.Added.Compare(a.Added) })
+			slices.SortFunc(assets, func(a, b photo.Asset) int { return b.Added.Compare(a.Added) })
 			for _, a := range assets[:min(len(assets), e.p.Newest)] {
 				if e.now.Sub(a.Added) >= e.p.Grace {
 					le.expected = append(le.expected, a)
@@ -155,7 +157,7 @@ func (e *evaluator) judgeFolderCopy(f FolderObservation, libs []libraryExpectati
 		return v
 	}
 	v.judged = true
-	byID := make(map[string]Match, len(f.Matches))
+	byID := make(map[string]photo.Match, len(f.Matches))
 	for _, m := range f.Matches {
 		byID[m.AssetID] = m
 	}
@@ -174,12 +176,12 @@ func (e *evaluator) judgeFolderCopy(f FolderObservation, libs []libraryExpectati
 // fine. A photo of which only the edited rendition is here is never
 // missing: it is fine in a folder declared to hold edited renditions only,
 // and "only the edited version is here" otherwise.
-func (v *copyVerdict) classify(a Asset, library string, m Match) {
+func (v *copyVerdict) classify(a photo.Asset, library string, m photo.Match) {
 	parts := v.expectedParts(m.MissingParts)
 	it := Item{Filename: a.Filename, Library: library, Folder: v.folder.Name, Added: a.Added.UTC(),
 		Taken: a.Taken.UTC(), Confidence: m.Confidence, MissingParts: parts}
 	if it.Confidence == "" {
-		it.Confidence = ConfidenceNone
+		it.Confidence = photo.ConfidenceNone
 	}
 	if !m.Confidence.Present() {
 		v.missing = append(v.missing, it)
@@ -188,13 +190,13 @@ func (v *copyVerdict) classify(a Asset, library string, m Match) {
 	if a.Added.After(v.present[library]) {
 		v.present[library] = a.Added
 	}
-	if slices.Contains(parts, PartOriginal) {
+	if slices.Contains(parts, photo.PartOriginal) {
 		v.editedOnly = append(v.editedOnly, it)
 	}
 	if len(parts) > 0 {
 		v.incomplete = append(v.incomplete, it)
 	}
-	if m.Confidence == ConfidencePossible {
+	if m.Confidence == photo.ConfidencePossible {
 		v.uncertain = append(v.uncertain, it)
 	}
 }
@@ -203,12 +205,12 @@ func (v *copyVerdict) classify(a Asset, library string, m Match) {
 // edited rendition only where the folder is declared to hold edits, the
 // original not where it holds edited renditions only (icloudpd --size
 // adjusted saves the edit instead of the original).
-func (v *copyVerdict) expectedParts(parts []Part) []Part {
-	var out []Part
+func (v *copyVerdict) expectedParts(parts []photo.Part) []photo.Part {
+	var out []photo.Part
 	for _, p := range parts {
 		switch {
-		case p == PartEdited && v.folder.Renditions != RenditionsEdited && v.folder.Renditions != RenditionsBoth:
-		case p == PartOriginal && v.folder.Renditions == RenditionsEdited:
+		case p == photo.PartEdited && v.folder.Renditions != RenditionsEdited && v.folder.Renditions != RenditionsBoth:
+		case p == photo.PartOriginal && v.folder.Renditions == RenditionsEdited:
 		default:
 			out = append(out, p)
 		}

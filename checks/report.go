@@ -1,6 +1,10 @@
 package checks
 
-import "time"
+import (
+	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
+)
 
 // Report is the verdict over all accounts of one cycle. Its JSON form is the
 // `verify --output json` and /api/status schema of design §4: times are
@@ -97,11 +101,11 @@ type Item struct {
 	Added    time.Time `json:"added,omitzero"`
 	Taken    time.Time `json:"taken,omitzero"`
 	// PurgeAt is set for Recently Deleted items.
-	PurgeAt    time.Time  `json:"purge_at,omitzero"`
-	Confidence Confidence `json:"confidence,omitempty"`
+	PurgeAt    time.Time        `json:"purge_at,omitzero"`
+	Confidence photo.Confidence `json:"confidence,omitempty"`
 	// MissingParts lists the parts absent locally (Incomplete items, or
 	// PartOriginal when only an edit was found).
-	MissingParts []Part `json:"missing_parts,omitempty"`
+	MissingParts []photo.Part `json:"missing_parts,omitempty"`
 	// Size is the original's size in bytes; set by library_audit, absent
 	// when unknown.
 	Size int64 `json:"size,omitempty"`

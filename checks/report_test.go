@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 func TestNewReport(t *testing.T) {
@@ -31,7 +33,7 @@ func TestNewReport(t *testing.T) {
 // and that the JSON decodes back to the same report.
 func TestReportJSONSchema(t *testing.T) {
 	obs := healthyObs()
-	obs = setMatch(obs, 5, ConfidenceNone)
+	obs = setMatch(obs, 5, photo.ConfidenceNone)
 	r := NewReport(now, Evaluate(obs, DefaultPolicy(), healthyHist(), now))
 	b, err := json.Marshal(r)
 	if err != nil {
@@ -113,7 +115,7 @@ func TestRenderText(t *testing.T) {
 	}
 	obs := healthyObs()
 	for i := range 14 {
-		obs = setMatch(obs, i+3, ConfidenceNone)
+		obs = setMatch(obs, i+3, photo.ConfidenceNone)
 	}
 	got := RenderText(NewReport(now, Evaluate(obs, DefaultPolicy(), healthyHist(), now)))
 	if !strings.Contains(got, "… and 4 more") {
@@ -150,9 +152,9 @@ func TestWriteWrapped(t *testing.T) {
 func TestNextPurgeIsOfUnprotectedItems(t *testing.T) {
 	obs := healthyObs()
 	obs.RecentlyDeleted.Items = append(obs.RecentlyDeleted.Items,
-		DeletedItem{ID: "del-3", Filename: "IMG_0102.HEIC", Library: "personal", PurgeAt: now.Add(12 * day), LocalCopy: ConfidenceNone},
-		DeletedItem{ID: "del-4", Filename: "IMG_0103.HEIC", Library: "personal", LocalCopy: ConfidenceNone},
-		DeletedItem{ID: "del-5", Filename: "IMG_0104.HEIC", Library: "personal", PurgeAt: now.Add(10 * day), LocalCopy: ConfidencePossible},
+		DeletedItem{ID: "del-3", Filename: "IMG_0102.HEIC", Library: "personal", PurgeAt: now.Add(12 * day), LocalCopy: photo.ConfidenceNone},
+		DeletedItem{ID: "del-4", Filename: "IMG_0103.HEIC", Library: "personal", LocalCopy: photo.ConfidenceNone},
+		DeletedItem{ID: "del-5", Filename: "IMG_0104.HEIC", Library: "personal", PurgeAt: now.Add(10 * day), LocalCopy: photo.ConfidencePossible},
 		DeletedItem{ID: "del-6", Filename: "IMG_0105.HEIC", Library: "personal", PurgeAt: now.Add(11 * day)},
 	)
 	rep := Evaluate(obs, DefaultPolicy(), History{}, now)

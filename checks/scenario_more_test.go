@@ -10,26 +10,26 @@ import (
 func localCopyScenarios() []scenario {
 	missing3 := healthyObs()
 	for _, i := range []int{5, 10, 20} {
-		missing3 = setMatch(missing3, i, ConfidenceNone)
+		missing3 = setMatch(missing3, i, photo.ConfidenceNone)
 	}
 	young := withAssets(healthyObs(), assetsEvery(50, now.Add(-time.Hour), time.Hour))
 	for _, i := range []int{0, 1, 2} {
-		young = setMatch(young, i, ConfidenceNone)
+		young = setMatch(young, i, photo.ConfidenceNone)
 	}
 	missing12 := healthyObs()
 	for i := 3; i < 15; i++ {
-		missing12 = setMatch(missing12, i, ConfidenceNone)
+		missing12 = setMatch(missing12, i, photo.ConfidenceNone)
 	}
 	lagging := withAssets(healthyObs(), assetsEvery(50, now.Add(-day), 2*day))
 	for i := range 4 {
-		lagging = setMatch(lagging, i, ConfidenceNone)
+		lagging = setMatch(lagging, i, photo.ConfidenceNone)
 	}
 	live := healthyObs()
 	for _, i := range []int{2, 7} {
 		live.Libraries[0].Newest[i].Kind = photo.KindLivePhoto
-		live = setMatch(live, i, ConfidenceCertain, PartLiveVideo)
+		live = setMatch(live, i, photo.ConfidenceCertain, photo.PartLiveVideo)
 	}
-	edited := setMatch(healthyObs(), 3, ConfidenceLikely, PartOriginal)
+	edited := setMatch(healthyObs(), 3, photo.ConfidenceLikely, photo.PartOriginal)
 	edited.Libraries[0].Newest[3].Edited = &photo.Resource{UTI: "public.heic", Size: 1_800_000}
 	edited.Folders[0].Matches[3].LocalPath = "2026/11/IMG_E4997.HEIC"
 	editedDeclared := edited
@@ -38,27 +38,27 @@ func localCopyScenarios() []scenario {
 	editedBoth := editedDeclared
 	editedBoth.Folders = []FolderObservation{edited.Folders[0]}
 	editedBoth.Folders[0].Renditions = RenditionsBoth
-	editNotFetched := setMatch(healthyObs(), 3, ConfidenceCertain, PartEdited)
+	editNotFetched := setMatch(healthyObs(), 3, photo.ConfidenceCertain, photo.PartEdited)
 	editNotFetched.Folders[0].Renditions = RenditionsEdited
-	editNotExpected := setMatch(healthyObs(), 3, ConfidenceCertain, PartEdited)
+	editNotExpected := setMatch(healthyObs(), 3, photo.ConfidenceCertain, photo.PartEdited)
 	renamed := renamedCopy(healthyObs(), "icloudpd")
 	autoRenamed := healthyObs()
 	autoRenamed.Folders[0].Importer = "" // auto
 	for i := range autoRenamed.Folders[0].Matches {
-		autoRenamed = setMatch(autoRenamed, i, ConfidencePossible)
+		autoRenamed = setMatch(autoRenamed, i, photo.ConfidencePossible)
 	}
 	autoFew := renamedCopy(healthyObs(), "") // auto
 	immich := healthyObs()
 	immich.Folders[0].Importer, immich.Folders[0].RenamesFiles = "immich", true
 	for i := range immich.Folders[0].Matches {
-		immich = setMatch(immich, i, ConfidencePossible)
+		immich = setMatch(immich, i, photo.ConfidencePossible)
 	}
 	twoFolders := healthyObs()
 	nas := healthyFolder(twoFolders.Libraries[0].Newest)
 	nas.Name, nas.Path, nas.Importer = "nas", "/mnt/nas/photos", "photoprism"
 	nas.ImporterHint = "Check that whatever feeds PhotoPrism still runs (its import or sync job, or the upload app on the iPhone) and look at its log."
 	for i := range 12 {
-		nas.Matches[i].Confidence = ConfidenceNone
+		nas.Matches[i].Confidence = photo.ConfidenceNone
 	}
 	twoFolders.Folders = append(twoFolders.Folders, nas)
 	noFolders := healthyObs()
@@ -116,14 +116,14 @@ func cloudScenarios() []scenario {
 	hiddenCovered.HiddenCovered = true
 	sharedUncounted := healthyObs()
 	sharedUncounted.Libraries = append(sharedUncounted.Libraries, LibraryObservation{Name: "shared", Zone: "SharedSync-1",
-		Shared: true, Monitored: true, Indexing: IndexingFinished, Listed: true, AssetCount: ptr(0), Newest: []Asset{}})
+		Shared: true, Monitored: true, Indexing: IndexingFinished, Listed: true, AssetCount: ptr(0), Newest: []photo.Asset{}})
 	sharedUncountedWarn := sharedUncounted
 	sharedUncountedWarn.Hidden = HiddenWarn
 	personalUncounted := healthyObs()
 	personalUncounted.Libraries[0].HiddenCount = nil
 	del1 := healthyObs()
 	del1.RecentlyDeleted.Items = append(del1.RecentlyDeleted.Items, DeletedItem{ID: "del-3", Filename: "IMG_4990.HEIC",
-		Library: "personal", Added: now.Add(-2 * day), Taken: now.Add(-2 * day), PurgeAt: now.Add(day), LocalCopy: ConfidenceNone})
+		Library: "personal", Added: now.Add(-2 * day), Taken: now.Add(-2 * day), PurgeAt: now.Add(day), LocalCopy: photo.ConfidenceNone})
 	del1copy := healthyObs()
 	del1copy.RecentlyDeleted.Items[0].PurgeAt = now.Add(day)
 	del5 := healthyObs()
@@ -135,7 +135,7 @@ func cloudScenarios() []scenario {
 	indexing := healthyObs()
 	indexing.Libraries[0].Indexing, indexing.Libraries[0].IndexingProgress = IndexingRunning, 42
 	empty := healthyObs()
-	empty.Libraries[0].Newest, empty.Libraries[0].AssetCount = []Asset{}, ptr(0)
+	empty.Libraries[0].Newest, empty.Libraries[0].AssetCount = []photo.Asset{}, ptr(0)
 	empty.RecentlyDeleted.Items = nil
 	empty.Folders[0].Matches, empty.Folders[0].Health.Files, empty.Folders[0].Health.Newest = nil, 0, time.Time{}
 	emptyUncounted := healthyObs()
@@ -242,7 +242,7 @@ func folderScenarios() []scenario {
 	emptied := healthyObs()
 	emptied.Folders[0].Health.Files, emptied.Folders[0].Health.Newest = 0, time.Time{}
 	for i := range emptied.Folders[0].Matches {
-		emptied = setMatch(emptied, i, ConfidenceNone)
+		emptied = setMatch(emptied, i, photo.ConfidenceNone)
 	}
 	shrunk := healthyObs()
 	shrunk.Folders[0].Health.Files = 5000
@@ -253,7 +253,7 @@ func folderScenarios() []scenario {
 	firstEmpty := healthyObs()
 	firstEmpty.Folders[0].Health.Files, firstEmpty.Folders[0].Health.Newest = 0, time.Time{}
 	for i := range firstEmpty.Folders[0].Matches {
-		firstEmpty = setMatch(firstEmpty, i, ConfidenceNone)
+		firstEmpty = setMatch(firstEmpty, i, photo.ConfidenceNone)
 	}
 	return []scenario{
 		{name: "folder_missing", obs: missing, hist: healthyHist(),
@@ -291,7 +291,7 @@ func verifyCoverageNote(want string) func(testingT, AccountReport) {
 func renamedCopy(o Observation, importer string) Observation {
 	o.Folders[0].Importer = importer
 	for _, i := range []int{1, 4, 9, 16} {
-		o = setMatch(o, i, ConfidencePossible)
+		o = setMatch(o, i, photo.ConfidencePossible)
 	}
 	return o
 }

@@ -6,6 +6,8 @@ import (
 	"text/tabwriter"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // maxListed caps item lists in the text report; the JSON has them all.
@@ -126,7 +128,7 @@ func itemLine(it Item) string {
 	if it.Size > 0 {
 		parts = append(parts, FormatBytes(it.Size))
 	}
-	if it.Confidence != "" && it.Confidence != ConfidenceNone {
+	if it.Confidence != "" && it.Confidence != photo.ConfidenceNone {
 		parts = append(parts, "match "+string(it.Confidence))
 	}
 	if len(it.MissingParts) > 0 {

@@ -189,8 +189,11 @@ type LibraryObservation struct {
 	// libraries are judged without it.
 	ReadError string
 	// Newest are the newest assets by date added, newest first (up to
-	// Policy.Newest). Order is not relied upon.
-	Newest []Asset
+	// Policy.Newest). Order is not relied upon. Of each photo.Asset, checks
+	// reads ID (which keys FolderObservation.Matches; never shown in
+	// metrics), Filename, Added (server time the asset entered the library)
+	// and Taken (capture instant).
+	Newest []photo.Asset
 	// AssetCount is the number of assets in the library; nil if unknown.
 	// An empty Newest is trusted as "empty library" only when AssetCount
 	// is 0.
@@ -201,33 +204,6 @@ type LibraryObservation struct {
 	// any library's).
 	HiddenCount *int
 }
-
-// The cloud asset and the matcher's verdict are the shared vocabulary of
-// package photo; checks judges them as they are, without a copy of its own.
-// Of an Asset, checks reads ID (which keys FolderObservation.Matches; never
-// shown in metrics), Filename, Added (server time the asset entered the
-// library) and Taken (capture instant). These aliases keep the checks-side
-// names that the rest of the package, its tests and the branches being
-// merged use.
-type (
-	Asset      = photo.Asset
-	Confidence = photo.Confidence
-	Part       = photo.Part
-	Match      = photo.Match
-)
-
-// Match confidences (design §2 step 4) and asset parts; see package photo.
-const (
-	ConfidenceNone     = photo.ConfidenceNone
-	ConfidencePossible = photo.ConfidencePossible
-	ConfidenceLikely   = photo.ConfidenceLikely
-	ConfidenceCertain  = photo.ConfidenceCertain
-
-	PartOriginal  = photo.PartOriginal
-	PartLiveVideo = photo.PartLiveVideo
-	PartEdited    = photo.PartEdited
-	PartAlternate = photo.PartAlternate
-)
 
 // Renditions a folder may be declared to hold (folders[].renditions).
 const (
@@ -296,7 +272,7 @@ type FolderObservation struct {
 	// holds one entry per monitored cloud asset (an absent entry counts as
 	// ConfidenceNone).
 	Matched bool
-	Matches []Match
+	Matches []photo.Match
 }
 
 // DeletedObservation is the first page of Recently Deleted.
@@ -318,7 +294,7 @@ type DeletedItem struct {
 	// unknown.
 	PurgeAt time.Time
 	// LocalCopy is the matcher's best confidence over all folders.
-	LocalCopy Confidence
+	LocalCopy photo.Confidence
 }
 
 // StorageObservation is the iCloud storage usage in bytes.

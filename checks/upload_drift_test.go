@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // A listing whose assets carry no added date is a format problem, not an
@@ -13,7 +15,7 @@ func TestUploadAssetsWithoutAddedDate(t *testing.T) {
 	n := 2
 	obs := Observation{Account: "a", Auth: AuthObservation{Kind: AuthOK}, Libraries: []LibraryObservation{{
 		Name: "personal", Zone: "PrimarySync", Monitored: true, Listed: true, Indexing: IndexingFinished,
-		AssetCount: &n, Newest: []Asset{{ID: "1", Filename: "IMG_1.HEIC"}, {ID: "2", Filename: "IMG_2.HEIC"}},
+		AssetCount: &n, Newest: []photo.Asset{{ID: "1", Filename: "IMG_1.HEIC"}, {ID: "2", Filename: "IMG_2.HEIC"}},
 	}}}
 	rep := Evaluate(obs, DefaultPolicy(), History{}, now)
 	c, _ := rep.Check(CheckICloudUpload)

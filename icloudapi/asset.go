@@ -6,30 +6,6 @@ import (
 	"github.com/icloudmon/icloudmon/photo"
 )
 
-// The asset vocabulary lives in package photo, shared with localindex and
-// checks. These names are aliases of it, kept so that code written against
-// icloudapi.Asset (tests, branches being merged) still compiles; new code
-// uses the photo names.
-type (
-	Asset          = photo.Asset
-	Kind           = photo.Kind
-	Resource       = photo.Resource
-	FilenameSource = photo.FilenameSource
-)
-
-// Asset kinds and filename sources (see package photo).
-const (
-	KindPhoto     = photo.KindPhoto
-	KindVideo     = photo.KindVideo
-	KindLivePhoto = photo.KindLivePhoto
-	KindOther     = photo.KindOther
-
-	FilenameEncoded  = photo.FilenameEncoded
-	FilenameString   = photo.FilenameString
-	FilenameFallback = photo.FilenameFallback
-	FilenameMissing  = photo.FilenameMissing
-)
-
 // Extension is the usual file extension (upper case, no dot) for a UTI, or
 // "" when the UTI is unknown.
 func Extension(uti string) string {
@@ -38,41 +14,41 @@ func Extension(uti string) string {
 
 type utiKind struct {
 	ext   string
-	kind  Kind
+	kind  photo.Kind
 	isRAW bool
 }
 
 // utiInfo lists the UTIs seen in iCloud Photos (icloudpd photos.py
 // ITEM_TYPES and asset_version.py; icloud-photos-sync file-type.ts).
 var utiInfo = map[string]utiKind{
-	"public.heic":                 {"HEIC", KindPhoto, false},
-	"public.heif":                 {"HEIF", KindPhoto, false},
-	"public.jpeg":                 {"JPG", KindPhoto, false},
-	"public.png":                  {"PNG", KindPhoto, false},
-	"public.tiff":                 {"TIFF", KindPhoto, false},
-	"com.compuserve.gif":          {"GIF", KindPhoto, false},
-	"org.webmproject.webp":        {"WEBP", KindPhoto, false},
-	"public.avif":                 {"AVIF", KindPhoto, false},
-	"public.jpeg-xl":              {"JXL", KindPhoto, false},
-	"public.mpo-image":            {"MPO", KindPhoto, false},
-	"com.apple.quicktime-movie":   {"MOV", KindVideo, false},
-	"public.mpeg-4":               {"MP4", KindVideo, false},
-	"com.apple.m4v-video":         {"M4V", KindVideo, false},
-	"public.3gpp":                 {"3GP", KindVideo, false},
-	"public.avi":                  {"AVI", KindVideo, false},
-	"public.mpeg":                 {"MPG", KindVideo, false},
-	"com.adobe.raw-image":         {"DNG", KindPhoto, true},
-	"com.canon.cr2-raw-image":     {"CR2", KindPhoto, true},
-	"com.canon.cr3-raw-image":     {"CR3", KindPhoto, true},
-	"com.canon.crw-raw-image":     {"CRW", KindPhoto, true},
-	"com.sony.arw-raw-image":      {"ARW", KindPhoto, true},
-	"com.fuji.raw-image":          {"RAF", KindPhoto, true},
-	"com.panasonic.rw2-raw-image": {"RW2", KindPhoto, true},
-	"com.nikon.nrw-raw-image":     {"NRW", KindPhoto, true},
-	"com.nikon.raw-image":         {"NEF", KindPhoto, true},
-	"com.pentax.raw-image":        {"PEF", KindPhoto, true},
-	"com.olympus.raw-image":       {"ORF", KindPhoto, true},
-	"com.olympus.or-raw-image":    {"ORF", KindPhoto, true},
+	"public.heic":                 {"HEIC", photo.KindPhoto, false},
+	"public.heif":                 {"HEIF", photo.KindPhoto, false},
+	"public.jpeg":                 {"JPG", photo.KindPhoto, false},
+	"public.png":                  {"PNG", photo.KindPhoto, false},
+	"public.tiff":                 {"TIFF", photo.KindPhoto, false},
+	"com.compuserve.gif":          {"GIF", photo.KindPhoto, false},
+	"org.webmproject.webp":        {"WEBP", photo.KindPhoto, false},
+	"public.avif":                 {"AVIF", photo.KindPhoto, false},
+	"public.jpeg-xl":              {"JXL", photo.KindPhoto, false},
+	"public.mpo-image":            {"MPO", photo.KindPhoto, false},
+	"com.apple.quicktime-movie":   {"MOV", photo.KindVideo, false},
+	"public.mpeg-4":               {"MP4", photo.KindVideo, false},
+	"com.apple.m4v-video":         {"M4V", photo.KindVideo, false},
+	"public.3gpp":                 {"3GP", photo.KindVideo, false},
+	"public.avi":                  {"AVI", photo.KindVideo, false},
+	"public.mpeg":                 {"MPG", photo.KindVideo, false},
+	"com.adobe.raw-image":         {"DNG", photo.KindPhoto, true},
+	"com.canon.cr2-raw-image":     {"CR2", photo.KindPhoto, true},
+	"com.canon.cr3-raw-image":     {"CR3", photo.KindPhoto, true},
+	"com.canon.crw-raw-image":     {"CRW", photo.KindPhoto, true},
+	"com.sony.arw-raw-image":      {"ARW", photo.KindPhoto, true},
+	"com.fuji.raw-image":          {"RAF", photo.KindPhoto, true},
+	"com.panasonic.rw2-raw-image": {"RW2", photo.KindPhoto, true},
+	"com.nikon.nrw-raw-image":     {"NRW", photo.KindPhoto, true},
+	"com.nikon.raw-image":         {"NEF", photo.KindPhoto, true},
+	"com.pentax.raw-image":        {"PEF", photo.KindPhoto, true},
+	"com.olympus.raw-image":       {"ORF", photo.KindPhoto, true},
+	"com.olympus.or-raw-image":    {"ORF", photo.KindPhoto, true},
 }
 
 // isRAWUTI reports a RAW image type, including RAW UTIs not in the table.
@@ -82,21 +58,21 @@ func isRAWUTI(uti string) bool {
 
 // kindOf decides photo or video from the UTI, then from dataClassType
 // (1 photo, 2 video in every recorded response).
-func kindOf(uti string, dataClass int64, hasClass bool) Kind {
+func kindOf(uti string, dataClass int64, hasClass bool) photo.Kind {
 	if k := utiInfo[uti].kind; k != "" {
 		return k
 	}
 	switch {
 	case isRAWUTI(uti), strings.HasPrefix(uti, "public.") && strings.Contains(uti, "image"):
-		return KindPhoto
+		return photo.KindPhoto
 	case strings.Contains(uti, "movie"), strings.Contains(uti, "video"):
-		return KindVideo
+		return photo.KindVideo
 	case hasClass && dataClass == 1:
-		return KindPhoto
+		return photo.KindPhoto
 	case hasClass && dataClass == 2:
-		return KindVideo
+		return photo.KindVideo
 	}
-	return KindOther
+	return photo.KindOther
 }
 
 // fallbackFilename is icloudpd's name for a master without filenameEnc.

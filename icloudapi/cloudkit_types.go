@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // CloudKit wire types. Every record field arrives as {"value": …, "type": …}.
@@ -197,24 +199,24 @@ func (v ckValue) str() (string, bool) {
 // text reads a name that is either ENCRYPTED_BYTES (base64 of UTF-8, not
 // actually encrypted for these fields) or a plain STRING. The second result
 // says which form was found.
-func (v ckValue) text() (string, FilenameSource) {
+func (v ckValue) text() (string, photo.FilenameSource) {
 	s, ok := v.str()
 	if !ok || s == "" {
-		return "", FilenameMissing
+		return "", photo.FilenameMissing
 	}
 	if v.Type == "STRING" {
-		return s, FilenameString
+		return s, photo.FilenameString
 	}
 	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) > 0 {
 		if !utf8.Valid(b) {
-			return "", FilenameMissing // not a name: let the caller fall back
+			return "", photo.FilenameMissing // not a name: let the caller fall back
 		}
-		return string(b), FilenameEncoded
+		return string(b), photo.FilenameEncoded
 	}
 	if v.Type == "" {
-		return s, FilenameString // untyped and not base64: take it as plain text
+		return s, photo.FilenameString // untyped and not base64: take it as plain text
 	}
-	return "", FilenameMissing
+	return "", photo.FilenameMissing
 }
 
 // asset reads an ASSETID value; ok is false when absent or malformed.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // changes/zone (issue 20): one page of the records of a zone that changed
@@ -42,7 +44,7 @@ type ChangedMaster struct {
 	RecordName string
 	Filename   string // decoded filenameEnc; "" when absent
 	UTI        string
-	Kind       Kind
+	Kind       photo.Kind
 	Size       int64 // original's bytes; -1 when unknown
 	AltUTI     string
 	AltSize    int64 // RAW+JPEG alternative; 0 when none, -1 when of unknown size
@@ -184,8 +186,8 @@ func changedMaster(rec *ckRecord) ChangedMaster {
 	m.Kind = kindOf(m.UTI, class, hasClass)
 	if res := resource(f.ResOriginalVidComplRes, f.ResOriginalVidComplFileType); res != nil {
 		m.LiveSize = res.Size
-		if m.Kind == KindPhoto {
-			m.Kind = KindLivePhoto
+		if m.Kind == photo.KindPhoto {
+			m.Kind = photo.KindLivePhoto
 		}
 	}
 	if res := resource(f.ResOriginalAltRes, f.ResOriginalAltFileType); res != nil {

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // Byte budgets of issue 25 (uncompressed JSON of the Photos answers; bytes
@@ -149,29 +151,29 @@ func TestDeltaCycleOnlyForAdditions(t *testing.T) {
 // the previous newest; anything else is refused.
 func TestMergeDelta(t *testing.T) {
 	at := func(h int) time.Time { return photosNow.Add(time.Duration(h) * time.Hour) }
-	prev := []Asset{{ID: "p1", Added: at(0)}, {ID: "p2", Added: at(-1)}}
-	n1, n2 := Asset{ID: "n1", Added: at(2)}, Asset{ID: "n2", Added: at(1)}
-	hidden := Asset{ID: "h", Added: at(1), Hidden: true}
+	prev := []photo.Asset{{ID: "p1", Added: at(0)}, {ID: "p2", Added: at(-1)}}
+	n1, n2 := photo.Asset{ID: "n1", Added: at(2)}, photo.Asset{ID: "n2", Added: at(1)}
+	hidden := photo.Asset{ID: "h", Added: at(1), Hidden: true}
 	for _, c := range []struct {
 		name   string
-		window []Asset
+		window []photo.Asset
 		k      int
 		want   []string
 	}{
-		{"one new", []Asset{n1, prev[0], prev[1]}, 1, []string{"n1", "p1", "p2"}},
-		{"a hidden entry between", []Asset{n1, hidden, prev[0]}, 1, []string{"n1", "p1", "p2"}},
-		{"fewer new than counted", []Asset{n1, prev[0]}, 2, nil},
-		{"more new than counted", []Asset{n1, n2, prev[0]}, 1, nil},
-		{"previous newest not reached", []Asset{n1, n2}, 2, nil},
-		{"a known entry first", []Asset{prev[1], prev[0]}, 1, nil},
-		{"previous newest now hidden", []Asset{n1, {ID: "p1", Hidden: true}}, 1, nil},
+		{"one new", []photo.Asset{n1, prev[0], prev[1]}, 1, []string{"n1", "p1", "p2"}},
+		{"a hidden entry between", []photo.Asset{n1, hidden, prev[0]}, 1, []string{"n1", "p1", "p2"}},
+		{"fewer new than counted", []photo.Asset{n1, prev[0]}, 2, nil},
+		{"more new than counted", []photo.Asset{n1, n2, prev[0]}, 1, nil},
+		{"previous newest not reached", []photo.Asset{n1, n2}, 2, nil},
+		{"a known entry first", []photo.Asset{prev[1], prev[0]}, 1, nil},
+		{"previous newest now hidden", []photo.Asset{n1, {ID: "p1", Hidden: true}}, 1, nil},
 	} {
 		got, ok := mergeDelta(c.window, 0, prev, c.k)
 		if ok != (c.want != nil) || ok && !cmp.Equal(assetIDs(got), c.want) {
 			t.Errorf("%s: %v %v, want %v", c.name, assetIDs(got), ok, c.want)
 		}
 	}
-	if _, ok := mergeDelta([]Asset{n1, prev[0]}, 1, prev, 1); ok {
+	if _, ok := mergeDelta([]photo.Asset{n1, prev[0]}, 1, prev, 1); ok {
 		t.Errorf("a window with an unpaired record was merged")
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // exchange is one CloudKit request/answer of a converted icloudpd cassette
@@ -88,7 +90,7 @@ func decodePage(t testing.TB, body []byte) ckQueryResponse {
 	return q
 }
 
-func pairPage(t testing.TB, body []byte, zone string) ([]Asset, int) {
+func pairPage(t testing.TB, body []byte, zone string) ([]photo.Asset, int) {
 	t.Helper()
 	q := decodePage(t, body)
 	p := newPairer(zone)
@@ -107,16 +109,16 @@ func TestDecode2018AddedPage(t *testing.T) {
 	if len(assets) != 100 || unpaired != 0 {
 		t.Fatalf("got %d assets, %d unpaired; want 100, 0", len(assets), unpaired)
 	}
-	want := Asset{
+	want := photo.Asset{
 		ID: "F2A23C38-0020-42FE-A273-2923ADE3CAED", MasterID: "AY6c+BsE0jjaXx9tmVGJM1D2VcEO", Library: "PrimarySync",
-		Filename: "IMG_7409.JPG", FilenameSource: FilenameEncoded, Size: 1884695, UTI: "public.jpeg", Kind: KindLivePhoto,
-		LiveVideo: &Resource{UTI: "com.apple.quicktime-movie", Size: 3294075}, Width: 4032, Height: 3024,
+		Filename: "IMG_7409.JPG", FilenameSource: photo.FilenameEncoded, Size: 1884695, UTI: "public.jpeg", Kind: photo.KindLivePhoto,
+		LiveVideo: &photo.Resource{UTI: "com.apple.quicktime-movie", Size: 3294075}, Width: 4032, Height: 3024,
 		Added: ms(1533021746602), Taken: ms(1533021744816), TZOffset: intp(25200),
 	}
 	if d := cmp.Diff(want, assets[0]); d != "" {
 		t.Errorf("first asset (-want +got):\n%s", d)
 	}
-	kinds, screenshots, edits := map[Kind]int{}, 0, 0
+	kinds, screenshots, edits := map[photo.Kind]int{}, 0, 0
 	for i, a := range assets {
 		kinds[a.Kind]++
 		if a.Screenshot {
@@ -129,7 +131,7 @@ func TestDecode2018AddedPage(t *testing.T) {
 			t.Errorf("asset %d added %v after asset %d: the index is not newest first", i, a.Added, i-1)
 		}
 	}
-	if d := cmp.Diff(map[Kind]int{KindLivePhoto: 77, KindPhoto: 15, KindVideo: 8}, kinds); d != "" {
+	if d := cmp.Diff(map[photo.Kind]int{photo.KindLivePhoto: 77, photo.KindPhoto: 15, photo.KindVideo: 8}, kinds); d != "" {
 		t.Errorf("kinds (-want +got):\n%s", d)
 	}
 	if screenshots != 8 || edits != 8 {
@@ -156,7 +158,7 @@ func TestDecode2023AddedPage(t *testing.T) {
 		if a.TZOffset == nil || *a.TZOffset != -25200 {
 			t.Errorf("%s: tz offset %v, want -25200", a.Filename, a.TZOffset)
 		}
-		if a.UTI == "public.mpeg-4" && (a.Kind != KindVideo || !strings.HasSuffix(a.Filename, ".MP4") && !strings.HasSuffix(a.Filename, ".mp4")) {
+		if a.UTI == "public.mpeg-4" && (a.Kind != photo.KindVideo || !strings.HasSuffix(a.Filename, ".MP4") && !strings.HasSuffix(a.Filename, ".mp4")) {
 			t.Errorf("MP4 %s decoded as %s", a.Filename, a.Kind)
 		}
 	}
@@ -179,20 +181,20 @@ func TestDecodeFilenameForms(t *testing.T) {
 		cassette string
 		id       string
 		name     string
-		source   FilenameSource
+		source   photo.FilenameSource
 		missing  int
 	}{
-		{"listing_photos_filename_string_encoding", "F2A23C38-0020-42FE-A273-2923ADE3CAED", "IMG_7409.JPG", FilenameString, 0},
-		{"listing_photos_missing_filenameEnc", "F2A23C38-0020-42FE-A273-2923ADE3CAED", "AY6c_BsE0jja.JPG", FilenameFallback, 3},
-		{"listing_photos_chinese", "F2A23C38-0020-42FE-A273-2923ADE3CAED", "IMG_中文_7409.JPG", FilenameEncoded, 0},
-		{"listing_photos", "577DE5DB-44CF-470B-9791-11F4A5C4A99C", "IMG_7408.JPG", FilenameEncoded, 0},
+		{"listing_photos_filename_string_encoding", "F2A23C38-0020-42FE-A273-2923ADE3CAED", "IMG_7409.JPG", photo.FilenameString, 0},
+		{"listing_photos_missing_filenameEnc", "F2A23C38-0020-42FE-A273-2923ADE3CAED", "AY6c_BsE0jja.JPG", photo.FilenameFallback, 3},
+		{"listing_photos_chinese", "F2A23C38-0020-42FE-A273-2923ADE3CAED", "IMG_中文_7409.JPG", photo.FilenameEncoded, 0},
+		{"listing_photos", "577DE5DB-44CF-470B-9791-11F4A5C4A99C", "IMG_7408.JPG", photo.FilenameEncoded, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cassette, func(t *testing.T) {
 			assets, _ := pairPage(t, cassetteAnswer(t, tt.cassette, "private/records/query", idxAdded, 0), "PrimarySync")
 			fallbacks := 0
 			for _, a := range assets {
-				if a.FilenameSource == FilenameFallback {
+				if a.FilenameSource == photo.FilenameFallback {
 					fallbacks++
 				}
 				if a.ID == tt.id && (a.Filename != tt.name || a.FilenameSource != tt.source) {
@@ -274,7 +276,7 @@ func TestDecodeSharedLibraryRecord(t *testing.T) {
 		t.Fatalf("%d assets, %d unpaired", len(assets), unpaired)
 	}
 	a := assets[0]
-	if a.Filename != "solvej dk.png" || a.Kind != KindPhoto || a.Size != 93124 || !strings.HasPrefix(a.Library, "SharedSync-") {
+	if a.Filename != "solvej dk.png" || a.Kind != photo.KindPhoto || a.Size != 93124 || !strings.HasPrefix(a.Library, "SharedSync-") {
 		t.Errorf("shared asset = %+v", a)
 	}
 	if a.TZOffset == nil || *a.TZOffset != 28800 || a.Added != ms(1739183576039) || a.Taken != ms(1687281444000) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // smallSeeds cuts a recorded page into short pages of a few records each,
@@ -66,16 +68,16 @@ func FuzzDecodeRecords(f *testing.F) {
 	})
 }
 
-func checkAsset(t *testing.T, a Asset) {
+func checkAsset(t *testing.T, a photo.Asset) {
 	t.Helper()
 	switch {
 	case a.ID == "" || a.MasterID == "":
 		t.Fatalf("asset without ids: %+v", a)
-	case a.Filename == "" || !utf8.ValidString(a.Filename) && a.FilenameSource != FilenameString:
+	case a.Filename == "" || !utf8.ValidString(a.Filename) && a.FilenameSource != photo.FilenameString:
 		t.Fatalf("asset without a usable file name: %+v", a)
 	case a.Size < -1:
 		t.Fatalf("negative size: %+v", a)
-	case a.Kind != KindPhoto && a.Kind != KindVideo && a.Kind != KindLivePhoto && a.Kind != KindOther:
+	case a.Kind != photo.KindPhoto && a.Kind != photo.KindVideo && a.Kind != photo.KindLivePhoto && a.Kind != photo.KindOther:
 		t.Fatalf("kind %q", a.Kind)
 	case a.TZOffset != nil && (*a.TZOffset <= -86400 || *a.TZOffset >= 86400):
 		t.Fatalf("tz offset %d", *a.TZOffset)

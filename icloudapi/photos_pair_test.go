@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // pyicloud fixtures: browser-derived shapes with sparse, untyped fields and
@@ -13,23 +15,23 @@ import (
 func TestDecodePyicloudFixtures(t *testing.T) {
 	tests := []struct {
 		file     string
-		want     []Asset
+		want     []photo.Asset
 		unpaired int
 	}{
-		{"photos_live_photo_response.json", []Asset{{
+		{"photos_live_photo_response.json", []photo.Asset{{
 			ID: "ASSET_RECORD_ID_204", MasterID: "MASTER_RECORD_ID_204", Library: "PrimarySync",
-			Filename: "live_photo.HEIC", FilenameSource: FilenameEncoded, Size: 3456789, UTI: "public.heic", Kind: KindLivePhoto,
-			LiveVideo: &Resource{UTI: "com.apple.quicktime-movie", Size: 456789}, Width: 4032, Height: 3024,
+			Filename: "live_photo.HEIC", FilenameSource: photo.FilenameEncoded, Size: 3456789, UTI: "public.heic", Kind: photo.KindLivePhoto,
+			LiveVideo: &photo.Resource{UTI: "com.apple.quicktime-movie", Size: 456789}, Width: 4032, Height: 3024,
 			Added: ms(1775666850000), Taken: ms(1775666800000),
 		}}, 0},
-		{"photos_video_only_response.json", []Asset{{
+		{"photos_video_only_response.json", []photo.Asset{{
 			ID: "ASSET_RECORD_ID_205", MasterID: "MASTER_RECORD_ID_205", Library: "PrimarySync",
-			Filename: "video_only.MOV", FilenameSource: FilenameEncoded, Size: 5678901, UTI: "com.apple.quicktime-movie", Kind: KindVideo,
+			Filename: "video_only.MOV", FilenameSource: photo.FilenameEncoded, Size: 5678901, UTI: "com.apple.quicktime-movie", Kind: photo.KindVideo,
 			Added: ms(1775666950000), Taken: ms(1775666900000),
 		}}, 0},
-		{"photos_missing_counterparts_response.json", []Asset{{
+		{"photos_missing_counterparts_response.json", []photo.Asset{{
 			ID: "ASSET_MATCHED_001", MasterID: "MASTER_MATCHED_001", Library: "PrimarySync",
-			Filename: "matched_photo.jpg", FilenameSource: FilenameEncoded, Size: -1, Kind: KindOther,
+			Filename: "matched_photo.jpg", FilenameSource: photo.FilenameEncoded, Size: -1, Kind: photo.KindOther,
 			Added: ms(1775666700000), Taken: ms(1775666700000),
 		}}, 1},
 	}
@@ -130,8 +132,8 @@ func TestPairingAcrossPages(t *testing.T) {
 	if unpaired != 0 {
 		t.Errorf("unpaired = %d", unpaired)
 	}
-	byID := func(as []Asset) map[string]Asset {
-		m := map[string]Asset{}
+	byID := func(as []photo.Asset) map[string]photo.Asset {
+		m := map[string]photo.Asset{}
 		for _, a := range as {
 			m[a.ID] = a
 		}
@@ -166,25 +168,27 @@ func TestMakeAssetKinds(t *testing.T) {
 	tests := []struct {
 		name          string
 		master, asset string
-		check         func(Asset) bool
+		check         func(photo.Asset) bool
 	}{
-		{"raw", res("resOriginal", "com.adobe.raw-image", 25), "", func(a Asset) bool { return a.RAW && a.Kind == KindPhoto && a.Size == 25 }},
+		{"raw", res("resOriginal", "com.adobe.raw-image", 25), "", func(a photo.Asset) bool { return a.RAW && a.Kind == photo.KindPhoto && a.Size == 25 }},
 		{"raw+jpeg", res("resOriginal", "com.canon.cr2-raw-image", 20) + "," + res("resOriginalAlt", "public.jpeg", 3), "",
-			func(a Asset) bool { return a.RAW && *a.Alternative == Resource{UTI: "public.jpeg", Size: 3} }},
+			func(a photo.Asset) bool {
+				return a.RAW && *a.Alternative == photo.Resource{UTI: "public.jpeg", Size: 3}
+			}},
 		{"jpeg+raw alt", res("resOriginal", "public.jpeg", 3) + "," + res("resOriginalAlt", "com.sony.arw-raw-image", 20), "",
-			func(a Asset) bool { return a.RAW && a.UTI == "public.jpeg" }},
-		{"unknown uti kept", res("resOriginal", "com.example.holo-image", 9), "", func(a Asset) bool { return a.UTI == "com.example.holo-image" && a.Kind == KindOther }},
+			func(a photo.Asset) bool { return a.RAW && a.UTI == "public.jpeg" }},
+		{"unknown uti kept", res("resOriginal", "com.example.holo-image", 9), "", func(a photo.Asset) bool { return a.UTI == "com.example.holo-image" && a.Kind == photo.KindOther }},
 		{"unknown video by class", res("resOriginal", "com.example.clip", 9) + `,"dataClassType":{"value":2,"type":"INT64"}`, "",
-			func(a Asset) bool { return a.Kind == KindVideo }},
+			func(a photo.Asset) bool { return a.Kind == photo.KindVideo }},
 		{"edited video", res("resOriginal", "com.apple.quicktime-movie", 9), "," + res("resVidFull", "com.apple.quicktime-movie", 5) + `,"adjustmentType":{"value":"com.apple.video","type":"STRING"}`,
-			func(a Asset) bool {
+			func(a photo.Asset) bool {
 				return a.Edited != nil && a.Edited.Size == 5 && a.AdjustmentType == "com.apple.video"
 			}},
 		{"burst hidden", res("resOriginal", "public.heic", 9), `,"burstId":{"value":"B1","type":"STRING"},"isHidden":{"value":1,"type":"INT64"}`,
-			func(a Asset) bool { return a.Burst && a.Hidden }},
+			func(a photo.Asset) bool { return a.Burst && a.Hidden }},
 		{"deleted with null purge", res("resOriginal", "public.heic", 9), `,"isDeleted":{"value":1,"type":"INT64"},"dateExpunged":{"value":null,"type":"TIMESTAMP"}`,
-			func(a Asset) bool { return a.Deleted && a.Purge.IsZero() }},
-		{"size missing", `"itemType":{"value":"public.png","type":"STRING"}`, "", func(a Asset) bool { return a.Size == -1 && a.UTI == "public.png" }},
+			func(a photo.Asset) bool { return a.Deleted && a.Purge.IsZero() }},
+		{"size missing", `"itemType":{"value":"public.png","type":"STRING"}`, "", func(a photo.Asset) bool { return a.Size == -1 && a.UTI == "public.png" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 const photosPassword = "correct horse battery staple"
@@ -86,7 +88,7 @@ func (e *photosEnv) noMutations() {
 	}
 }
 
-func assetIDs(as []Asset) []string {
+func assetIDs(as []photo.Asset) []string {
 	out := make([]string, len(as))
 	for i, a := range as {
 		out[i] = a.ID
@@ -178,7 +180,7 @@ func budgetCycles(t *testing.T, size int) []int {
 	return costs
 }
 
-func containsID(as []Asset, id string) bool {
+func containsID(as []photo.Asset, id string) bool {
 	for _, a := range as {
 		if a.ID == id {
 			return true
@@ -198,7 +200,7 @@ func TestSnapshotNewestIncludesOldPhotoAddedYesterday(t *testing.T) {
 	if lib0 == nil || len(lib0.Newest) != 50 {
 		t.Fatalf("personal library: %+v", lib0)
 	}
-	var old *Asset
+	var old *photo.Asset
 	for i, a := range lib0.Newest {
 		if a.Filename == fakeicloud.OldPhotoFilename {
 			old = &lib0.Newest[i]

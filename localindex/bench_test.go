@@ -202,7 +202,7 @@ func BenchmarkMatch50(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		ms, err := ix.Match(context.Background(), assets, MatchOptions{})
-		if err != nil || ms[0].Confidence != ConfidenceCertain {
+		if err != nil || ms[0].Confidence != photo.ConfidenceCertain {
 			b.Fatalf("match: %v %+v", err, ms[0])
 		}
 	}
@@ -211,14 +211,14 @@ func BenchmarkMatch50(b *testing.B) {
 	reportRSS(b)
 }
 
-func benchAssets() []CloudAsset {
-	var out []CloudAsset
+func benchAssets() []photo.Asset {
+	var out []photo.Asset
 	base := time.Date(2018, 1, 1, 12, 0, 0, 0, time.UTC)
 	for i := 0; i < 50; i++ {
 		d := 100 + i*37
 		n := d*benchFilesPerDir + 1 // n%3 == 1: a HEIC
 		mt := base.AddDate(0, 0, d).Add(time.Minute)
-		a := CloudAsset{ID: fmt.Sprint("A", i), Filename: fmt.Sprintf("IMG_%04d.HEIC", n%10000), Kind: photo.KindPhoto,
+		a := photo.Asset{ID: fmt.Sprint("A", i), Filename: fmt.Sprintf("IMG_%04d.HEIC", n%10000), Kind: photo.KindPhoto,
 			Size: int64(1_000_000 + n*7), Taken: mt, Added: mt.Add(time.Hour), TZOffset: offset(0)}
 		switch {
 		case i >= 40:

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // wanted describes every file that one Match call can look at, from the
@@ -22,7 +24,7 @@ type wanted struct {
 	spans [][2]int64 // mtime windows, unix ns, sorted and merged
 }
 
-func newWanted(assets []CloudAsset, mo MatchOptions) *wanted {
+func newWanted(assets []photo.Asset, mo MatchOptions) *wanted {
 	w := &wanted{keys: map[uint32]struct{}{}, secs: map[int64]struct{}{}, days: map[int32]struct{}{}}
 	// the widest tolerance of a query: a Live Photo video's
 	tol := int64((mo.Tolerance+2*time.Second)/time.Second) + 1
@@ -190,7 +192,7 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 // assets are the same matches again without reading the rows.
 type lastCands struct {
 	gen    uint64
-	assets []CloudAsset
+	assets []photo.Asset
 	tol    time.Duration
 	c      *candidates
 	l      *lookup // built from c, with the capture times read since
@@ -199,7 +201,7 @@ type lastCands struct {
 // candidatesFor returns the candidates of assets and their lookup: those of
 // the last call when neither the assets nor the directories changed since,
 // else read from the rows.
-func (ix *Index) candidatesFor(ctx context.Context, assets []CloudAsset, mo MatchOptions) (*candidates, *lookup, error) {
+func (ix *Index) candidatesFor(ctx context.Context, assets []photo.Asset, mo MatchOptions) (*candidates, *lookup, error) {
 	if l := ix.last; l != nil && l.gen == ix.gen && l.tol == mo.Tolerance && slices.Equal(l.assets, assets) && !ix.allCandidates {
 		for rel, cd := range l.c.dirs {
 			for i := range cd.files {

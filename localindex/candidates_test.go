@@ -28,7 +28,7 @@ func TestCandidatesMatchLikeWholeIndex(t *testing.T) {
 				ix := openIndex(t, NewMemKV(), root, Options{})
 				ix.allCandidates = all
 				scan(t, ix, false)
-				for _, round := range [][]CloudAsset{assets, renamed, renamed} { // the third reuses the candidates
+				for _, round := range [][]photo.Asset{assets, renamed, renamed} { // the third reuses the candidates
 					ms, err := ix.Match(context.Background(), round, MatchOptions{})
 					if err != nil {
 						t.Fatal(err)
@@ -36,7 +36,7 @@ func TestCandidatesMatchLikeWholeIndex(t *testing.T) {
 					got[i] = append(got[i], ms...)
 				}
 			}
-			byConf := map[Confidence]int{}
+			byConf := map[photo.Confidence]int{}
 			for _, m := range got[1] {
 				byConf[m.Confidence]++
 				if m.Edited != nil {
@@ -44,7 +44,7 @@ func TestCandidatesMatchLikeWholeIndex(t *testing.T) {
 				}
 			}
 			t.Logf("matches by confidence: %v", byConf)
-			if byConf[ConfidenceCertain] < 10 || byConf[ConfidenceLikely]+byConf[ConfidencePossible] < 5 {
+			if byConf[photo.ConfidenceCertain] < 10 || byConf[photo.ConfidenceLikely]+byConf[photo.ConfidencePossible] < 5 {
 				t.Fatalf("matches by confidence %v: the test data does not exercise the matcher", byConf)
 			}
 			if diff := cmp.Diff(got[1], got[0]); diff != "" {
@@ -114,12 +114,12 @@ func randomFolder(t *testing.T, rng *rand.Rand) (string, []time.Time) {
 	return root, times
 }
 
-func randomAssets(rng *rand.Rand, times []time.Time) []CloudAsset {
-	var out []CloudAsset
+func randomAssets(rng *rand.Rand, times []time.Time) []photo.Asset {
+	var out []photo.Asset
 	for j := 0; j < 150; j++ {
 		k := rng.IntN(len(times))
 		num := (k / 2) % 250
-		a := CloudAsset{ID: fmt.Sprint("A", j), MasterID: fmt.Sprintf("M%06d", j), Kind: photo.KindPhoto,
+		a := photo.Asset{ID: fmt.Sprint("A", j), MasterID: fmt.Sprintf("M%06d", j), Kind: photo.KindPhoto,
 			Filename: fmt.Sprintf("IMG_%04d.HEIC", num), Size: int64(100 + rng.IntN(12)*10),
 			Taken: times[k].Add(time.Duration(rng.IntN(3)) * time.Second)}
 		a.Added = a.Taken.Add(time.Duration(rng.IntN(20*24)) * time.Hour)
@@ -165,12 +165,12 @@ func TestCandidatesReachEveryWay(t *testing.T) {
 	age(t, root)
 	ix := openIndex(t, NewMemKV(), root, Options{})
 	scan(t, ix, false)
-	asset := func(id, name string, month int) CloudAsset {
-		return CloudAsset{ID: id, Filename: name, Kind: photo.KindPhoto, Size: 500, Taken: at(month), Added: at(month)}
+	asset := func(id, name string, month int) photo.Asset {
+		return photo.Asset{ID: id, Filename: name, Kind: photo.KindPhoto, Size: 500, Taken: at(month), Added: at(month)}
 	}
-	want := map[string]Confidence{"key": ConfidenceCertain, "day": ConfidencePossible, "mtime": ConfidencePossible,
-		"name time": ConfidencePossible, "read": ConfidenceLikely, "cached": ConfidencePossible}
-	check := func(assets []CloudAsset) {
+	want := map[string]photo.Confidence{"key": photo.ConfidenceCertain, "day": photo.ConfidencePossible, "mtime": photo.ConfidencePossible,
+		"name time": photo.ConfidencePossible, "read": photo.ConfidenceLikely, "cached": photo.ConfidencePossible}
+	check := func(assets []photo.Asset) {
 		t.Helper()
 		ms, err := ix.Match(context.Background(), assets, MatchOptions{})
 		if err != nil {
@@ -182,10 +182,10 @@ func TestCandidatesReachEveryWay(t *testing.T) {
 			}
 		}
 	}
-	check([]CloudAsset{asset("key", "IMG_1001.HEIC", 1), asset("day", "DSC_0002.JPG", 3), asset("mtime", "DSC_0003.JPG", 5),
+	check([]photo.Asset{asset("key", "IMG_1001.HEIC", 1), asset("day", "DSC_0002.JPG", 3), asset("mtime", "DSC_0003.JPG", 5),
 		asset("name time", "DSC_0004.JPG", 7), asset("read", "0a1b2c3d-0000-4000-8000-000000000005.jpg", 9)})
 	// The last file's capture time is cached now; found by it alone.
-	check([]CloudAsset{asset("cached", "DSC_0005.JPG", 9)})
+	check([]photo.Asset{asset("cached", "DSC_0005.JPG", 9)})
 }
 
 // randomLibrary is a random folder (seeded by seed and stream) with random

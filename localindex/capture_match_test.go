@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // hangingJPEG made imagemeta v0.3.1's DecodeJPEG loop for ever: EOI right
@@ -31,7 +33,7 @@ func TestUnreadableHeaderMatchedByNameAndSizeOnly(t *testing.T) {
 
 	// Same stems, other sizes: only a capture time could match them. The
 	// mtime equals the asset's time, which the old fallback took for one.
-	assets := []CloudAsset{asset("IMG_0001.JPG", 4000), asset("IMG_0002.JPG", 4000), asset("IMG_0003.JPG", 4000)}
+	assets := []photo.Asset{asset("IMG_0001.JPG", 4000), asset("IMG_0002.JPG", 4000), asset("IMG_0003.JPG", 4000)}
 	type result struct {
 		m   []Match
 		err error
@@ -53,7 +55,7 @@ func TestUnreadableHeaderMatchedByNameAndSizeOnly(t *testing.T) {
 	}
 	checkMatch(t, got[0], want{})
 	checkMatch(t, got[1], want{})
-	checkMatch(t, got[2], want{conf: ConfidenceLikely, path: "2023/IMG_0003.JPG"})
+	checkMatch(t, got[2], want{conf: photo.ConfidenceLikely, path: "2023/IMG_0003.JPG"})
 	wantNames := []string{"2023/IMG_0001.JPG", "2023/IMG_0002.JPG"}
 	if n, names := ix.UnreadableHeaders(10); n != 2 || !slices.Equal(names, wantNames) {
 		t.Errorf("UnreadableHeaders = %d %q, want 2 %q", n, names, wantNames)
@@ -69,11 +71,11 @@ func TestUnreadableHeaderMatchedByNameAndSizeOnly(t *testing.T) {
 	if n, _ := ix2.UnreadableHeaders(10); n != 2 {
 		t.Errorf("after restart UnreadableHeaders = %d, want 2 (cached)", n)
 	}
-	got, err := ix2.Match(context.Background(), []CloudAsset{asset("IMG_0002.JPG", 5000), asset("IMG_0001.JPG", 4000)}, MatchOptions{})
+	got, err := ix2.Match(context.Background(), []photo.Asset{asset("IMG_0002.JPG", 5000), asset("IMG_0001.JPG", 4000)}, MatchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkMatch(t, got[0], want{conf: ConfidenceCertain, path: "2023/IMG_0002.JPG"})
+	checkMatch(t, got[0], want{conf: photo.ConfidenceCertain, path: "2023/IMG_0002.JPG"})
 	if f := got[1].File; f != nil && f.Path == "2023/IMG_0001.JPG" {
 		t.Errorf("after restart the unreadable IMG_0001.JPG matched by %s", f.Reason)
 	}

@@ -35,7 +35,7 @@ import (
 type cycleBench struct {
 	dir, tree, db string
 	files         int
-	assets        []CloudAsset
+	assets        []photo.Asset
 }
 
 func newCycleBench(b *testing.B) *cycleBench {
@@ -123,11 +123,11 @@ func (c *cycleBench) generate(b *testing.B) {
 // makeAssets: 50 newest (the last files, by name and size; 10 of them with
 // another size, so capture time decides) and 100 spread over the tree
 // (Recently Deleted), 10 of which have no local copy.
-func (c *cycleBench) makeAssets() []CloudAsset {
-	var out []CloudAsset
+func (c *cycleBench) makeAssets() []photo.Asset {
+	var out []photo.Asset
 	add := func(id string, n int, sizeDelta int64, absent bool) {
 		rel, size, mt := cycleFile(n)
-		a := CloudAsset{ID: id, Filename: filepath.Base(rel), Kind: photo.KindPhoto, Size: size + sizeDelta, Taken: mt,
+		a := photo.Asset{ID: id, Filename: filepath.Base(rel), Kind: photo.KindPhoto, Size: size + sizeDelta, Taken: mt,
 			Added: mt.Add(time.Hour), TZOffset: offset(0)}
 		if n%3 == 0 {
 			a.Kind = photo.KindVideo
@@ -171,7 +171,7 @@ func (c *cycleBench) cycle(b *testing.B, ix *Index) {
 	}
 	found := 0
 	for _, m := range ms {
-		if m.Confidence != ConfidenceNone {
+		if m.Confidence != photo.ConfidenceNone {
 			found++
 		}
 	}

@@ -12,31 +12,9 @@ import (
 	"github.com/icloudmon/icloudmon/photo"
 )
 
-// The cloud side of matching speaks package photo: an asset is a
-// photo.Asset and a confidence a photo.Confidence. These aliases keep the
-// names that localindex, its tests and its callers use.
-type (
-	// CloudAsset is what the matcher knows of one iCloud asset: its ID
-	// (reported back in Match), MasterID (icloudpd's id, for _<id7> names
-	// and nameless assets), Filename (may be empty), Kind (KindOther
-	// accepts a photo or a video), the sizes of its parts (a live video
-	// makes it a Live Photo), Added, Taken and the capture offset.
-	CloudAsset = photo.Asset
-	// Confidence says how sure a match is.
-	Confidence = photo.Confidence
-)
-
-// Confidence levels, weakest first (design §2 step 4).
-const (
-	ConfidenceNone     = photo.ConfidenceNone     // no local copy found
-	ConfidencePossible = photo.ConfidencePossible // same capture time (±tolerance) and kind, any name
-	ConfidenceLikely   = photo.ConfidenceLikely   // same name stem and capture time within tolerance
-	ConfidenceCertain  = photo.ConfidenceCertain  // same name and same byte size
-)
-
 // wallClock returns the capture wall clock in UTC fields (the instant when the
 // offset is unknown).
-func wallClock(a CloudAsset) time.Time {
+func wallClock(a photo.Asset) time.Time {
 	off, _ := a.Offset()
 	return a.Taken.UTC().Add(off)
 }
@@ -44,7 +22,7 @@ func wallClock(a CloudAsset) time.Time {
 // assetKind is the kind of file the asset's original is: a video, either
 // (KindUnknown) for an asset of unknown kind, a photo otherwise (a Live
 // Photo's original is its still).
-func assetKind(a CloudAsset) Kind {
+func assetKind(a photo.Asset) Kind {
 	switch a.Kind {
 	case photo.KindVideo:
 		return KindVideo
@@ -60,7 +38,7 @@ type FileMatch struct {
 	Size       int64
 	ModTime    time.Time
 	Capture    *Capture // nil when the headers were not needed
-	Confidence Confidence
+	Confidence photo.Confidence
 	Reason     string
 }
 
@@ -68,7 +46,7 @@ type FileMatch struct {
 // of the original (for a RAW+JPEG pair, either original counts).
 type Match struct {
 	AssetID          string
-	Confidence       Confidence
+	Confidence       photo.Confidence
 	File             *FileMatch
 	LiveVideo        *FileMatch // the Live Photo video, when found
 	LiveVideoMissing bool       // a Live Photo whose video has no local copy
@@ -87,7 +65,13 @@ type MatchOptions struct {
 // and keeps only the files these assets can match (see wanted). Capture
 // times are read from headers only for candidates the name and size rules
 // cannot decide, and are cached in the index (saved through KV).
-func (ix *Index) Match(ctx context.Context, assets []CloudAsset, mo MatchOptions) ([]Match, error) {
+//
+// Of each photo.Asset the matcher reads its ID (reported back in Match),
+// MasterID (icloudpd's id, for _<id7> names and nameless assets), Filename
+// (may be empty), Kind (photo.KindOther accepts a photo or a video), the
+// sizes of its parts (a live video makes it a Live Photo), Added, Taken and
+// the capture offset.
+func (ix *Index) Match(ctx context.Context, assets []photo.Asset, mo MatchOptions) ([]Match, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	mo = mo.withDefaults()
@@ -106,7 +90,7 @@ func (ix *Index) matchWith(ctx context.Context, assets []CloudAsset, mo MatchOpt
 		witness: ix.opts.RenamesFiles}
 	out := make([]Match, len(assets))
 	byName := make([][]cand, len(assets))
-	passes := []func(a CloudAsset, cands []cand, res *Match){m.passSize, m.passName, m.passTime}
+	passes := []func(a photo.Asset, cands []cand, res *Match){m.passSize, m.passName, m.passTime}
 	for _, pass := range passes {
 		for i, a := range assets {
 			if err := ctx.Err(); err != nil {
@@ -157,12 +141,12 @@ type cand struct {
 
 // passSize finds certain matches for every asset first, so that weaker
 // passes never hand one asset's file to another.
-func (m *matcher) passSize(a CloudAsset, cands []cand, res *Match) {
+func (m *matcher) passSize(a photo.Asset, cands []cand, res *Match) {
 	m.bySize(a, cands, res)
 }
 
 // passName finds likely matches: name stem plus capture time.
-func (m *matcher) passName(a CloudAsset, cands []cand, res *Match) {
+func (m *matcher) passName(a photo.Asset, cands []cand, res *Match) {
 	if a.Taken.IsZero() {
 		return // no capture time to compare with
 	}
@@ -181,7 +165,7 @@ func (m *matcher) passName(a CloudAsset, cands []cand, res *Match) {
 }
 
 // passTime finds possible matches: capture time and kind, any name.
-func (m *matcher) passTime(a CloudAsset, _ []cand, res *Match) {
+func (m *matcher) passTime(a photo.Asset, _ []cand, res *Match) {
 	if a.Taken.IsZero() {
 		return
 	}
@@ -204,7 +188,7 @@ func (m *matcher) passTime(a CloudAsset, _ []cand, res *Match) {
 
 // originalSizes are the sizes a capture-time-only copy of the original
 // must have: nil (any) unless the layout keeps the bytes.
-func (m *matcher) originalSizes(a CloudAsset) []int64 {
+func (m *matcher) originalSizes(a photo.Asset) []int64 {
 	if !m.witness {
 		return nil
 	}
@@ -217,7 +201,7 @@ func (m *matcher) originalSizes(a CloudAsset) []int64 {
 
 // isEditSize: the asset's edited rendition has a size of its own, so a
 // file of that size is the edit, not the original.
-func isEditSize(a CloudAsset) bool {
+func isEditSize(a photo.Asset) bool {
 	edit := a.PartSize(photo.PartEdited)
 	return edit > 0 && edit != a.PartSize(photo.PartOriginal) && edit != a.PartSize(photo.PartAlternate)
 }
@@ -227,19 +211,19 @@ func isEditSize(a CloudAsset) bool {
 func (m *matcher) liveTolerance() time.Duration { return m.opts.Tolerance + 2*time.Second }
 
 // finish sets the summary fields.
-func finish(a CloudAsset, res *Match) {
-	res.Confidence = ConfidenceNone
+func finish(a photo.Asset, res *Match) {
+	res.Confidence = photo.ConfidenceNone
 	if res.File != nil {
 		res.Confidence = res.File.Confidence
 	}
 	res.LiveVideoMissing = a.PartSize(photo.PartLiveVideo) > 0 && res.LiveVideo == nil
 	res.EditedMissing = a.PartSize(photo.PartEdited) > 0 && res.Edited == nil
-	res.Incomplete = res.Incomplete && res.Confidence.Rank() < ConfidenceLikely.Rank()
+	res.Incomplete = res.Incomplete && res.Confidence.Rank() < photo.ConfidenceLikely.Rank()
 }
 
 // nameCands returns files whose name keys equal one of the asset's keys,
 // dropping icloudpd _<id7> names that belong to another asset.
-func (m *matcher) nameCands(a CloudAsset) []cand {
+func (m *matcher) nameCands(a photo.Asset) []cand {
 	keys := cloudKeys(a.Filename, a.MasterID)
 	own := id7(a.MasterID)
 	var ids []int32
@@ -272,7 +256,7 @@ func sharesKey(a, b []string) bool {
 }
 
 // bySize finds certain matches: same name and exact byte size.
-func (m *matcher) bySize(a CloudAsset, cands []cand, res *Match) {
+func (m *matcher) bySize(a photo.Asset, cands []cand, res *Match) {
 	for _, c := range cands {
 		f := m.l.refs[c.id].f()
 		if m.claimed[c.id] {
@@ -280,13 +264,13 @@ func (m *matcher) bySize(a CloudAsset, cands []cand, res *Match) {
 		}
 		switch {
 		case res.File == nil && f.size == a.PartSize(photo.PartOriginal) && kindFits(assetKind(a), c.ln.kind):
-			res.File = m.found(c.id, ConfidenceCertain, "name and size equal", nil)
+			res.File = m.found(c.id, photo.ConfidenceCertain, "name and size equal", nil)
 		case res.File == nil && a.PartSize(photo.PartAlternate) > 0 && f.size == a.PartSize(photo.PartAlternate) && c.ln.kind == KindPhoto:
-			res.File = m.found(c.id, ConfidenceCertain, "name and size equal the RAW+JPEG alternative original", nil)
+			res.File = m.found(c.id, photo.ConfidenceCertain, "name and size equal the RAW+JPEG alternative original", nil)
 		case res.LiveVideo == nil && a.PartSize(photo.PartLiveVideo) > 0 && f.size == a.PartSize(photo.PartLiveVideo) && c.ln.kind == KindVideo:
-			res.LiveVideo = m.found(c.id, ConfidenceCertain, "name and size equal the Live Photo video", nil)
+			res.LiveVideo = m.found(c.id, photo.ConfidenceCertain, "name and size equal the Live Photo video", nil)
 		case res.Edited == nil && a.PartSize(photo.PartEdited) > 0 && f.size == a.PartSize(photo.PartEdited) && c.ln.kind != KindUnknown:
-			res.Edited = m.found(c.id, ConfidenceCertain, "name and size equal the edited rendition", nil)
+			res.Edited = m.found(c.id, photo.ConfidenceCertain, "name and size equal the edited rendition", nil)
 		}
 	}
 }
@@ -297,7 +281,7 @@ func kindFits(want, got Kind) bool {
 
 // byNameTime finds a likely match: a name candidate of the right kind whose
 // capture time agrees. edits selects edited renditions instead of originals.
-func (m *matcher) byNameTime(a CloudAsset, cands []cand, kind Kind, tol time.Duration, edits bool) *FileMatch {
+func (m *matcher) byNameTime(a photo.Asset, cands []cand, kind Kind, tol time.Duration, edits bool) *FileMatch {
 	var best *FileMatch
 	var bestID int32
 	var bestScore time.Duration
@@ -316,7 +300,7 @@ func (m *matcher) byNameTime(a CloudAsset, cands []cand, kind Kind, tol time.Dur
 		score := rank(d, cp)
 		if agree && (best == nil || score < bestScore) {
 			why := fmt.Sprintf("name stem equal and capture time (%s) within %s", cp.Source, d)
-			best, bestID, bestScore = m.foundLater(c.id, ConfidenceLikely, why, &cp), c.id, score
+			best, bestID, bestScore = m.foundLater(c.id, photo.ConfidenceLikely, why, &cp), c.id, score
 		}
 	}
 	if best != nil {
@@ -329,7 +313,7 @@ func (m *matcher) byNameTime(a CloudAsset, cands []cand, kind Kind, tol time.Dur
 // sizes, when given, is the second witness: the file must have one of them.
 // Without it, a file of the edited rendition's size is never taken for
 // the original. edits accepts files named as edits (IMG_E…).
-func (m *matcher) byTime(a CloudAsset, kind Kind, tol time.Duration, sizes []int64, edits bool) *FileMatch {
+func (m *matcher) byTime(a photo.Asset, kind Kind, tol time.Duration, sizes []int64, edits bool) *FileMatch {
 	var best *FileMatch
 	var bestID int32
 	var bestScore time.Duration
@@ -355,7 +339,7 @@ func (m *matcher) byTime(a CloudAsset, kind Kind, tol time.Duration, sizes []int
 			if sizes != nil {
 				why = fmt.Sprintf("capture time (%s) within %s and size equal; name differs", cp.Source, d)
 			}
-			best, bestID, bestScore = m.foundLater(id, ConfidencePossible, why, &cp), id, score
+			best, bestID, bestScore = m.foundLater(id, photo.ConfidencePossible, why, &cp), id, score
 		}
 	}
 	if best != nil {
@@ -386,7 +370,7 @@ func rank(d time.Duration, c Capture) time.Duration {
 // TakenAt().UTC()), which is the true instant when the photo's GPS
 // position or a stated offset gave the time zone, and the wall clock
 // labelled UTC when nothing did (internal/meta/exif.go, txt.ParseTime).
-func (m *matcher) agrees(a CloudAsset, id int32, c Capture, tol time.Duration) (time.Duration, bool) {
+func (m *matcher) agrees(a photo.Asset, id int32, c Capture, tol time.Duration) (time.Duration, bool) {
 	d, ok := agrees(a, c, tol)
 	if ok || c.Source != SourceFilename {
 		return d, ok
@@ -407,7 +391,7 @@ func (m *matcher) agrees(a CloudAsset, id int32, c Capture, tol time.Duration) (
 
 // agrees compares a capture time with the asset's: instants when the file
 // knows its offset, wall clocks otherwise.
-func agrees(a CloudAsset, c Capture, tol time.Duration) (time.Duration, bool) {
+func agrees(a photo.Asset, c Capture, tol time.Duration) (time.Duration, bool) {
 	var d time.Duration
 	switch {
 	case c.OffsetKnown:
@@ -428,7 +412,7 @@ func agrees(a CloudAsset, c Capture, tol time.Duration) (time.Duration, bool) {
 // cached capture seconds, names carrying the time, folders dated within a
 // day (any time zone), and files modified around the capture or after the
 // upload (import tools set one or the other).
-func (m *matcher) timeCands(a CloudAsset, tol time.Duration) []int32 {
+func (m *matcher) timeCands(a photo.Asset, tol time.Duration) []int32 {
 	var ids []int32
 	wall := wallClock(a)
 	ids = seconds(m.l.capInst, a.Taken, tol, ids)
@@ -495,14 +479,14 @@ func (m *matcher) capture(id int32) (Capture, bool) {
 }
 
 // found builds a FileMatch and claims the file.
-func (m *matcher) found(id int32, conf Confidence, why string, c *Capture) *FileMatch {
+func (m *matcher) found(id int32, conf photo.Confidence, why string, c *Capture) *FileMatch {
 	m.claimed[id] = true
 	return m.foundLater(id, conf, why, c)
 }
 
 // foundLater builds a FileMatch without claiming the file yet (the caller
 // claims the best of several).
-func (m *matcher) foundLater(id int32, conf Confidence, why string, c *Capture) *FileMatch {
+func (m *matcher) foundLater(id int32, conf photo.Confidence, why string, c *Capture) *FileMatch {
 	ref := m.l.refs[id]
 	f := ref.f()
 	return &FileMatch{Path: ref.rel(), Size: f.size, ModTime: time.Unix(0, f.mtime).UTC(), Capture: c, Confidence: conf, Reason: why}

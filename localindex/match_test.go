@@ -47,7 +47,7 @@ func writeSized(t *testing.T, root string, l local) {
 
 // want is the expected verdict for one asset.
 type want struct {
-	conf         Confidence
+	conf         photo.Confidence
 	path         string
 	video        string
 	videoMissing bool
@@ -56,12 +56,12 @@ type want struct {
 
 type matchCase struct {
 	name  string
-	asset CloudAsset
+	asset photo.Asset
 	want  want
 }
 
-func asset(name string, size int64) CloudAsset {
-	return CloudAsset{ID: "A-" + name, MasterID: "M" + name, Filename: name, Kind: cloudKind(name), Size: size,
+func asset(name string, size int64) photo.Asset {
+	return photo.Asset{ID: "A-" + name, MasterID: "M" + name, Filename: name, Kind: cloudKind(name), Size: size,
 		Added: added, Taken: taken, TZOffset: offset(tz)}
 }
 
@@ -82,12 +82,12 @@ func offset(d time.Duration) *int {
 	return &s
 }
 
-func live(a CloudAsset, videoSize int64) CloudAsset {
+func live(a photo.Asset, videoSize int64) photo.Asset {
 	a.LiveVideo = &photo.Resource{Size: videoSize}
 	return a
 }
 
-func withEdit(a CloudAsset, size int64) CloudAsset {
+func withEdit(a photo.Asset, size int64) photo.Asset {
 	a.Edited = &photo.Resource{Size: size}
 	return a
 }
@@ -108,7 +108,7 @@ func runMatchLayout(t *testing.T, renames bool, files []local, cases []matchCase
 	}
 	ix := openIndex(t, NewMemKV(), root, Options{RenamesFiles: renames})
 	scan(t, ix, false)
-	assets := make([]CloudAsset, len(cases))
+	assets := make([]photo.Asset, len(cases))
 	for i, c := range cases {
 		assets[i] = c.asset
 	}
@@ -125,7 +125,7 @@ func runMatchLayout(t *testing.T, renames bool, files []local, cases []matchCase
 func checkMatch(t *testing.T, m Match, w want) {
 	t.Helper()
 	if w.conf == "" {
-		w.conf = ConfidenceNone // a case that expects nothing found
+		w.conf = photo.ConfidenceNone // a case that expects nothing found
 	}
 	path := func(f *FileMatch) string {
 		if f == nil {
@@ -190,31 +190,31 @@ func TestMatchICloudPD(t *testing.T) {
 	raw := asset("IMG_7412.JPG", 3100200)
 	raw.Alternative = &photo.Resource{Size: 25123456}
 	cases := []matchCase{
-		{"original name and size", asset("IMG_7409.JPG", 1884695), want{conf: ConfidenceCertain, path: "2023/06/15/IMG_7409.JPG"}},
+		{"original name and size", asset("IMG_7409.JPG", 1884695), want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_7409.JPG"}},
 		{"live HEIC with _HEVC.MOV", live(asset("IMG_0101.HEIC", 2345678), 3294075),
-			want{conf: ConfidenceCertain, path: "2023/06/15/IMG_0101.HEIC", video: "2023/06/15/IMG_0101_HEVC.MOV"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_0101.HEIC", video: "2023/06/15/IMG_0101_HEVC.MOV"}},
 		{"live JPG with .MOV", live(asset("IMG_0102.JPG", 2011334), 2870112),
-			want{conf: ConfidenceCertain, path: "2023/06/15/IMG_0102.JPG", video: "2023/06/15/IMG_0102.MOV"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_0102.JPG", video: "2023/06/15/IMG_0102.MOV"}},
 		{"-<size> de-dup suffix beside an older namesake", asset("IMG_7410.JPG", 1884699),
-			want{conf: ConfidenceCertain, path: "2023/06/15/IMG_7410-1884699.JPG"}},
-		{"name-id7 suffix of this asset", id7Asset, want{conf: ConfidenceCertain, path: "2023/06/15/IMG_7411_QVk2Yyt.JPG"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_7410-1884699.JPG"}},
+		{"name-id7 suffix of this asset", id7Asset, want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_7411_QVk2Yyt.JPG"}},
 		{"name-id7 suffix of another asset", otherID7, want{}},
 		{"FullSizeRender live with _HEVC-<size>", live(asset("FullSizeRender.HEIC", 1733221), 4559592),
-			want{conf: ConfidenceCertain, path: "2023/06/15/FullSizeRender.HEIC", video: "2023/06/15/FullSizeRender_HEVC-4559592.MOV"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/FullSizeRender.HEIC", video: "2023/06/15/FullSizeRender_HEVC-4559592.MOV"}},
 		{"-adjusted HEIC edit", withEdit(asset("IMG_1234.HEIC", 2222001), 2399112),
-			want{conf: ConfidenceCertain, path: "2023/06/15/IMG_1234.HEIC", edited: "2023/06/15/IMG_1234-adjusted.HEIC"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_1234.HEIC", edited: "2023/06/15/IMG_1234-adjusted.HEIC"}},
 		{"HEIC original with JPEG edit", withEdit(asset("IMG_1235.HEIC", 2222002), 1400112),
-			want{conf: ConfidenceCertain, path: "2023/06/15/IMG_1235.HEIC", edited: "2023/06/15/IMG_1235.JPG"}},
-		{"RAW+JPEG: only the RAW alternative", raw, want{conf: ConfidenceCertain, path: "2023/06/15/IMG_7412.CR2"}},
-		{"-medium size with capture time", asset("IMG_7413.JPG", 1884600), want{conf: ConfidenceLikely, path: "2023/06/15/IMG_7413-medium.JPG"}},
-		{"legacy -original", asset("IMG_7414.JPG", 1733002), want{conf: ConfidenceCertain, path: "2023/06/15/IMG_7414-original.JPG"}},
-		{"non-ASCII stripped", asset("IMG_中文_7415.JPG", 1733003), want{conf: ConfidenceCertain, path: "2023/06/15/IMG__7415.JPG"}},
-		{"HEIC converted to JPG, next day's folder", asset("IMG_7416.HEIC", 2900000), want{conf: ConfidenceLikely, path: "2023/06/16/IMG_7416.JPG"}},
-		{"missing filenameEnc", nameless, want{conf: ConfidenceCertain, path: "2023/06/15/AY6c_BsE0jja.JPG"}},
-		{"folder a day earlier (TZ of the downloader)", asset("IMG_7417.JPG", 1733005), want{conf: ConfidenceCertain, path: "2023/06/14/IMG_7417.JPG"}},
-		{"xmp sidecar is not a copy", asset("IMG_7418.JPG", 1733006), want{conf: ConfidenceCertain, path: "2023/06/15/IMG_7418.JPG"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_1235.HEIC", edited: "2023/06/15/IMG_1235.JPG"}},
+		{"RAW+JPEG: only the RAW alternative", raw, want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_7412.CR2"}},
+		{"-medium size with capture time", asset("IMG_7413.JPG", 1884600), want{conf: photo.ConfidenceLikely, path: "2023/06/15/IMG_7413-medium.JPG"}},
+		{"legacy -original", asset("IMG_7414.JPG", 1733002), want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_7414-original.JPG"}},
+		{"non-ASCII stripped", asset("IMG_中文_7415.JPG", 1733003), want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG__7415.JPG"}},
+		{"HEIC converted to JPG, next day's folder", asset("IMG_7416.HEIC", 2900000), want{conf: photo.ConfidenceLikely, path: "2023/06/16/IMG_7416.JPG"}},
+		{"missing filenameEnc", nameless, want{conf: photo.ConfidenceCertain, path: "2023/06/15/AY6c_BsE0jja.JPG"}},
+		{"folder a day earlier (TZ of the downloader)", asset("IMG_7417.JPG", 1733005), want{conf: photo.ConfidenceCertain, path: "2023/06/14/IMG_7417.JPG"}},
+		{"xmp sidecar is not a copy", asset("IMG_7418.JPG", 1733006), want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_7418.JPG"}},
 		{"live photo whose video is missing", live(asset("IMG_7419.JPG", 1884611), 3000000),
-			want{conf: ConfidenceCertain, path: "2023/06/15/IMG_7419.JPG", videoMissing: true}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_7419.JPG", videoMissing: true}},
 		{"counter wrap: same name, other size, old capture time", asset("IMG_7410.JPG", 1520000),
 			want{}},
 	}
@@ -238,16 +238,16 @@ func TestMatchWindowsMacFlat(t *testing.T) {
 	nfd := asset("Cafe\u0301.JPG", 1500800)
 	cases := []matchCase{
 		{"windows import original and IMG_E edit", withEdit(asset("IMG_1300.HEIC", 2100300), 1700400),
-			want{conf: ConfidenceCertain, path: "DCIM/100APPLE/IMG_1300.HEIC", edited: "DCIM/100APPLE/IMG_E1300.JPG"}},
+			want{conf: photo.ConfidenceCertain, path: "DCIM/100APPLE/IMG_1300.HEIC", edited: "DCIM/100APPLE/IMG_E1300.JPG"}},
 		{"only the IMG_E edit: the original is not there", withEdit(asset("IMG_1301.HEIC", 2100301), 1700401),
 			want{edited: "DCIM/100APPLE/IMG_E1301.JPG"}},
 		{"windows live photo video", live(asset("IMG_1302.HEIC", 2100302), 3300500),
-			want{conf: ConfidenceNone, video: "DCIM/100APPLE/IMG_1302.MOV"}},
+			want{conf: photo.ConfidenceNone, video: "DCIM/100APPLE/IMG_1302.MOV"}},
 		{"mac export lower-case heic and _edited jpeg", withEdit(asset("IMG_1600.HEIC", 2100600), 1100600),
-			want{conf: ConfidenceCertain, path: "Export/IMG_1600.heic", edited: "Export/IMG_1600_edited.jpeg"}},
-		{"mac export edited .jpeg only", asset("IMG_1601.HEIC", 2100601), want{conf: ConfidenceLikely, path: "Export/IMG_1601.jpeg"}},
-		{"flat video", asset("IMG_1700.MOV", 45000700), want{conf: ConfidenceCertain, path: "flat/IMG_1700.MOV"}},
-		{"NFD cloud name, NFC local name", nfd, want{conf: ConfidenceCertain, path: "flat/Café.JPG"}},
+			want{conf: photo.ConfidenceCertain, path: "Export/IMG_1600.heic", edited: "Export/IMG_1600_edited.jpeg"}},
+		{"mac export edited .jpeg only", asset("IMG_1601.HEIC", 2100601), want{conf: photo.ConfidenceLikely, path: "Export/IMG_1601.jpeg"}},
+		{"flat video", asset("IMG_1700.MOV", 45000700), want{conf: photo.ConfidenceCertain, path: "flat/IMG_1700.MOV"}},
+		{"NFD cloud name, NFC local name", nfd, want{conf: photo.ConfidenceCertain, path: "flat/Café.JPG"}},
 	}
 	ix := runMatch(t, files, cases)
 	if n := ix.FileCount(); n != 9 {
@@ -256,7 +256,7 @@ func TestMatchWindowsMacFlat(t *testing.T) {
 }
 
 // at shifts an asset's capture (and added) time by d.
-func at(a CloudAsset, d time.Duration) CloudAsset {
+func at(a photo.Asset, d time.Duration) photo.Asset {
 	a.Taken, a.Added = a.Taken.Add(d), a.Added.Add(d)
 	return a
 }
@@ -283,18 +283,18 @@ func TestMatchImmichPhotoPrism(t *testing.T) {
 	png.TZOffset = nil // PhotoPrism named it in UTC; without an offset the cloud time is compared as UTC
 	cases := []matchCase{
 		{"immich UUID name by capture time", asset("IMG_1510.HEIC", 2400999),
-			want{conf: ConfidencePossible, path: "upload/5f1c/c5/3b/c53b0510-8e3a-4c1b-9d4e-2a7f0c1d9e11.jpg"}},
+			want{conf: photo.ConfidencePossible, path: "upload/5f1c/c5/3b/c53b0510-8e3a-4c1b-9d4e-2a7f0c1d9e11.jpg"}},
 		{"immich live video by capture time (quicktime date one second later)", live(at(asset("IMG_1511.HEIC", 2400998), 5*m), 3100999),
-			want{conf: ConfidencePossible, path: "upload/5f1c/aa/bb/aabb0512-8e3a-4c1b-9d4e-2a7f0c1d9e13.jpg",
+			want{conf: photo.ConfidencePossible, path: "upload/5f1c/aa/bb/aabb0512-8e3a-4c1b-9d4e-2a7f0c1d9e13.jpg",
 				video: "upload/5f1c/c5/3d/c53d0511-8e3a-4c1b-9d4e-2a7f0c1d9e14.mov"}},
 		{"immich storage template with sequence suffix", asset("IMG_1500.HEIC", 2500300),
-			want{conf: ConfidenceCertain, path: "library/admin/2023/2023-06-15/IMG_1500+1.HEIC"}},
+			want{conf: photo.ConfidenceCertain, path: "library/admin/2023/2023-06-15/IMG_1500+1.HEIC"}},
 		{"photoprism canonical name, EXIF without offset", at(asset("IMG_1530.JPG", 1300999), 10*m),
-			want{conf: ConfidencePossible, path: "originals/2023/06/20230615_124456_4286DBCD.jpg"}},
+			want{conf: photo.ConfidencePossible, path: "originals/2023/06/20230615_124456_4286DBCD.jpg"}},
 		{"photoprism .0001 clash, time from the name", png,
-			want{conf: ConfidencePossible, path: "originals/2023/06/20230615_104956_9A1B2C3D.0001.png"}},
+			want{conf: photo.ConfidencePossible, path: "originals/2023/06/20230615_104956_9A1B2C3D.0001.png"}},
 		{"photoprism video by mvhd", at(asset("IMG_1540.MOV", 5000999), 30*m),
-			want{conf: ConfidencePossible, path: "originals/2023/06/20230615_110456_11111111.mov"}},
+			want{conf: photo.ConfidencePossible, path: "originals/2023/06/20230615_110456_11111111.mov"}},
 		{"nothing at that time", at(asset("IMG_1550.HEIC", 2000000), 45*m), want{}},
 	}
 	runMatch(t, files, cases)
@@ -313,9 +313,9 @@ func TestRepeatingNamesNeverFalselyMatch(t *testing.T) {
 		{rel: "2017/IMG_0001.JPG", head: otherDay("2017:02:02 10:00:00"), size: 2100004, mtime: old},
 	}
 	cases := []matchCase{
-		{"FullSizeRender by size", asset("FullSizeRender.jpg", 1200002), want{conf: ConfidenceCertain, path: "b/FullSizeRender.jpg"}},
-		{"FullSizeRender by capture time", asset("FullSizeRender.jpg", 1299999), want{conf: ConfidenceLikely, path: "c/FullSizeRender.jpg"}},
-		{"counter wrap: same name and size is still certain", asset("IMG_0001.JPG", 2100004), want{conf: ConfidenceCertain, path: "2017/IMG_0001.JPG"}},
+		{"FullSizeRender by size", asset("FullSizeRender.jpg", 1200002), want{conf: photo.ConfidenceCertain, path: "b/FullSizeRender.jpg"}},
+		{"FullSizeRender by capture time", asset("FullSizeRender.jpg", 1299999), want{conf: photo.ConfidenceLikely, path: "c/FullSizeRender.jpg"}},
+		{"counter wrap: same name and size is still certain", asset("IMG_0001.JPG", 2100004), want{conf: photo.ConfidenceCertain, path: "2017/IMG_0001.JPG"}},
 		{"counter wrap: new IMG_0001 not copied", asset("IMG_0001.JPG", 2100099), want{}},
 	}
 	runMatch(t, files, cases)
@@ -340,7 +340,7 @@ func TestMetadataCachedAndReReadAfterChange(t *testing.T) {
 	kv := NewMemKV()
 	ix := openIndex(t, kv, root, Options{})
 	scan(t, ix, false)
-	a := []CloudAsset{asset("IMG_3000.HEIC", 1)}
+	a := []photo.Asset{asset("IMG_3000.HEIC", 1)}
 	matchOnce := func(ix *Index) Match {
 		t.Helper()
 		got, err := ix.Match(context.Background(), a, MatchOptions{})
@@ -349,7 +349,7 @@ func TestMetadataCachedAndReReadAfterChange(t *testing.T) {
 		}
 		return got[0]
 	}
-	if m := matchOnce(ix); m.Confidence != ConfidencePossible || ix.Stats().MetaReads != 2 {
+	if m := matchOnce(ix); m.Confidence != photo.ConfidencePossible || ix.Stats().MetaReads != 2 {
 		t.Fatalf("first match: %+v, reads %d (want possible, 2 reads)", m, ix.Stats().MetaReads)
 	}
 	matchOnce(ix)
@@ -369,7 +369,7 @@ func TestMetadataCachedAndReReadAfterChange(t *testing.T) {
 	// A restarted agent reads the cache from the store.
 	ix2 := openIndex(t, kv, root, Options{})
 	scan(t, ix2, false)
-	if m := matchOnce(ix2); m.Confidence != ConfidencePossible || ix2.Stats().MetaReads != 0 {
+	if m := matchOnce(ix2); m.Confidence != photo.ConfidencePossible || ix2.Stats().MetaReads != 0 {
 		t.Errorf("after restart: %+v, reads %d (want possible, 0 reads)", m, ix2.Stats().MetaReads)
 	}
 }
@@ -381,11 +381,11 @@ func TestMatchBudgetMarksIncomplete(t *testing.T) {
 	}
 	ix := openIndex(t, NewMemKV(), root, Options{})
 	scan(t, ix, false)
-	got, err := ix.Match(context.Background(), []CloudAsset{asset("IMG_1.HEIC", 1)}, MatchOptions{MaxHeaderReads: 2})
+	got, err := ix.Match(context.Background(), []photo.Asset{asset("IMG_1.HEIC", 1)}, MatchOptions{MaxHeaderReads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !got[0].Incomplete || got[0].Confidence != ConfidenceNone || ix.Stats().MetaReads != 2 {
+	if !got[0].Incomplete || got[0].Confidence != photo.ConfidenceNone || ix.Stats().MetaReads != 2 {
 		t.Errorf("got %+v with %d reads; want none, incomplete, 2 reads", got[0], ix.Stats().MetaReads)
 	}
 }
@@ -397,11 +397,11 @@ func TestMatchWithoutCaptureTimeReadsNoHeaders(t *testing.T) {
 	scan(t, ix, false)
 	a := asset("IMG_4000.JPG", 4999)
 	a.Taken = time.Time{}
-	got, err := ix.Match(context.Background(), []CloudAsset{a}, MatchOptions{})
+	got, err := ix.Match(context.Background(), []photo.Asset{a}, MatchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got[0].Confidence != ConfidenceNone || ix.Stats().MetaReads != 0 {
+	if got[0].Confidence != photo.ConfidenceNone || ix.Stats().MetaReads != 0 {
 		t.Errorf("got %+v after %d header reads; want none and no reads", got[0], ix.Stats().MetaReads)
 	}
 }

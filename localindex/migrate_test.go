@@ -45,7 +45,7 @@ func legacyTree(t *testing.T) string {
 // legacyAsset is the asset whose match made the old code read and cache
 // the capture time of IMG_0002.JPG (its size differs, so the name and the
 // header time decide).
-var legacyAsset = CloudAsset{ID: "A2", Filename: "IMG_0002.JPG", Kind: photo.KindPhoto, Size: 1,
+var legacyAsset = photo.Asset{ID: "A2", Filename: "IMG_0002.JPG", Kind: photo.KindPhoto, Size: 1,
 	Taken: time.Date(2023, 6, 16, 7, 0, 0, 0, time.UTC), TZOffset: offset(2 * time.Hour)}
 
 func legacyBlob(t *testing.T) []byte {
@@ -85,8 +85,8 @@ func TestMigratesLIX2Index(t *testing.T) {
 	if res.DirsListed != 0 || res.Files != 4 || res.Health.PreviousFiles != 4 {
 		t.Errorf("first scan after the migration listed %d dirs, %d files, previous %d; want 0, 4, 4", res.DirsListed, res.Files, res.Health.PreviousFiles)
 	}
-	ms, err := ix.Match(ctx, []CloudAsset{legacyAsset}, MatchOptions{})
-	if err != nil || ms[0].Confidence != ConfidenceLikely || ms[0].File.Path != "2023/06/16/IMG_0002.JPG" {
+	ms, err := ix.Match(ctx, []photo.Asset{legacyAsset}, MatchOptions{})
+	if err != nil || ms[0].Confidence != photo.ConfidenceLikely || ms[0].File.Path != "2023/06/16/IMG_0002.JPG" {
 		t.Fatalf("match after migration: %v %+v", err, ms)
 	}
 	if st := ix.Stats(); st.MetaReads != 0 || st.MetaCacheHits == 0 {

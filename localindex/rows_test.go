@@ -73,8 +73,8 @@ func TestChangeWritesItsDirectoryOnly(t *testing.T) {
 	// The asset's folder date makes the files of three directories
 	// candidates; their headers are read and cached: three directories.
 	step("caching capture times", 7, 5_000, func() {
-		a := CloudAsset{ID: "A", Filename: "IMG_0100.JPG", Kind: photo.KindPhoto, Size: 99, Taken: time.Date(2023, 1, 4, 12, 0, 0, 0, time.UTC)}
-		if _, err := ix.Match(context.Background(), []CloudAsset{a}, MatchOptions{}); err != nil {
+		a := photo.Asset{ID: "A", Filename: "IMG_0100.JPG", Kind: photo.KindPhoto, Size: 99, Taken: time.Date(2023, 1, 4, 12, 0, 0, 0, time.UTC)}
+		if _, err := ix.Match(context.Background(), []photo.Asset{a}, MatchOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		if ix.Stats().MetaReads != 90 {
@@ -101,13 +101,13 @@ func TestMatchSeesUnsavedAndSavedFiles(t *testing.T) {
 	if _, err := broken.Scan(context.Background(), ScanOptions{}); err == nil {
 		t.Fatal("a failing store gave no error")
 	}
-	assets := []CloudAsset{
+	assets := []photo.Asset{
 		{ID: "saved", Filename: "IMG_0000.JPG", Kind: photo.KindPhoto, Size: 1},
 		{ID: "unsaved", Filename: "IMG_7777.JPG", Kind: photo.KindPhoto, Size: 5},
 	}
 	ms, _ := broken.Match(context.Background(), assets, MatchOptions{})
 	for _, m := range ms {
-		if m.Confidence != ConfidenceCertain {
+		if m.Confidence != photo.ConfidenceCertain {
 			t.Errorf("%s: %v, want certain", m.AssetID, m.Confidence)
 		}
 	}
@@ -131,13 +131,13 @@ func TestRepeatMatchReusesCandidates(t *testing.T) {
 	root, rels := bigTree(t, 5, 3)
 	kv := &countingKV{MemKV: NewMemKV()}
 	ix := openIndex(t, kv, root, Options{})
-	a := []CloudAsset{{ID: "A", Filename: "IMG_0004.JPG", Kind: photo.KindPhoto, Size: 1}}
-	b := []CloudAsset{{ID: "B", Filename: "IMG_0007.JPG", Kind: photo.KindPhoto, Size: 1}}
-	match := func(assets []CloudAsset, wantStream bool) {
+	a := []photo.Asset{{ID: "A", Filename: "IMG_0004.JPG", Kind: photo.KindPhoto, Size: 1}}
+	b := []photo.Asset{{ID: "B", Filename: "IMG_0007.JPG", Kind: photo.KindPhoto, Size: 1}}
+	match := func(assets []photo.Asset, wantStream bool) {
 		t.Helper()
 		before := kv.streams
 		ms, err := ix.Match(context.Background(), assets, MatchOptions{})
-		if err != nil || ms[0].Confidence != ConfidenceCertain {
+		if err != nil || ms[0].Confidence != photo.ConfidenceCertain {
 			t.Fatalf("match: %v %+v", err, ms)
 		}
 		if streamed := kv.streams > before; streamed != wantStream {

@@ -3,6 +3,8 @@ package localindex
 import (
 	"testing"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // TestMatchICloudPDNameCleaning follows icloudpd's own name building
@@ -26,15 +28,15 @@ func TestMatchICloudPDNameCleaning(t *testing.T) {
 	}
 	runMatchLayout(t, false /* icloudpd */, files, []matchCase{
 		{"decomposed name, non-ASCII dropped from the bytes as sent", asset("Cafe\u0301.JPG", 1600001),
-			want{conf: ConfidenceCertain, path: "2023/06/15/Cafe.JPG"}},
-		{"name of non-ASCII characters only: .JPG.JPG", cjk, want{conf: ConfidenceCertain, path: "2023/06/15/.JPG.JPG"}},
-		{"the same with name-id7", cjkID7, want{conf: ConfidenceCertain, path: "2023/06/15/.JPG_QVk2Yyt.JPG"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/Cafe.JPG"}},
+		{"name of non-ASCII characters only: .JPG.JPG", cjk, want{conf: photo.ConfidenceCertain, path: "2023/06/15/.JPG.JPG"}},
+		{"the same with name-id7", cjkID7, want{conf: photo.ConfidenceCertain, path: "2023/06/15/.JPG_QVk2Yyt.JPG"}},
 		{"HEIC of non-ASCII characters only: .HEIC.HEIC", asset("東京.HEIC", 1600004),
-			want{conf: ConfidenceCertain, path: "2023/06/15/.HEIC.HEIC"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/.HEIC.HEIC"}},
 		{"--keep-unicode-in-filenames keeps the decomposed name", asset("Ele\u0301onore.HEIC", 1600005),
-			want{conf: ConfidenceCertain, path: "2023/06/15/Ele\u0301onore.HEIC"}},
-		{"replaced characters", asset("a:b?c.JPG", 1600006), want{conf: ConfidenceCertain, path: "2023/06/15/a_b_c.JPG"}},
-		{"composed name, non-ASCII dropped", asset("Café.JPG", 1600007), want{conf: ConfidenceCertain, path: "2023/06/15/Caf.JPG"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/Ele\u0301onore.HEIC"}},
+		{"replaced characters", asset("a:b?c.JPG", 1600006), want{conf: photo.ConfidenceCertain, path: "2023/06/15/a_b_c.JPG"}},
+		{"composed name, non-ASCII dropped", asset("Café.JPG", 1600007), want{conf: photo.ConfidenceCertain, path: "2023/06/15/Caf.JPG"}},
 	})
 }
 
@@ -55,11 +57,11 @@ func TestMatchPhotoPrismNamesInUTC(t *testing.T) {
 	}
 	runMatchLayout(t, true /* photoprism */, files, []matchCase{
 		{"UTC name (photo with a location)", asset("IMG_2001.JPG", 1700001),
-			want{conf: ConfidencePossible, path: "originals/2023/06/" + utcName(0) + "_4286DBCD.jpg"}},
+			want{conf: photo.ConfidencePossible, path: "originals/2023/06/" + utcName(0) + "_4286DBCD.jpg"}},
 		{"wall clock name (photo without a time zone)", at(asset("IMG_2002.JPG", 1700002), 5*m),
-			want{conf: ConfidencePossible, path: "originals/2023/06/" + wallName(5*m) + "_1A2B3C4D.jpg"}},
+			want{conf: photo.ConfidencePossible, path: "originals/2023/06/" + wallName(5*m) + "_1A2B3C4D.jpg"}},
 		{"UTC name with the clash counter", at(asset("IMG_2003.HEIC", 1700003), 10*m),
-			want{conf: ConfidencePossible, path: "originals/2023/06/" + utcName(10*m) + "_5E6F7A8B.00001.heic"}},
+			want{conf: photo.ConfidencePossible, path: "originals/2023/06/" + utcName(10*m) + "_5E6F7A8B.00001.heic"}},
 		{"an Android name is a wall clock, not UTC", at(asset("IMG_2004.JPG", 1700004), 15*m), want{}},
 		{"UTC name but another size: not this photo", at(asset("IMG_2005.JPG", 1700005), 20*m), want{}},
 	})
@@ -89,9 +91,9 @@ func TestCaptureTimeNeedsSizeWitness(t *testing.T) {
 	_, got := runMatchLayout(t, true /* immich */, files, []matchCase{
 		{"another device's photo of the same second is not a copy", asset("IMG_3001.HEIC", 2400001), want{}},
 		{"the copy of the same size wins", at(asset("IMG_3002.JPG", 2100002), 5*m),
-			want{conf: ConfidencePossible, path: "upload/u1/aa/bd/aabd0003-0000-4000-8000-000000000003.jpg"}},
+			want{conf: photo.ConfidencePossible, path: "upload/u1/aa/bd/aabd0003-0000-4000-8000-000000000003.jpg"}},
 		{"the original video, not the transcode", at(asset("IMG_3003.MOV", 9000004), 10*m),
-			want{conf: ConfidencePossible, path: "upload/u1/cc/dd/ccdd0004-0000-4000-8000-000000000004.mov"}},
+			want{conf: photo.ConfidencePossible, path: "upload/u1/cc/dd/ccdd0004-0000-4000-8000-000000000004.mov"}},
 		{"a transcode alone is not a copy", at(asset("IMG_3004.MOV", 9000005), 15*m), want{}},
 		{"a file of the edited size is the edit", at(withEdit(asset("IMG_3005.HEIC", 2400006), 1400006), 20*m),
 			want{edited: "upload/u1/11/22/11220006-0000-4000-8000-000000000006.jpg"}},
@@ -118,7 +120,7 @@ func TestEditedRenditions(t *testing.T) {
 		{"--size adjusted: the edit under the original's name", withEdit(asset("IMG_4001.HEIC", 2300001), 1300001),
 			want{edited: "2023/06/15/IMG_4001.JPG"}},
 		{"original only, edit in iCloud", withEdit(asset("IMG_4002.HEIC", 2300002), 1300002),
-			want{conf: ConfidenceCertain, path: "2023/06/15/IMG_4002.HEIC"}},
+			want{conf: photo.ConfidenceCertain, path: "2023/06/15/IMG_4002.HEIC"}},
 		{"IMG_E render although the record states no edit", asset("IMG_4003.HEIC", 2300003),
 			want{edited: "DCIM/202306__/IMG_E4003.HEIC"}},
 		{"same name, edited size, readable time: still the edit", withEdit(asset("IMG_4004.HEIC", 2300099), 2300004),

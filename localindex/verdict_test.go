@@ -12,21 +12,21 @@ import (
 // version is here", never "missing"); an edit not copied and a Live
 // Photo's video not copied are missing parts; nothing found is none.
 func TestVerdict(t *testing.T) {
-	edit := &FileMatch{Path: "2026/12/01/IMG_0001.JPG", Confidence: ConfidenceCertain}
-	orig := &FileMatch{Path: "2026/12/01/IMG_0002.HEIC", Confidence: ConfidenceCertain}
-	still := &FileMatch{Path: "2026/12/01/IMG_0003.HEIC", Confidence: ConfidenceLikely}
+	edit := &FileMatch{Path: "2026/12/01/IMG_0001.JPG", Confidence: photo.ConfidenceCertain}
+	orig := &FileMatch{Path: "2026/12/01/IMG_0002.HEIC", Confidence: photo.ConfidenceCertain}
+	still := &FileMatch{Path: "2026/12/01/IMG_0003.HEIC", Confidence: photo.ConfidenceLikely}
 	cases := []struct {
 		name string
 		m    Match
 		want photo.Match
 	}{
-		{"edited only", Match{AssetID: "A1", Confidence: ConfidenceNone, Edited: edit},
+		{"edited only", Match{AssetID: "A1", Confidence: photo.ConfidenceNone, Edited: edit},
 			photo.Match{AssetID: "A1", Confidence: photo.ConfidenceCertain, LocalPath: edit.Path,
 				MissingParts: []photo.Part{photo.PartOriginal}}},
-		{"edit not copied", Match{AssetID: "A2", Confidence: ConfidenceCertain, File: orig, EditedMissing: true},
+		{"edit not copied", Match{AssetID: "A2", Confidence: photo.ConfidenceCertain, File: orig, EditedMissing: true},
 			photo.Match{AssetID: "A2", Confidence: photo.ConfidenceCertain, LocalPath: orig.Path,
 				MissingParts: []photo.Part{photo.PartEdited}}},
-		{"live video not copied", Match{AssetID: "A3", Confidence: ConfidenceLikely, File: still, LiveVideoMissing: true},
+		{"live video not copied", Match{AssetID: "A3", Confidence: photo.ConfidenceLikely, File: still, LiveVideoMissing: true},
 			photo.Match{AssetID: "A3", Confidence: photo.ConfidenceLikely, LocalPath: still.Path,
 				MissingParts: []photo.Part{photo.PartLiveVideo}}},
 		{"nothing found", Match{AssetID: "A4"},

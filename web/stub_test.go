@@ -40,13 +40,13 @@ func healthyCloud(obs *checks.Observation) {
 		Indexing: checks.IndexingFinished, Listed: true, AssetCount: &n}
 	for i := range n {
 		added := cycleNow.Add(-time.Duration(i+1) * 20 * time.Hour)
-		lib.Newest = append(lib.Newest, checks.Asset{ID: string(rune('a' + i)), Filename: "IMG_000" + string(rune('1'+i)) + ".HEIC",
+		lib.Newest = append(lib.Newest, photo.Asset{ID: string(rune('a' + i)), Filename: "IMG_000" + string(rune('1'+i)) + ".HEIC",
 			Kind: photo.KindPhoto, Added: added, Taken: added, Size: 1000})
 	}
 	obs.Libraries = []checks.LibraryObservation{lib}
 	obs.Storage = &checks.StorageObservation{Used: 10 << 30, Total: 200 << 30}
 	obs.RecentlyDeleted = &checks.DeletedObservation{Items: []checks.DeletedItem{
-		{ID: "gone", Filename: "IMG_0099.HEIC", PurgeAt: cycleNow.Add(24 * time.Hour), LocalCopy: checks.ConfidenceNone},
+		{ID: "gone", Filename: "IMG_0099.HEIC", PurgeAt: cycleNow.Add(24 * time.Hour), LocalCopy: photo.ConfidenceNone},
 	}}
 }
 
@@ -60,11 +60,11 @@ func (s stubFolder) ObserveFolder(_ context.Context, _ *agent.CloudAssets) (chec
 	fo := checks.FolderObservation{Name: "photos", Path: "/photos", Importer: "icloudpd", Matched: true,
 		Health: checks.FolderHealth{Scanned: true, Exists: true, Readable: true, Files: 100, Newest: cycleNow.Add(-time.Hour)}}
 	for _, id := range []string{"a", "b", "c", "d", "e"} {
-		c := checks.ConfidenceCertain
+		c := photo.ConfidenceCertain
 		if s.missing[id] {
-			c = checks.ConfidenceNone
+			c = photo.ConfidenceNone
 		}
-		fo.Matches = append(fo.Matches, checks.Match{AssetID: id, Confidence: c})
+		fo.Matches = append(fo.Matches, photo.Match{AssetID: id, Confidence: c})
 	}
 	return fo, nil
 }
