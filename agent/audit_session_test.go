@@ -48,7 +48,7 @@ func TestAuditReadsTheFolderOncePerLibrary(t *testing.T) {
 	cmp := auditComparison{ctx: ctx, opts: &AuditOptions{}, lib: "personal", folders: []auditFolder{folder}}
 	before := kv.streams
 	for i, n := range names { // one asset per batch
-		a := localindex.CloudAsset{ID: n, MasterID: "M" + n, Filename: n, Kind: photo.KindPhoto,
+		a := photo.Asset{ID: n, MasterID: "M" + n, Filename: n, Kind: photo.KindPhoto,
 			Size: int64(100 + i), Taken: day, Added: day}
 		cmp.batch = append(cmp.batch, a)
 		cmp.meta = append(cmp.meta, checks.AuditMissing{ID: n, Filename: n})

@@ -191,7 +191,7 @@ func TestCandidatesReachEveryWay(t *testing.T) {
 // randomLibrary is a random folder (seeded by seed and stream) with random
 // assets of it, and the same assets renamed (no name or master id left to
 // match by).
-func randomLibrary(t *testing.T, seed, stream uint64) (root string, assets, renamed []CloudAsset) {
+func randomLibrary(t *testing.T, seed, stream uint64) (root string, assets, renamed []photo.Asset) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, stream))
 	root, times := randomFolder(t, rng)

@@ -47,7 +47,7 @@
 //
 // # Matching
 //
-// Index.Match decides, for each CloudAsset, in three passes over all assets
+// Index.Match decides, for each photo.Asset, in three passes over all assets
 // (so a file matched strongly to one asset is never handed to another):
 // certain = same name (icloudpd, Windows, Immich, PhotoPrism, Mac decorations
 // removed, case-insensitive, NFC) and same byte size; likely = same name stem

@@ -84,7 +84,7 @@ func (ix *Index) Match(ctx context.Context, assets []photo.Asset, mo MatchOption
 
 // matchWith runs the matcher's passes over assets with a lookup built from
 // cands, then writes the capture times it read back into the index.
-func (ix *Index) matchWith(ctx context.Context, assets []CloudAsset, mo MatchOptions, cands *candidates, l *lookup) ([]Match, error) {
+func (ix *Index) matchWith(ctx context.Context, assets []photo.Asset, mo MatchOptions, cands *candidates, l *lookup) ([]Match, error) {
 	reads := ix.stats.MetaReads
 	m := &matcher{ix: ix, l: l, opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
 		witness: ix.opts.RenamesFiles}

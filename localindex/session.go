@@ -3,6 +3,8 @@ package localindex
 import (
 	"context"
 	"time"
+
+	"github.com/icloudmon/icloudmon/photo"
 )
 
 // Session matches many batches of assets against one reading of the folder,
@@ -45,7 +47,7 @@ func (mo MatchOptions) withDefaults() MatchOptions {
 }
 
 // Match looks for a local copy of each asset of one batch, like Index.Match.
-func (s *Session) Match(ctx context.Context, assets []CloudAsset) ([]Match, error) {
+func (s *Session) Match(ctx context.Context, assets []photo.Asset) ([]Match, error) {
 	ix := s.ix
 	ix.mu.Lock()
 	defer ix.mu.Unlock()

@@ -17,7 +17,7 @@ func TestSessionMatchesLikeMatch(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			root, assets, renamed := randomLibrary(t, seed, 20)
-			batches := [][]CloudAsset{assets[:40], assets[40:90], assets[90:], renamed[:70], renamed[70:]}
+			batches := [][]photo.Asset{assets[:40], assets[40:90], assets[90:], renamed[:70], renamed[70:]}
 			var got [2][]Match
 			var streams [2]int
 			for i, session := range []bool{false, true} {
@@ -60,10 +60,10 @@ func TestSessionRereadsAfterScan(t *testing.T) {
 	ix := openIndex(t, kv, root, Options{})
 	scan(t, ix, false)
 	s := ix.Session(MatchOptions{})
-	match := func(name string, want Confidence, wantStream bool) {
+	match := func(name string, want photo.Confidence, wantStream bool) {
 		t.Helper()
 		before := kv.streams
-		ms, err := s.Match(context.Background(), []CloudAsset{{ID: name, Filename: name, Kind: photo.KindPhoto, Size: 1}})
+		ms, err := s.Match(context.Background(), []photo.Asset{{ID: name, Filename: name, Kind: photo.KindPhoto, Size: 1}})
 		if err != nil || ms[0].Confidence != want {
 			t.Fatalf("%s: %v %+v, want %v", name, err, ms, want)
 		}
@@ -71,10 +71,10 @@ func TestSessionRereadsAfterScan(t *testing.T) {
 			t.Errorf("%s: rows read %v, want %v", name, streamed, wantStream)
 		}
 	}
-	match("IMG_0004.JPG", ConfidenceCertain, true)
-	match("IMG_0999.JPG", ConfidenceNone, false)
+	match("IMG_0004.JPG", photo.ConfidenceCertain, true)
+	match("IMG_0999.JPG", photo.ConfidenceNone, false)
 	writeFile(t, root, rels[2]+"/IMG_0999.JPG", []byte("x"), past)
 	age(t, root, rels[2])
 	scan(t, ix, false)
-	match("IMG_0999.JPG", ConfidenceCertain, true)
+	match("IMG_0999.JPG", photo.ConfidenceCertain, true)
 }
