@@ -140,7 +140,8 @@ func (c *ICloud) updateMirrors(ctx context.Context, log *slog.Logger, snap *iclo
 		bucket = c.loadBucket(ctx, log)
 		defer func() { c.saveBucket(ctx, log, bucket) }()
 	}
-	stop := "" // why no more requests are sent this cycle
+	stop := ""            // why no more requests are sent this cycle
+	var paused *time.Time // when the budget stopped them: when it allows the next request
 	for i := range snap.Libraries {
 		lib := &snap.Libraries[i]
 		al := checks.AuditLibrary{Name: libraryName(lib.Zone), Expected: int(max(lib.Counts.Added, 0))}
@@ -153,10 +154,17 @@ func (c *ICloud) updateMirrors(ctx context.Context, log *slog.Logger, snap *iclo
 		switch {
 		case !m.Filling && m.Token != "" && !lib.ZoneChanged && fg == nil:
 			// changes/database said the zone did not change: no request
+		case paused != nil:
+			// the budget is spent: this library waits like the one that
+			// spent it (a pause, not a failure)
+			al.Paused, al.ResumeAt = true, *paused
 		case stop != "":
 			al.Error = stop
 		default:
 			stop = c.syncMirror(ctx, log, &m, lib.Zone, &al, &bucket, fg)
+			if al.Paused {
+				paused = &al.ResumeAt
+			}
 		}
 		c.setMirrorState(&al, m)
 		obs.Audit.Libraries = append(obs.Audit.Libraries, al)

@@ -231,6 +231,16 @@ func TestAuditFillPacedResumedAcrossRestarts(t *testing.T) {
 	if sent != 1 || personal.Filled || !personal.Paused || personal.Mirrored == 0 || !personal.ResumeAt.After(r.clock.Now()) {
 		t.Fatalf("first cycle: %d requests, %+v", sent, personal)
 	}
+	// The library after the one that spent the budget waits too: paused,
+	// not failed, so the check stays pending and verify does not exit 3
+	// during a first fill (found by make bench: "could not be filled: the
+	// audit's request budget is used up").
+	if shared := auditLib(t, obs, "shared"); shared.Error != "" || !shared.Paused || !shared.ResumeAt.Equal(personal.ResumeAt) {
+		t.Fatalf("the library the budget did not reach: %+v, want paused until %s", shared, personal.ResumeAt)
+	}
+	if res := checks.EvaluateAudit(*obs.Audit); !res.Pending || res.Status != checks.StatusUnknown {
+		t.Fatalf("a first fill paused by the budget: %s pending=%v %q, want pending", res.Status, res.Pending, res.Summary)
+	}
 	// too early: the budget has not refilled, nothing is sent
 	r.clock.Advance(10 * time.Minute)
 	if _, sent := r.observeAudit(); sent != 0 {
