@@ -246,6 +246,28 @@ func spliceLarge(doc, block string) string {
 	return doc[:i] + block + strings.TrimLeft(doc[j+len(largeEnd):], "\n")
 }
 
+// Hand-written measurements (with their commands) live between these
+// markers, above the generated results; make bench keeps them as they are.
+const (
+	notesBegin = "<!-- NOTES begin: written by hand; make bench keeps this block -->"
+	notesEnd   = "<!-- NOTES end -->"
+)
+
+// keepNotes carries the notes block of old into doc, just before the
+// generated results (doc unchanged when old has none or doc has one).
+func keepNotes(old, doc string) string {
+	i, j := strings.Index(old, notesBegin), strings.Index(old, notesEnd)
+	if i < 0 || j < i || strings.Contains(doc, notesBegin) {
+		return doc
+	}
+	block := old[i : j+len(notesEnd)]
+	at := strings.Index(doc, resultsHeading)
+	if at < 0 {
+		return strings.TrimRight(doc, "\n") + "\n\n" + block + "\n"
+	}
+	return doc[:at] + block + "\n\n" + doc[at:]
+}
+
 // largeBlock returns the large block of doc without its markers, if any.
 func largeBlock(doc string) (string, bool) {
 	i, j := strings.Index(doc, largeBegin), strings.Index(doc, largeEnd)

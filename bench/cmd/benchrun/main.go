@@ -182,6 +182,7 @@ func run(cfg config) error {
 			doc = spliceLarge(doc, block)
 		}
 	}
+	doc = keepNotes(old, doc)
 	if err := os.WriteFile(cfg.out, []byte(doc), 0o644); err != nil { //nolint:gosec // a documentation file
 		return fmt.Errorf("writing %s: %w", cfg.out, err)
 	}

@@ -46,10 +46,13 @@ func (r *report) finish(took time.Duration) {
 	r.loadEnd = loadAvg()
 }
 
+// resultsHeading starts the generated results.
+const resultsHeading = "## Results of the last run\n\n"
+
 func (r *report) markdown() string {
 	var b strings.Builder
 	b.WriteString(docIntro)
-	fmt.Fprintf(&b, "## Results of the last run\n\n")
+	b.WriteString(resultsHeading)
 	fmt.Fprintf(&b, "- Date: %s\n", r.start.UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "- Machine: %s\n", machine())
 	fmt.Fprintf(&b, "- Load average (1, 5, 15 min) at start: %s; at end: %s\n", r.loadStart, r.loadEnd)
