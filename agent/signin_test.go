@@ -3,10 +3,13 @@ package agent
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/icloudmon/icloudmon/icloudapi"
 	"github.com/icloudmon/icloudmon/internal/fakeicloud"
+	"github.com/icloudmon/icloudmon/internal/syncbuf"
 )
 
 const (
@@ -22,17 +25,22 @@ func TestSignInFlowLeadingZeroSaltAndSaves(t *testing.T) {
 		Require2FA: true, HasTrustedDevices: true, LeadingZeroSalt: true}})
 	t.Cleanup(fake.Close)
 	sessions := &rigSessions{}
+	// A leading zero in B or S (not the salt) restarts at signin/init, about
+	// 2 draws in 256; the client logs each restart and the counts allow them.
+	var logs syncbuf.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	restarts := func() int { return strings.Count(logs.String(), "restarting at signin/init") }
 	flow := &SignInFlow{Account: "alice", Sessions: sessions, NewClient: func() (*icloudapi.Client, error) {
 		return icloudapi.New(icloudapi.Options{AppleID: reauthAppleID, AuthURL: fake.AuthURL(),
-			SetupURL: fake.SetupURL(), HomeURL: fake.HomeURL(), RootCAs: fake.CertPool(), Retries: 1})
+			SetupURL: fake.SetupURL(), HomeURL: fake.HomeURL(), RootCAs: fake.CertPool(), Retries: 1, Logger: logger})
 	}}
 	ctx := context.Background()
 	tf, err := flow.Start(ctx, reauthPassword)
 	if err != nil || tf == nil {
 		t.Fatalf("start: challenge %v, err %v; want a challenge", tf, err)
 	}
-	if n := fake.Count("/appleauth/auth/signin/init"); n != 1 {
-		t.Errorf("signin/init: %d, want 1 (the salt starts with a zero byte)", n)
+	if n := fake.Count("/appleauth/auth/signin/init"); n != 1+restarts() {
+		t.Errorf("signin/init: %d, want 1 (the salt starts with a zero byte) plus %d logged B/S restarts", n, restarts())
 	}
 	if sessions.saves != 1 {
 		t.Errorf("saves after Start: %d, want 1 (the attempt is part of the budget)", sessions.saves)
@@ -55,8 +63,8 @@ func TestSignInFlowLeadingZeroSaltAndSaves(t *testing.T) {
 	if tf, err := flow.Start(ctx, reauthPassword); err != nil || tf != nil {
 		t.Fatalf("second start: challenge %v, err %v; want signed in", tf, err)
 	}
-	if n := fake.Count("/appleauth/auth/signin/init"); n != 2 {
-		t.Errorf("signin/init after two sign-ins: %d, want 2", n)
+	if n := fake.Count("/appleauth/auth/signin/init"); n != 2+restarts() {
+		t.Errorf("signin/init after two sign-ins: %d, want 2 plus %d logged B/S restarts", n, restarts())
 	}
 }
 
