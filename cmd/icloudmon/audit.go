@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
 	"github.com/icloudmon/icloudmon/configs"
 )
@@ -35,21 +33,6 @@ type auditFlags struct {
 type auditor interface {
 	AccountNames() []string
 	Audit(ctx context.Context, account string, progress func(checks.AuditProgress)) (*checks.AuditObservation, error)
-}
-
-// The agent audits; a signature that drifts from the interface fails the
-// build instead of turning the command off at run time.
-var _ auditor = (*agent.Agent)(nil)
-
-// errNoAudit is returned when the agent of this build cannot audit.
-var errNoAudit = errors.New("this build of icloudmon has no whole-library audit")
-
-// auditorOf returns the agent as an auditor when it can audit.
-func auditorOf(a *app) (auditor, error) {
-	if au, ok := any(a.agent).(auditor); ok {
-		return au, nil
-	}
-	return nil, errNoAudit
 }
 
 func newAuditCmd(c *cli) *cobra.Command {
@@ -82,12 +65,8 @@ func newAuditCmd(c *cli) *cobra.Command {
 				return withExit(exitUnknown, err)
 			}
 			defer app.Close()
-			au, err := auditorOf(app)
-			if err != nil {
-				return withExit(exitUnknown, err)
-			}
 			r := auditRun{out: c.stdout, errw: c.stderr, tty: isTTY(c.stderr), format: f.output, now: clockNow}
-			return r.run(ctx, au)
+			return r.run(ctx, app.agent)
 		},
 	}
 	cmd.Flags().StringVar(&f.account, "account", "", "audit only this account (default: all)")
