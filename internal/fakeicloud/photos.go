@@ -244,7 +244,7 @@ func (h *PhotosHandler) serveDatabase(w http.ResponseWriter, req PhotosRequest) 
 		h.mu.Lock()
 		h.mutations = append(h.mutations, req)
 		h.mu.Unlock()
-		writeJSON(w, http.StatusForbidden, ckErr("ACCESS_DENIED", "the fake iCloud refuses every path but the reads icloudmon needs"))
+		writeCloudKit(w, http.StatusForbidden, ckErr("ACCESS_DENIED", "the fake iCloud refuses every path but the reads icloudmon needs"))
 		return
 	}
 	h.lib.mu.RLock()
@@ -266,7 +266,7 @@ func (h *PhotosHandler) serveDatabase(w http.ResponseWriter, req PhotosRequest) 
 	if e, ok := out.(ckError); ok {
 		status = CloudKitStatus(e.ServerErrorCode) // an error of the whole request
 	}
-	writeJSON(w, status, out)
+	writeCloudKit(w, status, out)
 }
 
 type ckZoneIDIn struct {
