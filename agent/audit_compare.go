@@ -87,6 +87,8 @@ type auditComparison struct {
 	sess    []*localindex.Session // per folder, see matchAudit
 
 	batch              []photo.Asset
+	others             []photo.Asset // scratch of flush
+	pending            []int         // scratch of flush
 	meta               []checks.AuditMissing
 	compared, excluded int
 	missing            []checks.AuditMissing
@@ -138,10 +140,11 @@ func (a *auditComparison) flush(ctx context.Context) error {
 	if len(a.batch) == 0 {
 		return nil
 	}
-	pending := make([]int, len(a.batch))
-	for i := range pending {
-		pending[i] = i
+	pending := a.pending[:0]
+	for i := range a.batch {
+		pending = append(pending, i)
 	}
+	a.pending = pending
 	read := false
 	if a.sess == nil {
 		a.sess = make([]*localindex.Session, len(a.folders))
@@ -150,9 +153,13 @@ func (a *auditComparison) flush(ctx context.Context) error {
 		if len(pending) == 0 {
 			break
 		}
-		assets := make([]photo.Asset, len(pending))
-		for j, i := range pending {
-			assets[j] = a.batch[i]
+		assets := a.batch
+		if len(pending) < len(a.batch) { // what the folders before did not hold
+			assets = a.others[:0]
+			for _, i := range pending {
+				assets = append(assets, a.batch[i])
+			}
+			a.others = assets
 		}
 		ms, ok := f.matchAudit(ctx, a.lib, &a.sess[k], assets)
 		if !ok {
