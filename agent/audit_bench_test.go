@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -72,6 +73,7 @@ func BenchmarkAuditCompare(b *testing.B) {
 		Now: func() time.Time { return t0.Add(24 * time.Hour) }}
 	var obs checks.Observation
 	var took, cpu time.Duration
+	scanHWM := procStatusMB("VmHWM")
 	for b.Loop() {
 		ic.mirrors = map[string]store.MirrorLibrary{"personal": m}
 		obs = checks.Observation{Audit: &checks.AuditObservation{Libraries: []checks.AuditLibrary{{Name: "personal", Filled: true}}}}
@@ -79,6 +81,9 @@ func BenchmarkAuditCompare(b *testing.B) {
 		ic.compareAudit(ctx, &obs, []FolderSource{folder}, 6*time.Hour)
 		took, cpu = time.Since(start), cpuTime()-cpu0
 	}
+	b.ReportMetric(scanHWM, "scan-hwm-MB")
+	b.ReportMetric(procStatusMB("VmHWM"), "hwm-MB")
+	b.ReportMetric(procStatusMB("VmRSS"), "rss-after-MB")
 	cpu0, rows := cpuTime(), 0
 	if err := db.EachMirrorAsset(ctx, m, func(store.MirrorEntry) error { rows++; return nil }); err != nil || rows != n {
 		b.Fatalf("streaming the mirror: %d rows, %v", rows, err)
@@ -158,4 +163,22 @@ func fillAuditBench(ctx context.Context, b *testing.B, db *store.DB, m *store.Mi
 			page = store.MirrorPage{}
 		}
 	}
+}
+
+// procStatusMB reads a memory line of /proc/self/status (VmRSS, VmHWM) in
+// MB; 0 where there is none.
+func procStatusMB(field string) float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err == nil {
+				return float64(kb) / 1000
+			}
+		}
+	}
+	return 0
 }

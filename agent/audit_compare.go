@@ -57,12 +57,8 @@ func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, fold
 		if !al.Filled || !ok {
 			continue
 		}
-		cmp := auditComparison{ctx: ctx, opts: c.Audit, grace: grace, now: now, lib: al.Name, folders: fs}
-		err := c.DB.EachMirrorAsset(ctx, m, cmp.add)
-		if err == nil {
-			err = cmp.flush(ctx)
-		}
-		if err != nil {
+		cmp := auditComparison{opts: c.Audit, grace: grace, now: now, lib: al.Name, folders: fs}
+		if err := cmp.run(ctx, c.DB, m); err != nil {
 			if al.Error == "" {
 				al.Error = err.Error()
 			}
@@ -76,9 +72,8 @@ func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, fold
 	}
 }
 
-// auditComparison is the comparison of one library, fed asset by asset.
+// auditComparison is the comparison of one library, fed batch by batch.
 type auditComparison struct {
-	ctx     context.Context //nolint:containedctx // the store's row callback has no context of its own
 	opts    *AuditOptions
 	grace   time.Duration
 	now     time.Time
@@ -87,25 +82,34 @@ type auditComparison struct {
 	sess    []*localindex.Session // per folder, see matchAudit
 
 	batch              []photo.Asset
+	meta               []checks.AuditMissing
 	others             []photo.Asset // scratch of flush
 	pending            []int         // scratch of flush
-	meta               []checks.AuditMissing
 	compared, excluded int
 	missing            []checks.AuditMissing
 }
 
-func (a *auditComparison) add(e store.MirrorEntry) error {
+// What entry makes of a mirrored asset.
+const (
+	auditSkip    = iota // not part of the library
+	auditExclude        // excluded by the options or the grace period
+	auditCompare
+)
+
+// entry turns a mirrored asset into the matcher's asset and the line of
+// the missing list. It only reads a's options: the stream calls it from
+// its own goroutine.
+func (a *auditComparison) entry(e store.MirrorEntry) (photo.Asset, checks.AuditMissing, int) {
 	if e.Master.ID == "" || e.Asset.Flags&store.MirrorDeleted != 0 || e.Master.Flags&store.MirrorDeleted != 0 {
 		// not yet paired with its file, or in Recently Deleted (the
 		// deleted_unsaved check watches those): not part of the library
-		return nil
+		return photo.Asset{}, checks.AuditMissing{}, auditSkip
 	}
 	switch {
 	case e.Asset.Flags&store.MirrorHidden != 0 && !a.opts.IncludeHidden,
 		!a.opts.Since.IsZero() && !e.Asset.Taken.IsZero() && e.Asset.Taken.Before(a.opts.Since),
 		a.now.Sub(e.Asset.Added) < a.grace:
-		a.excluded++
-		return nil
+		return photo.Asset{}, checks.AuditMissing{}, auditExclude
 	}
 	ca := photo.Asset{ID: e.Asset.ID, MasterID: e.Master.ID, Filename: e.Master.Name, Kind: photo.KindPhoto,
 		Size: max(e.Master.Size, 0), Added: e.Asset.Added, Taken: e.Asset.Taken}
@@ -125,13 +129,86 @@ func (a *auditComparison) add(e store.MirrorEntry) error {
 	case mirrorKindOther:
 		ca.Kind = photo.KindOther
 	}
-	a.batch = append(a.batch, ca)
-	a.meta = append(a.meta, checks.AuditMissing{ID: e.Asset.ID, Filename: e.Master.Name, Added: e.Asset.Added,
-		Taken: e.Asset.Taken, Size: max(e.Master.Size, 0)})
-	if len(a.batch) == auditBatch {
-		return a.flush(a.ctx)
+	return ca, checks.AuditMissing{ID: e.Asset.ID, Filename: e.Master.Name, Added: e.Asset.Added,
+		Taken: e.Asset.Taken, Size: max(e.Master.Size, 0)}, auditCompare
+}
+
+// auditBuffer is one batch on its way from the stream to the matcher.
+type auditBuffer struct {
+	assets []photo.Asset
+	meta   []checks.AuditMissing
+}
+
+// run compares the library's mirror with the folders. The mirror is read
+// out of SQLite in a goroutine of its own, at most one batch ahead of the
+// matcher (two buffers go back and forth), so that reading and matching
+// overlap on a machine with two cores; memory stays that of two batches.
+// The batches, and so the verdicts, are those of a single loop.
+func (a *auditComparison) run(ctx context.Context, db *store.DB, m store.MirrorLibrary) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	full, free := make(chan *auditBuffer), make(chan *auditBuffer, 2)
+	free <- &auditBuffer{}
+	free <- &auditBuffer{}
+	walked := make(chan error, 1)
+	excluded := 0 // written by the stream, read once it is done
+	go func() {
+		defer close(full)
+		var cur *auditBuffer
+		send := func() error {
+			select {
+			case full <- cur:
+				cur = nil
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err := db.EachMirrorAsset(ctx, m, func(e store.MirrorEntry) error {
+			ca, meta, what := a.entry(e)
+			switch what {
+			case auditSkip:
+				return nil
+			case auditExclude:
+				excluded++
+				return nil
+			}
+			if cur == nil {
+				select {
+				case cur = <-free:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				cur.assets, cur.meta = cur.assets[:0], cur.meta[:0]
+			}
+			cur.assets, cur.meta = append(cur.assets, ca), append(cur.meta, meta)
+			if len(cur.assets) == auditBatch {
+				return send()
+			}
+			return nil
+		})
+		if err == nil && cur != nil {
+			err = send()
+		}
+		walked <- err
+	}()
+	var err error
+	for b := range full {
+		if err == nil {
+			a.batch, a.meta = b.assets, b.meta
+			if err = a.flush(ctx); err != nil {
+				cancel() // the stream stops at its next row
+			}
+			b.assets, b.meta = a.batch, a.meta
+			a.batch, a.meta = nil, nil
+		}
+		free <- b
 	}
-	return nil
+	if werr := <-walked; err == nil {
+		err = werr
+	}
+	a.excluded += excluded
+	return err
 }
 
 // flush matches the batch against each folder in turn; what one folder
