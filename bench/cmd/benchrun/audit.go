@@ -173,8 +173,10 @@ func writeAudit(r *report, fills []auditFillRow, cmps []auditCompareRow) {
 	r.printf("\n")
 	for _, c := range cmps {
 		if c.assets >= 500_000 {
-			r.target("20", "full comparison ≤ 2 s at 500 000 assets / 700 000 files (CPU)", c.cpuS <= 2,
-				"%.2f s of CPU, %.2f s wall at %d assets", c.cpuS, c.wallS, c.assets)
+			// the "≤ 2 s on this machine" is a wall time; the CPU
+			// says how much of it the second core carried
+			r.target("20", "full comparison ≤ 2 s at 500 000 assets / 700 000 files (wall)", c.wallS <= 2,
+				"%.2f s wall, %.2f s of CPU at %d assets", c.wallS, c.cpuS, c.assets)
 			r.target("20", "RSS ≤ 150 MB while comparing 500 000 assets with 700 000 files (VmHWM of scan + comparison)", c.hwmMB <= 150,
 				"%.0f MB at %d assets", c.hwmMB, c.assets)
 			return

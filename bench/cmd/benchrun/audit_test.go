@@ -78,8 +78,8 @@ func TestWriteAuditTargets(t *testing.T) {
 		t.Errorf("targets:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	r = newReport(time.Time{})
-	writeAudit(r, fills[:1], []auditCompareRow{{assets: 100000, cpuS: 0.5}, {assets: 500000, cpuS: 1.9, hwmMB: 151}})
-	if n := len(r.targets); n != 4 || !r.targets[2].met || r.targets[3].met {
+	writeAudit(r, fills[:1], []auditCompareRow{{assets: 100000, cpuS: 0.5}, {assets: 500000, cpuS: 3.5, wallS: 1.9, hwmMB: 151}})
+	if n := len(r.targets); n != 4 || !r.targets[2].met || r.targets[3].met || !strings.Contains(r.targets[2].measured, "1.90 s wall, 3.50 s of CPU") {
 		t.Errorf("500 000: %+v", r.targets)
 	}
 	if !strings.Contains(r.body.String(), "| 500000 | 699996 |") {
