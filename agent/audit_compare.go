@@ -31,9 +31,10 @@ type auditor interface {
 type auditFolder interface {
 	// matchAudit matches assets of the library; ok is false when the
 	// folder does not hold that library or could not be read this cycle.
-	// sess keeps the folder's matcher session from one batch of the
-	// library to the next (nil at the first batch), so that the folder's
-	// index is read once per library rather than once per batch.
+	// sess keeps the folder's matcher session from one batch to the next
+	// and from one library to the next (nil at the first batch), so that
+	// the folder's index is read once per comparison rather than once per
+	// batch.
 	matchAudit(ctx context.Context, library string, sess **localindex.Session, assets []photo.Asset) (_ []localindex.Match, ok bool)
 }
 
@@ -63,6 +64,9 @@ func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, fold
 		}
 	}
 	now := c.now()
+	// The folders' matcher sessions serve every library: a folder that
+	// holds the personal library and the Shared Library is read once.
+	sess := make([]*localindex.Session, len(fs))
 	compared := 0
 	defer func() {
 		if compared >= auditReleaseAfter {
@@ -75,7 +79,7 @@ func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, fold
 		if !al.Filled || !ok {
 			continue
 		}
-		cmp := auditComparison{opts: c.Audit, grace: grace, now: now, lib: al.Name, folders: fs}
+		cmp := auditComparison{opts: c.Audit, grace: grace, now: now, lib: al.Name, folders: fs, sess: sess}
 		err := cmp.run(ctx, c.DB, m)
 		compared += cmp.compared
 		if err != nil {
@@ -99,7 +103,7 @@ type auditComparison struct {
 	now     time.Time
 	lib     string
 	folders []auditFolder
-	sess    []*localindex.Session // per folder, see matchAudit
+	sess    []*localindex.Session // per folder, see matchAudit; shared by the libraries of a cycle
 
 	batch              []photo.Asset
 	meta               []checks.AuditMissing

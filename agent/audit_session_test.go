@@ -157,3 +157,69 @@ func TestAuditRunStreamsInBatches(t *testing.T) {
 		t.Errorf("the matcher was asked %d times after it failed at the 2nd batch, want 2", len(failing.sizes))
 	}
 }
+
+// TestAuditReadsTheFolderOncePerCycle: a folder that holds two libraries
+// is read once for the comparison of both (a session serves every
+// library), and each library still finds its own missing photo.
+func TestAuditReadsTheFolderOncePerCycle(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	db, err := store.Open(filepath.Join(tmp, "icloudmon.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	root := filepath.Join(tmp, "photos")
+	day := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	mirrors := map[string]store.MirrorLibrary{}
+	for li, lib := range []string{"personal", "shared"} {
+		m, err := db.OpenMirror(ctx, "alice", lib)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.StartMirrorFill(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+		page := store.MirrorPage{Token: "t", Done: true}
+		for i := 0; i < 5; i++ {
+			name := fmt.Sprintf("IMG_%d%03d.HEIC", li, i)
+			mid := "M" + name
+			page.Masters = append(page.Masters, store.MirrorMaster{ID: mid, Name: name, Size: int64(1000 + 10*li + i)})
+			page.Assets = append(page.Assets, store.MirrorAsset{ID: "A" + name, MasterID: mid, Added: day, Taken: day.Add(time.Duration(li*5+i) * time.Hour)})
+			if i == 3 { // missing
+				continue
+			}
+			dir := filepath.Join(root, day.Format("2006/01/02"))
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), make([]byte, 1000+10*li+i), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.ApplyMirrorPage(ctx, &m, page, day); err != nil {
+			t.Fatal(err)
+		}
+		mirrors[lib] = m
+	}
+	kv := &rowCountingKV{MemKV: localindex.NewMemKV()}
+	folder := &Folder{Name: "photos", Path: root, Importer: "icloudpd", KV: kv, Tolerance: 2 * time.Second}
+	if fo, _ := folder.ObserveFolder(ctx, nil); fo.Health.Files != 8 {
+		t.Fatalf("scan: %+v", fo.Health)
+	}
+	ic := &ICloud{Account: "alice", DB: db, Audit: &AuditOptions{}, mirrors: mirrors,
+		Now: func() time.Time { return day.Add(72 * time.Hour) }}
+	obs := checks.Observation{Audit: &checks.AuditObservation{Libraries: []checks.AuditLibrary{
+		{Name: "personal", Filled: true}, {Name: "shared", Filled: true}}}}
+	before := kv.streams
+	ic.compareAudit(ctx, &obs, []FolderSource{folder}, time.Hour)
+	for li, l := range obs.Audit.Libraries {
+		want := fmt.Sprintf("AIMG_%d003.HEIC", li)
+		if l.Error != "" || l.Compared != 5 || len(l.Missing) != 1 || l.Missing[0].ID != want {
+			t.Errorf("%s: compared %d, missing %+v, error %q; want 5 compared, %s missing", l.Name, l.Compared, l.Missing, l.Error, want)
+		}
+	}
+	if got := kv.streams - before; got != 1 {
+		t.Errorf("the folder's rows were read %d times for two libraries, want once", got)
+	}
+}
