@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -30,14 +31,26 @@ type auditor interface {
 type auditFolder interface {
 	// matchAudit matches assets of the library; ok is false when the
 	// folder does not hold that library or could not be read this cycle.
-	// sess keeps the folder's matcher session from one batch of the
-	// library to the next (nil at the first batch), so that the folder's
-	// index is read once per library rather than once per batch.
+	// sess keeps the folder's matcher session from one batch to the next
+	// and from one library to the next (nil at the first batch), so that
+	// the folder's index is read once per comparison rather than once per
+	// batch.
 	matchAudit(ctx context.Context, library string, sess **localindex.Session, assets []photo.Asset) (_ []localindex.Match, ok bool)
 }
 
 // errNoFolder stops a comparison that no folder could take part in.
 var errNoFolder = errors.New("no folder of this library could be read this cycle; the audit compares again when one can")
+
+// auditReleaseAfter: a comparison of at least this many assets gives the
+// memory it used back to the system when it ends (freeOSMemory). The
+// matcher's session holds every file of the folder while a library is
+// compared (about 100 MB for 700 000 files, twice that in heap before a
+// collection); Go would keep those pages for minutes, and a daemon that
+// sleeps until its next cycle has no use for them.
+var auditReleaseAfter = 50_000
+
+// freeOSMemory is debug.FreeOSMemory (a test counts the calls).
+var freeOSMemory = debug.FreeOSMemory
 
 // compareAudit compares every filled mirror of obs.Audit with the folders.
 func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, folders []FolderSource, grace time.Duration) {
@@ -51,17 +64,24 @@ func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, fold
 		}
 	}
 	now := c.now()
+	// The folders' matcher sessions serve every library: a folder that
+	// holds the personal library and the Shared Library is read once.
+	sess := make([]*localindex.Session, len(fs))
+	compared := 0
+	defer func() {
+		if compared >= auditReleaseAfter {
+			freeOSMemory()
+		}
+	}()
 	for i := range obs.Audit.Libraries {
 		al := &obs.Audit.Libraries[i]
 		m, ok := c.mirrors[al.Name]
 		if !al.Filled || !ok {
 			continue
 		}
-		cmp := auditComparison{ctx: ctx, opts: c.Audit, grace: grace, now: now, lib: al.Name, folders: fs}
-		err := c.DB.EachMirrorAsset(ctx, m, cmp.add)
-		if err == nil {
-			err = cmp.flush(ctx)
-		}
+		cmp := auditComparison{opts: c.Audit, grace: grace, now: now, lib: al.Name, folders: fs, sess: sess}
+		err := cmp.run(ctx, c.DB, m)
+		compared += cmp.compared
 		if err != nil {
 			if al.Error == "" {
 				al.Error = err.Error()
@@ -76,34 +96,44 @@ func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, fold
 	}
 }
 
-// auditComparison is the comparison of one library, fed asset by asset.
+// auditComparison is the comparison of one library, fed batch by batch.
 type auditComparison struct {
-	ctx     context.Context //nolint:containedctx // the store's row callback has no context of its own
 	opts    *AuditOptions
 	grace   time.Duration
 	now     time.Time
 	lib     string
 	folders []auditFolder
-	sess    []*localindex.Session // per folder, see matchAudit
+	sess    []*localindex.Session // per folder, see matchAudit; shared by the libraries of a cycle
 
 	batch              []photo.Asset
 	meta               []checks.AuditMissing
+	others             []photo.Asset // scratch of flush
+	pending            []int         // scratch of flush
 	compared, excluded int
 	missing            []checks.AuditMissing
 }
 
-func (a *auditComparison) add(e store.MirrorEntry) error {
+// What entry makes of a mirrored asset.
+const (
+	auditSkip    = iota // not part of the library
+	auditExclude        // excluded by the options or the grace period
+	auditCompare
+)
+
+// entry turns a mirrored asset into the matcher's asset and the line of
+// the missing list. It only reads a's options: the stream calls it from
+// its own goroutine.
+func (a *auditComparison) entry(e store.MirrorEntry) (photo.Asset, checks.AuditMissing, int) {
 	if e.Master.ID == "" || e.Asset.Flags&store.MirrorDeleted != 0 || e.Master.Flags&store.MirrorDeleted != 0 {
 		// not yet paired with its file, or in Recently Deleted (the
 		// deleted_unsaved check watches those): not part of the library
-		return nil
+		return photo.Asset{}, checks.AuditMissing{}, auditSkip
 	}
 	switch {
 	case e.Asset.Flags&store.MirrorHidden != 0 && !a.opts.IncludeHidden,
 		!a.opts.Since.IsZero() && !e.Asset.Taken.IsZero() && e.Asset.Taken.Before(a.opts.Since),
 		a.now.Sub(e.Asset.Added) < a.grace:
-		a.excluded++
-		return nil
+		return photo.Asset{}, checks.AuditMissing{}, auditExclude
 	}
 	ca := photo.Asset{ID: e.Asset.ID, MasterID: e.Master.ID, Filename: e.Master.Name, Kind: photo.KindPhoto,
 		Size: max(e.Master.Size, 0), Added: e.Asset.Added, Taken: e.Asset.Taken}
@@ -123,13 +153,86 @@ func (a *auditComparison) add(e store.MirrorEntry) error {
 	case mirrorKindOther:
 		ca.Kind = photo.KindOther
 	}
-	a.batch = append(a.batch, ca)
-	a.meta = append(a.meta, checks.AuditMissing{ID: e.Asset.ID, Filename: e.Master.Name, Added: e.Asset.Added,
-		Taken: e.Asset.Taken, Size: max(e.Master.Size, 0)})
-	if len(a.batch) == auditBatch {
-		return a.flush(a.ctx)
+	return ca, checks.AuditMissing{ID: e.Asset.ID, Filename: e.Master.Name, Added: e.Asset.Added,
+		Taken: e.Asset.Taken, Size: max(e.Master.Size, 0)}, auditCompare
+}
+
+// auditBuffer is one batch on its way from the stream to the matcher.
+type auditBuffer struct {
+	assets []photo.Asset
+	meta   []checks.AuditMissing
+}
+
+// run compares the library's mirror with the folders. The mirror is read
+// out of SQLite in a goroutine of its own, at most one batch ahead of the
+// matcher (two buffers go back and forth), so that reading and matching
+// overlap on a machine with two cores; memory stays that of two batches.
+// The batches, and so the verdicts, are those of a single loop.
+func (a *auditComparison) run(ctx context.Context, db *store.DB, m store.MirrorLibrary) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	full, free := make(chan *auditBuffer), make(chan *auditBuffer, 2)
+	free <- &auditBuffer{}
+	free <- &auditBuffer{}
+	walked := make(chan error, 1)
+	excluded := 0 // written by the stream, read once it is done
+	go func() {
+		defer close(full)
+		var cur *auditBuffer
+		send := func() error {
+			select {
+			case full <- cur:
+				cur = nil
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err := db.EachMirrorAsset(ctx, m, func(e store.MirrorEntry) error {
+			ca, meta, what := a.entry(e)
+			switch what {
+			case auditSkip:
+				return nil
+			case auditExclude:
+				excluded++
+				return nil
+			}
+			if cur == nil {
+				select {
+				case cur = <-free:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				cur.assets, cur.meta = cur.assets[:0], cur.meta[:0]
+			}
+			cur.assets, cur.meta = append(cur.assets, ca), append(cur.meta, meta)
+			if len(cur.assets) == auditBatch {
+				return send()
+			}
+			return nil
+		})
+		if err == nil && cur != nil {
+			err = send()
+		}
+		walked <- err
+	}()
+	var err error
+	for b := range full {
+		if err == nil {
+			a.batch, a.meta = b.assets, b.meta
+			if err = a.flush(ctx); err != nil {
+				cancel() // the stream stops at its next row
+			}
+			b.assets, b.meta = a.batch, a.meta
+			a.batch, a.meta = nil, nil
+		}
+		free <- b
 	}
-	return nil
+	if werr := <-walked; err == nil {
+		err = werr
+	}
+	a.excluded += excluded
+	return err
 }
 
 // flush matches the batch against each folder in turn; what one folder
@@ -138,10 +241,11 @@ func (a *auditComparison) flush(ctx context.Context) error {
 	if len(a.batch) == 0 {
 		return nil
 	}
-	pending := make([]int, len(a.batch))
-	for i := range pending {
-		pending[i] = i
+	pending := a.pending[:0]
+	for i := range a.batch {
+		pending = append(pending, i)
 	}
+	a.pending = pending
 	read := false
 	if a.sess == nil {
 		a.sess = make([]*localindex.Session, len(a.folders))
@@ -150,9 +254,13 @@ func (a *auditComparison) flush(ctx context.Context) error {
 		if len(pending) == 0 {
 			break
 		}
-		assets := make([]photo.Asset, len(pending))
-		for j, i := range pending {
-			assets[j] = a.batch[i]
+		assets := a.batch
+		if len(pending) < len(a.batch) { // what the folders before did not hold
+			assets = a.others[:0]
+			for _, i := range pending {
+				assets = append(assets, a.batch[i])
+			}
+			a.others = assets
 		}
 		ms, ok := f.matchAudit(ctx, a.lib, &a.sess[k], assets)
 		if !ok {

@@ -348,3 +348,23 @@ func TestAuditNoFolderNoVerdict(t *testing.T) {
 		t.Fatalf("folder gone: %+v", l)
 	}
 }
+
+// TestAuditGivesMemoryBack: a comparison of many assets returns the
+// memory of its session to the system when it ends; a small one does not
+// pay for a forced collection.
+func TestAuditGivesMemoryBack(t *testing.T) {
+	r := newRig(t, rigOptions{audit: auditOptions()})
+	calls := 0
+	defer func(f func(), n int) { freeOSMemory, auditReleaseAfter = f, n }(freeOSMemory, auditReleaseAfter)
+	freeOSMemory = func() { calls++ }
+	auditReleaseAfter = 1_000_000
+	obs, _ := r.observeAudit()
+	personal := auditLib(t, obs, "personal")
+	if personal.Compared == 0 || calls != 0 {
+		t.Fatalf("compared %d assets, memory given back %d times; want some assets and no call below the threshold", personal.Compared, calls)
+	}
+	auditReleaseAfter = personal.Compared
+	if _, _ = r.observeAudit(); calls != 1 {
+		t.Fatalf("memory given back %d times after comparing %d assets, want once", calls, personal.Compared)
+	}
+}

@@ -126,18 +126,35 @@ type candidates struct {
 func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 	c := &candidates{dirs: map[string]*dirState{}, info: map[string][]nameInfo{}, unread: map[string][]bool{},
 		keys: make([]uint32, 0, 4096)}
-	add := func(rel string, f fileEntry, ni nameInfo) {
-		cd := c.dirs[rel]
-		if cd == nil {
-			cd = &dirState{rel: rel, loaded: true}
-			c.dirs[rel] = cd
+	// the directory files are being added to, so that the maps are
+	// touched once a directory rather than three times a file
+	var cur struct {
+		rel    string
+		cd     *dirState
+		unread []bool
+		info   []nameInfo
+	}
+	done := func() {
+		if cur.cd != nil {
+			c.unread[cur.rel], c.info[cur.rel] = cur.unread, cur.info
 		}
-		cd.files = append(cd.files, f)
-		c.unread[rel] = append(c.unread[rel], f.capSrc == 0)
+	}
+	add := func(rel string, f fileEntry, ni nameInfo) {
+		if cur.cd == nil || rel != cur.rel {
+			done()
+			cd := c.dirs[rel]
+			if cd == nil {
+				cd = &dirState{rel: rel, loaded: true}
+				c.dirs[rel] = cd
+			}
+			cur.rel, cur.cd, cur.unread, cur.info = rel, cd, c.unread[rel], c.info[rel]
+		}
+		cur.cd.files = append(cur.cd.files, f)
+		cur.unread = append(cur.unread, f.capSrc == 0)
 		start := len(c.keys)
 		c.keys = append(c.keys, ni.keys...)
 		ni.keys = c.keys[start:len(c.keys):len(c.keys)]
-		c.info[rel] = append(c.info[rel], ni)
+		cur.info = append(cur.info, ni)
 	}
 	var buf [16]uint32
 	for rel, ds := range ix.dirs {
@@ -176,6 +193,7 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		}
 		return nil
 	})
+	done()
 	if err != nil {
 		return nil, fmt.Errorf("read saved index of %s from the store: %w", ix.root, err)
 	}

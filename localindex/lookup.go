@@ -45,6 +45,12 @@ func buildLookup(c *candidates) *lookup {
 		rels = append(rels, rel)
 	}
 	slices.Sort(rels)
+	n := 0
+	for _, d := range c.dirs {
+		n += len(d.files)
+	}
+	l.refs = make([]fileRef, 0, n)
+	l.post = make([]posting, 0, len(c.keys))
 	for _, rel := range rels {
 		d := c.dirs[rel]
 		day, hasDay := dirDay(d.rel)

@@ -127,6 +127,7 @@ type matcher struct {
 	budget     int
 	incomplete bool
 	claimed    map[int32]bool // files already matched to an asset in this call
+	ids        []int32        // scratch of nameCands
 	// witness: the layout renames files and keeps their bytes (Immich,
 	// PhotoPrism), so a match by capture time alone must also agree in
 	// size with one of the asset's renditions.
@@ -225,21 +226,43 @@ func finish(a photo.Asset, res *Match) {
 // dropping icloudpd _<id7> names that belong to another asset.
 func (m *matcher) nameCands(a photo.Asset) []cand {
 	keys := cloudKeys(a.Filename, a.MasterID)
-	own := id7(a.MasterID)
-	var ids []int32
+	ids := m.ids[:0]
 	for _, k := range keys {
 		ids = m.l.byKey(k, ids)
 	}
-	var out []cand
-	seen := map[int32]bool{}
-	for _, id := range ids {
-		if seen[id] {
+	m.ids = ids
+	if len(ids) == 0 {
+		return nil
+	}
+	// A file is found once per key it shares with the asset: keep the
+	// first. Few files share a name, so a scan of those kept beats a map;
+	// a name as common as "image" (thousands of files) gets the map.
+	var seen map[int32]bool
+	if len(ids) > 32 {
+		seen = make(map[int32]bool, len(ids))
+	}
+	own, ownDone := "", false
+	out := make([]cand, 0, len(ids))
+	for j, id := range ids {
+		if seen != nil {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+		} else if slices.Contains(ids[:j], id) {
 			continue
 		}
-		seen[id] = true
 		ln := parseLocal(m.l.refs[id].f().name)
-		if !sharesKey(ln.keys, keys) || (ln.id7 != "" && own != "" && ln.id7 != own && !contains(keys, ln.keys[0])) {
+		if !sharesKey(ln.keys, keys) {
 			continue
+		}
+		if ln.id7 != "" {
+			if !ownDone {
+				own, ownDone = id7(a.MasterID), true
+			}
+			if own != "" && ln.id7 != own && !contains(keys, ln.keys[0]) {
+				continue
+			}
 		}
 		out = append(out, cand{id: id, ln: ln})
 	}

@@ -237,6 +237,31 @@ func cloudKeys(filename, masterID string) []string {
 		}
 		return []string{fold(cleanID(masterID))}
 	}
+	if plainName(filename) {
+		// Nothing for icloudpd to clean or drop, and ASCII is its own
+		// NFC: every form below is the Python stem of the name itself.
+		stem, _ := splitExt(filename)
+		k1, k2 := fold(stem), fold(pyStem(filename))
+		switch {
+		case k2 == "" || k2 == k1:
+			k2 = ""
+		case k1 == "":
+			k1, k2 = k2, ""
+		}
+		switch {
+		case k1 == "":
+			return nil
+		case k2 == "":
+			return []string{k1}
+		}
+		return []string{k1, k2}
+	}
+	return cleanedKeys(filename)
+}
+
+// cleanedKeys are the keys of cloudKeys for a name with something to
+// clean or normalize.
+func cleanedKeys(filename string) []string {
 	var keys []string
 	add := func(k string) {
 		if k != "" && !contains(keys, k) {
@@ -250,6 +275,17 @@ func cloudKeys(filename, masterID string) []string {
 	add(fold(pyStem(dropNonASCII(cleaned))))
 	add(fold(pyStem(dropNonASCII(norm.NFC.String(cleaned)))))
 	return keys
+}
+
+// plainName: name is ASCII without a character icloudpdClean replaces.
+func plainName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= utf8.RuneSelf || c == 0 || strings.IndexByte(`<>:"/\|?*`, c) >= 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // icloudpdClean replaces the characters icloudpd's clean_filename replaces.

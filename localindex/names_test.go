@@ -92,3 +92,22 @@ func TestNameTimeAndDirDay(t *testing.T) {
 		}
 	}
 }
+
+// TestCloudKeysPlainNames: the shortcut for plain ASCII names gives the
+// keys of the full cleaning and normalizing path.
+func TestCloudKeysPlainNames(t *testing.T) {
+	for _, name := range []string{"IMG_0001.HEIC", "img_0001.heic", ".JPG", "..JPG", "a.verylongext", "x.", ".", "...",
+		"IMG_0001", "IMG_0001.JPG.JPG", "Holiday 2019 (2).jpeg", "DSC-1.tar.gz", ".hidden.jpg", "A.B.C.MOV", " .jpg"} {
+		if !plainName(name) {
+			t.Fatalf("%q is plain ASCII", name)
+		}
+		if diff := cmp.Diff(cleanedKeys(name), cloudKeys(name, "AY6c+BsE0jja")); diff != "" {
+			t.Errorf("cloudKeys(%q) (-full path +shortcut):\n%s", name, diff)
+		}
+	}
+	for _, name := range []string{"Café.jpg", "a:b.jpg", "写真.JPG", "a\x00.jpg", `a\b.jpg`} {
+		if plainName(name) {
+			t.Errorf("%q takes the shortcut", name)
+		}
+	}
+}

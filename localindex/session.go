@@ -58,6 +58,9 @@ func (s *Session) Match(ctx context.Context, assets []photo.Asset) ([]Match, err
 			return nil, err
 		}
 		s.c, s.l, s.gen = c, buildLookup(c), ix.gen
+		// the lookup holds the name keys now: what a session keeps for
+		// every file of the folder is what matching needs
+		c.info, c.keys = nil, nil
 	} else if s.stale {
 		// capture times read by the last batch were written back
 		for rel, cd := range s.c.dirs {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -176,4 +178,70 @@ func boolFlag(b bool) int {
 		return MirrorHidden
 	}
 	return 0
+}
+
+// TestEachMirrorAssetEqualsTheJoin: the rows EachMirrorAsset reads from
+// the driver directly are those database/sql's Scan gives for the same
+// join, every column, with NULL time zones, flags, kinds, sizes and an
+// asset whose master has not come yet; an error of fn stops the walk and
+// comes back unchanged.
+func TestEachMirrorAssetEqualsTheJoin(t *testing.T) {
+	ctx := context.Background()
+	db, m := openAliceMirror(t, filepath.Join(t.TempDir(), FileName))
+	defer db.Close()
+	must(t, db.StartMirrorFill(ctx, &m))
+	p := pageOf(0, 40, "t", true)
+	for i := range p.Assets {
+		p.Assets[i].TZKnown = i%3 != 0
+		p.Assets[i].TZ = -3600 * (i % 5)
+		p.Assets[i].Flags = i % 4
+		if i%7 == 0 {
+			p.Assets[i].Taken = time.Time{}
+		}
+	}
+	for i := range p.Masters {
+		p.Masters[i].Kind, p.Masters[i].Flags, p.Masters[i].AltSize = i%3, i%2*MirrorDeleted, int64(i%2)*9_000_000
+	}
+	p.Assets = append(p.Assets, MirrorAsset{ID: "orphan", MasterID: "not-yet", Added: mirrorT0})
+	must(t, db.ApplyMirrorPage(ctx, &m, p, mirrorT0))
+
+	want := map[string]MirrorEntry{}
+	rows, err := db.r.QueryContext(ctx, mirrorEntryQuery, m.ID)
+	must(t, err)
+	for rows.Next() {
+		var e MirrorEntry
+		var added, taken int64
+		var tz sql.NullInt64
+		must(t, rows.Scan(&e.Asset.ID, &e.Asset.MasterID, &added, &taken, &tz, &e.Asset.Flags,
+			&e.Master.Name, &e.Master.Kind, &e.Master.Size, &e.Master.AltSize, &e.Master.LiveSize, &e.Master.Flags))
+		e.Master.ID = e.Asset.MasterID
+		e.Asset.Added, e.Asset.Taken = fromMS(added), fromMS(taken)
+		e.Asset.TZ, e.Asset.TZKnown = int(tz.Int64), tz.Valid
+		want[e.Asset.ID] = e
+	}
+	must(t, rows.Err())
+	rows.Close()
+	got := mirrorEntries(t, db, m)
+	if len(got) != 40 || len(want) != 40 {
+		t.Fatalf("streamed %d rows, the join gives %d; want 40 (the orphan left out)", len(got), len(want))
+	}
+	for id, w := range want {
+		if g := got[id]; g != w {
+			t.Errorf("asset %s:\n got %+v\nwant %+v", id, g, w)
+		}
+	}
+	// the values themselves, not only the agreement of two readers
+	if e := got[p.Assets[1].ID]; !e.Asset.TZKnown || e.Asset.TZ != -3600 || e.Asset.Flags != 1 || e.Master.Kind != 1 ||
+		e.Master.Flags != MirrorDeleted || e.Master.AltSize != 9_000_000 || e.Master.LiveSize != 1_900_000 || !e.Asset.Taken.Equal(p.Assets[1].Taken) {
+		t.Errorf("asset 1: %+v", e)
+	}
+	if e := got[p.Assets[0].ID]; e.Asset.TZKnown || !e.Asset.Taken.IsZero() {
+		t.Errorf("asset 0 (no time zone, no capture time): %+v", e)
+	}
+	stop := errors.New("stop")
+	n := 0
+	err = db.EachMirrorAsset(ctx, m, func(MirrorEntry) error { n++; return stop })
+	if !errors.Is(err, stop) || err != stop || n != 1 { //nolint:errorlint // the very error fn returned
+		t.Errorf("fn's error: %v after %d rows, want stop after 1", err, n)
+	}
 }

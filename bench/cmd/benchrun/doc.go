@@ -16,7 +16,10 @@ What is measured:
    and 100 000 assets (` + "`icloudapi/photos_cost_bench_test.go`" + `): the requests and response bytes of
    ` + "`PhotosSnapshot`" + ` for a cycle with no change and a cycle after one upload (each given the previous snapshot),
    next to the approach of backup tools — enumerating the whole library page by page — against the same fake.
-   icloudmon's cost is flat in the library size; the walk's is linear.
+   icloudmon's cost is flat in the library size; the walk's is linear. 1b: the whole-library audit (issue 20) — the
+   first fill of its mirror through ` + "`changes/zone`" + ` next to the same walk (` + "`BenchmarkAuditFill`" + `), at the same sizes, and
+   the comparison of a filled mirror with a folder (` + "`BenchmarkAuditCompare`" + `: CPU, wall, peak RSS) from 10 000 assets
+   up; with ` + "`BENCH_LARGE=1`" + ` both also run at the large sizes (500 000 assets: the issue's 700 000 files).
 2. **Local scan vs find**: cold scan and warm rescan of generated trees of 10 000 and 200 000 files (the big one in
    2 000 directories; it is localindex's own benchmark tree) next to ` + "`find DIR -printf '%s %T@\\n' >/dev/null`" + ` in the
    same run, and the scan's peak RSS measured in a child process.

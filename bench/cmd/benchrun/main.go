@@ -2,7 +2,8 @@
 // measures, in one run on one machine:
 //
 //  1. what a monitoring cycle costs iCloud (requests and bytes) against the
-//     fake, next to a whole-library walk;
+//     fake, next to a whole-library walk; the first fill of the audit's
+//     mirror next to the same walk, and the audit's comparison (1b);
 //  2. the local folder scan next to find(1) on the same generated trees;
 //  3. the latency of `icloudmon verify`, the binary size and the idle RSS
 //     of `icloudmon run`;
@@ -40,7 +41,7 @@ type config struct {
 }
 
 // sectionNames are the sections -sections may select; "large" needs -large.
-var sectionNames = []string{"cloud", "scan", "cycle", "gobench", "large"}
+var sectionNames = []string{"cloud", "audit", "scan", "cycle", "gobench", "large"}
 
 func main() {
 	if len(os.Args) == 3 && os.Args[1] == scanChildArg {
@@ -84,7 +85,7 @@ func parseFlags(args []string) (config, error) {
 	if cfg.largeRuns < 1 {
 		return cfg, fmt.Errorf("-large-runs must be at least 1")
 	}
-	cfg.sections = sectionNames[:4]
+	cfg.sections = sectionNames[:len(sectionNames)-1]
 	if len(cfg.large) > 0 {
 		cfg.sections = sectionNames
 	}
@@ -143,6 +144,7 @@ func run(cfg config) error {
 	r := newReport(start)
 	all := []section{
 		{"cloud", "Cloud cost per cycle", cloudSection},
+		{"audit", "Whole-library audit", auditSection},
 		{"scan", "Local scan vs find", scanSection},
 		{"cycle", "Whole cycle, binary size, idle RSS", cycleSection},
 		{"gobench", "Go benchmarks", goBenchSection},

@@ -64,7 +64,7 @@ func (r *report) markdown() string {
 
 func (r *report) targetTable() string {
 	var b strings.Builder
-	b.WriteString("### Targets of issues 4 and 25 (photos) and 5 (localindex)\n\n| Issue | Target | Measured | Met |\n|---|---|---|---|\n")
+	b.WriteString("### Targets of issues 4, 20 and 25 (photos) and 5 (localindex)\n\n| Issue | Target | Measured | Met |\n|---|---|---|---|\n")
 	for _, t := range r.targets {
 		met := "no"
 		if t.met {
