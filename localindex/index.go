@@ -84,6 +84,9 @@ type Index struct {
 	openDir       func(string) (*os.File, error) // os.Open; tests inject failures
 	batchFiles    int                            // files listed before a scan saves them (scanBatchFiles; tests lower it)
 	loadWarn      string
+	// view is the nonce of the state row this index loaded or last wrote
+	// (memo.go); nil when it has none.
+	view []byte
 }
 
 // persisted is the folder-level state saved beside the directory entries.

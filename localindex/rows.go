@@ -53,6 +53,9 @@ func encodeMeta(st persisted) []byte {
 	e.int(st.lastScan)
 	e.int(int64(st.lastFiles))
 	e.int(int64(st.baseline))
+	// a fresh nonce for every write (memo.go); decodeMeta ignores it
+	b.WriteByte(nonceTag)
+	b.Write(newNonce())
 	return b.Bytes()
 }
 
@@ -337,7 +340,7 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 		ix.loadWarn = err.Error()
 		return nil
 	}
-	ix.dirs, ix.state = dirs, st
+	ix.dirs, ix.state, ix.view = dirs, st, metaNonce(meta)
 	if rules != nameRulesVersion {
 		// Saved with other naming rules: rewrite every row with fresh
 		// name-key hashes (a one-off, like a migration).
@@ -350,6 +353,16 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 		}
 		ix.dirty = true
 		return ix.save(ctx)
+	}
+	if ix.view == nil {
+		// A state row from before the candidate memo: the same state
+		// with a nonce, once, so that the next Match can save a memo.
+		v := encodeMeta(st)
+		if err := ix.kv.WriteRows(ctx, ix.ns, []string{metaKey}, [][]byte{v}); err != nil {
+			ix.log.Warn("could not add a nonce to the saved folder state; matching reads the whole index", "err", err)
+			return nil
+		}
+		ix.view = metaNonce(v)
 	}
 	return nil
 }
@@ -447,8 +460,10 @@ func (ix *Index) save(ctx context.Context) error {
 	keys = append(keys, metaKey)
 	vals = append(vals, encodeMeta(ix.state))
 	if err := ix.kv.WriteRows(ctx, ix.ns, keys, vals); err != nil {
+		ix.view = nil // the state row may or may not be written
 		return fmt.Errorf("save index of %s to the store: %w", ix.root, err)
 	}
+	ix.view = metaNonce(vals[len(vals)-1])
 	for _, ds := range saved {
 		ds.changed, ds.loaded, ds.files = false, false, nil
 	}
