@@ -72,7 +72,11 @@ type Index struct {
 	stash  map[string]*dirState // last healthy index while the folder looks unmounted
 	state  persisted
 	health FolderHealth
-	onDisk map[string]bool // directories with saved rows
+	onDisk map[string]bool // directories with saved rows (with diskRels)
+	// diskBlocks (the summaries loadRows read, by their rel) and diskRels
+	// are directories with saved rows not yet in onDisk (see fillOnDisk).
+	diskBlocks [][]dirState
+	diskRels   []string
 	// allCandidates makes Match build its lookups from every file, as it
 	// did before issue 25 (tests compare the two).
 	allCandidates bool

@@ -3,6 +3,9 @@ package localindex
 import (
 	"context"
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -195,5 +198,38 @@ func TestStateRowGetsNonce(t *testing.T) {
 	}
 	if res := scan(t, ix, false); res.DirsListed != 0 || res.Files != 15 {
 		t.Errorf("scan after the nonce %+v", res)
+	}
+}
+
+// TestReopenedIndexDeletesGoneDirectories: an index loaded from the rows
+// (whose set of saved directories is filled only when a save needs it)
+// deletes the rows of a directory that is gone, and only those.
+func TestReopenedIndexDeletesGoneDirectories(t *testing.T) {
+	root, rels := bigTree(t, 2500, 1) // more than one block of summaries
+	kv := NewMemKV()
+	scan(t, openIndex(t, kv, root, Options{}), false)
+	ix := openIndex(t, kv, root, Options{})
+	if len(ix.dirs) < 2500 {
+		t.Fatalf("loaded %d directories", len(ix.dirs))
+	}
+	gone := rels[2400]
+	if err := os.RemoveAll(filepath.Join(root, filepath.FromSlash(gone))); err != nil {
+		t.Fatal(err)
+	}
+	age(t, root, path.Dir(gone))
+	if res := scan(t, ix, false); res.FilesRemoved != 1 {
+		t.Fatalf("scan %+v", res)
+	}
+	ns := rowNamespace(ix.root)
+	for _, rel := range []string{gone, rels[0], rels[2499]} {
+		_, head, _ := kv.Get(context.Background(), ns, headPrefix+rel)
+		_, files, _ := kv.Get(context.Background(), ns, filePrefix+rel)
+		if want := rel != gone; head != want || files != want {
+			t.Errorf("%s: rows %v/%v, want %v", rel, head, files, want)
+		}
+	}
+	again := openIndex(t, kv, root, Options{})
+	if res := scan(t, again, false); res.DirsListed != 0 || res.Files != 2499 {
+		t.Errorf("scan of the reopened index %+v", res)
 	}
 }

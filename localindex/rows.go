@@ -90,8 +90,14 @@ func encodeHead(ds *dirState) []byte {
 }
 
 func decodeHead(rel string, v []byte) (*dirState, error) {
+	ds := &dirState{}
+	return ds, decodeHeadInto(ds, rel, v)
+}
+
+// decodeHeadInto is decodeHead into a zero dirState.
+func decodeHeadInto(ds *dirState, rel string, v []byte) error {
 	d := decoder{b: v}
-	ds := &dirState{rel: rel, mtime: d.int()}
+	ds.rel, ds.mtime = rel, d.int()
 	flags := d.int()
 	ds.racy, ds.unreadable = flags&1 != 0, flags&2 != 0
 	ds.subdirs = d.strs()
@@ -104,7 +110,7 @@ func decodeHead(rel string, v []byte) (*dirState, error) {
 	if d.err == nil && (ds.nfiles < 0 || ds.nUnread < 0) {
 		d.err = errTruncated
 	}
-	return ds, d.err
+	return d.err
 }
 
 // nameInfo is what a file name contributes to the matcher's lookups: the
@@ -317,21 +323,29 @@ func (ix *Index) load(ctx context.Context) error {
 
 func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 	st, rules, err := decodeMeta(meta)
-	dirs := map[string]*dirState{}
+	// A repeat verify loads a summary per directory: they are decoded into
+	// blocks (a summary replaced by a scan keeps its block alive; at most
+	// those loaded here), and the map is made at its size once all are read.
+	var blocks [][]dirState
+	n := 0
 	err2 := ix.kv.EachRow(ctx, ix.ns, headPrefix, func(key string, v []byte) error {
 		rel := strings.TrimPrefix(key, headPrefix)
-		ix.onDisk[rel] = true
 		if err != nil {
+			ix.diskRels = append(ix.diskRels, rel)
 			return nil
 		}
-		ds, derr := decodeHead(rel, v)
-		if derr != nil {
+		if len(blocks) == 0 || len(blocks[len(blocks)-1]) == cap(blocks[len(blocks)-1]) {
+			blocks = append(blocks, make([]dirState, 0, 1024))
+		}
+		b := &blocks[len(blocks)-1]
+		*b = (*b)[:len(*b)+1]
+		n++
+		if derr := decodeHeadInto(&(*b)[len(*b)-1], rel, v); derr != nil {
 			err = fmt.Errorf("directory %q: %w", rel, derr)
-			return nil
 		}
-		dirs[rel] = ds
 		return nil
 	})
+	ix.diskBlocks = blocks
 	if err2 != nil {
 		return fmt.Errorf("read saved index of %s from the store: %w", ix.root, err2)
 	}
@@ -339,6 +353,12 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 		ix.log.Warn("saved folder index is unreadable; the next scan reads the whole folder again", "err", err)
 		ix.loadWarn = err.Error()
 		return nil
+	}
+	dirs := make(map[string]*dirState, n)
+	for _, b := range blocks {
+		for i := range b {
+			dirs[b[i].rel] = &b[i]
+		}
 	}
 	ix.dirs, ix.state, ix.view = dirs, st, metaNonce(meta)
 	if rules != nameRulesVersion {
@@ -441,6 +461,7 @@ func (ix *Index) save(ctx context.Context) error {
 	if !ix.dirty {
 		return nil
 	}
+	ix.fillOnDisk()
 	var keys []string
 	var vals [][]byte
 	var saved []*dirState
@@ -477,6 +498,21 @@ func (ix *Index) save(ctx context.Context) error {
 	}
 	ix.dirty = false
 	return nil
+}
+
+// fillOnDisk adds the directories whose rows loadRows found to onDisk: a
+// map of every directory costs a repeat verify more than its rows' reading,
+// so it is filled only when a save needs it (saveBatch only adds to it).
+func (ix *Index) fillOnDisk() {
+	for _, b := range ix.diskBlocks {
+		for i := range b {
+			ix.onDisk[b[i].rel] = true
+		}
+	}
+	for _, rel := range ix.diskRels {
+		ix.onDisk[rel] = true
+	}
+	ix.diskBlocks, ix.diskRels = nil, nil
 }
 
 // dirFiles returns the files of the directory rel, loading them into the
