@@ -83,11 +83,15 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 }
 
 // ScanFolder opens and scans the index now, for the next ObserveFolder to
-// match against (Agent.observe calls it while it reads iCloud).
+// match against (Agent.observe calls it while it reads iCloud; verify
+// before, while it builds the rest). A scan that no ObserveFolder used yet
+// is kept rather than made again.
 func (f *Folder) ScanFolder(ctx context.Context) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.scanned = f.openScan(ctx)
+	if f.scanned == nil {
+		f.scanned = f.openScan(ctx)
+	}
 }
 
 // openScan opens the index (once) and scans it; the caller holds f.mu.
