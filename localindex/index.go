@@ -88,8 +88,10 @@ type Index struct {
 	openDir       func(string) (*os.File, error) // os.Open; tests inject failures
 	batchFiles    int                            // files listed before a scan saves them (scanBatchFiles; tests lower it)
 	loadWarn      string
-	// view is the nonce of the state row this index loaded or last wrote
-	// (memo.go); nil when it has none.
+	// view is the nonce of the state row this index loaded or last saved
+	// (memo.go); nil when it has none. A scan's batches leave it behind
+	// until the scan's own save: a view that differs from the saved state
+	// row only makes Match read the rows.
 	view []byte
 }
 

@@ -325,7 +325,6 @@ func (w *walker) saveBatch() {
 	keys = append(keys, metaKey)
 	vals = append(vals, encodeMeta(w.ix.state))
 	if err := w.ix.kv.WriteRows(w.ctx, w.ix.ns, keys, vals); err != nil {
-		w.ix.view = nil // the state row may or may not be written
 		w.saveErr = fmt.Errorf("save index of %s to the store: %w", w.ix.root, err)
 		w.stop()
 		return
@@ -335,7 +334,6 @@ func (w *walker) saveBatch() {
 		w.ix.onDisk[d.rel] = true
 	}
 	w.ix.gen++ // rows changed under the candidates of the last Match
-	w.ix.view = metaNonce(vals[len(vals)-1])
 	w.pending, w.pendFile = nil, 0
 }
 
