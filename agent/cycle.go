@@ -47,6 +47,13 @@ type FolderSource interface {
 	ObserveFolder(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence)
 }
 
+// folderScanner is a FolderSource that can refresh its index before the
+// assets are known; the next ObserveFolder then matches against that scan
+// instead of scanning again.
+type folderScanner interface {
+	ScanFolder(ctx context.Context)
+}
+
 // Account is one monitored Apple ID with its folders.
 type Account struct {
 	Name    string
@@ -224,7 +231,19 @@ func (a *Agent) Cycle(ctx context.Context, name string) {
 // observe gathers the observation: cloud first, then every folder.
 func (a *Agent) observe(ctx context.Context, acct Account) checks.Observation {
 	obs := checks.Observation{Account: acct.Name, HiddenCovered: acct.HiddenCovered, Hidden: acct.Hidden}
+	// The folders are scanned while iCloud is read (the scan does not need
+	// the assets; the requests mostly wait): one after the other, as below.
+	scanned := make(chan struct{})
+	go func() {
+		defer close(scanned)
+		for _, f := range acct.Folders {
+			if s, ok := f.(folderScanner); ok {
+				s.ScanFolder(ctx)
+			}
+		}
+	}()
 	assets := acct.Cloud.ObserveCloud(ctx, &obs)
+	<-scanned
 	var deleted []checks.DeletedItem
 	if obs.RecentlyDeleted != nil {
 		deleted = obs.RecentlyDeleted.Items

@@ -54,6 +54,16 @@ type Folder struct {
 	lastFull time.Time
 	fullRead bool // lastFull was loaded from KV
 	readable bool // this cycle's scan found the folder and could list it (the audit matches only then)
+	// scanned is the scan made by ScanFolder for the next ObserveFolder.
+	scanned *folderScan
+}
+
+// folderScan is the outcome of opening and scanning the index.
+type folderScan struct {
+	ix      *localindex.Index
+	openErr error
+	res     localindex.ScanResult
+	err     error
 }
 
 // fullScanNS is the KV namespace of the time of each folder's last full
@@ -72,15 +82,42 @@ func (f *Folder) ObserveFolder(ctx context.Context, assets *CloudAssets) (checks
 	return fo, confs
 }
 
-// observe scans the folder and matches the assets; the caller holds f.mu.
-func (f *Folder) observe(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
-	fo := f.observation()
+// ScanFolder opens and scans the index now, for the next ObserveFolder to
+// match against (Agent.observe calls it while it reads iCloud; verify
+// before, while it builds the rest). A scan that no ObserveFolder used yet
+// is kept rather than made again.
+func (f *Folder) ScanFolder(ctx context.Context) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.scanned == nil {
+		f.scanned = f.openScan(ctx)
+	}
+}
+
+// openScan opens the index (once) and scans it; the caller holds f.mu.
+func (f *Folder) openScan(ctx context.Context) *folderScan {
 	ix, err := f.open(ctx)
 	if err != nil {
-		fo.Health = checks.FolderHealth{Scanned: true, Error: err.Error()}
-		return fo, nil
+		return &folderScan{openErr: err}
 	}
 	res, err := f.scan(ctx, ix, f.fullDue(ctx))
+	return &folderScan{ix: ix, res: res, err: err}
+}
+
+// observe scans the folder (unless ScanFolder just did) and matches the
+// assets; the caller holds f.mu.
+func (f *Folder) observe(ctx context.Context, assets *CloudAssets) (checks.FolderObservation, map[string]photo.Confidence) {
+	fo := f.observation()
+	sc := f.scanned
+	f.scanned = nil
+	if sc == nil {
+		sc = f.openScan(ctx)
+	}
+	if sc.openErr != nil {
+		fo.Health = checks.FolderHealth{Scanned: true, Error: sc.openErr.Error()}
+		return fo, nil
+	}
+	ix, res, err := sc.ix, sc.res, sc.err
 	if err != nil && ctx.Err() != nil {
 		fo.Health = checks.FolderHealth{Scanned: true, Exists: true, Error: "scan interrupted: " + err.Error()}
 		return fo, nil

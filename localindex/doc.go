@@ -18,8 +18,11 @@
 // directory (namespace "localindex3:<folder>", format LIX3, rows.go): a
 // changed directory rewrites its own rows, in one transaction with the
 // folder state. Match streams the rows once per call and builds its lookups
-// from the files the call's assets can match (candidates.go). The one-blob
-// format of earlier versions (LIX2) is migrated on Open.
+// from the files the call's assets can match (candidates.go). A call that
+// read no file header saves its result beside the rows, and a later call
+// with the same input over rows that were not written since returns it
+// (memo.go: every write of directory rows gives the folder state row a new
+// nonce). The one-blob format of earlier versions (LIX2) is migrated on Open.
 //
 // Trade-off: a file rewritten in place keeps its directory's mtime, so the
 // incremental scan does not notice it; ScanOptions.Full lists everything and

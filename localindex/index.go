@@ -72,7 +72,11 @@ type Index struct {
 	stash  map[string]*dirState // last healthy index while the folder looks unmounted
 	state  persisted
 	health FolderHealth
-	onDisk map[string]bool // directories with saved rows
+	onDisk map[string]bool // directories with saved rows (with diskRels)
+	// diskBlocks (the summaries loadRows read, by their rel) and diskRels
+	// are directories with saved rows not yet in onDisk (see fillOnDisk).
+	diskBlocks [][]dirState
+	diskRels   []string
 	// allCandidates makes Match build its lookups from every file, as it
 	// did before issue 25 (tests compare the two).
 	allCandidates bool
@@ -84,6 +88,11 @@ type Index struct {
 	openDir       func(string) (*os.File, error) // os.Open; tests inject failures
 	batchFiles    int                            // files listed before a scan saves them (scanBatchFiles; tests lower it)
 	loadWarn      string
+	// view is the nonce of the state row this index loaded or last saved
+	// (memo.go); nil when it has none. A scan's batches leave it behind
+	// until the scan's own save: a view that differs from the saved state
+	// row only makes Match read the rows.
+	view []byte
 }
 
 // persisted is the folder-level state saved beside the directory entries.

@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -75,11 +76,28 @@ func (ix *Index) Match(ctx context.Context, assets []photo.Asset, mo MatchOption
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	mo = mo.withDefaults()
+	memo, digest, memoOK, err := ix.matchMemo(ctx, assets, mo)
+	if err != nil {
+		return nil, err
+	}
+	if memo != nil {
+		ix.stats.MetaCacheHits += memo.CacheHits
+		return memo.Matches, nil
+	}
 	cands, l, err := ix.candidatesFor(ctx, assets, mo)
 	if err != nil {
 		return nil, err
 	}
-	return ix.matchWith(ctx, assets, mo, cands, l)
+	reads, hits, view := ix.stats.MetaReads, ix.stats.MetaCacheHits, ix.view
+	out, err := ix.matchWith(ctx, assets, mo, cands, l)
+	// A result that read no header depends on the rows it was matched
+	// against alone (memo.go), unless this call wrote rows since.
+	if err == nil && memoOK && ix.stats.MetaReads == reads && bytes.Equal(ix.view, view) && ix.memoUsable() {
+		if merr := ix.saveMatchMemo(ctx, digest, out, ix.stats.MetaCacheHits-hits); merr != nil {
+			ix.log.Warn("could not save the match result for the next check; it matches again", "err", merr)
+		}
+	}
+	return out, err
 }
 
 // matchWith runs the matcher's passes over assets with a lookup built from

@@ -53,6 +53,9 @@ func encodeMeta(st persisted) []byte {
 	e.int(st.lastScan)
 	e.int(int64(st.lastFiles))
 	e.int(int64(st.baseline))
+	// a fresh nonce for every write (memo.go); decodeMeta ignores it
+	b.WriteByte(nonceTag)
+	b.Write(newNonce())
 	return b.Bytes()
 }
 
@@ -87,8 +90,14 @@ func encodeHead(ds *dirState) []byte {
 }
 
 func decodeHead(rel string, v []byte) (*dirState, error) {
+	ds := &dirState{}
+	return ds, decodeHeadInto(ds, rel, v)
+}
+
+// decodeHeadInto is decodeHead into a zero dirState.
+func decodeHeadInto(ds *dirState, rel string, v []byte) error {
 	d := decoder{b: v}
-	ds := &dirState{rel: rel, mtime: d.int()}
+	ds.rel, ds.mtime = rel, d.int()
 	flags := d.int()
 	ds.racy, ds.unreadable = flags&1 != 0, flags&2 != 0
 	ds.subdirs = d.strs()
@@ -101,7 +110,7 @@ func decodeHead(rel string, v []byte) (*dirState, error) {
 	if d.err == nil && (ds.nfiles < 0 || ds.nUnread < 0) {
 		d.err = errTruncated
 	}
-	return ds, d.err
+	return d.err
 }
 
 // nameInfo is what a file name contributes to the matcher's lookups: the
@@ -314,21 +323,29 @@ func (ix *Index) load(ctx context.Context) error {
 
 func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 	st, rules, err := decodeMeta(meta)
-	dirs := map[string]*dirState{}
+	// A repeat verify loads a summary per directory: they are decoded into
+	// blocks (a summary replaced by a scan keeps its block alive; at most
+	// those loaded here), and the map is made at its size once all are read.
+	var blocks [][]dirState
+	n := 0
 	err2 := ix.kv.EachRow(ctx, ix.ns, headPrefix, func(key string, v []byte) error {
 		rel := strings.TrimPrefix(key, headPrefix)
-		ix.onDisk[rel] = true
 		if err != nil {
+			ix.diskRels = append(ix.diskRels, rel)
 			return nil
 		}
-		ds, derr := decodeHead(rel, v)
-		if derr != nil {
+		if len(blocks) == 0 || len(blocks[len(blocks)-1]) == cap(blocks[len(blocks)-1]) {
+			blocks = append(blocks, make([]dirState, 0, 1024))
+		}
+		b := &blocks[len(blocks)-1]
+		*b = (*b)[:len(*b)+1]
+		n++
+		if derr := decodeHeadInto(&(*b)[len(*b)-1], rel, v); derr != nil {
 			err = fmt.Errorf("directory %q: %w", rel, derr)
-			return nil
 		}
-		dirs[rel] = ds
 		return nil
 	})
+	ix.diskBlocks = blocks
 	if err2 != nil {
 		return fmt.Errorf("read saved index of %s from the store: %w", ix.root, err2)
 	}
@@ -337,7 +354,13 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 		ix.loadWarn = err.Error()
 		return nil
 	}
-	ix.dirs, ix.state = dirs, st
+	dirs := make(map[string]*dirState, n)
+	for _, b := range blocks {
+		for i := range b {
+			dirs[b[i].rel] = &b[i]
+		}
+	}
+	ix.dirs, ix.state, ix.view = dirs, st, metaNonce(meta)
 	if rules != nameRulesVersion {
 		// Saved with other naming rules: rewrite every row with fresh
 		// name-key hashes (a one-off, like a migration).
@@ -350,6 +373,16 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 		}
 		ix.dirty = true
 		return ix.save(ctx)
+	}
+	if ix.view == nil {
+		// A state row from before the candidate memo: the same state
+		// with a nonce, once, so that the next Match can save a memo.
+		v := encodeMeta(st)
+		if err := ix.kv.WriteRows(ctx, ix.ns, []string{metaKey}, [][]byte{v}); err != nil {
+			ix.log.Warn("could not add a nonce to the saved folder state; matching reads the whole index", "err", err)
+			return nil
+		}
+		ix.view = metaNonce(v)
 	}
 	return nil
 }
@@ -428,6 +461,7 @@ func (ix *Index) save(ctx context.Context) error {
 	if !ix.dirty {
 		return nil
 	}
+	ix.fillOnDisk()
 	var keys []string
 	var vals [][]byte
 	var saved []*dirState
@@ -447,8 +481,10 @@ func (ix *Index) save(ctx context.Context) error {
 	keys = append(keys, metaKey)
 	vals = append(vals, encodeMeta(ix.state))
 	if err := ix.kv.WriteRows(ctx, ix.ns, keys, vals); err != nil {
+		ix.view = nil // the state row may or may not be written
 		return fmt.Errorf("save index of %s to the store: %w", ix.root, err)
 	}
+	ix.view = metaNonce(vals[len(vals)-1])
 	for _, ds := range saved {
 		ds.changed, ds.loaded, ds.files = false, false, nil
 	}
@@ -462,6 +498,21 @@ func (ix *Index) save(ctx context.Context) error {
 	}
 	ix.dirty = false
 	return nil
+}
+
+// fillOnDisk adds the directories whose rows loadRows found to onDisk: a
+// map of every directory costs a repeat verify more than its rows' reading,
+// so it is filled only when a save needs it (saveBatch only adds to it).
+func (ix *Index) fillOnDisk() {
+	for _, b := range ix.diskBlocks {
+		for i := range b {
+			ix.onDisk[b[i].rel] = true
+		}
+	}
+	for _, rel := range ix.diskRels {
+		ix.onDisk[rel] = true
+	}
+	ix.diskBlocks, ix.diskRels = nil, nil
 }
 
 // dirFiles returns the files of the directory rel, loading them into the

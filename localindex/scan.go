@@ -144,7 +144,7 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	start := ix.opts.Now()
 	res := ScanResult{Folder: ix.root, Started: start, Full: so.Full}
 	w := &walker{ix: ix, full: so.Full, start: start, old: ix.dirs, sem: make(chan struct{}, scanWorkers),
-		new: map[string]*dirState{}, visited: map[fileID]bool{}, res: &res}
+		new: make(map[string]*dirState, len(ix.dirs)), visited: make(map[fileID]bool, len(ix.dirs)), res: &res}
 	w.ctx, w.stop = context.WithCancel(ctx)
 	defer w.stop()
 	rootInfo, rootErr := os.Stat(ix.root)

@@ -53,14 +53,16 @@ func newVerifyCmd(c *cli) *cobra.Command {
 }
 
 func (c *cli) verify(ctx context.Context, cfg *configs.Config, f verifyFlags) error {
+	// The cycle's time limit covers the folder scans, which start while
+	// the rest is built (scanEarly).
+	ctx, cancel := context.WithTimeout(ctx, cfg.CycleTimeout)
+	defer cancel()
 	app, err := build(ctx, cfg, newLogger(cfg, c.stderr),
-		buildOptions{only: f.account, noCache: f.noCache, noNotify: !f.notify})
+		buildOptions{only: f.account, noCache: f.noCache, noNotify: !f.notify, scanEarly: true})
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}
 	defer app.Close()
-	ctx, cancel := context.WithTimeout(ctx, cfg.CycleTimeout)
-	defer cancel()
 	var reports []checks.AccountReport
 	for _, name := range app.agent.AccountNames() {
 		rep, err := app.agent.RunCycle(ctx, name)

@@ -40,6 +40,10 @@ type app struct {
 	sessions *credstore.SessionStore
 	agent    *agent.Agent
 	roots    *x509.CertPool
+	// scanned is closed when the folder scans started by build
+	// (buildOptions.scanEarly) are done; stopScans stops them.
+	scanned   chan struct{}
+	stopScans context.CancelFunc
 }
 
 // newLogger builds the slog logger of log_level and log_format.
@@ -98,6 +102,10 @@ type buildOptions struct {
 	only        string // monitor only this account ("" = all)
 	noCache     bool   // ignore cached snapshots, rescan folders fully
 	noNotify    bool   // send no notifications or pings
+	// scanEarly starts scanning the folders as soon as the store is open,
+	// while the rest is built (verify: the scan does not wait for the
+	// system's TLS roots); ctx bounds the scans.
+	scanEarly bool
 	// sessions is where sessions are kept (default auto: the OS keychain
 	// when it works, else data_dir/sessions).
 	sessions credstore.Mode
@@ -124,6 +132,13 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buil
 	if err != nil {
 		return nil, err
 	}
+	folders, err := rt.folders(opts)
+	if err != nil {
+		return nil, rt.closeWith(err)
+	}
+	if opts.scanEarly {
+		rt.scanned, rt.stopScans = rt.scanFolders(ctx, folders)
+	}
 	ver, rev, _ := buildInfo()
 	if rt.metrics, err = metrics.New(rt.reg, metrics.Options{Version: ver, Revision: rev}); err != nil {
 		return nil, rt.closeWith(err)
@@ -139,7 +154,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buil
 			return nil, rt.closeWith(err)
 		}
 	}
-	accounts, err := rt.accounts(opts)
+	accounts, err := rt.accounts(opts, folders)
 	if err != nil {
 		return nil, rt.closeWith(err)
 	}
@@ -158,8 +173,13 @@ func (rt *app) closeWith(err error) error {
 	return err
 }
 
-// Close releases the database.
+// Close releases the database, once the scans build started are done (a
+// scan that the cycle did not use, after an error, is stopped).
 func (rt *app) Close() {
+	if rt.scanned != nil {
+		rt.stopScans()
+		<-rt.scanned
+	}
 	if rt.db != nil {
 		if err := rt.db.Close(); err != nil {
 			rt.log.Warn("closing the database", "err", err)
@@ -203,15 +223,73 @@ func notifyClient(roots *x509.CertPool) *http.Client {
 	return &http.Client{Transport: tr}
 }
 
+// scanFolders scans the folders of the first account (whose cycle comes
+// next; a later account's folders are scanned at its cycle, as before) one
+// after the other in a goroutine (see agent.Folder.ScanFolder); the channel
+// is closed when they are done.
+func (rt *app) scanFolders(ctx context.Context, folders map[string][]*agent.Folder) (chan struct{}, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	var all []*agent.Folder
+	for _, a := range rt.cfg.Accounts {
+		if fs, ok := folders[a.Name]; ok {
+			all = fs
+			break
+		}
+	}
+	go func() {
+		defer close(done)
+		for _, f := range all {
+			f.ScanFolder(ctx)
+		}
+	}()
+	return done, cancel
+}
+
+// folders builds the folders of the accounts build wires, by account.
+func (rt *app) folders(opts buildOptions) (map[string][]*agent.Folder, error) {
+	out := map[string][]*agent.Folder{}
+	for _, a := range rt.cfg.Accounts {
+		if opts.only != "" && a.Name != opts.only {
+			continue
+		}
+		fs, err := rt.accountFolders(a, opts.noCache)
+		if err != nil {
+			return nil, fmt.Errorf("account %s: %w", a.Name, err)
+		}
+		out[a.Name] = fs
+	}
+	return out, nil
+}
+
+// accountFolders builds the folders of one account.
+func (rt *app) accountFolders(a configs.Account, noCache bool) ([]*agent.Folder, error) {
+	var out []*agent.Folder
+	for _, f := range a.Folders {
+		layout, ok := configs.LayoutNamed(f.Layout)
+		if !ok && f.Layout != "" { // "" is auto; Validate rejects anything else
+			return nil, fmt.Errorf("folder %s: layout %q is unknown", f.Name, f.Layout)
+		}
+		out = append(out, &agent.Folder{
+			Name: f.Name, Path: f.Path, KV: rt.db, Logger: rt.log, Renditions: f.Renditions,
+			Importer: layout.Importer, ImporterHint: layout.Hint, RenamesFiles: layout.RenamesFiles,
+			Libraries: folderLibraries(f.Libraries),
+			Tolerance: rt.cfg.Checks.CaptureTolerance, FullScan: noCache,
+			Options: localindex.Options{Ignore: f.Ignore, ShrinkFraction: rt.cfg.Checks.FolderShrink, Now: clockNow},
+		})
+	}
+	return out, nil
+}
+
 // accounts builds the agent's account sources.
-func (rt *app) accounts(opts buildOptions) ([]agent.Account, error) {
+func (rt *app) accounts(opts buildOptions, folders map[string][]*agent.Folder) ([]agent.Account, error) {
 	roots := rt.roots
 	var out []agent.Account
 	for _, a := range rt.cfg.Accounts {
 		if opts.only != "" && a.Name != opts.only {
 			continue
 		}
-		acct, err := rt.account(a, roots, opts.noCache)
+		acct, err := rt.accountWith(a, roots, opts.noCache, folders[a.Name])
 		if err != nil {
 			return nil, fmt.Errorf("account %s: %w", a.Name, err)
 		}
@@ -223,7 +301,17 @@ func (rt *app) accounts(opts buildOptions) ([]agent.Account, error) {
 	return out, nil
 }
 
+// account builds the agent's source of one account.
 func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (agent.Account, error) {
+	folders, err := rt.accountFolders(a, noCache)
+	if err != nil {
+		return agent.Account{}, err
+	}
+	return rt.accountWith(a, roots, noCache, folders)
+}
+
+// accountWith is account with its folders built.
+func (rt *app) accountWith(a configs.Account, roots *x509.CertPool, noCache bool, folders []*agent.Folder) (agent.Account, error) {
 	client, err := newICloudClient(a, roots, rt.log, rt.metrics, rt.cfg.DataDir)
 	if err != nil {
 		return agent.Account{}, err
@@ -237,18 +325,8 @@ func (rt *app) account(a configs.Account, roots *x509.CertPool, noCache bool) (a
 	acct := agent.Account{Name: a.Name, Cloud: cloud,
 		HiddenCovered: slices.Contains(a.Libraries, configs.LibraryHidden) || slices.Contains(a.Libraries, configs.LibraryAll),
 		Hidden:        checks.HiddenMode(a.Hidden)}
-	for _, f := range a.Folders {
-		layout, ok := configs.LayoutNamed(f.Layout)
-		if !ok && f.Layout != "" { // "" is auto; Validate rejects anything else
-			return agent.Account{}, fmt.Errorf("folder %s: layout %q is unknown", f.Name, f.Layout)
-		}
-		acct.Folders = append(acct.Folders, &agent.Folder{
-			Name: f.Name, Path: f.Path, KV: rt.db, Logger: rt.log, Renditions: f.Renditions,
-			Importer: layout.Importer, ImporterHint: layout.Hint, RenamesFiles: layout.RenamesFiles,
-			Libraries: folderLibraries(f.Libraries),
-			Tolerance: rt.cfg.Checks.CaptureTolerance, FullScan: noCache,
-			Options: localindex.Options{Ignore: f.Ignore, ShrinkFraction: rt.cfg.Checks.FolderShrink, Now: clockNow},
-		})
+	for _, f := range folders {
+		acct.Folders = append(acct.Folders, f)
 	}
 	return acct, nil
 }

@@ -1,0 +1,182 @@
+package localindex
+
+import (
+	"bytes"
+	"compress/flate"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"reflect"
+	"runtime/debug"
+	"sync"
+
+	"github.com/icloudmon/icloudmon/photo"
+)
+
+// The match memo (issue 25). A repeat `verify` is a new process that asks
+// Match about the same newest assets as the run before it, and most often
+// the folder did not change in between: reading the saved rows to find the
+// same candidates and matching them again was the largest part of its work.
+// So Match saves its result beside the rows ("c" row) when it read no file
+// header, keyed by the digest of its input: every field of the assets, the
+// match options, the code (memoCode) and the nonce of the folder state row
+// ("m"). Every write of directory rows, by a save or a scan's batch, writes
+// the state row with a fresh random nonce in the same transaction
+// (encodeMeta), so a memo stands only for rows that have not changed since
+// it was made; a Match with the same input over the same rows returns it
+// without reading them.
+//
+// What the matcher decides depends on the assets, the options and the saved
+// rows alone when it reads no header (the headers it reads are cached in the
+// rows, which changes the nonce). So the memo is exactly as strong as
+// matching again: it is about the saved index, not the folder (a file edited
+// in place without a directory mtime change is invisible to a warm rescan
+// with or without it, and a file gone since the scan is found out by the
+// callers' own stat of what matched, as before).
+const (
+	memoKey   = "c"
+	memoMagic = "LIM1"
+	nonceLen  = 16
+	// nonceTag precedes the nonce at the end of a state row.
+	nonceTag = 0xA5
+)
+
+// newNonce returns the nonce of a state row being written.
+func newNonce() []byte {
+	b := make([]byte, nonceLen)
+	_, _ = rand.Read(b) // never fails on Linux (Go 1.24+ crashes the program instead)
+	return b
+}
+
+// metaNonce returns the nonce of a saved state row, nil when it has none
+// (written before the memo existed: no memo stands for it).
+func metaNonce(meta []byte) []byte {
+	if len(meta) < len(rowsMagic)+nonceLen+1 || !bytes.HasPrefix(meta, []byte(rowsMagic)) {
+		return nil
+	}
+	tail := meta[len(meta)-nonceLen-1:]
+	if tail[0] != nonceTag {
+		return nil
+	}
+	return bytes.Clone(tail[1:])
+}
+
+// memoCode identifies the code that matches: a memo saved by another
+// build of icloudmon (an upgrade, whose matcher may decide otherwise) is
+// not used. The build information and the executable's size and mtime.
+var memoCode = sync.OnceValue(func() []byte {
+	h := sha256.New()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		h.Write([]byte(bi.String()))
+	}
+	if exe, err := os.Executable(); err == nil {
+		if fi, err := os.Stat(exe); err == nil {
+			var b [16]byte
+			binary.LittleEndian.PutUint64(b[:], uint64(fi.Size()))                //nolint:gosec // bits of a hash input
+			binary.LittleEndian.PutUint64(b[8:], uint64(fi.ModTime().UnixNano())) //nolint:gosec // bits of a hash input
+			h.Write(b[:])
+		}
+	}
+	return h.Sum(nil)
+})
+
+// memoInput is what a Match result depends on when no header is read.
+type memoInput struct {
+	Assets       []photo.Asset
+	Options      MatchOptions
+	RenamesFiles bool
+}
+
+// memoDigest is the digest of a Match call's input under the state row
+// nonce; ok is false when the input cannot be encoded (no memo then).
+func (ix *Index) memoDigest(assets []photo.Asset, mo MatchOptions, nonce []byte) ([32]byte, bool) {
+	in, err := json.Marshal(memoInput{Assets: assets, Options: mo, RenamesFiles: ix.opts.RenamesFiles})
+	if err != nil {
+		return [32]byte{}, false
+	}
+	h := sha256.New()
+	h.Write([]byte(memoMagic))
+	h.Write(memoCode())
+	h.Write(nonce)
+	h.Write(in)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out, true
+}
+
+// savedMatch is the value of the "c" row after its magic and digest.
+type savedMatch struct {
+	Matches   []Match
+	CacheHits int // capture times the call served from the cache (Stats)
+}
+
+// memoUsable reports whether the in-memory directories are those of the
+// saved rows the index last loaded or wrote (ix.view), so that a memo of
+// those rows answers for this index.
+func (ix *Index) memoUsable() bool {
+	return ix.view != nil && !ix.allCandidates && !ix.dirty && ix.stash == nil
+}
+
+// matchMemo returns the saved result of a Match call with this input over
+// the current rows, if any; digest and ok tell whether the caller may save
+// its own result under digest afterwards.
+func (ix *Index) matchMemo(ctx context.Context, assets []photo.Asset, mo MatchOptions) (hit *savedMatch, digest [32]byte, ok bool, err error) {
+	if !ix.memoUsable() {
+		return nil, digest, false, nil
+	}
+	meta, found, err := ix.kv.Get(ctx, ix.ns, metaKey)
+	if err != nil || !found || !bytes.Equal(metaNonce(meta), ix.view) {
+		// another process wrote rows since this index read them
+		return nil, digest, false, err
+	}
+	if digest, ok = ix.memoDigest(assets, mo, ix.view); !ok {
+		return nil, digest, false, nil
+	}
+	v, found, err := ix.kv.Get(ctx, ix.ns, memoKey)
+	if err != nil || !found {
+		return nil, digest, true, err
+	}
+	if len(v) < len(memoMagic)+len(digest) || !bytes.HasPrefix(v, []byte(memoMagic)) ||
+		!bytes.Equal(v[len(memoMagic):len(memoMagic)+len(digest)], digest[:]) {
+		return nil, digest, true, nil
+	}
+	var sm savedMatch
+	fr := flate.NewReader(bytes.NewReader(v[len(memoMagic)+len(digest):]))
+	defer func() { _ = fr.Close() }()
+	if json.NewDecoder(fr).Decode(&sm) != nil || len(sm.Matches) != len(assets) {
+		return nil, digest, true, nil
+	}
+	return &sm, digest, true, nil
+}
+
+// saveMatchMemo saves out, the result of a Match call that read no header,
+// under digest. It keeps nothing that would not decode to out exactly.
+func (ix *Index) saveMatchMemo(ctx context.Context, digest [32]byte, out []Match, hits int) error {
+	sm := savedMatch{Matches: out, CacheHits: hits}
+	enc, err := json.Marshal(sm)
+	if err != nil {
+		return err
+	}
+	var back savedMatch
+	if json.Unmarshal(enc, &back) != nil || !reflect.DeepEqual(back, sm) {
+		return nil // would not decode to the same result: no memo
+	}
+	// JSON repeats its field names: deflated, 150 results take 11 kB, not 80
+	var v bytes.Buffer
+	v.WriteString(memoMagic)
+	v.Write(digest[:])
+	fw, err := flate.NewWriter(&v, flate.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if _, err := fw.Write(enc); err != nil {
+		return err
+	}
+	if err := fw.Close(); err != nil {
+		return err
+	}
+	return ix.kv.WriteRows(ctx, ix.ns, []string{memoKey}, [][]byte{v.Bytes()})
+}

@@ -1,0 +1,235 @@
+package localindex
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/icloudmon/icloudmon/photo"
+)
+
+// rowCountKV counts the reads of saved file rows ("f/").
+type rowCountKV struct {
+	*MemKV
+	fileReads int
+}
+
+func (k *rowCountKV) EachRow(ctx context.Context, ns, prefix string, fn func(key string, val []byte) error) error {
+	if strings.HasPrefix(prefix, filePrefix) {
+		k.fileReads++
+	}
+	return k.MemKV.EachRow(ctx, ns, prefix, fn)
+}
+
+func (k *rowCountKV) Get(ctx context.Context, ns, key string) ([]byte, bool, error) {
+	if strings.HasPrefix(key, filePrefix) {
+		k.fileReads++
+	}
+	return k.MemKV.Get(ctx, ns, key)
+}
+
+// memoWorlds runs the same Match calls as new processes (a new Index on the
+// same KV each time) with the match memo, and on an index that builds its
+// lookups from every file and saves no memo (the code before issue 25).
+type memoWorlds struct {
+	t    *testing.T
+	root string
+	kv   *rowCountKV
+	ref  *MemKV
+}
+
+// step opens both, scans, matches and compares; it returns whether the
+// memo answered (no file row read) and whether the call read headers.
+func (w *memoWorlds) step(assets []photo.Asset) (ms []Match, hit, reads bool) {
+	t := w.t
+	t.Helper()
+	ref := openIndex(t, w.ref, w.root, Options{})
+	ref.allCandidates = true
+	scan(t, ref, false)
+	want, err := ref.Match(context.Background(), assets, MatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := openIndex(t, w.kv, w.root, Options{})
+	scan(t, ix, false)
+	before := w.kv.fileReads
+	got, err := ix.Match(context.Background(), assets, MatchOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("memo world vs whole index (-whole +memo):\n%s", diff)
+	}
+	return got, w.kv.fileReads == before, ix.Stats().MetaReads > 0
+}
+
+// settle repeats a call until it reads no header (the capture times it
+// needs are cached); the call after that is answered by the memo.
+func (w *memoWorlds) settle(assets []photo.Asset) {
+	w.t.Helper()
+	for i := 0; ; i++ {
+		if _, _, reads := w.step(assets); !reads {
+			return
+		}
+		if i == 5 {
+			w.t.Fatal("matching still reads headers after 5 calls")
+		}
+	}
+}
+
+// TestMatchMemoLikeMatching (issue 25): a repeat Match over unchanged rows
+// is answered by the saved result without reading the rows, and decides
+// exactly as matching again; any change of the rows (a new file with a
+// colliding name, capture times read), of the assets or a write by another
+// process makes it match again.
+func TestMatchMemoLikeMatching(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			root, assets, renamed := randomLibrary(t, seed, 25)
+			w := &memoWorlds{t: t, root: root, kv: &rowCountKV{MemKV: NewMemKV()}, ref: NewMemKV()}
+			if _, hit, _ := w.step(assets); hit {
+				t.Fatal("the first call was answered by a memo")
+			}
+			w.settle(assets)
+			ms, hit, _ := w.step(assets)
+			if !hit {
+				t.Fatal("a repeat over unchanged rows read the rows")
+			}
+			if _, hit, _ = w.step(assets); !hit {
+				t.Fatal("the second repeat read the rows")
+			}
+
+			// A new file named like an asset that has no copy, with its
+			// size, in a directory of the folder (IMG_0001 comes back
+			// every 10 000 photos): the asset is found now.
+			var a photo.Asset
+			for i, m := range ms {
+				if m.Confidence == photo.ConfidenceNone && assets[i].Filename != "" && !assets[i].Taken.IsZero() {
+					a = assets[i]
+					break
+				}
+			}
+			if a.ID == "" {
+				t.Fatal("the test data has no asset without a copy")
+			}
+			dir := "flat"
+			writeFile(t, root, dir+"/"+a.Filename, make([]byte, a.Size), a.Taken)
+			age(t, root, dir)
+			ms2, hit, _ := w.step(assets)
+			if hit {
+				t.Fatal("the memo answered after a directory changed")
+			}
+			for _, m := range ms2 {
+				if m.AssetID == a.ID && m.Confidence == photo.ConfidenceNone {
+					t.Fatalf("asset %s (%s) not found after its copy was added: %+v", a.ID, a.Filename, m)
+				}
+			}
+			w.settle(assets)
+			if _, hit, _ = w.step(assets); !hit {
+				t.Fatal("no memo after the change settled")
+			}
+
+			// Other assets (or one field of one asset) are matched again.
+			if _, hit, _ = w.step(renamed); hit {
+				t.Fatal("the memo answered for other assets")
+			}
+			w.settle(assets)
+			bigger := append([]photo.Asset(nil), assets...)
+			bigger[0].Size++
+			if _, hit, _ = w.step(bigger); hit {
+				t.Fatal("the memo answered for an asset of another size")
+			}
+		})
+	}
+}
+
+// TestMatchMemoNotAfterAnotherWriter: an index whose rows were rewritten by
+// another process since it loaded them reads the rows, memo or not.
+func TestMatchMemoNotAfterAnotherWriter(t *testing.T) {
+	root, assets, _ := randomLibrary(t, 7, 25)
+	w := &memoWorlds{t: t, root: root, kv: &rowCountKV{MemKV: NewMemKV()}, ref: NewMemKV()}
+	w.settle(assets)
+	stale := openIndex(t, w.kv, root, Options{})
+	scan(t, stale, false)
+	other := openIndex(t, w.kv, root, Options{})
+	writeFile(t, root, "flat/IMG_9999.JPG", []byte("new"), past)
+	age(t, root, "flat")
+	if res := scan(t, other, false); res.FilesAdded != 1 {
+		t.Fatalf("scan %+v", res)
+	}
+	before := w.kv.fileReads
+	if _, err := stale.Match(context.Background(), assets, MatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if w.kv.fileReads == before {
+		t.Error("an index loaded before another process's write used the memo")
+	}
+}
+
+// TestStateRowGetsNonce: a state row saved before the memo existed (no
+// nonce) gets one when the index is opened, the same state otherwise.
+func TestStateRowGetsNonce(t *testing.T) {
+	root, _ := bigTree(t, 3, 5)
+	kv := NewMemKV()
+	ix := openIndex(t, kv, root, Options{})
+	scan(t, ix, false)
+	ns := rowNamespace(ix.root)
+	meta, _, _ := kv.Get(context.Background(), ns, metaKey)
+	old := meta[:len(meta)-nonceLen-1]
+	if metaNonce(old) != nil {
+		t.Fatal("a state row without a nonce has one")
+	}
+	if err := kv.Put(context.Background(), ns, metaKey, old); err != nil {
+		t.Fatal(err)
+	}
+	ix = openIndex(t, kv, root, Options{})
+	meta, _, _ = kv.Get(context.Background(), ns, metaKey)
+	if metaNonce(meta) == nil || ix.view == nil || string(metaNonce(meta)) != string(ix.view) {
+		t.Fatalf("state row %x, view %x: want a nonce, the same", meta, ix.view)
+	}
+	if string(meta[:len(old)]) != string(old) {
+		t.Errorf("state changed: %x → %x", old, meta)
+	}
+	if res := scan(t, ix, false); res.DirsListed != 0 || res.Files != 15 {
+		t.Errorf("scan after the nonce %+v", res)
+	}
+}
+
+// TestReopenedIndexDeletesGoneDirectories: an index loaded from the rows
+// (whose set of saved directories is filled only when a save needs it)
+// deletes the rows of a directory that is gone, and only those.
+func TestReopenedIndexDeletesGoneDirectories(t *testing.T) {
+	root, rels := bigTree(t, 2500, 1) // more than one block of summaries
+	kv := NewMemKV()
+	scan(t, openIndex(t, kv, root, Options{}), false)
+	ix := openIndex(t, kv, root, Options{})
+	if len(ix.dirs) < 2500 {
+		t.Fatalf("loaded %d directories", len(ix.dirs))
+	}
+	gone := rels[2400]
+	if err := os.RemoveAll(filepath.Join(root, filepath.FromSlash(gone))); err != nil {
+		t.Fatal(err)
+	}
+	age(t, root, path.Dir(gone))
+	if res := scan(t, ix, false); res.FilesRemoved != 1 {
+		t.Fatalf("scan %+v", res)
+	}
+	ns := rowNamespace(ix.root)
+	for _, rel := range []string{gone, rels[0], rels[2499]} {
+		_, head, _ := kv.Get(context.Background(), ns, headPrefix+rel)
+		_, files, _ := kv.Get(context.Background(), ns, filePrefix+rel)
+		if want := rel != gone; head != want || files != want {
+			t.Errorf("%s: rows %v/%v, want %v", rel, head, files, want)
+		}
+	}
+	again := openIndex(t, kv, root, Options{})
+	if res := scan(t, again, false); res.DirsListed != 0 || res.Files != 2499 {
+		t.Errorf("scan of the reopened index %+v", res)
+	}
+}
