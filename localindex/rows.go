@@ -288,6 +288,9 @@ func (ds *dirState) summarize() {
 			ds.nUnread++
 		}
 	}
+	// The summary outlives the files; a name of a scan is a substring of
+	// its directory's names (walk_linux.go), which it would keep alive.
+	ds.newestName = strings.Clone(ds.newestName)
 }
 
 // load reads the saved index: the LIX3 rows, or an LIX2 blob, which it
