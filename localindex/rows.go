@@ -115,15 +115,16 @@ type nameInfo struct {
 
 // nameInfoOf parses a file name as buildLookup does (parseLocal, nameTime).
 func nameInfoOf(name string, buf []uint32) nameInfo {
-	ln := parseLocal(name)
-	if ln.kind == KindUnknown {
+	stem, ext := splitExt(name)
+	if extKinds[ext] == KindUnknown {
 		return nameInfo{keys: buf[:0]}
 	}
+	var kb [10]string // the keys are only hashed: no allocation for them
+	ln := parseStem(stem, ext, kb[:0])
 	ni := nameInfo{known: true, keys: buf[:0]}
 	for _, k := range ln.keys {
 		ni.keys = append(ni.keys, keyHash(k))
 	}
-	stem, _ := splitExt(name)
 	if t, ok := nameTime(stem); ok {
 		ni.nameTime, ni.hasTime = t.Unix(), true
 	}
