@@ -1,4 +1,4 @@
-//go:build linux && (amd64 || arm64 || riscv64 || loong64)
+//go:build linux && (amd64 || arm64 || riscv64)
 
 package localindex
 
@@ -15,7 +15,8 @@ import (
 // slice for every call; on a cold scan of a large folder that is one
 // allocation per file for nothing, as the answer already holds the name
 // with its NUL. On these 64-bit platforms the system call fills a
-// unix.Stat_t directly (newfstatat on amd64, fstatat on the others).
+// unix.Stat_t directly, as unix.Fstatat does there (newfstatat on amd64,
+// the same call named fstatat on arm64 and riscv64).
 func fstatatNUL(fd int, name *byte, st *unix.Stat_t) error {
 	_, _, e := syscall.Syscall6(sysFstatat, uintptr(fd), uintptr(unsafe.Pointer(name)), uintptr(unsafe.Pointer(st)), unix.AT_SYMLINK_NOFOLLOW, 0, 0) //nolint:gosec // pointers to a live buffer and a local, for the call only
 	if e != 0 {

@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"golang.org/x/sys/unix"
 )
 
 // TestListingAllocatesPerDirectory: listing a directory costs a few
@@ -114,5 +116,36 @@ func TestSkipBytesMatchesSkip(t *testing.T) {
 	}
 	if ig.skipBytes("", []byte("IMG_0001.HEIC")) || ig.skipBytes("2023/07", []byte("skip-me")) {
 		t.Error("a photo or a name outside the pattern's directory is skipped")
+	}
+}
+
+// TestFstatatNUL: the stat of a name inside a getdents64 answer agrees
+// with unix.Fstatat for a file, a directory, a symlink (not followed) and a
+// missing name.
+func TestFstatatNUL(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, root, "IMG_0001.HEIC", []byte("12345"), time.Date(2024, 5, 1, 9, 0, 0, 123456789, time.UTC))
+	if err := os.Mkdir(filepath.Join(root, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("IMG_0001.HEIC", filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(dir)
+	for _, name := range []string{"IMG_0001.HEIC", "sub", "link", "missing"} {
+		var got, want unix.Stat_t
+		nul := append([]byte(name), 0)
+		gotErr := fstatatNUL(dir, &nul[0], &got)
+		wantErr := unix.Fstatat(dir, name, &want, unix.AT_SYMLINK_NOFOLLOW)
+		if !errors.Is(gotErr, wantErr) || (gotErr == nil) != (wantErr == nil) {
+			t.Errorf("%s: error %v, unix.Fstatat %v", name, gotErr, wantErr)
+		}
+		if got != want {
+			t.Errorf("%s: stat %+v, unix.Fstatat %+v", name, got, want)
+		}
 	}
 }
