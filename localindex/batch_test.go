@@ -3,8 +3,12 @@ package localindex
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // batchKV records the size of every write and fails the writes after the
@@ -95,5 +99,63 @@ func TestScanDiesBetweenBatches(t *testing.T) {
 	if again := scan(t, openIndex(t, kv, root, Options{}), false); again.DirsListed != 0 || again.Files != 600 ||
 		again.Health.PreviousFiles != 600 {
 		t.Errorf("after the resumed scan: listed %d, files %d, previous %d; want 0, 600, 600", again.DirsListed, again.Files, again.Health.PreviousFiles)
+	}
+}
+
+// blockingKV holds its first WriteRows until release is closed, and
+// reports on started when it begins.
+type blockingKV struct {
+	*MemKV
+	once    sync.Once
+	started chan struct{}
+	release chan struct{}
+}
+
+func (k *blockingKV) WriteRows(ctx context.Context, ns string, keys []string, vals [][]byte) error {
+	k.once.Do(func() {
+		close(k.started)
+		<-k.release
+	})
+	return k.MemKV.WriteRows(ctx, ns, keys, vals)
+}
+
+// TestWalkGoesOnWhileABatchIsSaved: while one walker saves a batch (a slow
+// store), the others go on listing directories instead of waiting for it,
+// and the scan still saves every directory.
+func TestWalkGoesOnWhileABatchIsSaved(t *testing.T) {
+	root, _ := bigTree(t, 120, 10)
+	kv := &blockingKV{MemKV: NewMemKV(), started: make(chan struct{}), release: make(chan struct{})}
+	ix := openIndex(t, kv, root, Options{})
+	ix.batchFiles = 100
+	var opens atomic.Int32
+	ix.openDir = func(p string) (*os.File, error) {
+		opens.Add(1)
+		return os.Open(p)
+	}
+	done := make(chan ScanResult)
+	go func() {
+		res, err := ix.Scan(context.Background(), ScanOptions{})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	<-kv.started
+	atBlock := opens.Load()
+	deadline := time.Now().Add(5 * time.Second)
+	for opens.Load() < atBlock+15 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	during := opens.Load() - atBlock
+	close(kv.release)
+	res := <-done
+	if during < 15 {
+		t.Errorf("while the first batch was being saved, %d more directories were opened; want the walk to go on (at least 15)", during)
+	}
+	if res.Files != 1200 || !res.Saved {
+		t.Fatalf("scan: %d files, saved %v; want 1200, true", res.Files, res.Saved)
+	}
+	if again := openIndex(t, kv.MemKV, root, Options{}); again.loadWarn != "" || again.FileCount() != 1200 {
+		t.Errorf("reopened: warning %q, %d files; want 1200", again.loadWarn, again.FileCount())
 	}
 }

@@ -23,6 +23,7 @@ var DefaultIgnore = []string{
 // matters on a cold scan of 200 000 files.
 type ignorer struct {
 	exact    map[string]bool
+	first    [256]bool // first bytes of the exact names: most names skip the map lookup
 	prefixes []string
 	suffixes []string
 	globs    []string // other patterns without '/', matched against the base name
@@ -60,6 +61,7 @@ func (ig *ignorer) add(lp string) {
 		ig.rel = append(ig.rel, lp)
 	case meta < 0:
 		ig.exact[lp] = true
+		ig.first[lp[0]] = true
 	case meta == 0 && !strings.ContainsAny(lp[1:], "*?[\\") && lp[0] == '*':
 		ig.suffixes = append(ig.suffixes, lp[1:])
 	case meta == len(lp)-1 && lp[meta] == '*':
@@ -72,8 +74,18 @@ func (ig *ignorer) add(lp string) {
 // skip reports whether the entry name inside the directory rel is ignored.
 func (ig *ignorer) skip(rel, name string) bool {
 	var buf [256]byte
-	ln := lowerInto(buf[:0], name)
-	if ig.exact[string(ln)] {
+	return ig.skipLower(rel, lowerInto(buf[:0], name))
+}
+
+// skipBytes is skip for a name that is still in a getdents64 answer.
+func (ig *ignorer) skipBytes(rel string, name []byte) bool {
+	var buf [256]byte
+	return ig.skipLower(rel, lowerBytesInto(buf[:0], name))
+}
+
+// skipLower is skip with the name already lower-cased.
+func (ig *ignorer) skipLower(rel string, ln []byte) bool {
+	if len(ln) > 0 && ig.first[ln[0]] && ig.exact[string(ln)] {
 		return true
 	}
 	for _, s := range ig.suffixes {
@@ -112,6 +124,17 @@ func (ig *ignorer) skipRel(rel, lname string) bool {
 func lowerInto(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// lowerBytesInto is lowerInto for a byte slice.
+func lowerBytesInto(dst, s []byte) []byte {
+	for _, c := range s {
 		if 'A' <= c && c <= 'Z' {
 			c += 'a' - 'A'
 		}

@@ -45,7 +45,38 @@ func splitExt(name string) (string, string) {
 	if ext == "" || len(ext) > 6 {
 		return name, ""
 	}
-	return name[:len(name)-len(ext)], strings.ToLower(ext[1:])
+	return name[:len(name)-len(ext)], lowerExt(ext[1:])
+}
+
+// extNames maps each known extension to itself, so that lowerExt returns
+// the lower-cased form of a known extension without allocating it.
+var extNames = func() map[string]string {
+	m := make(map[string]string, len(extKinds))
+	for e := range extKinds {
+		m[e] = e
+	}
+	return m
+}()
+
+// lowerExt is strings.ToLower(ext) for an extension of at most 5 bytes
+// (splitExt's limit): a known one comes from extNames, without the
+// allocation of a new string per file name.
+func lowerExt(ext string) string {
+	var b [5]byte
+	if len(ext) > len(b) {
+		return strings.ToLower(ext)
+	}
+	for i := 0; i < len(ext); i++ {
+		c := ext[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	if e, ok := extNames[string(b[:len(ext)])]; ok {
+		return e // only ASCII letters and digits: the same as strings.ToLower
+	}
+	return strings.ToLower(ext)
 }
 
 // kindOf classifies a file name by extension.
@@ -84,7 +115,14 @@ type localName struct {
 // decorated still matches itself.
 func parseLocal(name string) localName {
 	stem, ext := splitExt(name)
-	ln := localName{ext: ext, kind: extKinds[ext]}
+	return parseStem(stem, ext, nil)
+}
+
+// parseStem is parseLocal of a name already split by splitExt; the keys
+// are appended to keys[:0] (a caller that only hashes them passes a buffer
+// of its own).
+func parseStem(stem, ext string, keys []string) localName {
+	ln := localName{ext: ext, kind: extKinds[ext], keys: keys[:0]}
 	s := fold(stem)
 	ln.keys = append(ln.keys, s)
 	for i := 0; i < 8; i++ {

@@ -124,15 +124,16 @@ type nameInfo struct {
 
 // nameInfoOf parses a file name as buildLookup does (parseLocal, nameTime).
 func nameInfoOf(name string, buf []uint32) nameInfo {
-	ln := parseLocal(name)
-	if ln.kind == KindUnknown {
+	stem, ext := splitExt(name)
+	if extKinds[ext] == KindUnknown {
 		return nameInfo{keys: buf[:0]}
 	}
+	var kb [10]string // the keys are only hashed: no allocation for them
+	ln := parseStem(stem, ext, kb[:0])
 	ni := nameInfo{known: true, keys: buf[:0]}
 	for _, k := range ln.keys {
 		ni.keys = append(ni.keys, keyHash(k))
 	}
-	stem, _ := splitExt(name)
 	if t, ok := nameTime(stem); ok {
 		ni.nameTime, ni.hasTime = t.Unix(), true
 	}
@@ -297,6 +298,9 @@ func (ds *dirState) summarize() {
 			ds.nUnread++
 		}
 	}
+	// The summary outlives the files; a name of a scan is a substring of
+	// its directory's names (walk_linux.go), which it would keep alive.
+	ds.newestName = strings.Clone(ds.newestName)
 }
 
 // load reads the saved index: the LIX3 rows, or an LIX2 blob, which it

@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"bytes"
 	"encoding/binary"
 	"os"
 	"path"
@@ -15,7 +16,20 @@ import (
 // entries is read in one call.
 const direntBufSize = 32 << 10
 
-var direntBufs = sync.Pool{New: func() any { b := make([]byte, direntBufSize); return &b }}
+// direntScratch is the reusable memory of one directory read: the getdents64
+// buffer, and the names of the regular files of one answer, gathered so
+// that they become one string (one allocation per answer instead of one
+// per file).
+type direntScratch struct {
+	buf   []byte
+	names []byte
+	ends  []nameEnd
+}
+
+// nameEnd: the file at d.files[idx] is named by names[previous end:end].
+type nameEnd struct{ idx, end int }
+
+var direntBufs = sync.Pool{New: func() any { return &direntScratch{buf: make([]byte, direntBufSize)} }}
 
 // Offsets in struct linux_dirent64 (man 2 getdents): d_ino u64, d_off s64,
 // d_reclen u16, d_type u8, d_name NUL-terminated.
@@ -39,9 +53,9 @@ func (w *walker) readDir(d *dirState, f *os.File, t *tally) error {
 	if err != nil {
 		return err
 	}
-	bp := direntBufs.Get().(*[]byte)
-	defer direntBufs.Put(bp)
-	buf := *bp
+	sc := direntBufs.Get().(*direntScratch)
+	defer direntBufs.Put(sc)
+	buf := sc.buf
 	dirPath := f.Name()
 	var rerr error
 	cerr := rc.Control(func(fd uintptr) {
@@ -57,7 +71,7 @@ func (w *walker) readDir(d *dirState, f *os.File, t *tally) error {
 			if n <= 0 {
 				return
 			}
-			w.dirents(d, int(fd), dirPath, buf[:n], t)
+			w.dirents(d, int(fd), dirPath, buf[:n], sc, t)
 		}
 	})
 	if cerr != nil {
@@ -66,15 +80,21 @@ func (w *walker) readDir(d *dirState, f *os.File, t *tally) error {
 	return rerr
 }
 
-// dirents handles one getdents64 answer.
-func (w *walker) dirents(d *dirState, fd int, dirPath string, buf []byte, t *tally) {
+// dirents handles one getdents64 answer. A regular file is stat'ed by
+// the NUL-terminated name in the answer itself (no path, no copy), and
+// the names of the files that are kept are copied into one string for the
+// whole answer. They are substrings of it: they live as long as the
+// directory's files are in memory (until its rows are saved), so a name
+// that is kept longer (the summary's newest file) is cloned.
+func (w *walker) dirents(d *dirState, fd int, dirPath string, buf []byte, sc *direntScratch, t *tally) {
 	if d.files == nil {
 		d.files = make([]fileEntry, 0, records(buf)) // most entries are files: one allocation
 	}
+	sc.names, sc.ends = sc.names[:0], sc.ends[:0]
 	for len(buf) >= direntNameOff {
 		reclen := int(binary.NativeEndian.Uint16(buf[direntReclenOff:]))
 		if reclen < direntNameOff || reclen > len(buf) {
-			return // a malformed record: stop rather than read garbage
+			break // a malformed record: stop rather than read garbage
 		}
 		rec := buf[:reclen]
 		buf = buf[reclen:]
@@ -82,32 +102,46 @@ func (w *walker) dirents(d *dirState, fd int, dirPath string, buf []byte, t *tal
 			continue // a deleted entry
 		}
 		raw := rec[direntNameOff:]
-		for i, c := range raw {
-			if c == 0 {
-				raw = raw[:i]
-				break
-			}
+		nul := bytes.IndexByte(raw, 0)
+		if nul < 0 {
+			continue // no terminating NUL: not a name fstatat can take
 		}
+		raw = raw[:nul]
 		if string(raw) == "." || string(raw) == ".." {
 			continue
 		}
-		name := string(raw)
-		if w.ix.ign.skip(d.rel, name) {
+		if w.ix.ign.skipBytes(d.rel, raw) {
 			continue
 		}
 		switch rec[direntTypeOff] {
 		case unix.DT_DIR:
-			d.subdirs = append(d.subdirs, name)
+			d.subdirs = append(d.subdirs, string(raw))
 		case unix.DT_LNK:
-			w.symlink(d, name, t)
+			w.symlink(d, string(raw), t)
 		case unix.DT_REG, unix.DT_UNKNOWN:
-			st, err := fstatat(fd, dirPath, name)
-			if err != nil {
-				t.fail(path.Join(d.rel, name), "stat", err)
+			var st unix.Stat_t
+			if err := fstatatNUL(fd, &rec[direntNameOff], &st); err != nil {
+				t.fail(path.Join(d.rel, string(raw)), "stat", &os.PathError{Op: "stat", Path: filepath.Join(dirPath, string(raw)), Err: err})
 				continue
 			}
-			w.add(d, name, st, t)
+			es := entryStat{size: st.Size, mtime: int64(st.Mtim.Sec)*1e9 + int64(st.Mtim.Nsec), mode: modeType(st.Mode)} //nolint:unconvert // Mtim fields are int32 on 32-bit platforms
+			if !es.mode.IsRegular() {
+				w.add(d, string(raw), es, t) // DT_UNKNOWN: a directory, link or other type
+				continue
+			}
+			t.statted++
+			d.files = append(d.files, fileEntry{size: es.size, mtime: es.mtime})
+			sc.names = append(sc.names, raw...)
+			sc.ends = append(sc.ends, nameEnd{idx: len(d.files) - 1, end: len(sc.names)})
 		}
+	}
+	if len(sc.ends) == 0 {
+		return
+	}
+	all, start := string(sc.names), 0
+	for _, e := range sc.ends {
+		d.files[e.idx].name = all[start:e.end]
+		start = e.end
 	}
 }
 
@@ -123,13 +157,4 @@ func records(buf []byte) int {
 		n++
 	}
 	return n
-}
-
-// fstatat lstats name inside the open directory fd.
-func fstatat(fd int, dirPath, name string) (entryStat, error) {
-	var st unix.Stat_t
-	if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return entryStat{}, &os.PathError{Op: "stat", Path: filepath.Join(dirPath, name), Err: err}
-	}
-	return entryStat{size: st.Size, mtime: int64(st.Mtim.Sec)*1e9 + int64(st.Mtim.Nsec), mode: modeType(st.Mode)}, nil //nolint:unconvert // Mtim fields are int32 on 32-bit platforms
 }

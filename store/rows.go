@@ -66,13 +66,29 @@ func (db *DB) WriteRows(ctx context.Context, ns string, keys []string, vals [][]
 		return db.wrap("write "+ns+" to", err)
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
+	// Each statement is prepared once per transaction, not once per row:
+	// a cold scan writes thousands of rows per transaction, and parsing the
+	// SQL again for every row cost more than the writes.
+	var upsert, del *sql.Stmt
 	now := time.Now().UnixNano()
 	for i, k := range keys {
 		var err error
 		if vals[i] == nil {
-			_, err = tx.ExecContext(ctx, `DELETE FROM kv WHERE ns = ? AND key = ?`, ns, k)
+			if del == nil {
+				if del, err = tx.PrepareContext(ctx, `DELETE FROM kv WHERE ns = ? AND key = ?`); err != nil {
+					return db.wrap("write "+ns+" to", err)
+				}
+				defer func() { _ = del.Close() }()
+			}
+			_, err = del.ExecContext(ctx, ns, k)
 		} else {
-			_, err = tx.ExecContext(ctx, upsertKV, ns, k, vals[i], now)
+			if upsert == nil {
+				if upsert, err = tx.PrepareContext(ctx, upsertKV); err != nil {
+					return db.wrap("write "+ns+" to", err)
+				}
+				defer func() { _ = upsert.Close() }()
+			}
+			_, err = upsert.ExecContext(ctx, ns, k, vals[i], now)
 		}
 		if err != nil {
 			return db.wrap("write "+ns+"/"+k+" to", err)

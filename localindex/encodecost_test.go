@@ -1,0 +1,63 @@
+package localindex
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// nameCorpus: names of every shape the naming rules know, with extensions
+// in every case, unknown and missing extensions, and non-ASCII names.
+var nameCorpus = []string{
+	"IMG_0001.HEIC", "IMG_0001.heic", "img_0001.Heic", "IMG_0001-1000007.JPG", "IMG_0001_HEVC.MOV",
+	"IMG_E0001.JPG", "IMG_0001-adjusted.JPG", "IMG_0001_AbCdEfG.JPEG", "IMG_0001 (1).PNG", "IMG_0001 2.jpg",
+	"IMG_0001+1.mp4", "IMG_0001.0001.JPG", "PXL_20230615_101500123.MP4", "20230615_101500.jpg",
+	"Screenshot 2023-06-15 at 10.15.00.png", "IMG_0001_edited.jpeg", "foto é.JPG", "fotoé.JPG",
+	"Café.HEIC", "README", "notes.txt", "archive.tar.gz", "IMG_0001.JPǴ", "x.ABCDEF", ".hidden", "IMG_0001.Mov",
+}
+
+// TestNameInfoOfMatchesParseLocal: the hashes saved beside each name are
+// those of parseLocal's keys, and parsing a name for them allocates at most
+// the folded stem (no key slice, no lower-cased extension).
+func TestNameInfoOfMatchesParseLocal(t *testing.T) {
+	var buf [16]uint32
+	for _, name := range nameCorpus {
+		ni := nameInfoOf(name, buf[:0])
+		ln := parseLocal(name)
+		if ni.known != (ln.kind != KindUnknown) {
+			t.Errorf("%q: known=%v, parseLocal kind %v", name, ni.known, ln.kind)
+		}
+		var want []uint32
+		if ln.kind != KindUnknown {
+			for _, k := range ln.keys {
+				want = append(want, keyHash(k))
+			}
+		}
+		if !slices.Equal(ni.keys, want) {
+			t.Errorf("%q: key hashes %v, want %v (keys %q)", name, ni.keys, want, ln.keys)
+		}
+	}
+	for _, name := range []string{"IMG_0001.HEIC", "IMG_0001-1000007.JPG", "IMG_0001_HEVC.MOV"} {
+		if a := testing.AllocsPerRun(100, func() { nameInfoOf(name, buf[:0]) }); a > 1 {
+			t.Errorf("nameInfoOf(%q): %.0f allocations, want at most 1", name, a)
+		}
+	}
+}
+
+// TestLowerExt: lowerExt is strings.ToLower for known extensions in any
+// case and for everything else.
+func TestLowerExt(t *testing.T) {
+	var exts []string
+	for e := range extKinds {
+		exts = append(exts, e, strings.ToUpper(e), strings.ToUpper(e[:1])+e[1:])
+	}
+	exts = append(exts, "", "TXT", "Gz", "ABCDE", "JPǴ", "É", "jpg2", "HEİC")
+	for _, e := range exts {
+		if got, want := lowerExt(e), strings.ToLower(e); got != want {
+			t.Errorf("lowerExt(%q) = %q, want %q", e, got, want)
+		}
+	}
+	if a := testing.AllocsPerRun(100, func() { lowerExt("HEIC") }); a != 0 {
+		t.Errorf("lowerExt(HEIC): %.0f allocations, want 0", a)
+	}
+}
