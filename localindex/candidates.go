@@ -200,34 +200,31 @@ func (ix *Index) candidatesFor(ctx context.Context, assets []photo.Asset, mo Mat
 // writeBack copies the capture times the matcher read into the index, so
 // that they are saved with their directories.
 func (ix *Index) writeBack(ctx context.Context, l *lookup) error {
-	var ds *dirState
-	cur := -1 // directory of ds; the files of a directory are numbered together
-	for id := range l.files {
-		f := &l.files[id]
-		if !f.unread || f.capSrc == 0 {
-			continue
-		}
-		if int(f.dir) != cur {
-			if ds != nil && ds.changed {
-				ds.summarize()
+	for _, bl := range l.blocks {
+		var ds *dirState
+		for id := bl.first; id < bl.first+bl.n; id++ {
+			f := &l.files[id]
+			if !f.unread() || f.capSrc() == 0 {
+				continue
 			}
-			cur = int(f.dir)
-			var err error
-			if ds, err = ix.dirFiles(ctx, l.dirs[f.dir]); err != nil {
-				return err
+			if ds == nil {
+				var err error
+				if ds, err = ix.dirFiles(ctx, l.dirs[bl.dir]); err != nil {
+					return err
+				}
+				if ds == nil {
+					break
+				}
+			}
+			if e := findFile(ds.files, l.name(id)); e != nil && e.size == f.size && e.mtime == f.mtime {
+				e.capSrc, e.capWall, e.capOff = f.capSrc(), f.capWall, f.capOff()
+				ds.changed = true
+				ix.dirty = true
 			}
 		}
-		if ds == nil {
-			continue
+		if ds != nil && ds.changed {
+			ds.summarize()
 		}
-		if e := findFile(ds.files, l.name(int32(id))); e != nil && e.size == f.size && e.mtime == f.mtime { //nolint:gosec // far fewer than 2^31 files
-			e.capSrc, e.capWall, e.capOff = f.capSrc, f.capWall, f.capOff
-			ds.changed = true
-			ix.dirty = true
-		}
-	}
-	if ds != nil && ds.changed {
-		ds.summarize()
 	}
 	return nil
 }

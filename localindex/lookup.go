@@ -21,30 +21,43 @@ import (
 // between files go the same way as before.
 type lookup struct {
 	files   []lfile
-	dirs    []string  // directory paths, by lfile.dir
-	names   []string  // the names, packed in chunks of about 1 MiB
-	keys    []keyPost // sorted by hash, then by file number descending
+	dirs    []string    // directory paths, by fileBlock.dir
+	blocks  []fileBlock // runs of files of one directory (one run a directory once built)
+	names   []string    // the names in file order, packed in chunks of about 1 MiB
+	keys    []keyPost   // sorted by hash, then by file number descending
 	byMtime []int32
 	days    []dayRun // sorted by day, then by first file
 	byName  secIndex // name-encoded wall clock second
 	capWall secIndex // cached capture, wall clock only
 	capInst secIndex // cached capture instant (headers, not mtime)
-	// while building
-	pending []byte      // the chunk of names being filled
-	blocks  []fileBlock // runs of files of one directory
+	pending []byte   // while building: the chunk of names being filled
 }
 
-// lfile is one file of a lookup: its fileEntry without the name string.
+// lfile is one file of a lookup: its fileEntry without the name string
+// and the directory, 32 bytes. The name is in the arena from name to the
+// next file's name (or the end of the chunk); the directory is that of the
+// run of files it is in.
 type lfile struct {
 	size    int64
 	mtime   int64 // unix nanoseconds
 	capWall int64
-	capOff  int32
 	name    uint32 // arena offset: chunk<<nameChunkBits | position
-	dir     uint32
-	nameLen uint16
-	capSrc  uint8
-	unread  bool // no capture time cached when the lookup was built
+	// capSrc in bits 0-7, unread (no capture time cached when the lookup
+	// was built) in bit 8, capOff+capOffBias in bits 9-31
+	meta uint32
+}
+
+const (
+	unreadBit  = 1 << 8
+	capOffBias = 1 << 21 // capOff is clamped to ±2^20 s (rows.go)
+)
+
+func (f *lfile) capSrc() uint8 { return uint8(f.meta) } //nolint:gosec // the low byte
+func (f *lfile) capOff() int32 { return int32(f.meta>>9) - capOffBias }
+func (f *lfile) unread() bool  { return f.meta&unreadBit != 0 }
+
+func (f *lfile) setCapture(src uint8, off int32) {
+	f.meta = f.meta&unreadBit | uint32(src) | uint32(off+capOffBias)<<9 //nolint:gosec // off is clamped
 }
 
 type keyPost struct {
@@ -75,8 +88,8 @@ type secIndex struct {
 	added map[int64][]int32
 }
 
-// nameChunkBits: names are packed in chunks of 1 MiB; a name longer
-// than 64 KiB (none is) is cut, so that it fits the chunk and nameLen.
+// nameChunkBits: names are packed in chunks of 1 MiB; a longer name (no
+// file system has one) would be cut.
 const nameChunkBits = 20
 
 // lookupBuilder collects files (in any order of directories) and then
@@ -86,11 +99,10 @@ type lookupBuilder struct {
 	dirIDs map[string]uint32
 	cur    int // block being filled, -1 none
 	curRel string
-	curDir uint32
 }
 
 func newLookupBuilder(hint int) *lookupBuilder {
-	l := &lookup{files: make([]lfile, 0, hint), keys: make([]keyPost, 0, hint+hint/4)}
+	l := &lookup{files: make([]lfile, 0, hint), keys: make([]keyPost, 0, hint)}
 	return &lookupBuilder{l: l, dirIDs: map[string]uint32{}, cur: -1}
 }
 
@@ -107,12 +119,14 @@ func (b *lookupBuilder) add(rel string, f *fileEntry, name []byte, ni *nameInfo)
 			b.dirIDs[rel] = d
 		}
 		l.blocks = append(l.blocks, fileBlock{dir: d, first: int32(len(l.files))}) //nolint:gosec // far fewer than 2^31 files
-		b.cur, b.curRel, b.curDir = len(l.blocks)-1, rel, d
+		b.cur, b.curRel = len(l.blocks)-1, rel
 	}
 	id := int32(len(l.files)) //nolint:gosec // far fewer than 2^31 files
-	lf := lfile{size: f.size, mtime: f.mtime, capWall: f.capWall, capOff: f.capOff, capSrc: f.capSrc,
-		dir: b.curDir, unread: f.capSrc == 0}
-	lf.name, lf.nameLen = l.addName(name)
+	lf := lfile{size: f.size, mtime: f.mtime, capWall: f.capWall, name: l.addName(name)}
+	lf.setCapture(f.capSrc, f.capOff)
+	if f.capSrc == 0 {
+		lf.meta |= unreadBit
+	}
 	l.files = append(l.files, lf)
 	if ni.known {
 		for _, k := range ni.keys {
@@ -139,10 +153,11 @@ func (b *lookupBuilder) closeBlock() {
 	b.cur = -1
 }
 
-// addName copies a name into the arena.
-func (l *lookup) addName(name []byte) (uint32, uint16) {
-	n := min(len(name), 1<<16-1)
-	if l.pending == nil || len(l.pending)+n > cap(l.pending) {
+// addName copies a name into the arena, after the names of the files
+// before it.
+func (l *lookup) addName(name []byte) uint32 {
+	n := min(len(name), 1<<nameChunkBits-1)
+	if l.pending == nil || len(l.pending)+n >= cap(l.pending) {
 		l.flushNames()
 		if len(l.names) >= 1<<(32-nameChunkBits) {
 			panic("localindex: name arena full") // 4 GiB of names: far beyond any folder
@@ -151,7 +166,7 @@ func (l *lookup) addName(name []byte) (uint32, uint16) {
 	}
 	off := len(l.pending)
 	l.pending = append(l.pending, name[:n]...)
-	return uint32(len(l.names))<<nameChunkBits | uint32(off), uint16(n) //nolint:gosec // bounded above
+	return uint32(len(l.names))<<nameChunkBits | uint32(off) //nolint:gosec // bounded above
 }
 
 // flushNames moves the chunk being filled into names.
@@ -169,19 +184,23 @@ func (b *lookupBuilder) finish() *lookup {
 	l.flushNames()
 	b.dirIDs = nil
 	blocks := l.blocks
-	l.blocks = nil
 	sorted := slices.IsSortedFunc(blocks, func(x, y fileBlock) int { return cmpString(l.dirs[x.dir], l.dirs[y.dir]) })
 	if !sorted || hasRepeats(blocks) {
 		// Memory-held directories came first, in map order: renumber.
 		slices.SortStableFunc(blocks, func(x, y fileBlock) int { return cmpString(l.dirs[x.dir], l.dirs[y.dir]) })
 		newID := make([]int32, len(l.files))
 		files := make([]lfile, 0, len(l.files))
+		names := l.names
+		l.names = nil
 		for _, bl := range blocks {
 			for i := bl.first; i < bl.first+bl.n; i++ {
 				newID[i] = int32(len(files)) //nolint:gosec // far fewer than 2^31 files
-				files = append(files, l.files[i])
+				f := l.files[i]
+				f.name = l.addName([]byte(nameIn(names, l.files, i)))
+				files = append(files, f)
 			}
 		}
+		l.flushNames()
 		l.files = files
 		for i := range l.keys {
 			l.keys[i].file = newID[l.keys[i].file]
@@ -192,9 +211,20 @@ func (b *lookupBuilder) finish() *lookup {
 			}
 		}
 		first := int32(0)
-		for i := range blocks {
-			blocks[i].first, first = first, first+blocks[i].n
+		merged := blocks[:0]
+		for _, bl := range blocks {
+			bl.first, first = first, first+bl.n
+			if k := len(merged); k > 0 && merged[k-1].dir == bl.dir {
+				merged[k-1].n += bl.n
+				continue
+			}
+			merged = append(merged, bl)
 		}
+		blocks = merged
+	}
+	l.blocks = slices.Clip(blocks)
+	if cap(l.keys) > len(l.keys)+len(l.keys)/8 {
+		l.keys = slices.Clone(l.keys) // the hint was too high
 	}
 	// Name keys: the old map chained each key's files newest first.
 	slices.SortFunc(l.keys, func(x, y keyPost) int {
@@ -203,7 +233,6 @@ func (b *lookupBuilder) finish() *lookup {
 		}
 		return cmpInt64(int64(y.file), int64(x.file))
 	})
-	l.keys = slices.Clip(l.keys)
 	for _, s := range []*[]secPost{&l.byName.base, &l.capWall.base, &l.capInst.base} {
 		slices.SortFunc(*s, func(x, y secPost) int {
 			if x.sec != y.sec {
@@ -214,7 +243,7 @@ func (b *lookupBuilder) finish() *lookup {
 		*s = slices.Clip(*s)
 	}
 	for _, bl := range blocks {
-		if day, ok := dirDay(l.dirs[bl.dir]); ok && bl.n > 0 {
+		if day, ok := dirDay(l.dirs[bl.dir]); ok {
 			l.days = append(l.days, dayRun{day: day, first: bl.first, n: bl.n})
 		}
 	}
@@ -255,26 +284,51 @@ func captureSecond(f *fileEntry) (int64, bool, bool) {
 }
 
 // name is the file's name (a substring of its arena chunk).
-func (l *lookup) name(id int32) string {
-	f := &l.files[id]
-	off := f.name & (1<<nameChunkBits - 1)
-	return l.names[f.name>>nameChunkBits][off : off+uint32(f.nameLen)]
+func (l *lookup) name(id int32) string { return nameIn(l.names, l.files, id) }
+
+// nameIn is the name of files[id] in names: it ends where the next file's
+// starts, or at the end of the chunk.
+func nameIn(names []string, files []lfile, id int32) string {
+	f := &files[id]
+	chunk := names[f.name>>nameChunkBits]
+	from, to := f.name&(1<<nameChunkBits-1), uint32(len(chunk)) //nolint:gosec // a chunk is 1 MiB
+	if int(id)+1 < len(files) {
+		if next := files[id+1].name; next>>nameChunkBits == f.name>>nameChunkBits {
+			to = next & (1<<nameChunkBits - 1)
+		}
+	}
+	return chunk[from:to]
+}
+
+// dir is the path of the file's directory.
+func (l *lookup) dir(id int32) string {
+	i, _ := slices.BinarySearchFunc(l.blocks, id, func(b fileBlock, id int32) int {
+		if b.first+b.n <= id {
+			return -1
+		}
+		if b.first > id {
+			return 1
+		}
+		return 0
+	})
+	return l.dirs[l.blocks[i].dir]
 }
 
 // rel is the file's path relative to the folder root.
-func (l *lookup) rel(id int32) string { return path.Join(l.dirs[l.files[id].dir], l.name(id)) }
+func (l *lookup) rel(id int32) string { return path.Join(l.dir(id), l.name(id)) }
 
 // entry is the file as a fileEntry (its name shares the arena's bytes).
 func (l *lookup) entry(id int32) fileEntry {
 	f := &l.files[id]
-	return fileEntry{name: l.name(id), size: f.size, mtime: f.mtime, capWall: f.capWall, capOff: f.capOff, capSrc: f.capSrc}
+	return fileEntry{name: l.name(id), size: f.size, mtime: f.mtime, capWall: f.capWall, capOff: f.capOff(), capSrc: f.capSrc()}
 }
 
 // setCapture stores the capture fields of e, an entry of id the matcher
 // changed.
 func (l *lookup) setCapture(id int32, e *fileEntry) {
 	f := &l.files[id]
-	f.capWall, f.capOff, f.capSrc = e.capWall, e.capOff, e.capSrc
+	f.capWall = e.capWall
+	f.setCapture(e.capSrc, e.capOff)
 }
 
 // addCapture files a cached capture time under its second.
@@ -296,7 +350,9 @@ func (l *lookup) addCapture(id int32, f *fileEntry) {
 // markUnread notes which files have no capture time cached now.
 func (l *lookup) markUnread() {
 	for i := range l.files {
-		l.files[i].unread = l.files[i].capSrc == 0
+		if l.files[i].meta &^= unreadBit; l.files[i].capSrc() == 0 {
+			l.files[i].meta |= unreadBit
+		}
 	}
 }
 
