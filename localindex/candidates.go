@@ -165,7 +165,11 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*lookup, error) {
 		ix.log.Warn("saved files of a directory are unreadable; it is listed again on the next scan", "dir", rel)
 		ix.dirs[rel].racy = true
 	}
-	return b.finish(), nil // files in name order, from a row and from memory alike
+	l, err := b.finish() // files in name order, from a row and from memory alike
+	if err != nil {
+		return nil, fmt.Errorf("match against %s: %w", ix.root, err)
+	}
+	return l, nil
 }
 
 // lastCands are the candidates of the last Match call, with the capture

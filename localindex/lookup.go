@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"errors"
 	"path"
 	"slices"
 	"time"
@@ -31,6 +32,7 @@ type lookup struct {
 	capWall secIndex // cached capture, wall clock only
 	capInst secIndex // cached capture instant (headers, not mtime)
 	pending []byte   // while building: the chunk of names being filled
+	full    bool     // while building: the arena ran out of chunks
 }
 
 // lfile is one file of a lookup: its fileEntry without the name string
@@ -160,9 +162,17 @@ func (l *lookup) addName(name []byte) uint32 {
 	if l.pending == nil || len(l.pending)+n >= cap(l.pending) {
 		l.flushNames()
 		if len(l.names) >= 1<<(32-nameChunkBits) {
-			panic("localindex: name arena full") // 4 GiB of names: far beyond any folder
+			// 4 096 chunks: billions of bytes of names, far beyond any
+			// folder; finish reports it
+			l.full = true
+			return 0
 		}
-		l.pending = make([]byte, 0, 1<<nameChunkBits)
+		// a few names (a Match call's candidates) take a small chunk
+		size := 64 << 10
+		if k := len(l.names); k > 0 {
+			size = min(len(l.names[k-1])*2+n+1, 1<<nameChunkBits)
+		}
+		l.pending = make([]byte, 0, max(size, n+1))
 	}
 	off := len(l.pending)
 	l.pending = append(l.pending, name[:n]...)
@@ -178,7 +188,7 @@ func (l *lookup) flushNames() {
 }
 
 // finish numbers the files in path order and builds the indexes.
-func (b *lookupBuilder) finish() *lookup {
+func (b *lookupBuilder) finish() (*lookup, error) {
 	b.closeBlock()
 	l := b.l
 	l.flushNames()
@@ -258,7 +268,10 @@ func (b *lookupBuilder) finish() *lookup {
 		l.byMtime[i] = int32(i) //nolint:gosec // far fewer than 2^31 files
 	}
 	slices.SortFunc(l.byMtime, func(a, b int32) int { return cmpInt64(l.files[a].mtime, l.files[b].mtime) })
-	return l
+	if l.full {
+		return nil, errors.New("the names of the folder's files take more than 4 GiB; match against a smaller folder")
+	}
+	return l, nil
 }
 
 func hasRepeats(blocks []fileBlock) bool {

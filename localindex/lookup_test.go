@@ -137,7 +137,10 @@ func TestLookupAnswersLikeMaps(t *testing.T) {
 		for i := range in {
 			b.add(in[i].rel, &in[i].f, []byte(in[i].f.name), ptr(nameInfoOf(in[i].f.name, nil)))
 		}
-		got := b.finish()
+		got, err := b.finish()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(got.files) != len(want.files) {
 			t.Fatalf("seed %d: %d files, want %d", seed, len(got.files), len(want.files))
 		}
