@@ -110,52 +110,16 @@ func (w *wanted) file(f *fileEntry, ni *nameInfo) bool {
 	return i < len(w.spans) && w.spans[i][0] <= f.mtime && f.mtime <= w.spans[i][1]
 }
 
-// candidates holds the files one Match call may use, as copies, and which
-// of them had no cached capture time, so that times the matcher reads (it
-// only ever sets the time of such a file) can be written back to their
-// directories.
-type candidates struct {
-	dirs   map[string]*dirState
-	info   map[string][]nameInfo // per file of dirs: the saved name keys and time
-	unread map[string][]bool     // per file of dirs: no capture time cached
-	keys   []uint32              // backing store of the key hashes in info
-}
-
 // gather streams the saved files of the folder (and the in-memory files of
-// directories not saved yet) and keeps the wanted ones.
-func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
-	c := &candidates{dirs: map[string]*dirState{}, info: map[string][]nameInfo{}, unread: map[string][]bool{},
-		keys: make([]uint32, 0, 4096)}
-	// the directory files are being added to, so that the maps are
-	// touched once a directory rather than three times a file
-	var cur struct {
-		rel    string
-		cd     *dirState
-		unread []bool
-		info   []nameInfo
+// directories not saved yet), keeps the wanted ones and files them in a
+// lookup (a copy: the matcher sets capture times in it, and writeBack
+// copies those into the index).
+func (ix *Index) gather(ctx context.Context, w *wanted) (*lookup, error) {
+	hint := 4096
+	if w.all {
+		hint = ix.countFiles()
 	}
-	done := func() {
-		if cur.cd != nil {
-			c.unread[cur.rel], c.info[cur.rel] = cur.unread, cur.info
-		}
-	}
-	add := func(rel string, f fileEntry, ni nameInfo) {
-		if cur.cd == nil || rel != cur.rel {
-			done()
-			cd := c.dirs[rel]
-			if cd == nil {
-				cd = &dirState{rel: rel, loaded: true}
-				c.dirs[rel] = cd
-			}
-			cur.rel, cur.cd, cur.unread, cur.info = rel, cd, c.unread[rel], c.info[rel]
-		}
-		cur.cd.files = append(cur.cd.files, f)
-		cur.unread = append(cur.unread, f.capSrc == 0)
-		start := len(c.keys)
-		c.keys = append(c.keys, ni.keys...)
-		ni.keys = c.keys[start:len(c.keys):len(c.keys)]
-		cur.info = append(cur.info, ni)
-	}
+	b := newLookupBuilder(hint)
 	var buf [16]uint32
 	for rel, ds := range ix.dirs {
 		if !ds.loaded {
@@ -163,9 +127,10 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		}
 		all := w.dir(rel)
 		for i := range ds.files {
-			ni := nameInfoOf(ds.files[i].name, buf[:0])
-			if all || w.file(&ds.files[i], &ni) {
-				add(rel, ds.files[i], ni)
+			f := &ds.files[i]
+			ni := nameInfoOf(f.name, buf[:0])
+			if all || w.file(f, &ni) {
+				b.add(rel, f, []byte(f.name), &ni)
 			}
 		}
 	}
@@ -184,8 +149,7 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		var f fileEntry
 		for r.next(&f) {
 			if all || w.file(&f, &r.ni) {
-				f.name = string(r.name)
-				add(rel, f, r.ni)
+				b.add(rel, &f, r.name, &r.ni)
 			}
 		}
 		if r.d.err != nil || r.n != 0 {
@@ -193,7 +157,6 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		}
 		return nil
 	})
-	done()
 	if err != nil {
 		return nil, fmt.Errorf("read saved index of %s from the store: %w", ix.root, err)
 	}
@@ -202,7 +165,11 @@ func (ix *Index) gather(ctx context.Context, w *wanted) (*candidates, error) {
 		ix.log.Warn("saved files of a directory are unreadable; it is listed again on the next scan", "dir", rel)
 		ix.dirs[rel].racy = true
 	}
-	return c, nil // files in name order, from a row and from memory alike
+	l, err := b.finish() // files in name order, from a row and from memory alike
+	if err != nil {
+		return nil, fmt.Errorf("match against %s: %w", ix.root, err)
+	}
+	return l, nil
 }
 
 // lastCands are the candidates of the last Match call, with the capture
@@ -212,56 +179,49 @@ type lastCands struct {
 	gen    uint64
 	assets []photo.Asset
 	tol    time.Duration
-	c      *candidates
-	l      *lookup // built from c, with the capture times read since
+	l      *lookup // with the capture times read since
 }
 
-// candidatesFor returns the candidates of assets and their lookup: those of
+// candidatesFor returns the lookup of the candidates of assets: that of
 // the last call when neither the assets nor the directories changed since,
 // else read from the rows.
-func (ix *Index) candidatesFor(ctx context.Context, assets []photo.Asset, mo MatchOptions) (*candidates, *lookup, error) {
+func (ix *Index) candidatesFor(ctx context.Context, assets []photo.Asset, mo MatchOptions) (*lookup, error) {
 	if l := ix.last; l != nil && l.gen == ix.gen && l.tol == mo.Tolerance && slices.Equal(l.assets, assets) && !ix.allCandidates {
-		for rel, cd := range l.c.dirs {
-			for i := range cd.files {
-				l.c.unread[rel][i] = cd.files[i].capSrc == 0
-			}
-		}
-		return l.c, l.l, nil
+		l.l.markUnread()
+		return l.l, nil
 	}
 	ix.last = nil
 	w := newWanted(assets, mo)
 	w.all = ix.allCandidates
-	c, err := ix.gather(ctx, w)
+	l, err := ix.gather(ctx, w)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	l := buildLookup(c)
-	ix.last = &lastCands{gen: ix.gen, assets: slices.Clone(assets), tol: mo.Tolerance, c: c, l: l}
-	return c, l, nil
+	ix.last = &lastCands{gen: ix.gen, assets: slices.Clone(assets), tol: mo.Tolerance, l: l}
+	return l, nil
 }
 
 // writeBack copies the capture times the matcher read into the index, so
 // that they are saved with their directories.
-func (ix *Index) writeBack(ctx context.Context, c *candidates) error {
-	for rel, cd := range c.dirs {
-		unread := c.unread[rel]
+func (ix *Index) writeBack(ctx context.Context, l *lookup) error {
+	for _, bl := range l.blocks {
 		var ds *dirState
-		for i := range cd.files {
-			f := &cd.files[i]
-			if !unread[i] || f.capSrc == 0 {
+		for id := bl.first; id < bl.first+bl.n; id++ {
+			f := &l.files[id]
+			if !f.unread() || f.capSrc() == 0 {
 				continue
 			}
 			if ds == nil {
 				var err error
-				if ds, err = ix.dirFiles(ctx, rel); err != nil {
+				if ds, err = ix.dirFiles(ctx, l.dirs[bl.dir]); err != nil {
 					return err
 				}
 				if ds == nil {
 					break
 				}
 			}
-			if e := findFile(ds.files, f.name); e != nil && e.size == f.size && e.mtime == f.mtime {
-				e.capSrc, e.capWall, e.capOff = f.capSrc, f.capWall, f.capOff
+			if e := findFile(ds.files, l.name(id)); e != nil && e.size == f.size && e.mtime == f.mtime {
+				e.capSrc, e.capWall, e.capOff = f.capSrc(), f.capWall, f.capOff()
 				ds.changed = true
 				ix.dirty = true
 			}

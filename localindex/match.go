@@ -84,12 +84,12 @@ func (ix *Index) Match(ctx context.Context, assets []photo.Asset, mo MatchOption
 		ix.stats.MetaCacheHits += memo.CacheHits
 		return memo.Matches, nil
 	}
-	cands, l, err := ix.candidatesFor(ctx, assets, mo)
+	l, err := ix.candidatesFor(ctx, assets, mo)
 	if err != nil {
 		return nil, err
 	}
 	reads, hits, view := ix.stats.MetaReads, ix.stats.MetaCacheHits, ix.view
-	out, err := ix.matchWith(ctx, assets, mo, cands, l)
+	out, err := ix.matchWith(ctx, assets, mo, l)
 	// A result that read no header depends on the rows it was matched
 	// against alone (memo.go), unless this call wrote rows since.
 	if err == nil && memoOK && ix.stats.MetaReads == reads && bytes.Equal(ix.view, view) && ix.memoUsable() {
@@ -100,9 +100,9 @@ func (ix *Index) Match(ctx context.Context, assets []photo.Asset, mo MatchOption
 	return out, err
 }
 
-// matchWith runs the matcher's passes over assets with a lookup built from
-// cands, then writes the capture times it read back into the index.
-func (ix *Index) matchWith(ctx context.Context, assets []photo.Asset, mo MatchOptions, cands *candidates, l *lookup) ([]Match, error) {
+// matchWith runs the matcher's passes over assets with a lookup of
+// candidates, then writes the capture times it read back into the index.
+func (ix *Index) matchWith(ctx context.Context, assets []photo.Asset, mo MatchOptions, l *lookup) ([]Match, error) {
 	reads := ix.stats.MetaReads
 	m := &matcher{ix: ix, l: l, opts: mo, budget: mo.MaxHeaderReads, claimed: map[int32]bool{},
 		witness: ix.opts.RenamesFiles}
@@ -130,7 +130,7 @@ func (ix *Index) matchWith(ctx context.Context, assets []photo.Asset, mo MatchOp
 	if ix.stats.MetaReads == reads {
 		return out, ix.save(ctx) // no header read: no capture time to write back
 	}
-	if err := ix.writeBack(ctx, cands); err != nil {
+	if err := ix.writeBack(ctx, l); err != nil {
 		ix.last = nil
 		return out, err
 	}
@@ -270,7 +270,7 @@ func (m *matcher) nameCands(a photo.Asset) []cand {
 		} else if slices.Contains(ids[:j], id) {
 			continue
 		}
-		ln := parseLocal(m.l.refs[id].f().name)
+		ln := parseLocal(m.l.name(id))
 		if !sharesKey(ln.keys, keys) {
 			continue
 		}
@@ -299,7 +299,7 @@ func sharesKey(a, b []string) bool {
 // bySize finds certain matches: same name and exact byte size.
 func (m *matcher) bySize(a photo.Asset, cands []cand, res *Match) {
 	for _, c := range cands {
-		f := m.l.refs[c.id].f()
+		f := &m.l.files[c.id]
 		if m.claimed[c.id] {
 			continue
 		}
@@ -330,7 +330,7 @@ func (m *matcher) byNameTime(a photo.Asset, cands []cand, kind Kind, tol time.Du
 		if !kindFits(kind, c.ln.kind) || c.ln.edit != edits || m.claimed[c.id] {
 			continue
 		}
-		if !edits && kind == assetKind(a) && isEditSize(a) && m.l.refs[c.id].f().size == a.PartSize(photo.PartEdited) {
+		if !edits && kind == assetKind(a) && isEditSize(a) && m.l.files[c.id].size == a.PartSize(photo.PartEdited) {
 			continue // the edited rendition under the original's name
 		}
 		cp, ok := m.capture(c.id)
@@ -362,7 +362,7 @@ func (m *matcher) byTime(a photo.Asset, kind Kind, tol time.Duration, sizes []in
 		if m.claimed[id] || !m.timeCandidate(id, kind, edits) {
 			continue
 		}
-		size := m.l.refs[id].f().size
+		size := m.l.files[id].size
 		switch {
 		case sizes != nil && !slices.Contains(sizes, size):
 			continue
@@ -392,7 +392,7 @@ func (m *matcher) byTime(a photo.Asset, kind Kind, tol time.Duration, sizes []in
 // timeCandidate: the right kind, and not an edit (an IMG_E or _edited
 // file is a rendition, not the original) unless edits are wanted.
 func (m *matcher) timeCandidate(id int32, kind Kind, edits bool) bool {
-	ln := parseLocal(m.l.refs[id].f().name)
+	ln := parseLocal(m.l.name(id))
 	return kindFits(kind, ln.kind) && (edits || !ln.edit)
 }
 
@@ -416,7 +416,7 @@ func (m *matcher) agrees(a photo.Asset, id int32, c Capture, tol time.Duration) 
 	if ok || c.Source != SourceFilename {
 		return d, ok
 	}
-	stem, _ := splitExt(m.l.refs[id].f().name)
+	stem, _ := splitExt(m.l.name(id))
 	if !photoprismName(stem) {
 		return d, ok
 	}
@@ -456,13 +456,13 @@ func agrees(a photo.Asset, c Capture, tol time.Duration) (time.Duration, bool) {
 func (m *matcher) timeCands(a photo.Asset, tol time.Duration) []int32 {
 	var ids []int32
 	wall := wallClock(a)
-	ids = seconds(m.l.capInst, a.Taken, tol, ids)
-	ids = seconds(m.l.capWall, wall, tol, ids)
-	ids = seconds(m.l.byName, wall, tol, ids)
-	ids = seconds(m.l.byName, a.Taken.UTC(), tol, ids)
+	ids = m.l.capInst.seconds(a.Taken, tol, ids)
+	ids = m.l.capWall.seconds(wall, tol, ids)
+	ids = m.l.byName.seconds(wall, tol, ids)
+	ids = m.l.byName.seconds(a.Taken.UTC(), tol, ids)
 	day := dayOf(wall)
 	for dd := day - 1; dd <= day+1; dd++ {
-		ids = append(ids, m.l.byDay[dd]...)
+		ids = m.l.day(dd, ids)
 	}
 	ids = m.l.mtimeRange(a.Taken.Add(-36*time.Hour), a.Taken.Add(36*time.Hour), ids)
 	if !a.Added.IsZero() && a.Added.After(a.Taken.Add(36*time.Hour)) {
@@ -487,7 +487,8 @@ func dedup(ids []int32) []int32 {
 // cached and the budget allows. Unparseable headers fall back to the mtime
 // (cached); a file that cannot be opened uses the mtime without caching.
 func (m *matcher) capture(id int32) (Capture, bool) {
-	f := m.l.refs[id].f()
+	e := m.l.entry(id)
+	f := &e
 	if c, ok := f.capture(); ok {
 		m.ix.stats.MetaCacheHits++
 		return c, c.Source != SourceUnreadable
@@ -498,22 +499,25 @@ func (m *matcher) capture(id int32) (Capture, bool) {
 	}
 	m.budget--
 	m.ix.stats.MetaReads++
-	c, err := ReadCapture(filepath.Join(m.ix.root, filepath.FromSlash(m.l.refs[id].rel())), m.ix.opts.MaxHeaderBytes)
+	c, err := ReadCapture(filepath.Join(m.ix.root, filepath.FromSlash(m.l.rel(id))), m.ix.opts.MaxHeaderBytes)
 	if err == nil {
 		f.setCapture(c)
+		m.l.setCapture(id, f)
 		m.ix.dirty = true
 		m.l.addCapture(id, f)
 		return c, true
 	}
 	m.ix.stats.MetaFailures++
 	if errors.Is(err, ErrHeaderUnreadable) {
-		m.ix.headerUnreadable(f, m.l.refs[id].rel(), err) // no time: name and size only
+		m.ix.headerUnreadable(f, m.l.rel(id), err) // no time: name and size only
+		m.l.setCapture(id, f)
 		return Capture{}, false
 	}
 	c = fallbackCapture(f)
 	var pe *fs.PathError
 	if !errors.As(err, &pe) {
 		f.setCapture(c)
+		m.l.setCapture(id, f)
 		m.ix.dirty = true
 	}
 	return c, true
@@ -528,7 +532,6 @@ func (m *matcher) found(id int32, conf photo.Confidence, why string, c *Capture)
 // foundLater builds a FileMatch without claiming the file yet (the caller
 // claims the best of several).
 func (m *matcher) foundLater(id int32, conf photo.Confidence, why string, c *Capture) *FileMatch {
-	ref := m.l.refs[id]
-	f := ref.f()
-	return &FileMatch{Path: ref.rel(), Size: f.size, ModTime: time.Unix(0, f.mtime).UTC(), Capture: c, Confidence: conf, Reason: why}
+	f := &m.l.files[id]
+	return &FileMatch{Path: m.l.rel(id), Size: f.size, ModTime: time.Unix(0, f.mtime).UTC(), Capture: c, Confidence: conf, Reason: why}
 }

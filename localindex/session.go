@@ -21,7 +21,6 @@ type Session struct {
 	ix  *Index
 	mo  MatchOptions
 	gen uint64
-	c   *candidates
 	l   *lookup
 	// stale: the last batch read headers, so the candidates' flags of
 	// files without a cached capture time are out of date
@@ -51,30 +50,21 @@ func (s *Session) Match(ctx context.Context, assets []photo.Asset) ([]Match, err
 	ix := s.ix
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if s.c == nil || s.gen != ix.gen {
-		s.c, s.l = nil, nil
-		c, err := ix.gather(ctx, &wanted{all: true})
+	if s.l == nil || s.gen != ix.gen {
+		s.l = nil
+		l, err := ix.gather(ctx, &wanted{all: true})
 		if err != nil {
 			return nil, err
 		}
-		s.c, s.l, s.gen = c, buildLookup(c), ix.gen
-		// the lookup holds the name keys now: what a session keeps for
-		// every file of the folder is what matching needs
-		c.info, c.keys = nil, nil
+		s.l, s.gen = l, ix.gen
 	} else if s.stale {
-		// capture times read by the last batch were written back
-		for rel, cd := range s.c.dirs {
-			unread := s.c.unread[rel]
-			for i := range cd.files {
-				unread[i] = cd.files[i].capSrc == 0
-			}
-		}
+		s.l.markUnread() // capture times read by the last batch were written back
 	}
 	reads := ix.stats.MetaReads
-	ms, err := ix.matchWith(ctx, assets, s.mo, s.c, s.l)
+	ms, err := ix.matchWith(ctx, assets, s.mo, s.l)
 	s.stale = ix.stats.MetaReads != reads
 	if err != nil {
-		s.c, s.l = nil, nil // read again rather than trust a half-written state
+		s.l = nil // read again rather than trust a half-written state
 	}
 	return ms, err
 }

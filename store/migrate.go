@@ -41,6 +41,7 @@ var migrations = []migration{
 		},
 	},
 	mirrorMigration,
+	mirrorCountMigration,
 }
 
 // SchemaVersion is the newest schema version this binary knows.

@@ -65,6 +65,18 @@ var mirrorMigration = migration{
 	},
 }
 
+// mirrorCountMigration keeps the number of assets of each library with
+// the library, so that opening a mirror does not count its rows (55 ms at
+// 500 000 assets): every write that adds or removes assets changes it in
+// the same transaction.
+var mirrorCountMigration = migration{
+	name: "mirror asset count",
+	stmts: []string{
+		`ALTER TABLE mirror_library ADD COLUMN assets INTEGER NOT NULL DEFAULT 0`,
+		`UPDATE mirror_library SET assets = (SELECT count(*) FROM mirror_asset WHERE lib = mirror_library.id)`,
+	},
+}
+
 // Mirror flags.
 const (
 	MirrorHidden  = 1 << 0
@@ -143,8 +155,7 @@ func (db *DB) OpenMirror(ctx context.Context, account, library string) (MirrorLi
 	m := MirrorLibrary{Account: account, Library: library}
 	var filling int
 	var filled, compared int64
-	err := db.w.QueryRowContext(ctx, `SELECT id, token, fill_token, filling, gen, filled_ms, compared_ms,
-		(SELECT count(*) FROM mirror_asset WHERE lib = mirror_library.id)
+	err := db.w.QueryRowContext(ctx, `SELECT id, token, fill_token, filling, gen, filled_ms, compared_ms, assets
 		FROM mirror_library WHERE account = ? AND library = ?`, account, library).
 		Scan(&m.ID, &m.Token, &m.FillToken, &filling, &m.gen, &filled, &compared, &m.Assets)
 	if err != nil {
@@ -184,7 +195,7 @@ func (db *DB) ApplyMirrorPage(ctx context.Context, m *MirrorLibrary, p MirrorPag
 		return db.wrap("write the mirror of "+m.Library+" to", err)
 	}
 	var n int
-	if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM mirror_asset WHERE lib = ?`, m.ID).Scan(&n); err == nil {
+	if err := db.w.QueryRowContext(ctx, `SELECT assets FROM mirror_library WHERE id = ?`, m.ID).Scan(&n); err == nil {
 		m.Assets = n
 	}
 	if p.Done {
@@ -201,6 +212,7 @@ func (db *DB) ApplyMirrorPage(ctx context.Context, m *MirrorLibrary, p MirrorPag
 }
 
 func applyPage(ctx context.Context, tx *sql.Tx, m *MirrorLibrary, p MirrorPage, at time.Time) error {
+	added := 0 // assets the page adds to the library (negative: removes)
 	if len(p.Masters) > 0 {
 		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO mirror_master
 			(lib, id, name, kind, size, alt_size, live_size, fp, flags, gen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -225,7 +237,19 @@ func applyPage(ctx context.Context, tx *sql.Tx, m *MirrorLibrary, p MirrorPage, 
 			return err
 		}
 		defer st.Close()
+		known, err := tx.PrepareContext(ctx, `SELECT 1 FROM mirror_asset WHERE lib = ? AND id = ?`)
+		if err != nil {
+			return err
+		}
+		defer known.Close()
 		for _, x := range p.Assets {
+			var one int
+			switch err := known.QueryRowContext(ctx, m.ID, x.ID).Scan(&one); {
+			case errors.Is(err, sql.ErrNoRows):
+				added++
+			case err != nil:
+				return err
+			}
 			var tz any
 			if x.TZKnown {
 				tz = x.TZ
@@ -236,28 +260,41 @@ func applyPage(ctx context.Context, tx *sql.Tx, m *MirrorLibrary, p MirrorPage, 
 		}
 	}
 	for _, name := range p.Purged {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM mirror_asset WHERE lib = ? AND id = ?`, m.ID, name); err != nil {
+		res, err := tx.ExecContext(ctx, `DELETE FROM mirror_asset WHERE lib = ? AND id = ?`, m.ID, name)
+		if err != nil {
 			return err
 		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		added -= int(n)
 		if _, err := tx.ExecContext(ctx, `DELETE FROM mirror_master WHERE lib = ? AND id = ?`, m.ID, name); err != nil {
 			return err
 		}
 	}
 	switch {
 	case p.Done && m.Filling:
-		for _, q := range []string{`DELETE FROM mirror_asset WHERE lib = ? AND gen < ?`, `DELETE FROM mirror_master WHERE lib = ? AND gen < ?`} {
-			if _, err := tx.ExecContext(ctx, q, m.ID, m.gen); err != nil {
-				return err
-			}
+		res, err := tx.ExecContext(ctx, `DELETE FROM mirror_asset WHERE lib = ? AND gen < ?`, m.ID, m.gen)
+		if err != nil {
+			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE mirror_library SET token = ?, fill_token = '', filling = 0, filled_ms = ?
-			WHERE id = ?`, p.Token, toMS(at), m.ID)
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		added -= int(n)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM mirror_master WHERE lib = ? AND gen < ?`, m.ID, m.gen); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE mirror_library SET token = ?, fill_token = '', filling = 0, filled_ms = ?,
+			assets = assets + ? WHERE id = ?`, p.Token, toMS(at), added, m.ID)
 		return err
 	case m.Filling:
-		_, err := tx.ExecContext(ctx, `UPDATE mirror_library SET fill_token = ? WHERE id = ?`, p.Token, m.ID)
+		_, err := tx.ExecContext(ctx, `UPDATE mirror_library SET fill_token = ?, assets = assets + ? WHERE id = ?`, p.Token, added, m.ID)
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE mirror_library SET token = ? WHERE id = ?`, p.Token, m.ID)
+	_, err := tx.ExecContext(ctx, `UPDATE mirror_library SET token = ?, assets = assets + ? WHERE id = ?`, p.Token, added, m.ID)
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -243,5 +244,79 @@ func TestEachMirrorAssetEqualsTheJoin(t *testing.T) {
 	err = db.EachMirrorAsset(ctx, m, func(MirrorEntry) error { n++; return stop })
 	if !errors.Is(err, stop) || err != stop || n != 1 { //nolint:errorlint // the very error fn returned
 		t.Errorf("fn's error: %v after %d rows, want stop after 1", err, n)
+	}
+}
+
+// mirrorCount is the number of asset rows of the library.
+func mirrorCount(t *testing.T, db *DB, m MirrorLibrary) int {
+	t.Helper()
+	var n int
+	must(t, db.r.QueryRowContext(context.Background(), `SELECT count(*) FROM mirror_asset WHERE lib = ?`, m.ID).Scan(&n))
+	return n
+}
+
+// TestMirrorAssetCountKept: the asset count kept with the library equals
+// the rows after random fills, deltas (new, changed and repeated assets,
+// purges of assets, masters and unknown names) and fresh fills after a
+// refused token, also when read again by OpenMirror.
+func TestMirrorAssetCountKept(t *testing.T) {
+	ctx := context.Background()
+	for seed := uint64(1); seed <= 3; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 20))
+		path := filepath.Join(t.TempDir(), FileName)
+		db, m := openAliceMirror(t, path)
+		must(t, db.StartMirrorFill(ctx, &m))
+		for step := range 40 {
+			var p MirrorPage
+			switch r := rng.IntN(10); {
+			case r == 0 && !m.Filling:
+				must(t, db.StartMirrorFill(ctx, &m)) // CloudKit refused the token
+				p = pageOf(rng.IntN(60), rng.IntN(20), fmt.Sprint("t", step), false)
+			default:
+				p = pageOf(rng.IntN(80), rng.IntN(15), fmt.Sprint("t", step), rng.IntN(4) == 0)
+				if len(p.Assets) > 1 {
+					p.Assets = append(p.Assets, p.Assets[0]) // the same record twice in a page
+				}
+				for range rng.IntN(4) {
+					i := rng.IntN(90)
+					p.Purged = append(p.Purged, fmt.Sprintf("%08d-1111-2222-3333-444455556666", i),
+						fmt.Sprintf("AY6c+BsE0jjaXx9tmVGJM1D2%04d", i))
+				}
+			}
+			must(t, db.ApplyMirrorPage(ctx, &m, p, mirrorT0))
+			if n := mirrorCount(t, db, m); m.Assets != n {
+				t.Fatalf("seed %d step %d: %d assets counted, %d rows", seed, step, m.Assets, n)
+			}
+		}
+		again, err := db.OpenMirror(ctx, "alice", "PrimarySync")
+		must(t, err)
+		if n := mirrorCount(t, db, m); again.Assets != n {
+			t.Fatalf("seed %d: reopened with %d assets, %d rows", seed, again.Assets, n)
+		}
+		db.Close()
+	}
+}
+
+// TestMirrorCountMigration: a database of the schema before the kept
+// count gets the count of the rows it holds.
+func TestMirrorCountMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	old, err := open(ctx, path, migrations[:len(migrations)-1])
+	must(t, err)
+	_, err = old.w.ExecContext(ctx, `INSERT INTO mirror_library (account, library) VALUES ('alice', 'PrimarySync'), ('bob', 'PrimarySync')`)
+	must(t, err)
+	for i := range 7 {
+		_, err := old.w.ExecContext(ctx, `INSERT INTO mirror_asset (lib, id, master, added, taken, flags, gen)
+			SELECT id, ?, 'm', 0, 0, 0, 0 FROM mirror_library WHERE account = 'alice' OR ? < 3`, fmt.Sprint(i), i)
+		must(t, err)
+	}
+	must(t, old.Close())
+	db, m := openAliceMirror(t, path)
+	defer db.Close()
+	bob, err := db.OpenMirror(ctx, "bob", "PrimarySync")
+	must(t, err)
+	if m.Assets != 7 || bob.Assets != 3 {
+		t.Fatalf("after the migration alice has %d assets, bob %d; want 7 and 3", m.Assets, bob.Assets)
 	}
 }
