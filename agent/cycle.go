@@ -286,13 +286,16 @@ func (a *Agent) loadHistory(ctx context.Context, name, owner string, now time.Ti
 	return checks.BuildHistory(checks.OfOwner(points, owner), a.policy, now)
 }
 
-// record persists the history point (dated at, the check time) and the
-// report (dated now, this machine's clock); failures are logged, the
-// report is still served and notified.
+// record persists the history point (dated at, the check time), the
+// report (dated now, this machine's clock) and, once a day, the pruning of
+// old history, in one transaction; failures are logged, the report is
+// still served and notified.
 func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.History, rep checks.AccountReport, now, at time.Time) {
 	hp := checks.NewHistoryPoint(obs, hist, at)
 	hp.UploadAlert = checks.UploadAlerted(rep)
-	point, err := json.Marshal(history.Record{
+	rec := store.CycleRecord{Account: obs.Account, At: at, ReportAt: now}
+	var err error
+	rec.Point, err = json.Marshal(history.Record{
 		HistoryPoint:      hp,
 		Status:            rep.Status.String(),
 		ICloudNewestAdded: rep.Observed.ICloudNewestAdded,
@@ -300,44 +303,31 @@ func (a *Agent) record(ctx context.Context, obs checks.Observation, hist checks.
 		StorageUsed:       rep.Observed.StorageUsedBytes,
 		StorageTotal:      rep.Observed.StorageTotalBytes,
 	})
-	if err == nil {
-		err = a.db.AppendHistory(ctx, obs.Account, at, point)
-	}
 	if err != nil {
-		a.log.Error("could not record history (is data_dir writable and not full?)", "account", obs.Account, "err", err)
+		rec.Point = nil
+		a.log.Error("could not record history", "account", obs.Account, "err", err)
 	}
-	data, err := json.Marshal(rep)
-	if err == nil {
-		err = a.db.SaveReport(ctx, obs.Account, now, data)
+	if rec.Report, err = json.Marshal(rep); err != nil {
+		rec.Report = nil
+		a.log.Error("could not store the report", "account", obs.Account, "err", err)
 	}
-	if err != nil {
-		a.log.Error("could not store the report (is data_dir writable and not full?)", "account", obs.Account, "err", err)
+	a.mu.Lock()
+	if now.Sub(a.lastPruned) >= 24*time.Hour {
+		a.lastPruned = now
+		rec.PruneBefore = at.Add(-a.retention)
+	}
+	a.mu.Unlock()
+	if n, err := a.db.RecordCycle(ctx, rec); err != nil {
+		a.log.Error("could not record history and the report (is data_dir writable and not full?)",
+			"account", obs.Account, "err", err)
+	} else if n > 0 {
+		a.log.Debug("pruned old history", "points", n, "retention", a.retention)
 	}
 	a.mu.Lock()
 	a.last[obs.Account] = rep
 	a.lastAt[obs.Account] = now
-	prune := now.Sub(a.lastPruned) >= 24*time.Hour
-	if prune {
-		a.lastPruned = now
-	}
 	a.mu.Unlock()
 	a.health.cycleFinished(obs.Account)
-	if prune {
-		a.prune(ctx, at)
-	}
-}
-
-// prune drops history older than the retention, so the database stays
-// bounded (one point per account and cycle).
-func (a *Agent) prune(ctx context.Context, now time.Time) {
-	n, err := a.db.PruneHistory(ctx, now.Add(-a.retention))
-	if err != nil {
-		a.log.Warn("could not prune old history", "err", err)
-		return
-	}
-	if n > 0 {
-		a.log.Debug("pruned old history", "points", n, "retention", a.retention)
-	}
 }
 
 // publish hands the new state to metrics and notifications.

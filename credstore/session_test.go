@@ -299,3 +299,46 @@ func TestEmptySessionIsRefused(t *testing.T) {
 		t.Error("empty session saved")
 	}
 }
+
+// TestUnchangedSessionIsNotRewritten: saving the session a file already
+// holds leaves the file alone (no temporary file, fsync or rename); a
+// changed session still goes through fsync and an atomic rename.
+func TestUnchangedSessionIsNotRewritten(t *testing.T) {
+	kc, _ := neverCalled(t)
+	f := newSessions(t, ModeFile, kc)
+	must(t, f.s.Save(bg, "alice", blob))
+	before, err := os.Stat(f.file("alice"))
+	must(t, err)
+
+	var syncs, renames int
+	fs := f.s.files
+	fs.sync = func(file *os.File) error { syncs++; return file.Sync() }
+	fs.rename = func(o, n string) error { renames++; return os.Rename(o, n) }
+
+	f.s.now = func() time.Time { return time.Now().Add(time.Hour) }
+	must(t, f.s.Save(bg, "alice", bytes.Clone(blob)))
+	after, err := os.Stat(f.file("alice"))
+	must(t, err)
+	if syncs != 0 || renames != 0 || !os.SameFile(before, after) {
+		t.Fatalf("unchanged session: %d fsyncs, %d renames, same file %v; want the file left alone",
+			syncs, renames, os.SameFile(before, after))
+	}
+	f.mustLoad(t, "alice", blob)
+
+	changed := append(bytes.Clone(blob), ' ')
+	must(t, f.s.Save(bg, "alice", changed))
+	after2, err := os.Stat(f.file("alice"))
+	must(t, err)
+	if syncs != 1 || renames != 1 || os.SameFile(after, after2) {
+		t.Fatalf("changed session: %d fsyncs, %d renames, same file %v; want one fsync and one rename of a new file",
+			syncs, renames, os.SameFile(after, after2))
+	}
+	f.mustLoad(t, "alice", changed)
+	if m := mode(t, f.file("alice")); m != 0o600 {
+		t.Errorf("mode %04o, want 0600", m)
+	}
+	entries, _ := os.ReadDir(f.dir)
+	if len(entries) != 1 {
+		t.Errorf("the dir holds %v; want only alice.json", entries)
+	}
+}

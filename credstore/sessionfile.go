@@ -1,6 +1,7 @@
 package credstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,7 +55,8 @@ func decodeEnvelope(b []byte, account string) (envelope, error) {
 }
 
 // fileStore keeps sessions as dir/<account>.json, mode 0600, dir 0700.
-// Writes are atomic: temp file in dir, fsync, rename, fsync dir.
+// Writes are atomic: temp file in dir, fsync, rename, fsync dir; a file that
+// already holds the session being saved is not rewritten.
 type fileStore struct {
 	dir    string
 	log    *slog.Logger
@@ -117,7 +119,11 @@ func (fs *fileStore) fixMode(f *os.File, p string) {
 		"path", p, "old_mode", fmt.Sprintf("%04o", old))
 }
 
-// write replaces the account's file atomically with mode 0600.
+// write replaces the account's file atomically with mode 0600. A file that
+// already holds the same session is left as it is: a repeat run of a
+// command restores the session, uses it and saves it unchanged, and
+// rewriting it would cost a temporary file, a rename and two fsyncs for
+// nothing. Its saved_at then tells when the session last changed.
 func (fs *fileStore) write(account string, env envelope) error {
 	b, err := json.Marshal(env)
 	if err != nil {
@@ -125,6 +131,9 @@ func (fs *fileStore) write(account string, env envelope) error {
 	}
 	if err := fs.ensureDir(); err != nil {
 		return err
+	}
+	if old, err := fs.read(account); err == nil && bytes.Equal(old.Session, env.Session) {
+		return nil
 	}
 	tmp, err := os.CreateTemp(fs.dir, "."+account+".json.tmp-*") // mode 0600
 	if err != nil {

@@ -17,8 +17,7 @@ type HistoryPoint struct {
 
 // AppendHistory records data for account at time at.
 func (db *DB) AppendHistory(ctx context.Context, account string, at time.Time, data []byte) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO history (account, at_ns, data) VALUES (?, ?, ?)`,
-		account, nanos(at), nonNil(data))
+	_, err := db.w.ExecContext(ctx, insertHistory, account, nanos(at), nonNil(data))
 	if err != nil {
 		return db.wrap("append history of "+account+" to", err)
 	}
@@ -53,18 +52,73 @@ func (db *DB) History(ctx context.Context, account string, since time.Time) ([]H
 // PruneHistory deletes the points of every account older than before and
 // returns how many it deleted.
 func (db *DB) PruneHistory(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM history WHERE at_ns < ?`, nanos(before))
+	res, err := db.w.ExecContext(ctx, pruneHistory, nanos(before))
 	if err != nil {
 		return 0, db.wrap("prune history in", err)
 	}
 	return res.RowsAffected()
 }
 
+// CycleRecord is what one finished cycle of an account leaves in the store.
+type CycleRecord struct {
+	Account string
+	// At and Point are the history point (nil Point: none).
+	At    time.Time
+	Point []byte
+	// ReportAt and Report replace the account's last report (nil Report:
+	// none).
+	ReportAt time.Time
+	Report   []byte
+	// PruneBefore, when not zero, deletes the points of every account
+	// older than it (PruneHistory).
+	PruneBefore time.Time
+}
+
+// RecordCycle writes r in one transaction (one commit where AppendHistory,
+// SaveReport and PruneHistory take one each) and returns how many points
+// the prune deleted. A crash leaves either all of r or none of it.
+func (db *DB) RecordCycle(ctx context.Context, r CycleRecord) (int64, error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, db.wrap("record the cycle of "+r.Account+" in", err)
+	}
+	defer func() { _ = tx.Rollback() }() // no-op after Commit
+	if r.Point != nil {
+		if _, err := tx.ExecContext(ctx, insertHistory, r.Account, nanos(r.At), r.Point); err != nil {
+			return 0, db.wrap("append history of "+r.Account+" to", err)
+		}
+	}
+	if r.Report != nil {
+		if _, err := tx.ExecContext(ctx, upsertReport, r.Account, nanos(r.ReportAt), r.Report); err != nil {
+			return 0, db.wrap("save the report of "+r.Account+" to", err)
+		}
+	}
+	var pruned int64
+	if !r.PruneBefore.IsZero() {
+		res, err := tx.ExecContext(ctx, pruneHistory, nanos(r.PruneBefore))
+		if err != nil {
+			return 0, db.wrap("prune history in", err)
+		}
+		if pruned, err = res.RowsAffected(); err != nil {
+			return 0, db.wrap("prune history in", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, db.wrap("record the cycle of "+r.Account+" in", err)
+	}
+	return pruned, nil
+}
+
+const (
+	insertHistory = `INSERT INTO history (account, at_ns, data) VALUES (?, ?, ?)`
+	upsertReport  = `INSERT INTO reports (account, at_ns, data) VALUES (?, ?, ?)
+		ON CONFLICT (account) DO UPDATE SET at_ns = excluded.at_ns, data = excluded.data`
+	pruneHistory = `DELETE FROM history WHERE at_ns < ?`
+)
+
 // SaveReport keeps data as account's last report, replacing the previous one.
 func (db *DB) SaveReport(ctx context.Context, account string, at time.Time, data []byte) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO reports (account, at_ns, data) VALUES (?, ?, ?)
-		ON CONFLICT (account) DO UPDATE SET at_ns = excluded.at_ns, data = excluded.data`,
-		account, nanos(at), nonNil(data))
+	_, err := db.w.ExecContext(ctx, upsertReport, account, nanos(at), nonNil(data))
 	if err != nil {
 		return db.wrap("save the report of "+account+" to", err)
 	}

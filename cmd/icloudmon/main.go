@@ -46,13 +46,16 @@ type cli struct {
 	// keychainSet and keychainDelete are the keychain calls of `password`.
 	keychainSet    func(ctx context.Context, appleID string, pw secret.Secret) error
 	keychainDelete func(ctx context.Context, appleID string) error
+	// warmRoots starts loading the system's TLS roots (warmSystemRoots).
+	warmRoots func()
 }
 
 // newCLI returns the cli of a real process on the given streams.
 func newCLI(stdin io.Reader, stdout, stderr io.Writer) *cli {
 	return &cli{stdin: stdin, stdout: stdout, stderr: stderr,
 		isTerminal: stdinTerminal, sessionMode: credstore.ModeAuto,
-		keychainSet: credstore.SetPassword, keychainDelete: credstore.DeletePassword}
+		keychainSet: credstore.SetPassword, keychainDelete: credstore.DeletePassword,
+		warmRoots: warmSystemRoots}
 }
 
 // commands is every subcommand, each built by a function in a file of its

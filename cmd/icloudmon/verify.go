@@ -37,6 +37,7 @@ func newVerifyCmd(c *cli) *cobra.Command {
 			if f.output != "text" && f.output != "json" {
 				return withExit(exitUnknown, fmt.Errorf("--output must be text or json, not %q", f.output))
 			}
+			c.warmRoots()
 			cfg, err := c.loadConfig(cmd)
 			if err != nil {
 				return withExit(exitUnknown, err)
