@@ -3,12 +3,15 @@ package store
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"log/slog"
+	"strings"
 )
 
 // The mirror pack (issue 20): the audit reads every mirrored asset on every
@@ -56,8 +59,7 @@ var packLog = func(msg string, args ...any) { slog.Warn(msg, args...) }
 // taken as a delta from added).
 func appendPackEntry(b []byte, e *MirrorEntry, prevAdded int64) []byte {
 	for _, s := range [3]string{e.Asset.ID, e.Asset.MasterID, e.Master.Name} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+		b = appendPackName(b, s)
 	}
 	added, taken := toMS(e.Asset.Added), toMS(e.Asset.Taken)
 	b = binary.AppendVarint(b, added-prevAdded)
@@ -73,6 +75,101 @@ func appendPackEntry(b []byte, e *MirrorEntry, prevAdded int64) []byte {
 		b = binary.AppendVarint(b, v)
 	}
 	return b
+}
+
+// How a name is packed: as it is, or the 16 bytes of a UUID written in
+// upper or lower case (CPLAsset record names), or the bytes of a base64
+// text (CPLMaster record names are 28-character checksums: 21 bytes).
+const (
+	packRaw = iota
+	packUUIDUpper
+	packUUIDLower
+	packBase64
+)
+
+// packForm is the form s is packed in: a compact one only when the text
+// comes back byte for byte.
+func packForm(s string) int {
+	if len(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' {
+		upper, lower, ok := false, false, true
+		for i := 0; i < len(s) && ok; i++ {
+			switch c := s[i]; {
+			case i == 8 || i == 13 || i == 18 || i == 23, '0' <= c && c <= '9':
+			case 'A' <= c && c <= 'F':
+				upper = true
+			case 'a' <= c && c <= 'f':
+				lower = true
+			default:
+				ok = false
+			}
+		}
+		switch {
+		case ok && !lower:
+			return packUUIDUpper
+		case ok && !upper:
+			return packUUIDLower
+		}
+	}
+	if len(s) > 0 && len(s)%4 == 0 && !strings.ContainsRune(s, '=') {
+		if raw, err := base64.StdEncoding.DecodeString(s); err == nil && base64.StdEncoding.EncodeToString(raw) == s {
+			return packBase64
+		}
+	}
+	return packRaw
+}
+
+// appendPackName appends uvarint(len(s)<<2 | form) and s in that form.
+func appendPackName(b []byte, s string) []byte {
+	form := packForm(s)
+	b = binary.AppendUvarint(b, uint64(len(s))<<2|uint64(form)) //nolint:gosec // G115: lengths and forms are not negative
+	switch form {
+	case packUUIDUpper, packUUIDLower:
+		var hx [32]byte
+		copy(hx[:], s[0:8])
+		copy(hx[8:], s[9:13])
+		copy(hx[12:], s[14:18])
+		copy(hx[16:], s[19:23])
+		copy(hx[20:], s[24:36])
+		var raw [16]byte
+		_, _ = hex.Decode(raw[:], hx[:]) // checked by packForm
+		return append(b, raw[:]...)
+	case packBase64:
+		raw, _ := base64.StdEncoding.DecodeString(s) // checked by packForm
+		return append(b, raw...)
+	}
+	return append(b, s...)
+}
+
+// packedLen is how many bytes a name of n characters takes in form.
+func packedLen(form, n int) (int, bool) {
+	switch form {
+	case packUUIDUpper, packUUIDLower:
+		return 16, n == 36
+	case packBase64:
+		return n / 4 * 3, n > 0 && n%4 == 0
+	}
+	return n, true
+}
+
+// appendPackText appends the text of a packed name.
+func appendPackText(dst []byte, form int, src []byte) []byte {
+	switch form {
+	case packUUIDUpper, packUUIDLower:
+		digits := "0123456789ABCDEF"
+		if form == packUUIDLower {
+			digits = "0123456789abcdef"
+		}
+		for i, c := range src {
+			if i == 4 || i == 6 || i == 8 || i == 10 {
+				dst = append(dst, '-')
+			}
+			dst = append(dst, digits[c>>4], digits[c&15])
+		}
+		return dst
+	case packBase64:
+		return base64.StdEncoding.AppendEncode(dst, src)
+	}
+	return append(dst, src...)
 }
 
 // packChunkHeader starts a chunk of n entries.
@@ -123,17 +220,21 @@ func decodePackChunk(blob []byte, fn func(MirrorEntry) error) (last bool, n int,
 	}
 	var prevAdded int64
 	var e MirrorEntry
+	var text []byte
 	for range count {
-		start := p
-		var spans [3][2]int
+		var forms, spans [3][2]int // (form, characters), (from, to) in body
 		for j := range spans {
-			l, ok := uv()
-			if !ok || l > uint64(len(body)-p) { //nolint:gosec // G115: p <= len(body)
+			h, ok := uv()
+			if !ok || h>>2 > uint64(len(body)) { //nolint:gosec // G115: len is not negative
 				return false, 0, errPack
 			}
-			li := int(l) //nolint:gosec // G115: l <= len(body)
-			spans[j] = [2]int{p - start, p - start + li}
-			p += li
+			form, chars := int(h&3), int(h>>2) //nolint:gosec // G115: h>>2 <= len(body)
+			l, ok := packedLen(form, chars)
+			if !ok || l > len(body)-p {
+				return false, 0, errPack
+			}
+			forms[j], spans[j] = [2]int{form, chars}, [2]int{p, p + l}
+			p += l
 		}
 		var nums [9]int64
 		v, ok := sv()
@@ -161,8 +262,14 @@ func decodePackChunk(blob []byte, fn func(MirrorEntry) error) (last bool, n int,
 		if fn == nil {
 			continue
 		}
-		s := string(body[start : spans[2][1]+start])
-		e.Asset.ID, e.Asset.MasterID, e.Master.Name = s[spans[0][0]:spans[0][1]], s[spans[1][0]:spans[1][1]], s[spans[2][0]:spans[2][1]]
+		text = text[:0]
+		var ends [3]int
+		for j, sp := range spans {
+			text = appendPackText(text, forms[j][0], body[sp[0]:sp[1]])
+			ends[j] = len(text)
+		}
+		s := string(text)
+		e.Asset.ID, e.Asset.MasterID, e.Master.Name = s[:ends[0]], s[ends[0]:ends[1]], s[ends[1]:]
 		e.Master.ID = e.Asset.MasterID
 		e.Asset.Added, e.Asset.Taken = fromMS(nums[0]), fromMS(nums[1])
 		e.Asset.TZKnown, e.Asset.TZ = tzKnown, int(nums[2])

@@ -203,7 +203,7 @@ func TestMirrorPackDamagedIsNotTrusted(t *testing.T) {
 		"cut, sealed":   {blob(1, func(b []byte) []byte { return sealPackChunk(b[:len(b)-13]) }), true},
 		"empty blob":    {blob(1, func([]byte) []byte { return []byte{} }), true},
 		"last flagged":  {blob(0, func(b []byte) []byte { b[1] = packLast; return b }), true},
-		"other version": {blob(0, func(b []byte) []byte { b[0] = 2; return b }), true},
+		"other version": {blob(0, func(b []byte) []byte { b[0] = packVersion + 1; return b }), true},
 		"not a blob":    {exec(`UPDATE mirror_pack SET blob = 'x' WHERE chunk = 1`), false},
 		"chunk gone":    {exec(`DELETE FROM mirror_pack WHERE chunk = 1`), false},
 		"chunk moved":   {exec(`UPDATE mirror_pack SET chunk = 7 WHERE chunk = 1`), false},
@@ -339,4 +339,62 @@ func TestDecodePackChunkNeverPanics(t *testing.T) {
 		}
 		_, _, _ = decodePackChunk(sealPackChunk(b), func(MirrorEntry) error { return nil })
 	}
+}
+
+// TestPackNamesComeBack: every name comes back byte for byte, in a compact
+// form or as it is, and the compact forms are used for the record names
+// CloudKit gives (UUIDs, 28-character base64 checksums).
+func TestPackNamesComeBack(t *testing.T) {
+	names := map[string]int{
+		"F1E2D3C4-B5A6-4978-8695-A4B3C2D1E0F9":  packUUIDUpper,
+		"f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9":  packUUIDLower,
+		"00000001-0000-4000-8000-000000000000":  packUUIDUpper,
+		"F1E2D3C4-b5a6-4978-8695-A4B3C2D1E0F9":  packRaw, // mixed case
+		"G1E2D3C4-B5A6-4978-8695-A4B3C2D1E0F9":  packRaw,
+		"F1E2D3C4-B5A6-4978-8695_A4B3C2D1E0F9":  packRaw,
+		"F1E2D3C4-B5A6-4978-8695-A4B3C2D1E0F":   packRaw,
+		"AY6c+BsE0jjaXx9tmVGJM1D2VcJW":          packBase64,
+		"AY6c+BsE0jjaXx9tmVGJM1D2Vc==":          packRaw,
+		"AY6c-BsE0jjaXx9tmVGJM1D2VcJW":          packRaw, // URL alphabet
+		"AY6c+BsE0jjaXx9tmVGJM1D2VcJ":           packRaw,
+		"":                                      packRaw,
+		"IMG_0001.HEIC":                         packRaw,
+		"Été à la plage 名前.jpg":                 packRaw,
+		"\x00\xff":                              packRaw,
+		"F1E2D3C4-B5A6-4978-8695-A4B3C2D1E0F9 ": packRaw,
+	}
+	var chunk []byte
+	var want []MirrorEntry
+	for name, form := range names {
+		if got := packForm(name); got != form {
+			t.Errorf("%q packed as form %d, want %d", name, got, form)
+		}
+		for j := range 3 {
+			e := MirrorEntry{Asset: MirrorAsset{ID: "a", MasterID: "m", Added: mirrorT0}, Master: MirrorMaster{Name: "n", Size: 1}}
+			switch j {
+			case 0:
+				e.Asset.ID = name
+			case 1:
+				e.Asset.MasterID = name
+			default:
+				e.Master.Name = name
+			}
+			e.Master.ID = e.Asset.MasterID
+			prev := int64(0)
+			if len(want) > 0 {
+				prev = toMS(want[len(want)-1].Asset.Added)
+			}
+			chunk = appendPackEntry(chunk, &e, prev)
+			want = append(want, e)
+		}
+	}
+	var got []MirrorEntry
+	_, n, err := decodePackChunk(sealPackChunk(append(packChunkHeader(nil, true, len(want)), chunk...)), func(e MirrorEntry) error {
+		got = append(got, e)
+		return nil
+	})
+	if err != nil || n != len(want) {
+		t.Fatalf("%d entries, %v", n, err)
+	}
+	sameSeq(t, "names", got, want)
 }
