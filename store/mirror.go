@@ -316,7 +316,10 @@ func (db *DB) SetMirrorCompared(ctx context.Context, m *MirrorLibrary, at time.T
 // a large library), so the rows are read from the driver directly into one
 // reused buffer: database/sql's Scan converts each integer through
 // reflection (and into an int through a decimal string), which cost more
-// than SQLite's own work on the row.
+// than SQLite's own work on the row. Even so a row costs about 3 µs, so
+// when the library has not changed since the last walk the entries come
+// from its packed copy instead (mirror_pack.go), in the same order; the
+// walk of a changed library packs it again.
 func (db *DB) EachMirrorAsset(ctx context.Context, m MirrorLibrary, fn func(MirrorEntry) error) error {
 	conn, err := db.r.Conn(ctx)
 	if err != nil {
