@@ -42,6 +42,7 @@ var migrations = []migration{
 	},
 	mirrorMigration,
 	mirrorCountMigration,
+	mirrorPackMigration,
 }
 
 // SchemaVersion is the newest schema version this binary knows.
