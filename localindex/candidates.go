@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -50,7 +51,7 @@ func newWanted(assets []photo.Asset, mo MatchOptions) *wanted {
 			w.spans = append(w.spans, [2]int64{a.Added.Add(-time.Hour).UnixNano(), a.Added.Add(30 * 24 * time.Hour).UnixNano()})
 		}
 	}
-	slices.SortFunc(w.spans, func(a, b [2]int64) int { return cmpInt64(a[0], b[0]) })
+	slices.SortFunc(w.spans, func(a, b [2]int64) int { return cmp.Compare(a[0], b[0]) })
 	var merged [][2]int64
 	for _, s := range w.spans {
 		if n := len(merged); n > 0 && s[0] <= merged[n-1][1] {

@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"cmp"
 	"errors"
 	"path"
 	"slices"
@@ -194,10 +195,10 @@ func (b *lookupBuilder) finish() (*lookup, error) {
 	l.flushNames()
 	b.dirIDs = nil
 	blocks := l.blocks
-	sorted := slices.IsSortedFunc(blocks, func(x, y fileBlock) int { return cmpString(l.dirs[x.dir], l.dirs[y.dir]) })
+	sorted := slices.IsSortedFunc(blocks, func(x, y fileBlock) int { return cmp.Compare(l.dirs[x.dir], l.dirs[y.dir]) })
 	if !sorted || hasRepeats(blocks) {
 		// Memory-held directories came first, in map order: renumber.
-		slices.SortStableFunc(blocks, func(x, y fileBlock) int { return cmpString(l.dirs[x.dir], l.dirs[y.dir]) })
+		slices.SortStableFunc(blocks, func(x, y fileBlock) int { return cmp.Compare(l.dirs[x.dir], l.dirs[y.dir]) })
 		newID := make([]int32, len(l.files))
 		files := make([]lfile, 0, len(l.files))
 		names := l.names
@@ -239,16 +240,16 @@ func (b *lookupBuilder) finish() (*lookup, error) {
 	// Name keys: the old map chained each key's files newest first.
 	slices.SortFunc(l.keys, func(x, y keyPost) int {
 		if x.hash != y.hash {
-			return cmpUint32(x.hash, y.hash)
+			return cmp.Compare(x.hash, y.hash)
 		}
-		return cmpInt64(int64(y.file), int64(x.file))
+		return cmp.Compare(int64(y.file), int64(x.file))
 	})
 	for _, s := range []*[]secPost{&l.byName.base, &l.capWall.base, &l.capInst.base} {
 		slices.SortFunc(*s, func(x, y secPost) int {
 			if x.sec != y.sec {
-				return cmpInt64(x.sec, y.sec)
+				return cmp.Compare(x.sec, y.sec)
 			}
-			return cmpInt64(int64(x.file), int64(y.file))
+			return cmp.Compare(int64(x.file), int64(y.file))
 		})
 		*s = slices.Clip(*s)
 	}
@@ -259,15 +260,15 @@ func (b *lookupBuilder) finish() (*lookup, error) {
 	}
 	slices.SortFunc(l.days, func(x, y dayRun) int {
 		if x.day != y.day {
-			return cmpInt64(int64(x.day), int64(y.day))
+			return cmp.Compare(int64(x.day), int64(y.day))
 		}
-		return cmpInt64(int64(x.first), int64(y.first))
+		return cmp.Compare(int64(x.first), int64(y.first))
 	})
 	l.byMtime = make([]int32, len(l.files))
 	for i := range l.byMtime {
 		l.byMtime[i] = int32(i) //nolint:gosec // far fewer than 2^31 files
 	}
-	slices.SortFunc(l.byMtime, func(a, b int32) int { return cmpInt64(l.files[a].mtime, l.files[b].mtime) })
+	slices.SortFunc(l.byMtime, func(a, b int32) int { return cmp.Compare(l.files[a].mtime, l.files[b].mtime) })
 	if l.full {
 		return nil, errors.New("the names of the folder's files take more than 4 GiB; match against a smaller folder")
 	}
@@ -373,7 +374,7 @@ func (l *lookup) markUnread() {
 // callers verify).
 func (l *lookup) byKey(key string, out []int32) []int32 {
 	h := keyHash(key)
-	i, _ := slices.BinarySearchFunc(l.keys, h, func(p keyPost, h uint32) int { return cmpUint32(p.hash, h) })
+	i, _ := slices.BinarySearchFunc(l.keys, h, func(p keyPost, h uint32) int { return cmp.Compare(p.hash, h) })
 	for ; i < len(l.keys) && l.keys[i].hash == h; i++ {
 		out = append(out, l.keys[i].file)
 	}
@@ -382,7 +383,7 @@ func (l *lookup) byKey(key string, out []int32) []int32 {
 
 // day appends the files in folders dated d.
 func (l *lookup) day(d int32, out []int32) []int32 {
-	i, _ := slices.BinarySearchFunc(l.days, d, func(r dayRun, d int32) int { return cmpInt64(int64(r.day), int64(d)) })
+	i, _ := slices.BinarySearchFunc(l.days, d, func(r dayRun, d int32) int { return cmp.Compare(int64(r.day), int64(d)) })
 	for ; i < len(l.days) && l.days[i].day == d; i++ {
 		for id := l.days[i].first; id < l.days[i].first+l.days[i].n; id++ {
 			out = append(out, id)
@@ -394,7 +395,7 @@ func (l *lookup) day(d int32, out []int32) []int32 {
 // mtimeRange returns files whose mtime is in [from, to].
 func (l *lookup) mtimeRange(from, to time.Time, out []int32) []int32 {
 	lo, hi := from.UnixNano(), to.UnixNano()
-	i, _ := slices.BinarySearchFunc(l.byMtime, lo, func(id int32, t int64) int { return cmpInt64(l.files[id].mtime, t) })
+	i, _ := slices.BinarySearchFunc(l.byMtime, lo, func(id int32, t int64) int { return cmp.Compare(l.files[id].mtime, t) })
 	for ; i < len(l.byMtime) && l.files[l.byMtime[i]].mtime <= hi; i++ {
 		out = append(out, l.byMtime[i])
 	}
@@ -418,39 +419,9 @@ func (x *secIndex) seconds(t time.Time, tol time.Duration, out []int32) []int32 
 
 // secRange appends the files filed under a second in [lo, hi].
 func secRange(x []secPost, lo, hi int64, out []int32) []int32 {
-	i, _ := slices.BinarySearchFunc(x, lo, func(p secPost, s int64) int { return cmpInt64(p.sec, s) })
+	i, _ := slices.BinarySearchFunc(x, lo, func(p secPost, s int64) int { return cmp.Compare(p.sec, s) })
 	for ; i < len(x) && x[i].sec <= hi; i++ {
 		out = append(out, x[i].file)
 	}
 	return out
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpUint32(a, b uint32) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

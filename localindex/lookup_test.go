@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -36,7 +37,7 @@ func newMapLookup(in []testFile) *mapLookup {
 		capWall: map[int64][]int32{}, capInt: map[int64][]int32{}}
 	// directories in path order, files of a directory in the order given
 	sorted := slices.Clone(in)
-	slices.SortStableFunc(sorted, func(a, b testFile) int { return cmpString(a.rel, b.rel) })
+	slices.SortStableFunc(sorted, func(a, b testFile) int { return cmp.Compare(a.rel, b.rel) })
 	for i, tf := range sorted {
 		id := int32(i) //nolint:gosec // a test folder
 		m.rels, m.files = append(m.rels, tf.rel), append(m.files, tf.f)
@@ -59,7 +60,7 @@ func newMapLookup(in []testFile) *mapLookup {
 	for i := range m.byMtime {
 		m.byMtime[i] = int32(i) //nolint:gosec // a test folder
 	}
-	slices.SortFunc(m.byMtime, func(a, b int32) int { return cmpInt64(m.files[a].mtime, m.files[b].mtime) })
+	slices.SortFunc(m.byMtime, func(a, b int32) int { return cmp.Compare(m.files[a].mtime, m.files[b].mtime) })
 	return m
 }
 
@@ -158,7 +159,7 @@ func TestLookupAnswersLikeMaps(t *testing.T) {
 		}
 		for h, ids := range want.keys {
 			var g []int32
-			i, _ := slices.BinarySearchFunc(got.keys, h, func(p keyPost, h uint32) int { return cmpUint32(p.hash, h) })
+			i, _ := slices.BinarySearchFunc(got.keys, h, func(p keyPost, h uint32) int { return cmp.Compare(p.hash, h) })
 			for ; i < len(got.keys) && got.keys[i].hash == h; i++ {
 				g = append(g, got.keys[i].file)
 			}
