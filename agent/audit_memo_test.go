@@ -209,7 +209,8 @@ func TestAuditMemoNewFileComparesAgain(t *testing.T) {
 func TestAuditMemoMirrorPageComparesAgain(t *testing.T) {
 	w := newMemoWorld(t)
 	w.settled()
-	page := store.MirrorPage{Token: "t2", Done: true}
+	// the same sync token: only the rev tells the page apart
+	page := store.MirrorPage{Token: "t1", Done: true}
 	w.asset(&page, 7, w.day, 0) // not in the folder
 	w.apply(page)
 	l, read := w.compare()
@@ -294,6 +295,39 @@ func TestAuditMemoCorruptRowIgnored(t *testing.T) {
 		if !read || !reflect.DeepEqual(l, want) {
 			t.Fatalf("%s: read %v, result %+v, want %+v compared again", name, read, l, want)
 		}
+	}
+}
+
+// TestAuditMemoNotKeptAfterAHeaderRead: a comparison that read a file
+// header whose answer was not written back to the index (here a file gone
+// since the scan) depends on the file, not only on the saved rows: it
+// keeps no memo.
+func TestAuditMemoNotKeptAfterAHeaderRead(t *testing.T) {
+	w := newMemoWorld(t)
+	w.settled()
+	kept, _, _ := w.db.Get(w.ctx, auditMemoNS, auditMemoRow(w.m))
+	// a file of the missing photo's size under another name: the matcher
+	// reads its header to compare capture times
+	w.writeLocal("DSC_0003.HEIC", 3)
+	if fo, _ := w.folder.ObserveFolder(w.ctx, nil); fo.Health.Files != 6 {
+		t.Fatalf("scan: %+v", fo.Health)
+	}
+	if err := os.Remove(filepath.Join(w.root, w.day.Format("2006/01/02"), "DSC_0003.HEIC")); err != nil {
+		t.Fatal(err)
+	}
+	reads := w.folder.index.Stats().MetaReads
+	w.ic.mirrors = map[string]store.MirrorLibrary{"personal": w.m}
+	obs := checks.Observation{Audit: &checks.AuditObservation{Libraries: []checks.AuditLibrary{{Name: "personal", Filled: true}}}}
+	before := w.streams
+	w.ic.compareAudit(w.ctx, &obs, []FolderSource{w.folder}, w.grace)
+	if l := obs.Audit.Libraries[0]; w.streams == before || l.Error != "" || len(l.Missing) != 1 {
+		t.Fatalf("after a scan that wrote rows: read %v, %+v", w.streams != before, l)
+	}
+	if w.folder.index.Stats().MetaReads == reads {
+		t.Fatal("the comparison read no header: the test does not test what it says")
+	}
+	if now, _, _ := w.db.Get(w.ctx, auditMemoNS, auditMemoRow(w.m)); !bytes.Equal(now, kept) {
+		t.Fatal("a comparison that read a header kept its result")
 	}
 }
 
