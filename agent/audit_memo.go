@@ -50,7 +50,9 @@ import (
 // it, the same rev): a capture time read and written back changes the
 // nonce, and what a header read decides depends on the file, not on the
 // rows. A memo row that cannot be read or decoded is ignored, never
-// trusted: the library is compared again.
+// trusted: the library is compared again. `verify --no-cache` compares
+// again too: its full scan writes every directory row, so every nonce is
+// new.
 const (
 	auditMemoNS    = "audit_memo"
 	auditMemoMagic = "AUM1"

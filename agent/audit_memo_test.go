@@ -298,6 +298,21 @@ func TestAuditMemoCorruptRowIgnored(t *testing.T) {
 	}
 }
 
+// TestAuditMemoNoCache: verify --no-cache (every scan a full one, which
+// writes every directory row: new nonces) compares again, with the same
+// result.
+func TestAuditMemoNoCache(t *testing.T) {
+	w := newMemoWorld(t)
+	want := w.settled()
+	w.reopen()
+	w.folder.FullScan = true
+	l, read := w.compare()
+	l.LastComplete = want.LastComplete
+	if !read || !reflect.DeepEqual(l, want) {
+		t.Fatalf("--no-cache: read %v, %+v, want %+v compared again", read, l, want)
+	}
+}
+
 // TestAuditMemoNotKeptAfterAHeaderRead: a comparison that read a file
 // header whose answer was not written back to the index (here a file gone
 // since the scan) depends on the file, not only on the saved rows: it
