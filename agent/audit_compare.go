@@ -80,7 +80,7 @@ func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, fold
 			continue
 		}
 		// the comparison memo (audit_memo.go): the same input, the same result
-		digest, reads, keyed := c.auditMemoInput(ctx, m, al.Name, fs, grace)
+		digest, reads, takes, keyed := c.auditMemoInput(ctx, m, al.Name, fs, grace)
 		var mm *auditMemo
 		if keyed {
 			mm, _ = c.loadAuditMemo(ctx, m, digest, now, grace)
@@ -98,9 +98,11 @@ func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, fold
 			slices.SortStableFunc(cmp.missing, func(a, b checks.AuditMissing) int { return a.Taken.Compare(b.Taken) })
 			mm = &auditMemo{At: now, GraceHeld: cmp.graceHeld, GraceFrom: cmp.graceFrom,
 				Compared: cmp.compared, Excluded: cmp.excluded, Missing: cmp.missing}
-			// kept only when the comparison read no header and no row
-			// changed under it (the same input after as before)
-			if after, areads, ok := c.auditMemoInput(ctx, m, al.Name, fs, grace); keyed && ok && after == digest && areads == reads && ctx.Err() == nil {
+			// kept only when the comparison read no header, no row
+			// changed under it (the same input after as before) and every
+			// folder that takes part answered every batch
+			if after, areads, _, ok := c.auditMemoInput(ctx, m, al.Name, fs, grace); keyed && ok && after == digest && areads == reads &&
+				!cmp.declinedAny(takes) && ctx.Err() == nil {
 				c.saveAuditMemo(ctx, m, digest, mm)
 			}
 		}
@@ -131,6 +133,20 @@ type auditComparison struct {
 	// holds until that asset leaves the grace window)
 	graceHeld bool
 	graceFrom time.Time
+	// declined: per folder, matchAudit answered no to some batch
+	declined []bool
+}
+
+// declinedAny reports whether a folder that takes part (takes[k]) declined
+// a batch: a read of its index failed, and the result is not what the
+// saved rows give.
+func (a *auditComparison) declinedAny(takes []bool) bool {
+	for k, d := range a.declined {
+		if d && (k >= len(takes) || takes[k]) {
+			return true
+		}
+	}
+	return false
 }
 
 // What entry makes of a mirrored asset.
@@ -297,6 +313,10 @@ func (a *auditComparison) flush(ctx context.Context) error {
 		}
 		ms, ok := f.matchAudit(ctx, a.lib, &a.sess[k], assets)
 		if !ok {
+			if a.declined == nil {
+				a.declined = make([]bool, len(a.folders))
+			}
+			a.declined[k] = true
 			continue
 		}
 		read = true

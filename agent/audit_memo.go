@@ -47,9 +47,11 @@ import (
 //
 // The memo is saved only when the comparison itself read no file header
 // and wrote no rows (the same nonces and header counts before and after
-// it, the same rev): a capture time read and written back changes the
-// nonce, and what a header read decides depends on the file, not on the
-// rows. A memo row that cannot be read or decoded is ignored, never
+// it, the same rev), and every folder that takes part answered every
+// batch: a capture time read and written back changes the nonce, what a
+// header read decides depends on the file, not on the rows, and a folder
+// whose index could not be read this time leaves its photos to the
+// others. A memo row that cannot be read or decoded is ignored, never
 // trusted: the library is compared again. `verify --no-cache` compares
 // again too: its full scan writes every directory row, so every nonce is
 // new.
@@ -109,14 +111,14 @@ type auditMemoKey struct {
 	Folders          []auditFolderState
 }
 
-// auditMemoInput is the digest of the comparison's input and the file
-// headers its folders have read so far; ok is false when some input is
-// unknown (no memo is used or saved then).
-func (c *ICloud) auditMemoInput(ctx context.Context, m store.MirrorLibrary, lib string, fs []auditFolder, grace time.Duration) (digest [32]byte, reads int, ok bool) {
+// auditMemoInput is the digest of the comparison's input, the file
+// headers its folders have read so far and which folders take part; ok is
+// false when some input is unknown (no memo is used or saved then).
+func (c *ICloud) auditMemoInput(ctx context.Context, m store.MirrorLibrary, lib string, fs []auditFolder, grace time.Duration) (digest [32]byte, reads int, takes []bool, ok bool) {
 	rev, err := c.DB.MirrorRev(ctx, m)
 	if err != nil {
 		c.logger().Debug("the audit compares again: the mirror's rev could not be read", "library", lib, "err", err)
-		return digest, 0, false
+		return digest, 0, nil, false
 	}
 	k := auditMemoKey{Account: c.Account, Library: m.Library, Mirror: m.ID, Rev: rev, Token: m.Token,
 		FilledMS: m.Filled.UnixMilli(), IncludeHidden: c.Audit.IncludeHidden, Grace: grace, Batch: auditBatch}
@@ -126,28 +128,29 @@ func (c *ICloud) auditMemoInput(ctx context.Context, m store.MirrorLibrary, lib 
 	for _, f := range fs {
 		mf, ok := f.(auditMemoFolder)
 		if !ok {
-			return digest, 0, false
+			return digest, 0, nil, false
 		}
 		st, err := mf.auditMemoState(ctx, lib)
 		if err != nil || !st.known {
 			if err != nil {
 				c.logger().Debug("the audit compares again: a folder's index state could not be read", "library", lib, "err", err)
 			}
-			return digest, 0, false
+			return digest, 0, nil, false
 		}
 		k.Folders = append(k.Folders, st)
 		reads += st.reads
+		takes = append(takes, st.Takes)
 	}
 	in, err := json.Marshal(k)
 	if err != nil {
-		return digest, 0, false
+		return digest, 0, nil, false
 	}
 	h := sha256.New()
 	h.Write([]byte(auditMemoMagic))
 	h.Write(localindex.CodeDigest())
 	h.Write(in)
 	h.Sum(digest[:0])
-	return digest, reads, true
+	return digest, reads, takes, true
 }
 
 // auditMemo is a kept result of a library's comparison.

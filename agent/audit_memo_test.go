@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,19 +22,22 @@ import (
 // compareAudit), as many times as a test likes; streams counts the reads
 // of the mirror.
 type memoWorld struct {
-	t       *testing.T
-	ctx     context.Context
-	db      *store.DB
-	m       store.MirrorLibrary
-	root    string
-	day     time.Time
-	now     time.Time
-	grace   time.Duration
-	kv      *localindex.MemKV
-	folder  *Folder
-	ic      *ICloud
-	opts    *AuditOptions
-	streams int
+	t      *testing.T
+	ctx    context.Context
+	db     *store.DB
+	m      store.MirrorLibrary
+	root   string
+	day    time.Time
+	now    time.Time
+	grace  time.Duration
+	kv     localindex.KV
+	folder *Folder
+	extra  []*Folder // more folders, after folder
+	// beforeCompare, when set, runs between the scans and the comparison
+	beforeCompare func()
+	ic            *ICloud
+	opts          *AuditOptions
+	streams       int
 }
 
 // memoDirTime is the mtime given to the folder's directories: long before
@@ -124,13 +128,22 @@ func (w *memoWorld) reopen() {
 // result and whether the mirror was read.
 func (w *memoWorld) compare() (checks.AuditLibrary, bool) {
 	w.t.Helper()
-	if fo, _ := w.folder.ObserveFolder(w.ctx, nil); fo.Health.Files == 0 {
-		w.t.Fatalf("scan: %+v", fo.Health)
+	folders := []FolderSource{w.folder}
+	for _, f := range append([]*Folder{w.folder}, w.extra...) {
+		if fo, _ := f.ObserveFolder(w.ctx, nil); fo.Health.Files == 0 {
+			w.t.Fatalf("scan of %s: %+v", f.Name, fo.Health)
+		}
+		if f != w.folder {
+			folders = append(folders, f)
+		}
+	}
+	if w.beforeCompare != nil {
+		w.beforeCompare()
 	}
 	w.ic.mirrors = map[string]store.MirrorLibrary{"personal": w.m}
 	obs := checks.Observation{Audit: &checks.AuditObservation{Libraries: []checks.AuditLibrary{{Name: "personal", Filled: true}}}}
 	before := w.streams
-	w.ic.compareAudit(w.ctx, &obs, []FolderSource{w.folder}, w.grace)
+	w.ic.compareAudit(w.ctx, &obs, folders, w.grace)
 	l := obs.Audit.Libraries[0]
 	if l.Error != "" {
 		w.t.Fatalf("comparison: %s", l.Error)
@@ -343,6 +356,56 @@ func TestAuditMemoNotKeptAfterAHeaderRead(t *testing.T) {
 	}
 	if now, _, _ := w.db.Get(w.ctx, auditMemoNS, auditMemoRow(w.m)); !bytes.Equal(now, kept) {
 		t.Fatal("a comparison that read a header kept its result")
+	}
+}
+
+// failingKV fails every stream of rows while fail is set.
+type failingKV struct {
+	*localindex.MemKV
+	fail bool
+}
+
+func (k *failingKV) EachRow(ctx context.Context, ns, prefix string, fn func(string, []byte) error) error {
+	if k.fail {
+		return errors.New("injected read failure")
+	}
+	return k.MemKV.EachRow(ctx, ns, prefix, fn)
+}
+
+// TestAuditMemoNotKeptWhenAFolderFailed: a folder whose index could not be
+// read for a batch leaves its photos to the other folders (here: missing
+// from them); that result is not what the saved rows give, so it is not
+// kept, and the next comparison finds the photos again.
+func TestAuditMemoNotKeptWhenAFolderFailed(t *testing.T) {
+	w := newMemoWorld(t)
+	fk := &failingKV{MemKV: localindex.NewMemKV()}
+	w.kv = fk
+	w.reopen()
+	other := filepath.Join(filepath.Dir(w.root), "other")
+	if err := os.MkdirAll(other, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(other, "notes.jpg"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(other, memoDirTime, memoDirTime); err != nil {
+		t.Fatal(err)
+	}
+	w.extra = []*Folder{{Name: "other", Path: other, Importer: "icloudpd", KV: localindex.NewMemKV(), Tolerance: 2 * time.Second}}
+	if l := w.settled(); !reflect.DeepEqual(missingIDs(l), []string{"AIMG_0003.HEIC"}) {
+		t.Fatalf("two folders: missing %v", missingIDs(l))
+	}
+	page := store.MirrorPage{Token: "t2", Done: true}
+	w.asset(&page, 7, w.day, 0) // not in the folder
+	w.apply(page)
+	w.beforeCompare = func() { fk.fail = true }
+	if l, read := w.compare(); !read || len(l.Missing) != 7 {
+		t.Fatalf("with the first folder failing: read %v, missing %v; want all 7 (the other folder holds none)", read, missingIDs(l))
+	}
+	w.beforeCompare = func() { fk.fail = false }
+	l, read := w.compare()
+	if !read || !reflect.DeepEqual(missingIDs(l), []string{"AIMG_0003.HEIC", "AIMG_0007.HEIC"}) {
+		t.Fatalf("folder readable again: read %v, missing %v; want a new comparison and 2 missing", read, missingIDs(l))
 	}
 }
 
