@@ -79,17 +79,34 @@ func (c *ICloud) compareAudit(ctx context.Context, obs *checks.Observation, fold
 		if !al.Filled || !ok {
 			continue
 		}
-		cmp := auditComparison{opts: c.Audit, grace: grace, now: now, lib: al.Name, folders: fs, sess: sess}
-		err := cmp.run(ctx, c.DB, m)
-		compared += cmp.compared
-		if err != nil {
-			if al.Error == "" {
-				al.Error = err.Error()
-			}
-			continue
+		// the comparison memo (audit_memo.go): the same input, the same result
+		digest, reads, takes, keyed := c.auditMemoInput(ctx, m, al.Name, fs, grace)
+		var mm *auditMemo
+		if keyed {
+			mm, _ = c.loadAuditMemo(ctx, m, digest, now, grace)
 		}
-		slices.SortStableFunc(cmp.missing, func(a, b checks.AuditMissing) int { return a.Taken.Compare(b.Taken) })
-		al.Compared, al.Excluded, al.Missing = cmp.compared, cmp.excluded, cmp.missing
+		if mm == nil {
+			cmp := auditComparison{opts: c.Audit, grace: grace, now: now, lib: al.Name, folders: fs, sess: sess}
+			err := cmp.run(ctx, c.DB, m)
+			compared += cmp.compared
+			if err != nil {
+				if al.Error == "" {
+					al.Error = err.Error()
+				}
+				continue
+			}
+			slices.SortStableFunc(cmp.missing, func(a, b checks.AuditMissing) int { return a.Taken.Compare(b.Taken) })
+			mm = &auditMemo{At: now, GraceHeld: cmp.graceHeld, GraceFrom: cmp.graceFrom,
+				Compared: cmp.compared, Excluded: cmp.excluded, Missing: cmp.missing}
+			// kept only when the comparison read no header, no row
+			// changed under it (the same input after as before) and every
+			// folder that takes part answered every batch
+			if after, areads, _, ok := c.auditMemoInput(ctx, m, al.Name, fs, grace); keyed && ok && after == digest && areads == reads &&
+				!cmp.declinedAny(takes) && ctx.Err() == nil {
+				c.saveAuditMemo(ctx, m, digest, mm)
+			}
+		}
+		al.Compared, al.Excluded, al.Missing = mm.Compared, mm.Excluded, mm.Missing
 		if err := c.DB.SetMirrorCompared(ctx, &m, now); err == nil {
 			al.LastComplete = now
 		}
@@ -111,12 +128,32 @@ type auditComparison struct {
 	pending            []int         // scratch of flush
 	compared, excluded int
 	missing            []checks.AuditMissing
+	// graceHeld: some asset was excluded by the grace period alone;
+	// graceFrom is the earliest Added among those (the comparison memo
+	// holds until that asset leaves the grace window)
+	graceHeld bool
+	graceFrom time.Time
+	// declined: per folder, matchAudit answered no to some batch
+	declined []bool
+}
+
+// declinedAny reports whether a folder that takes part (takes[k]) declined
+// a batch: a read of its index failed, and the result is not what the
+// saved rows give.
+func (a *auditComparison) declinedAny(takes []bool) bool {
+	for k, d := range a.declined {
+		if d && (k >= len(takes) || takes[k]) {
+			return true
+		}
+	}
+	return false
 }
 
 // What entry makes of a mirrored asset.
 const (
 	auditSkip    = iota // not part of the library
-	auditExclude        // excluded by the options or the grace period
+	auditExclude        // excluded by the options
+	auditGrace          // excluded by the grace period (and not by the options)
 	auditCompare
 )
 
@@ -131,9 +168,11 @@ func (a *auditComparison) entry(e store.MirrorEntry) (photo.Asset, checks.AuditM
 	}
 	switch {
 	case e.Asset.Flags&store.MirrorHidden != 0 && !a.opts.IncludeHidden,
-		!a.opts.Since.IsZero() && !e.Asset.Taken.IsZero() && e.Asset.Taken.Before(a.opts.Since),
-		a.now.Sub(e.Asset.Added) < a.grace:
+		!a.opts.Since.IsZero() && !e.Asset.Taken.IsZero() && e.Asset.Taken.Before(a.opts.Since):
 		return photo.Asset{}, checks.AuditMissing{}, auditExclude
+	case a.now.Sub(e.Asset.Added) < a.grace:
+		// the only use of the clock in a comparison (audit_memo.go)
+		return photo.Asset{}, checks.AuditMissing{}, auditGrace
 	}
 	ca := photo.Asset{ID: e.Asset.ID, MasterID: e.Master.ID, Filename: e.Master.Name, Kind: photo.KindPhoto,
 		Size: max(e.Master.Size, 0), Added: e.Asset.Added, Taken: e.Asset.Taken}
@@ -175,7 +214,8 @@ func (a *auditComparison) run(ctx context.Context, db *store.DB, m store.MirrorL
 	free <- &auditBuffer{}
 	free <- &auditBuffer{}
 	walked := make(chan error, 1)
-	excluded := 0 // written by the stream, read once it is done
+	// written by the stream, read once it is done
+	excluded, graceHeld, graceFrom := 0, false, time.Time{}
 	go func() {
 		defer close(full)
 		var cur *auditBuffer
@@ -188,10 +228,16 @@ func (a *auditComparison) run(ctx context.Context, db *store.DB, m store.MirrorL
 				return ctx.Err()
 			}
 		}
-		err := db.EachMirrorAsset(ctx, m, func(e store.MirrorEntry) error {
+		err := mirrorStream(db, ctx, m, func(e store.MirrorEntry) error {
 			ca, meta, what := a.entry(e)
 			switch what {
 			case auditSkip:
+				return nil
+			case auditGrace:
+				if !graceHeld || e.Asset.Added.Before(graceFrom) {
+					graceHeld, graceFrom = true, e.Asset.Added
+				}
+				excluded++
 				return nil
 			case auditExclude:
 				excluded++
@@ -232,6 +278,9 @@ func (a *auditComparison) run(ctx context.Context, db *store.DB, m store.MirrorL
 		err = werr
 	}
 	a.excluded += excluded
+	if graceHeld && (!a.graceHeld || graceFrom.Before(a.graceFrom)) {
+		a.graceHeld, a.graceFrom = true, graceFrom
+	}
 	return err
 }
 
@@ -264,6 +313,10 @@ func (a *auditComparison) flush(ctx context.Context) error {
 		}
 		ms, ok := f.matchAudit(ctx, a.lib, &a.sess[k], assets)
 		if !ok {
+			if a.declined == nil {
+				a.declined = make([]bool, len(a.folders))
+			}
+			a.declined[k] = true
 			continue
 		}
 		read = true

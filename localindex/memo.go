@@ -180,3 +180,31 @@ func (ix *Index) saveMatchMemo(ctx context.Context, digest [32]byte, out []Match
 	}
 	return ix.kv.WriteRows(ctx, ix.ns, []string{memoKey}, [][]byte{v.Bytes()})
 }
+
+// StateNonce returns the nonce of the saved folder state that this index
+// stands for, read from the store now, with the number of file headers
+// the index has read so far (Stats.MetaReads). ok is false when no nonce
+// stands for what the index would match against: rows not yet saved, a
+// folder that looks unmounted (its last healthy state serves), a state
+// row without a nonce, or one written by another process since this index
+// read the rows. Every write of directory rows gives the state row a new
+// nonce, so two equal nonces mean the same saved rows; a caller that keeps
+// a result of its own across runs (the audit's comparison memo) keys it
+// on this value and must treat ok false as "changed".
+func (ix *Index) StateNonce(ctx context.Context) (nonce []byte, headerReads int, ok bool, err error) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if !ix.memoUsable() {
+		return nil, ix.stats.MetaReads, false, nil
+	}
+	meta, found, err := ix.kv.Get(ctx, ix.ns, metaKey)
+	if err != nil || !found || !bytes.Equal(metaNonce(meta), ix.view) {
+		return nil, ix.stats.MetaReads, false, err
+	}
+	return bytes.Clone(ix.view), ix.stats.MetaReads, true, nil
+}
+
+// CodeDigest identifies this build of icloudmon (build information and
+// the executable's size and mtime), for results kept across runs that a
+// new build might compute otherwise.
+func CodeDigest() []byte { return bytes.Clone(memoCode()) }

@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -231,5 +233,45 @@ func TestReopenedIndexDeletesGoneDirectories(t *testing.T) {
 	again := openIndex(t, kv, root, Options{})
 	if res := scan(t, again, false); res.DirsListed != 0 || res.Files != 2499 {
 		t.Errorf("scan of the reopened index %+v", res)
+	}
+}
+
+// TestStateNonceFollowsTheSavedRows: the nonce StateNonce reports is the
+// same for the same saved rows, in this process and the next, and changes
+// when a scan writes rows; an index whose rows another process rewrote
+// reports none.
+func TestStateNonceFollowsTheSavedRows(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	writeFile(t, root, "2024/a.jpg", []byte("aaaa"), time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC))
+	old := time.Now().Add(-time.Hour) // directories listed long after their change (not racy)
+	for _, d := range []string{root, filepath.Join(root, "2024")} {
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kv := NewMemKV()
+	ix := openIndex(t, kv, root, Options{})
+	scan(t, ix, false)
+	n1, _, ok, err := ix.StateNonce(ctx)
+	if err != nil || !ok || len(n1) != nonceLen {
+		t.Fatalf("after the first scan: %x %v %v", n1, ok, err)
+	}
+	scan(t, ix, false) // nothing changed: no rows written
+	if n, _, ok, _ := ix.StateNonce(ctx); !ok || !bytes.Equal(n, n1) {
+		t.Fatalf("unchanged folder: nonce %x (ok %v), want %x", n, ok, n1)
+	}
+	other := openIndex(t, kv, root, Options{}) // the next process
+	if n, _, ok, _ := other.StateNonce(ctx); !ok || !bytes.Equal(n, n1) {
+		t.Fatalf("reopened: nonce %x (ok %v), want %x", n, ok, n1)
+	}
+	writeFile(t, root, "2024/b.jpg", []byte("bbbb"), time.Date(2024, 1, 2, 3, 4, 6, 0, time.UTC))
+	scan(t, other, false)
+	n2, _, ok, _ := other.StateNonce(ctx)
+	if !ok || bytes.Equal(n2, n1) {
+		t.Fatalf("after a new file: nonce %x (ok %v), want a new one (was %x)", n2, ok, n1)
+	}
+	if n, _, ok, _ := ix.StateNonce(ctx); ok {
+		t.Fatalf("rows rewritten by another index: nonce %x reported, want none", n)
 	}
 }

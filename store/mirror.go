@@ -387,6 +387,22 @@ func (db *DB) EachMirrorAsset(ctx context.Context, m MirrorLibrary, fn func(Mirr
 	return nil
 }
 
+// MirrorRev returns the library's rev, which goes up in the same
+// transaction as every page applied to its mirror (0 for a library that is
+// gone): two equal revs of one library mean the same mirrored rows. The
+// audit keys the memo of its comparison on it.
+func (db *DB) MirrorRev(ctx context.Context, m MirrorLibrary) (int64, error) {
+	var rev int64
+	err := db.r.QueryRowContext(ctx, `SELECT rev FROM mirror_library WHERE id = ?`, m.ID).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, db.wrap("read the mirror of "+m.Library+" from", err)
+	}
+	return rev, nil
+}
+
 // mirrorRev reads the library's rev (0 for a library that is gone).
 func mirrorRev(ctx context.Context, q driver.QueryerContext, lib int64) (int64, error) {
 	rows, err := q.QueryContext(ctx, `SELECT rev FROM mirror_library WHERE id = ?`, []driver.NamedValue{{Ordinal: 1, Value: lib}})

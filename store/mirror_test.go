@@ -322,3 +322,34 @@ func TestMirrorCountMigration(t *testing.T) {
 		t.Fatalf("after the migration alice has %d assets, bob %d; want 7 and 3", m.Assets, bob.Assets)
 	}
 }
+
+// TestMirrorRevGoesUpWithEveryPage: MirrorRev changes with each page
+// applied and with nothing else (a comparison's time).
+func TestMirrorRevGoesUpWithEveryPage(t *testing.T) {
+	ctx := context.Background()
+	db, m := openAliceMirror(t, filepath.Join(t.TempDir(), FileName))
+	defer db.Close()
+	rev := func() int64 {
+		t.Helper()
+		r, err := db.MirrorRev(ctx, m)
+		must(t, err)
+		return r
+	}
+	r0 := rev()
+	must(t, db.StartMirrorFill(ctx, &m))
+	must(t, db.ApplyMirrorPage(ctx, &m, pageOf(0, 10, "zone-1", true), mirrorT0))
+	r1 := rev()
+	must(t, db.SetMirrorCompared(ctx, &m, mirrorT0.Add(time.Hour)))
+	if r := rev(); r1 <= r0 || r != r1 {
+		t.Fatalf("revs %d, %d after a page, %d after a comparison; want a rise, then none", r0, r1, r)
+	}
+	must(t, db.ApplyMirrorPage(ctx, &m, pageOf(10, 1, "zone-2", true), mirrorT0))
+	if r := rev(); r <= r1 {
+		t.Fatalf("rev %d after a second page, was %d", r, r1)
+	}
+	gone := m
+	gone.ID = -1
+	if r, err := db.MirrorRev(ctx, gone); err != nil || r != 0 {
+		t.Fatalf("a library that is gone: rev %d, %v", r, err)
+	}
+}
