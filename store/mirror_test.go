@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -209,21 +208,9 @@ func TestEachMirrorAssetEqualsTheJoin(t *testing.T) {
 	must(t, db.ApplyMirrorPage(ctx, &m, p, mirrorT0))
 
 	want := map[string]MirrorEntry{}
-	rows, err := db.r.QueryContext(ctx, mirrorEntryQuery, m.ID)
-	must(t, err)
-	for rows.Next() {
-		var e MirrorEntry
-		var added, taken int64
-		var tz sql.NullInt64
-		must(t, rows.Scan(&e.Asset.ID, &e.Asset.MasterID, &added, &taken, &tz, &e.Asset.Flags,
-			&e.Master.Name, &e.Master.Kind, &e.Master.Size, &e.Master.AltSize, &e.Master.LiveSize, &e.Master.Flags))
-		e.Master.ID = e.Asset.MasterID
-		e.Asset.Added, e.Asset.Taken = fromMS(added), fromMS(taken)
-		e.Asset.TZ, e.Asset.TZKnown = int(tz.Int64), tz.Valid
+	for _, e := range joinSeq(t, db, m) {
 		want[e.Asset.ID] = e
 	}
-	must(t, rows.Err())
-	rows.Close()
 	got := mirrorEntries(t, db, m)
 	if len(got) != 40 || len(want) != 40 {
 		t.Fatalf("streamed %d rows, the join gives %d; want 40 (the orphan left out)", len(got), len(want))
@@ -243,7 +230,7 @@ func TestEachMirrorAssetEqualsTheJoin(t *testing.T) {
 	}
 	stop := errors.New("stop")
 	n := 0
-	err = db.EachMirrorAsset(ctx, m, func(MirrorEntry) error { n++; return stop })
+	err := db.EachMirrorAsset(ctx, m, func(MirrorEntry) error { n++; return stop })
 	if !errors.Is(err, stop) || err != stop || n != 1 { //nolint:errorlint // the very error fn returned
 		t.Errorf("fn's error: %v after %d rows, want stop after 1", err, n)
 	}
