@@ -342,11 +342,18 @@ func (a *auditComparison) flush(ctx context.Context) error {
 	return nil
 }
 
+// takesAudit reports whether the folder takes part in the comparison of
+// library: read this cycle, indexed, and holding the library. matchAudit
+// answers only then, and the comparison memo keys on it. f.mu is held.
+func (f *Folder) takesAudit(library string) bool {
+	return f.readable && f.index != nil && f.holds(library)
+}
+
 // matchAudit implements auditFolder: the index scanned this cycle.
 func (f *Folder) matchAudit(ctx context.Context, library string, sess **localindex.Session, assets []photo.Asset) ([]localindex.Match, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.readable || f.index == nil || !f.holds(library) {
+	if !f.takesAudit(library) {
 		return nil, false
 	}
 	if *sess == nil || (*sess).Index() != f.index {

@@ -89,7 +89,7 @@ func (f *Folder) auditMemoState(ctx context.Context, library string) (auditFolde
 	defer f.mu.Unlock()
 	st := auditFolderState{Name: f.Name, Path: f.Path, Importer: f.Importer, RenamesFiles: f.RenamesFiles,
 		Tolerance: f.Tolerance, Libraries: f.Libraries, known: true}
-	st.Takes = f.readable && f.index != nil && f.holds(library) // as matchAudit
+	st.Takes = f.takesAudit(library)
 	if !st.Takes {
 		return st, nil
 	}
