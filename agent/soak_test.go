@@ -211,7 +211,9 @@ func (s *soak) assertEnd(t *testing.T, days, goroutines int, heap uint64, db int
 		time.Sleep(50 * time.Millisecond)
 	}
 	if g > goroutines+5 {
-		t.Errorf("goroutines grew from %d after one period to %d after %d days", goroutines, g, days)
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Errorf("goroutines grew from %d after one period to %d after %d days; their stacks:\n%s", goroutines, g, days, buf)
 	}
 	if h := liveHeap(); h > heap+heap/2+2<<20 {
 		t.Errorf("live heap grew from %d to %d bytes", heap, h)
