@@ -465,7 +465,12 @@ func packStale(ctx context.Context, q driver.QueryerContext, lib int64, ranges [
 
 // eachRow runs a query of one int64 argument and hands fn each row.
 func eachRow(ctx context.Context, q driver.QueryerContext, query string, arg int64, cols int, fn func([]driver.Value) error) error {
-	rows, err := q.QueryContext(ctx, query, []driver.NamedValue{{Ordinal: 1, Value: arg}})
+	return eachRowArgs(ctx, q, query, []driver.NamedValue{{Ordinal: 1, Value: arg}}, cols, fn)
+}
+
+// eachRowArgs runs a query and hands fn each row.
+func eachRowArgs(ctx context.Context, q driver.QueryerContext, query string, args []driver.NamedValue, cols int, fn func([]driver.Value) error) error {
+	rows, err := q.QueryContext(ctx, query, args)
 	if err != nil {
 		return err
 	}
@@ -574,106 +579,124 @@ func (db *DB) walkPack(ctx context.Context, q driver.QueryerContext, m MirrorLib
 	return nil
 }
 
-// packItem is one asset of a range being packed; an orphan (no master
-// yet) is kept but not handed out.
-type packItem struct {
-	e      MirrorEntry
-	orphan bool
-}
-
 // packWriter packs the ranges a walk reads from the join and writes each
 // piece as it fills. It stops writing (for good) at the first error, or
 // when the library has moved past rev.
 type packWriter struct {
-	db    *DB
-	m     MirrorLibrary
-	rev   int64
-	items []packItem
-	buf   []byte
-	off   bool
+	db        *DB
+	m         MirrorLibrary
+	rev       int64
+	entries   []byte // the piece's entries, packed
+	orphans   []byte // and its orphans
+	n, no     int    // how many of each
+	prevAdded int64
+	blob      []byte
+	off       bool
+}
+
+// The rows in one range of record names (orphans included).
+const (
+	mirrorRangeCount = `SELECT count(*) FROM mirror_asset WHERE lib = ? AND id >= ? AND id < ?`
+	mirrorTailCount  = `SELECT count(*) FROM mirror_asset WHERE lib = ? AND id >= ?`
+)
+
+// packPieces is how a range of n assets is cut: one piece when it holds
+// at most packChunk, else pieces of 3/4 packChunk and a last one of at
+// most packChunk.
+func packPieces(n int) []int {
+	cut := max(packChunk*3/4, 1)
+	var out []int
+	for n > packChunk {
+		out = append(out, cut)
+		n -= cut
+	}
+	return append(out, n)
 }
 
 // rebuild reads the range from the join, hands its entries to fn and
-// writes it back: one piece, or pieces of 3/4 packChunk when it holds more
-// than packChunk assets.
+// writes it back in pieces (packPieces: the range is counted first, so
+// that a piece is held only packed).
 func (w *packWriter) rebuild(ctx context.Context, q driver.QueryerContext, r packRange, fn func(MirrorEntry) error) error {
 	args := []driver.NamedValue{{Ordinal: 1, Value: w.m.ID}, {Ordinal: 2, Value: r.lo}}
-	query := mirrorTailQuery
+	query, count := mirrorTailQuery, mirrorTailCount
 	if !r.last {
-		query = mirrorRangeQuery
+		query, count = mirrorRangeQuery, mirrorRangeCount
 		args = append(args, driver.NamedValue{Ordinal: 3, Value: r.hi})
 	}
+	total := -1
+	if err := eachRowArgs(ctx, q, count, args, 1, func(v []driver.Value) error {
+		n, ok := v[0].(int64)
+		if !ok {
+			return fmt.Errorf("a count of mirror rows is %T", v[0])
+		}
+		total = int(n)
+		return nil
+	}); err != nil {
+		return err
+	}
+	pieces := packPieces(total)
 	rows, err := q.QueryContext(ctx, query, args)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	dest := make([]driver.Value, len(rows.Columns()))
-	w.items = w.items[:0]
-	lo := r.lo
+	w.reset()
+	lo, k := r.lo, 0
+	var e MirrorEntry
 	for {
 		if err := rows.Next(dest); err != nil {
 			if errors.Is(err, io.EOF) {
-				w.write(ctx, lo, r.hi, r.last, w.items)
+				w.write(ctx, lo, r.hi, r.last)
 				return nil
 			}
 			return err
 		}
-		var it packItem
+		id, ok := dest[0].(string)
+		if !ok {
+			return fmt.Errorf("a mirror row holds %T", dest[0])
+		}
+		if k+1 < len(pieces) && w.n+w.no == pieces[k] { // the piece is full: this asset starts the next
+			w.write(ctx, lo, id, false)
+			w.reset()
+			lo, k = id, k+1
+		}
 		if dest[6] == nil { // no master yet
-			id, ok1 := dest[0].(string)
-			master, ok2 := dest[1].(string)
-			if !ok1 || !ok2 {
-				return fmt.Errorf("a mirror row holds %T, %T", dest[0], dest[1])
+			master, ok := dest[1].(string)
+			if !ok {
+				return fmt.Errorf("a mirror row holds %T", dest[1])
 			}
-			it = packItem{e: MirrorEntry{Asset: MirrorAsset{ID: id, MasterID: master}}, orphan: true}
-		} else {
-			if err := it.e.fromRow(dest); err != nil {
-				return err
-			}
-			if err := fn(it.e); err != nil {
-				return err
-			}
+			w.orphans = appendPackName(appendPackName(w.orphans, id), master)
+			w.no++
+			continue
 		}
-		w.items = append(w.items, it)
-		if len(w.items) > packChunk {
-			cut := max(packChunk*3/4, 1)
-			next := w.items[cut].e.Asset.ID
-			w.write(ctx, lo, next, false, w.items[:cut])
-			lo = next
-			w.items = w.items[:copy(w.items, w.items[cut:])]
+		if err := e.fromRow(dest); err != nil {
+			return err
 		}
+		if err := fn(e); err != nil {
+			return err
+		}
+		w.entries = appendPackEntry(w.entries, &e, w.prevAdded)
+		w.prevAdded = toMS(e.Asset.Added)
+		w.n++
 	}
 }
 
-// write stores the piece [lo, hi) of items (its entries, then its
-// orphans).
-func (w *packWriter) write(ctx context.Context, lo, hi string, last bool, items []packItem) {
+func (w *packWriter) reset() {
+	w.entries, w.orphans, w.n, w.no, w.prevAdded = w.entries[:0], w.orphans[:0], 0, 0, 0
+}
+
+// write stores the piece [lo, hi) packed so far: its entries, then its
+// orphans.
+func (w *packWriter) write(ctx context.Context, lo, hi string, last bool) {
 	if w.off {
 		return
 	}
-	n := 0
-	for _, it := range items {
-		if !it.orphan {
-			n++
-		}
-	}
-	b := packChunkHeader(w.buf[:0], lo, hi, last, n)
-	prevAdded := int64(0)
-	for i := range items {
-		if it := &items[i]; !it.orphan {
-			b = appendPackEntry(b, &it.e, prevAdded)
-			prevAdded = toMS(it.e.Asset.Added)
-		}
-	}
-	b = binary.AppendUvarint(b, uint64(len(items)-n)) //nolint:gosec // G115: a count is not negative
-	for _, it := range items {
-		if it.orphan {
-			b = appendPackName(appendPackName(b, it.e.Asset.ID), it.e.Asset.MasterID)
-		}
-	}
-	b = sealPackChunk(b)
-	w.buf = b
+	b := packChunkHeader(w.blob[:0], lo, hi, last, w.n)
+	b = append(b, w.entries...)
+	b = binary.AppendUvarint(b, uint64(w.no)) //nolint:gosec // G115: a count is not negative
+	b = sealPackChunk(append(b, w.orphans...))
+	w.blob = b
 	err := w.db.writeMirrorPackChunk(ctx, w.m.ID, w.rev, lo, hi, last, b)
 	switch {
 	case errors.Is(err, errPackStale):

@@ -77,6 +77,7 @@ func TestMirrorPackDeltaRebuildsOneChunk(t *testing.T) {
 		if d.name == "master sent again unchanged" {
 			want = 0
 		}
+		t.Logf("%s: %d pack row(s), %d of the pack's %d bytes written", d.name, rows, bytes, total)
 		if rows != want || bytes > total/3 {
 			t.Errorf("%s: %d pack rows (%d bytes of %d) written, want %d", d.name, rows, bytes, total, want)
 		}

@@ -236,9 +236,11 @@ func TestMirrorPackEqualsTheJoin(t *testing.T) {
 	}
 }
 
-// TestMirrorPackSeveralChunks: a mirror of more than two chunks packs into
-// as many rows, cut at 3/4 of a chunk, reads back the same, and a shorter
-// mirror after a fresh fill leaves no chunk of the longer pack behind.
+// TestMirrorPackSeveralChunks: a first fill in pages writes no pack and no
+// mark; a mirror of more than two chunks packs into as many rows, cut at
+// 3/4 of a chunk, reads back the same; a fresh fill that sends records
+// again unchanged marks nothing, and a shorter mirror after it leaves no
+// chunk of the longer pack behind.
 func TestMirrorPackSeveralChunks(t *testing.T) {
 	ctx := context.Background()
 	db, m := openAliceMirror(t, filepath.Join(t.TempDir(), FileName))
@@ -246,8 +248,13 @@ func TestMirrorPackSeveralChunks(t *testing.T) {
 	must(t, db.StartMirrorFill(ctx, &m))
 	n := 2*packChunk + 77 // pieces of 3 072, 3 072 and 2 125
 	p := benchPage(0, n)
-	p.Token, p.Done = "t", true
-	must(t, db.ApplyMirrorPage(ctx, &m, p, mirrorT0))
+	for i := 0; i < n; i += 1000 { // a first fill writes no pack and no mark
+		q := MirrorPage{Masters: p.Masters[i:min(i+1000, n)], Assets: p.Assets[i:min(i+1000, n)], Token: "t", Done: i+1000 >= n}
+		must(t, db.ApplyMirrorPage(ctx, &m, q, mirrorT0))
+		if rows, marks := packRows(t, db, m); rows != 0 || marks != 0 {
+			t.Fatalf("a first fill: %d pack rows, %d marks", rows, marks)
+		}
+	}
 	want := joinSeq(t, db, m)
 	sameSeq(t, "from the join", eachSeq(t, db, m), want)
 	if rows, marks := packRows(t, db, m); rows != 3 || marks != 0 {
@@ -256,8 +263,12 @@ func TestMirrorPackSeveralChunks(t *testing.T) {
 	sameSeq(t, "from the pack", eachSeq(t, db, m), want)
 	must(t, db.StartMirrorFill(ctx, &m))
 	p = benchPage(0, 100)
-	p.Token, p.Done = "t2", true
+	p.Token = "t2"
 	must(t, db.ApplyMirrorPage(ctx, &m, p, mirrorT0))
+	if _, marks := packRows(t, db, m); marks != 0 {
+		t.Fatalf("a fresh fill sending records again unchanged: %d marks", marks)
+	}
+	must(t, db.ApplyMirrorPage(ctx, &m, MirrorPage{Token: "t3", Done: true}, mirrorT0))
 	want = joinSeq(t, db, m)
 	sameSeq(t, "after a fresh fill", eachSeq(t, db, m), want)
 	if rows, marks := packRows(t, db, m); rows != 1 || marks != 0 || len(want) != 100 {
