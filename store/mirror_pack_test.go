@@ -112,7 +112,7 @@ func tweakPage(rng *rand.Rand, join []MirrorEntry, token string) MirrorPage {
 	for range min(len(join), 1+rng.IntN(3)) {
 		e := join[rng.IntN(len(join))]
 		a, x := e.Asset, e.Master
-		switch rng.IntN(9) {
+		switch rng.IntN(12) {
 		case 0:
 			a.Flags ^= 1 << rng.IntN(2)
 		case 1:
@@ -130,6 +130,12 @@ func tweakPage(rng *rand.Rand, join []MirrorEntry, token string) MirrorPage {
 			x.Name += "x"
 		case 7:
 			x.Flags ^= MirrorDeleted
+		case 8:
+			x.Kind++
+		case 9:
+			x.AltSize++
+		case 10:
+			x.LiveSize++
 		default:
 			x.Size++
 		}
