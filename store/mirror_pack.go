@@ -440,14 +440,14 @@ func packRanges(ctx context.Context, q driver.QueryerContext, lib int64) ([]pack
 // packStale reads the marks of the pages applied since the ranges were
 // packed: the ranges of marked assets become stale, the masters are
 // returned in their packed form.
-func packStale(ctx context.Context, q driver.QueryerContext, lib int64, ranges []packRange) (masters map[string]struct{}, any bool, err error) {
+func packStale(ctx context.Context, q driver.QueryerContext, lib int64, ranges []packRange) (masters map[string]struct{}, marked bool, err error) {
 	err = eachRow(ctx, q, `SELECT master, id FROM mirror_pack_stale WHERE lib = ?`, lib, 2, func(v []driver.Value) error {
 		isMaster, ok1 := v[0].(int64)
 		id, ok2 := v[1].(string)
 		if !ok1 || !ok2 {
 			return fmt.Errorf("a mirror pack mark holds %T, %T", v[0], v[1])
 		}
-		any = true
+		marked = true
 		if isMaster != 0 {
 			if masters == nil {
 				masters = map[string]struct{}{}
@@ -460,7 +460,7 @@ func packStale(ctx context.Context, q driver.QueryerContext, lib int64, ranges [
 		ranges[i].stale = true
 		return nil
 	})
-	return masters, any, err
+	return masters, marked, err
 }
 
 // eachRow runs a query of one int64 argument and hands fn each row.
