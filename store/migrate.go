@@ -43,6 +43,7 @@ var migrations = []migration{
 	mirrorMigration,
 	mirrorCountMigration,
 	mirrorPackMigration,
+	mirrorPackRangesMigration,
 }
 
 // SchemaVersion is the newest schema version this binary knows.

@@ -213,6 +213,31 @@ func (db *DB) ApplyMirrorPage(ctx context.Context, m *MirrorLibrary, p MirrorPag
 
 func applyPage(ctx context.Context, tx *sql.Tx, m *MirrorLibrary, p MirrorPage, at time.Time) error {
 	added := 0 // assets the page adds to the library (negative: removes)
+	// the marks of what the page changes, for the pack (mirror_pack.go);
+	// a library without a pack (a first fill) needs none
+	var packed int
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mirror_pack WHERE lib = ?)`, m.ID).Scan(&packed); err != nil {
+		return err
+	}
+	var mark *sql.Stmt
+	if packed != 0 {
+		var err error
+		if mark, err = tx.PrepareContext(ctx, `INSERT OR IGNORE INTO mirror_pack_stale (lib, master, id) VALUES (?, ?, ?)`); err != nil {
+			return err
+		}
+		defer mark.Close()
+	}
+	stale := func(master bool, id string) error {
+		if mark == nil {
+			return nil
+		}
+		kind := 0
+		if master {
+			kind = 1
+		}
+		_, err := mark.ExecContext(ctx, m.ID, kind, id)
+		return err
+	}
 	if len(p.Masters) > 0 {
 		st, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO mirror_master
 			(lib, id, name, kind, size, alt_size, live_size, fp, flags, gen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -220,7 +245,26 @@ func applyPage(ctx context.Context, tx *sql.Tx, m *MirrorLibrary, p MirrorPage, 
 			return err
 		}
 		defer st.Close()
+		var known *sql.Stmt
+		if mark != nil {
+			if known, err = tx.PrepareContext(ctx, `SELECT 1 FROM mirror_master
+				WHERE lib = ? AND id = ? AND name = ? AND kind = ? AND size = ? AND alt_size = ? AND live_size = ? AND flags = ?`); err != nil {
+				return err
+			}
+			defer known.Close()
+		}
 		for _, x := range p.Masters {
+			if known != nil { // what the join gives of it changes: mark it
+				var one int
+				switch err := known.QueryRowContext(ctx, m.ID, x.ID, x.Name, x.Kind, x.Size, x.AltSize, x.LiveSize, x.Flags).Scan(&one); {
+				case errors.Is(err, sql.ErrNoRows):
+					if err := stale(true, x.ID); err != nil {
+						return err
+					}
+				case err != nil:
+					return err
+				}
+			}
 			var fp any
 			if x.Fingerprint != "" && x.Fingerprint != x.ID {
 				fp = x.Fingerprint
@@ -237,17 +281,27 @@ func applyPage(ctx context.Context, tx *sql.Tx, m *MirrorLibrary, p MirrorPage, 
 			return err
 		}
 		defer st.Close()
-		known, err := tx.PrepareContext(ctx, `SELECT 1 FROM mirror_asset WHERE lib = ? AND id = ?`)
+		known, err := tx.PrepareContext(ctx, `SELECT master, added, taken, tz, flags FROM mirror_asset WHERE lib = ? AND id = ?`)
 		if err != nil {
 			return err
 		}
 		defer known.Close()
 		for _, x := range p.Assets {
-			var one int
-			switch err := known.QueryRowContext(ctx, m.ID, x.ID).Scan(&one); {
+			var master string
+			var added0, taken0 int64
+			var tz0 sql.NullInt64
+			var flags0 int
+			err := known.QueryRowContext(ctx, m.ID, x.ID).Scan(&master, &added0, &taken0, &tz0, &flags0)
+			switch {
 			case errors.Is(err, sql.ErrNoRows):
 				added++
+				err = stale(false, x.ID)
 			case err != nil:
+			case master != x.MasterID || added0 != toMS(x.Added) || taken0 != toMS(x.Taken) || tz0.Valid != x.TZKnown ||
+				x.TZKnown && tz0.Int64 != int64(x.TZ) || flags0 != x.Flags:
+				err = stale(false, x.ID)
+			}
+			if err != nil {
 				return err
 			}
 			var tz any
@@ -268,13 +322,35 @@ func applyPage(ctx context.Context, tx *sql.Tx, m *MirrorLibrary, p MirrorPage, 
 		if err != nil {
 			return err
 		}
-		added -= int(n)
-		if _, err := tx.ExecContext(ctx, `DELETE FROM mirror_master WHERE lib = ? AND id = ?`, m.ID, name); err != nil {
+		if added -= int(n); n > 0 {
+			if err := stale(false, name); err != nil {
+				return err
+			}
+		}
+		if res, err = tx.ExecContext(ctx, `DELETE FROM mirror_master WHERE lib = ? AND id = ?`, m.ID, name); err != nil {
 			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if n > 0 {
+			if err := stale(true, name); err != nil {
+				return err
+			}
 		}
 	}
 	switch {
 	case p.Done && m.Filling:
+		if mark != nil { // the rows the fill did not see again go
+			for _, s := range []string{`INSERT OR IGNORE INTO mirror_pack_stale (lib, master, id)
+					SELECT lib, 0, id FROM mirror_asset WHERE lib = ? AND gen < ?`,
+				`INSERT OR IGNORE INTO mirror_pack_stale (lib, master, id)
+					SELECT lib, 1, id FROM mirror_master WHERE lib = ? AND gen < ?`} {
+				if _, err := tx.ExecContext(ctx, s, m.ID, m.gen); err != nil {
+					return err
+				}
+			}
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM mirror_asset WHERE lib = ? AND gen < ?`, m.ID, m.gen)
 		if err != nil {
 			return err
@@ -308,18 +384,19 @@ func (db *DB) SetMirrorCompared(ctx context.Context, m *MirrorLibrary, at time.T
 }
 
 // EachMirrorAsset streams every asset of the library whose master is in
-// the mirror, joined with it, in no particular order (an asset whose
-// master has not come yet is left out; Master.Fingerprint is not read);
-// fn returning an error stops the walk.
+// the mirror, joined with it, in the order of the assets' record names
+// (mirrorEntryQuery; an asset whose master has not come yet is left out;
+// Master.Fingerprint is not read); fn returning an error stops the walk.
 //
 // The audit streams the whole mirror on every comparison (500 000 rows for
 // a large library), so the rows are read from the driver directly into one
 // reused buffer: database/sql's Scan converts each integer through
 // reflection (and into an int through a decimal string), which cost more
 // than SQLite's own work on the row. Even so a row costs about 3 µs, so
-// when the library has not changed since the last walk the entries come
-// from its packed copy instead (mirror_pack.go), in the same order; the
-// walk of a changed library packs it again.
+// the entries come from the library's packed copy instead (mirror_pack.go),
+// in the same order, except in the ranges of record names that pages
+// changed since the last walk: those are read from the join and packed
+// again.
 func (db *DB) EachMirrorAsset(ctx context.Context, m MirrorLibrary, fn func(MirrorEntry) error) error {
 	conn, err := db.r.Conn(ctx)
 	if err != nil {
@@ -350,33 +427,7 @@ func (db *DB) EachMirrorAsset(ctx context.Context, m MirrorLibrary, fn func(Mirr
 			}
 			return nil
 		}
-		if used, err := readPack(ctx, q, m, rev, wrapped); used || err != nil {
-			return err
-		}
-		rows, err := q.QueryContext(ctx, mirrorEntryQuery, []driver.NamedValue{{Ordinal: 1, Value: m.ID}})
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		dest := make([]driver.Value, len(rows.Columns()))
-		var e MirrorEntry
-		pw := packWriter{db: db, m: m, rev: rev}
-		for {
-			if err := rows.Next(dest); err != nil {
-				if errors.Is(err, io.EOF) {
-					pw.write(ctx, true)
-					return nil
-				}
-				return err
-			}
-			if err := e.fromRow(dest); err != nil {
-				return err
-			}
-			pw.add(ctx, &e)
-			if err := wrapped(e); err != nil {
-				return err
-			}
-		}
+		return db.walkPack(ctx, q, m, rev, wrapped)
 	})
 	if fnErr != nil {
 		return fnErr
@@ -421,12 +472,13 @@ func mirrorRev(ctx context.Context, q driver.QueryerContext, lib int64) (int64, 
 	return rev, nil
 }
 
-// mirrorEntryQuery is the join of EachMirrorAsset; fromRow reads its
-// columns in this order.
+// mirrorEntryQuery is the join EachMirrorAsset gives, in its order (the
+// pack's ranges read it range by range: mirrorRangeQuery); fromRow reads
+// its columns in this order.
 const mirrorEntryQuery = `SELECT a.id, a.master, a.added, a.taken, a.tz, a.flags,
 	m.name, m.kind, m.size, m.alt_size, m.live_size, m.flags
 	FROM mirror_asset a JOIN mirror_master m ON m.lib = a.lib AND m.id = a.master
-	WHERE a.lib = ?`
+	WHERE a.lib = ? ORDER BY a.id`
 
 // fromRow fills e from one row of mirrorEntryQuery.
 func (e *MirrorEntry) fromRow(v []driver.Value) error {
@@ -475,7 +527,8 @@ func (db *DB) DropMirror(ctx context.Context, account, library string) error {
 		return nil
 	}
 	for _, s := range []string{`DELETE FROM mirror_asset WHERE lib = ?`, `DELETE FROM mirror_master WHERE lib = ?`,
-		`DELETE FROM mirror_pack WHERE lib = ?`, `DELETE FROM mirror_library WHERE id = ?`} {
+		`DELETE FROM mirror_pack WHERE lib = ?`, `DELETE FROM mirror_pack_stale WHERE lib = ?`,
+		`DELETE FROM mirror_library WHERE id = ?`} {
 		if err == nil {
 			_, err = tx.ExecContext(ctx, s, id)
 		}

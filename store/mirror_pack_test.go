@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
@@ -55,13 +57,20 @@ func sameSeq(t *testing.T, what string, got, want []MirrorEntry) {
 	}
 }
 
-// packRows is the number of pack rows of the library tagged with its rev.
-func packRows(t *testing.T, db *DB, m MirrorLibrary) (current, all int) {
+// packRows is the number of pack rows of the library and of the marks of
+// the changes not packed yet.
+func packRows(t *testing.T, db *DB, m MirrorLibrary) (rows, marks int) {
 	t.Helper()
-	must(t, db.r.QueryRowContext(context.Background(), `SELECT count(*) FROM mirror_pack p JOIN mirror_library l
-		ON l.id = p.lib AND l.rev = p.rev WHERE p.lib = ?`, m.ID).Scan(&current))
-	must(t, db.r.QueryRowContext(context.Background(), `SELECT count(*) FROM mirror_pack WHERE lib = ?`, m.ID).Scan(&all))
-	return current, all
+	must(t, db.r.QueryRowContext(context.Background(), `SELECT count(*) FROM mirror_pack WHERE lib = ?`, m.ID).Scan(&rows))
+	must(t, db.r.QueryRowContext(context.Background(), `SELECT count(*) FROM mirror_pack_stale WHERE lib = ?`, m.ID).Scan(&marks))
+	return rows, marks
+}
+
+// smallPackChunks makes pack ranges of at most n assets for the test.
+func smallPackChunks(t *testing.T, n int) {
+	old := packChunk
+	packChunk = n
+	t.Cleanup(func() { packChunk = old })
 }
 
 // randomPage is a page of random records: odd values in every column,
@@ -96,118 +105,242 @@ func randomPage(rng *rand.Rand, step int) MirrorPage {
 	return p
 }
 
-// TestMirrorPackEqualsTheJoin: on random mirrors changed by random pages,
-// purges and fresh fills after a refused token, EachMirrorAsset gives the
-// join's sequence (every column, in order) both when it reads the join
-// and packs it and when it reads the pack; every change leaves the pack
-// unused until a comparison packs the new state; the pack is really read
-// (rows removed behind the store's back, without a change of rev, still
-// come back from it).
+// tweakPage sends a few entries of the join again, each with one field of
+// the asset or of its master changed.
+func tweakPage(rng *rand.Rand, join []MirrorEntry, token string) MirrorPage {
+	p := MirrorPage{Token: token}
+	for range min(len(join), 1+rng.IntN(3)) {
+		e := join[rng.IntN(len(join))]
+		a, x := e.Asset, e.Master
+		switch rng.IntN(12) {
+		case 0:
+			a.Flags ^= 1 << rng.IntN(2)
+		case 1:
+			a.Added = a.Added.Add(time.Millisecond)
+		case 2:
+			a.Taken = a.Taken.Add(-time.Second)
+		case 3:
+			a.TZKnown = !a.TZKnown
+		case 4:
+			a.TZ++
+			a.TZKnown = true
+		case 5:
+			a.MasterID = fmt.Sprintf("AY6c+BsE0jjaXx9tmVGJM1D2%04d", rng.IntN(300))
+		case 6:
+			x.Name += "x"
+		case 7:
+			x.Flags ^= MirrorDeleted
+		case 8:
+			x.Kind++
+		case 9:
+			x.AltSize++
+		case 10:
+			x.LiveSize++
+		default:
+			x.Size++
+		}
+		if a != e.Asset {
+			p.Assets = append(p.Assets, a)
+		} else {
+			p.Masters = append(p.Masters, x)
+		}
+	}
+	return p
+}
+
+// TestMirrorPackEqualsTheJoin: on random mirrors of many small ranges
+// changed by random pages (new, changed and repeated assets and masters,
+// masters alone, assets before their masters, purges, fresh fills after a
+// refused token, fills ended), with walks after some pages only and some
+// walks stopped half-way, EachMirrorAsset gives the join's sequence (every
+// column, in order); the walk after a complete one writes nothing and
+// finds no mark left (so the pack alone gave the join); the pack is really
+// read (rows removed behind the store's back come back from it).
 func TestMirrorPackEqualsTheJoin(t *testing.T) {
 	ctx := context.Background()
-	for seed := uint64(1); seed <= 3; seed++ {
+	smallPackChunks(t, 16)
+	stop := errors.New("stop")
+	for seed := uint64(1); seed <= 8; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 20))
 		db, m := openAliceMirror(t, filepath.Join(t.TempDir(), FileName))
+		countPackWrites(t, db)
 		must(t, db.StartMirrorFill(ctx, &m))
-		for step := range 25 {
-			if rng.IntN(8) == 0 && !m.Filling {
+		for step := range 60 {
+			if rng.IntN(10) == 0 && !m.Filling {
 				must(t, db.StartMirrorFill(ctx, &m)) // CloudKit refused the token
 			}
-			must(t, db.ApplyMirrorPage(ctx, &m, randomPage(rng, step), mirrorT0))
-			if cur, _ := packRows(t, db, m); cur != 0 {
-				t.Fatalf("seed %d step %d: %d pack rows still current after a page", seed, step, cur)
+			p := randomPage(rng, step)
+			switch rng.IntN(6) {
+			case 0: // the masters alone (their assets came before, or come later)
+				p.Assets = nil
+			case 1: // the assets alone
+				p.Masters = nil
+			case 2: // a small delta, some of it sent again unchanged
+				p = pageOf(rng.IntN(300), rng.IntN(3), fmt.Sprint("t", step), rng.IntN(4) == 0)
+			case 3: // stored assets and masters sent again with one field changed
+				p = tweakPage(rng, joinSeq(t, db, m), fmt.Sprint("t", step))
+			case 4: // assets or masters purged alone
+				p = MirrorPage{Token: fmt.Sprint("t", step)}
+				for range 1 + rng.IntN(3) {
+					i := rng.IntN(300)
+					name := fmt.Sprintf("%08d-1111-2222-3333-444455556666", i)
+					if rng.IntN(2) == 0 {
+						name = fmt.Sprintf("AY6c+BsE0jjaXx9tmVGJM1D2%04d", i)
+					}
+					p.Purged = append(p.Purged, name)
+				}
+			}
+			must(t, db.ApplyMirrorPage(ctx, &m, p, mirrorT0))
+			if rng.IntN(3) == 0 {
+				continue // more pages before the next walk
 			}
 			want := joinSeq(t, db, m)
-			sameSeq(t, fmt.Sprintf("seed %d step %d, from the join", seed, step), eachSeq(t, db, m), want)
-			if cur, _ := packRows(t, db, m); cur != 1+len(want)/packChunk {
-				t.Fatalf("seed %d step %d: %d current pack rows for %d assets", seed, step, cur, len(want))
+			what := fmt.Sprintf("seed %d step %d", seed, step)
+			if rng.IntN(4) == 0 && len(want) > 2 { // a walk stopped half-way
+				k, half := 0, rng.IntN(len(want))
+				err := db.EachMirrorAsset(ctx, m, func(e MirrorEntry) error {
+					if e != want[k] {
+						t.Fatalf("%s, stopped walk: entry %d\n got %+v\nwant %+v", what, k, e, want[k])
+					}
+					if k++; k > half {
+						return stop
+					}
+					return nil
+				})
+				if !errors.Is(err, stop) {
+					t.Fatalf("%s: the stopped walk: %v", what, err)
+				}
 			}
-			sameSeq(t, fmt.Sprintf("seed %d step %d, from the pack", seed, step), eachSeq(t, db, m), want)
+			sameSeq(t, what+", after the page", eachSeq(t, db, m), want)
+			packWritten(t, db)
+			sameSeq(t, what+", from the pack", eachSeq(t, db, m), want)
+			if rows, _ := packWritten(t, db); rows != 0 {
+				t.Fatalf("%s: the walk after a complete one wrote %d pack rows", what, rows)
+			}
+			if rows, marks := packRows(t, db, m); marks != 0 || rows < len(want)/16 {
+				t.Fatalf("%s: %d pack rows for %d assets, %d marks left", what, rows, len(want), marks)
+			}
 		}
+		sameSeq(t, fmt.Sprintf("seed %d at the end", seed), eachSeq(t, db, m), joinSeq(t, db, m))
+		must(t, db.ApplyMirrorPage(ctx, &m, pageOf(0, 200, "end", true), mirrorT0))
 		want := joinSeq(t, db, m)
+		sameSeq(t, fmt.Sprintf("seed %d, 200 assets more", seed), eachSeq(t, db, m), want)
 		if len(want) < 20 {
 			t.Fatalf("seed %d: only %d assets at the end", seed, len(want))
+		}
+		if rows, _ := packRows(t, db, m); rows < 5 {
+			t.Fatalf("seed %d: only %d pack rows at the end", seed, rows)
 		}
 		_, err := db.w.ExecContext(ctx, `DELETE FROM mirror_asset WHERE lib = ?`, m.ID)
 		must(t, err)
 		sameSeq(t, "rows gone behind the pack's back", eachSeq(t, db, m), want)
 		must(t, db.DropMirror(ctx, "alice", "PrimarySync"))
-		if _, all := packRows(t, db, m); all != 0 {
-			t.Errorf("seed %d: %d pack rows after DropMirror", seed, all)
+		if rows, marks := packRows(t, db, m); rows != 0 || marks != 0 {
+			t.Errorf("seed %d: %d pack rows, %d marks after DropMirror", seed, rows, marks)
 		}
 		db.Close()
 	}
 }
 
-// TestMirrorPackSeveralChunks: a mirror of more than two chunks packs into
-// as many rows, reads back the same, and a shorter mirror after a fresh
-// fill leaves no chunk of the longer pack behind.
+// TestMirrorPackSeveralChunks: a first fill in pages writes no pack and no
+// mark; a mirror of more than two chunks packs into as many rows, cut at
+// 3/4 of a chunk, reads back the same; a fresh fill that sends records
+// again unchanged marks nothing, and a shorter mirror after it leaves no
+// chunk of the longer pack behind.
 func TestMirrorPackSeveralChunks(t *testing.T) {
 	ctx := context.Background()
 	db, m := openAliceMirror(t, filepath.Join(t.TempDir(), FileName))
 	defer db.Close()
 	must(t, db.StartMirrorFill(ctx, &m))
-	n := 2*packChunk + 77
+	n := 2*packChunk + 77 // pieces of 3 072, 3 072 and 2 125
 	p := benchPage(0, n)
-	p.Token, p.Done = "t", true
-	must(t, db.ApplyMirrorPage(ctx, &m, p, mirrorT0))
+	for i := 0; i < n; i += 1000 { // a first fill writes no pack and no mark
+		q := MirrorPage{Masters: p.Masters[i:min(i+1000, n)], Assets: p.Assets[i:min(i+1000, n)], Token: "t", Done: i+1000 >= n}
+		must(t, db.ApplyMirrorPage(ctx, &m, q, mirrorT0))
+		if rows, marks := packRows(t, db, m); rows != 0 || marks != 0 {
+			t.Fatalf("a first fill: %d pack rows, %d marks", rows, marks)
+		}
+	}
 	want := joinSeq(t, db, m)
 	sameSeq(t, "from the join", eachSeq(t, db, m), want)
-	if cur, all := packRows(t, db, m); cur != 3 || all != 3 {
-		t.Fatalf("%d assets: %d/%d pack rows, want 3", n, cur, all)
+	if rows, marks := packRows(t, db, m); rows != 3 || marks != 0 {
+		t.Fatalf("%d assets: %d pack rows, %d marks; want 3, 0", n, rows, marks)
 	}
 	sameSeq(t, "from the pack", eachSeq(t, db, m), want)
 	must(t, db.StartMirrorFill(ctx, &m))
 	p = benchPage(0, 100)
-	p.Token, p.Done = "t2", true
+	p.Token = "t2"
 	must(t, db.ApplyMirrorPage(ctx, &m, p, mirrorT0))
+	if _, marks := packRows(t, db, m); marks != 0 {
+		t.Fatalf("a fresh fill sending records again unchanged: %d marks", marks)
+	}
+	must(t, db.ApplyMirrorPage(ctx, &m, MirrorPage{Token: "t3", Done: true}, mirrorT0))
 	want = joinSeq(t, db, m)
 	sameSeq(t, "after a fresh fill", eachSeq(t, db, m), want)
-	if cur, all := packRows(t, db, m); cur != 1 || all != 1 || len(want) != 100 {
-		t.Fatalf("%d assets after a fresh fill: %d/%d pack rows, want 1", len(want), cur, all)
+	if rows, marks := packRows(t, db, m); rows != 1 || marks != 0 || len(want) != 100 {
+		t.Fatalf("%d assets after a fresh fill: %d pack rows, %d marks; want 1, 0", len(want), rows, marks)
 	}
 	sameSeq(t, "from the new pack", eachSeq(t, db, m), want)
 }
 
 // TestMirrorPackDamagedIsNotTrusted: a pack chunk that is damaged (a bit
-// flipped, cut short, another version), missing, or out of order makes
-// EachMirrorAsset read the join instead, before it handed out anything;
-// a damaged one is logged; the pack is then written again.
+// flipped, cut short, another version, not a blob, moved under another
+// key) is logged and its range read from the join instead; one that is
+// missing, or whose range no longer meets its neighbour's, is read from
+// the join too, without a log (a walk stopped before it wrote every piece
+// leaves the same); EachMirrorAsset gives the join all the same, and the
+// pack is written again and then used.
 func TestMirrorPackDamagedIsNotTrusted(t *testing.T) {
 	ctx := context.Background()
 	var logged int
 	old := packLog
 	packLog = func(string, ...any) { logged++ }
 	defer func() { packLog = old }()
-	blob := func(chunk int, f func([]byte) []byte) func(*testing.T, *DB) {
+	// row k of the pack, in the order of its keys
+	key := func(t *testing.T, db *DB, k int) string {
+		var lo string
+		must(t, db.r.QueryRowContext(ctx, `SELECT lo FROM mirror_pack ORDER BY lo LIMIT 1 OFFSET ?`, k).Scan(&lo))
+		return lo
+	}
+	blob := func(k int, f func([]byte) []byte) func(*testing.T, *DB) {
 		return func(t *testing.T, db *DB) {
+			lo := key(t, db, k)
 			var b []byte
-			must(t, db.r.QueryRowContext(ctx, `SELECT blob FROM mirror_pack WHERE chunk = ?`, chunk).Scan(&b))
-			_, err := db.w.ExecContext(ctx, `UPDATE mirror_pack SET blob = ? WHERE chunk = ?`, f(b), chunk)
+			must(t, db.r.QueryRowContext(ctx, `SELECT blob FROM mirror_pack WHERE lo = ?`, lo).Scan(&b))
+			_, err := db.w.ExecContext(ctx, `UPDATE mirror_pack SET blob = ? WHERE lo = ?`, f(b), lo)
 			must(t, err)
 		}
 	}
-	exec := func(s string) func(*testing.T, *DB) {
+	exec := func(k int, s string) func(*testing.T, *DB) {
 		return func(t *testing.T, db *DB) {
-			_, err := db.w.ExecContext(ctx, s)
+			_, err := db.w.ExecContext(ctx, s, key(t, db, k))
 			must(t, err)
 		}
+	}
+	// rehi gives chunk 0 another end, sealed again
+	rehi := func(b []byte) []byte {
+		info, err := decodePackChunk(b, nil, nil)
+		must(t, err)
+		body := b[:len(b)-4]
+		old := packChunkHeader(nil, info.lo, info.hi, info.last, info.n)
+		return sealPackChunk(append(packChunkHeader(nil, info.lo, "0", false, info.n), body[len(old):]...))
 	}
 	damage := map[string]struct {
 		do     func(*testing.T, *DB)
 		logged bool
 	}{
-		"bit flipped":   {blob(1, func(b []byte) []byte { b[40] ^= 4; return b }), true},
+		"bit flipped":   {blob(1, func(b []byte) []byte { b[60] ^= 4; return b }), true},
 		"size flipped":  {blob(1, func(b []byte) []byte { b[len(b)/2] ^= 1; return b }), true},
 		"cut short":     {blob(1, func(b []byte) []byte { return b[:len(b)-9] }), true},
 		"cut, sealed":   {blob(1, func(b []byte) []byte { return sealPackChunk(b[:len(b)-13]) }), true},
 		"empty blob":    {blob(1, func([]byte) []byte { return []byte{} }), true},
 		"last flagged":  {blob(0, func(b []byte) []byte { b[1] = packLast; return b }), true},
 		"other version": {blob(0, func(b []byte) []byte { b[0] = packVersion + 1; return b }), true},
-		"not a blob":    {exec(`UPDATE mirror_pack SET blob = 'x' WHERE chunk = 1`), false},
-		"chunk gone":    {exec(`DELETE FROM mirror_pack WHERE chunk = 1`), false},
-		"chunk moved":   {exec(`UPDATE mirror_pack SET chunk = 7 WHERE chunk = 1`), false},
-		"other rev":     {exec(`UPDATE mirror_pack SET rev = rev + 1 WHERE chunk = 1`), false},
+		"not a blob":    {exec(1, `UPDATE mirror_pack SET blob = 'x' WHERE lo = ?`), true},
+		"chunk moved":   {exec(1, `UPDATE mirror_pack SET lo = lo || 'x' WHERE lo = ?`), true},
+		"chunk gone":    {exec(1, `DELETE FROM mirror_pack WHERE lo = ?`), false},
+		"first gone":    {exec(0, `DELETE FROM mirror_pack WHERE lo = ?`), false},
+		"other end":     {blob(0, rehi), false},
 	}
 	for name, d := range damage {
 		t.Run(name, func(t *testing.T) {
@@ -219,25 +352,29 @@ func TestMirrorPackDamagedIsNotTrusted(t *testing.T) {
 			must(t, db.ApplyMirrorPage(ctx, &m, p, mirrorT0))
 			want := joinSeq(t, db, m)
 			sameSeq(t, "from the join", eachSeq(t, db, m), want)
+			if rows, _ := packRows(t, db, m); rows != 2 {
+				t.Fatalf("%d pack rows, want 2", rows)
+			}
 			d.do(t, db)
 			logged = 0
 			sameSeq(t, "damaged pack", eachSeq(t, db, m), want)
 			if (logged > 0) != d.logged {
 				t.Errorf("logged %d times, want a log: %v", logged, d.logged)
 			}
-			if cur, all := packRows(t, db, m); cur != 2 || all != 2 {
-				t.Errorf("%d/%d pack rows after the damage, want 2 written again", cur, all)
-			}
 			// and the rewritten pack is used: the rows go, the pack serves
 			_, err := db.w.ExecContext(ctx, `DELETE FROM mirror_asset`)
 			must(t, err)
+			logged = 0
 			sameSeq(t, "rewritten pack", eachSeq(t, db, m), want)
+			if logged != 0 {
+				t.Errorf("the rewritten pack: logged %d times", logged)
+			}
 		})
 	}
 }
 
 // TestMirrorPackNotWrittenWhileChanging: a page applied while the join is
-// streamed (and packed) keeps that pack from being used.
+// streamed (and packed) keeps the walk from writing the pack.
 func TestMirrorPackNotWrittenWhileChanging(t *testing.T) {
 	ctx := context.Background()
 	db, m := openAliceMirror(t, filepath.Join(t.TempDir(), FileName))
@@ -257,18 +394,38 @@ func TestMirrorPackNotWrittenWhileChanging(t *testing.T) {
 	if n != packChunk+10 {
 		t.Fatalf("streamed %d, want the state before the page", n)
 	}
-	if cur, _ := packRows(t, db, m); cur != 0 {
-		t.Fatalf("%d pack rows tagged with the new rev", cur)
+	if rows, _ := packRows(t, db, m); rows != 0 {
+		t.Fatalf("%d pack rows written after the page", rows)
 	}
 	want := joinSeq(t, db, m)
 	sameSeq(t, "after the page", eachSeq(t, db, m), want)
 	if len(want) != packChunk+9 {
 		t.Fatalf("%d assets after the purge", len(want))
 	}
+	// a page while the pack is read: the ranges it changes are marked,
+	// the walk's writes do not hold, the next walk reads them again
+	n = 0
+	must(t, db.EachMirrorAsset(ctx, m, func(MirrorEntry) error {
+		if n++; n == 1 {
+			q := MirrorPage{Token: "t3", Purged: []string{p.Assets[7].ID, p.Assets[packChunk].ID}}
+			return db.ApplyMirrorPage(ctx, &m, q, mirrorT0)
+		}
+		return nil
+	}))
+	if _, marks := packRows(t, db, m); marks != 2 || n != packChunk+9 {
+		t.Fatalf("%d marks after a page during a walk of %d, want 2", marks, n)
+	}
+	want = joinSeq(t, db, m)
+	sameSeq(t, "after the second page", eachSeq(t, db, m), want)
+	sameSeq(t, "after the second page, from the pack", eachSeq(t, db, m), want)
+	if _, marks := packRows(t, db, m); marks != 0 || len(want) != packChunk+7 {
+		t.Fatalf("%d marks, %d assets", marks, len(want))
+	}
 }
 
 // TestMirrorPackMigration: a database of the schema before the pack gets
-// the rev and the pack table; its mirror is read and packed.
+// the rev and the pack tables; a pack of schema 4 is dropped; the mirror
+// is read and packed.
 func TestMirrorPackMigration(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), FileName)
@@ -289,19 +446,29 @@ func TestMirrorPackMigration(t *testing.T) {
 		must(t, err)
 	}
 	must(t, old.Close())
+	old, err = open(ctx, path, migrations[:4])
+	must(t, err)
+	_, err = old.w.ExecContext(ctx, `INSERT INTO mirror_pack (lib, chunk, rev, blob) VALUES (?, 0, 0, x'0101')`, m.ID)
+	must(t, err)
+	must(t, old.Close())
 	db, m := openAliceMirror(t, path)
 	defer db.Close()
-	if SchemaVersion() != 4 {
-		t.Fatalf("schema %d, want 4", SchemaVersion())
+	if SchemaVersion() != 5 {
+		t.Fatalf("schema %d, want 5", SchemaVersion())
+	}
+	if rows, marks := packRows(t, db, m); rows != 0 || marks != 0 {
+		t.Fatalf("%d pack rows, %d marks after the migration", rows, marks)
 	}
 	want := joinSeq(t, db, m)
 	if len(want) != 30 {
 		t.Fatalf("%d assets after the migration", len(want))
 	}
 	sameSeq(t, "migrated, from the join", eachSeq(t, db, m), want)
-	if cur, _ := packRows(t, db, m); cur != 1 {
-		t.Fatalf("%d pack rows after the first read", cur)
+	if rows, _ := packRows(t, db, m); rows != 1 {
+		t.Fatalf("%d pack rows after the first read", rows)
 	}
+	_, err = db.w.ExecContext(ctx, `DELETE FROM mirror_asset`)
+	must(t, err)
 	sameSeq(t, "migrated, from the pack", eachSeq(t, db, m), want)
 }
 
@@ -317,9 +484,14 @@ func TestDecodePackChunkNeverPanics(t *testing.T) {
 		good = appendPackEntry(good, &e, prev)
 		prev = toMS(a.Added)
 	}
-	chunk := sealPackChunk(append(packChunkHeader(nil, true, len(p.Assets)), good...))
-	if last, n, err := decodePackChunk(chunk, func(MirrorEntry) error { return nil }); err != nil || !last || n != len(p.Assets) {
-		t.Fatalf("the intact chunk: last %v, %d entries, %v", last, n, err)
+	good = binary.AppendUvarint(good, 2) // two orphans
+	good = appendPackName(appendPackName(good, p.Assets[0].ID), "not-yet")
+	good = appendPackName(appendPackName(good, "orphan"), p.Masters[1].ID)
+	chunk := sealPackChunk(append(packChunkHeader(nil, "", p.Assets[0].ID, false, len(p.Assets)), good...))
+	stale := map[string]struct{}{string(appendPackName(nil, p.Masters[1].ID)): {}}
+	if info, err := decodePackChunk(chunk, stale, func(MirrorEntry) error { return nil }); err != nil || info.last ||
+		info.n != len(p.Assets) || info.lo != "" || info.hi != p.Assets[0].ID || !info.hit {
+		t.Fatalf("the intact chunk: %+v, %v", info, err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 20_000 {
@@ -337,7 +509,7 @@ func TestDecodePackChunkNeverPanics(t *testing.T) {
 				break
 			}
 		}
-		_, _, _ = decodePackChunk(sealPackChunk(b), func(MirrorEntry) error { return nil })
+		_, _ = decodePackChunk(sealPackChunk(b), stale, func(MirrorEntry) error { return nil })
 	}
 }
 
@@ -389,12 +561,20 @@ func TestPackNamesComeBack(t *testing.T) {
 		}
 	}
 	var got []MirrorEntry
-	_, n, err := decodePackChunk(sealPackChunk(append(packChunkHeader(nil, true, len(want)), chunk...)), func(e MirrorEntry) error {
+	chunk = binary.AppendUvarint(chunk, 0) // no orphans
+	info, err := decodePackChunk(sealPackChunk(append(packChunkHeader(nil, "Été", "", true, len(want)), chunk...)), nil, func(e MirrorEntry) error {
 		got = append(got, e)
 		return nil
 	})
-	if err != nil || n != len(want) {
-		t.Fatalf("%d entries, %v", n, err)
+	if err != nil || info.n != len(want) || info.lo != "Été" || !info.last {
+		t.Fatalf("%+v, %v", info, err)
+	}
+	// an empty chunk whose range is written in 16-byte UUIDs: its body is
+	// shorter than the names' characters
+	lo, hi := "00000292-1111-2222-3333-444455556666", "F1E2D3C4-B5A6-4978-8695-A4B3C2D1E0F9"
+	info, err = decodePackChunk(sealPackChunk(append(packChunkHeader(nil, lo, hi, false, 0), 0)), nil, nil)
+	if err != nil || info.n != 0 || info.lo != lo || info.hi != hi || info.last {
+		t.Fatalf("an empty chunk: %+v, %v", info, err)
 	}
 	sameSeq(t, "names", got, want)
 }
