@@ -415,17 +415,20 @@ func passwordOptions(a configs.Account) credstore.PasswordOptions {
 }
 
 // warmSystemRoots starts loading the system's TLS roots in the background
-// (sysroots: the same roots crypto/x509 loads, each parsed once, about a
-// third of its CPU on Debian). trustedRoots, or extraRoots with a
-// tls.ca_file, would do it on the way to the first request. Started when
+// (sysroots: the roots crypto/x509 loads, each certificate parsed once
+// where Debian's layout made crypto/x509 parse it three times; for verify
+// the load already started in sysroots' init). trustedRoots, or extraRoots
+// with a tls.ca_file, would do it on the way to the first request. Started when
 // verify begins, the load runs while the configuration is read, the store
 // opened and the folder scans started, and whoever needs the roots then
 // waits for that same load.
 func warmSystemRoots() { sysroots.Start() }
 
 // trustedRoots are the roots that verify Apple's and the notification
-// servers' certificates: extraRoots, or the system's (sysroots.Default:
-// nil where the platform verifies by itself, as when tls.ca_file is unset).
+// servers' certificates: extraRoots with a tls.ca_file; without one the
+// system's from sysroots.Default, so that crypto/tls does not load them a
+// second time its own way (nil on platforms whose own verifier checks
+// servers, as before).
 func trustedRoots(caFile string) (*x509.CertPool, error) {
 	roots, err := extraRoots(caFile)
 	if roots == nil && err == nil {
