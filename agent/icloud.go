@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/icloudmon/icloudmon/checks"
@@ -60,6 +61,10 @@ type ICloud struct {
 	backoffSeen bool // a back-off was stored or honoured by this process
 
 	mirrors map[string]store.MirrorLibrary // this cycle's audit mirrors by library name
+
+	// snapshotLoaded, if set, is called when ObserveCloud has read the
+	// stored snapshot (tests).
+	snapshotLoaded func()
 }
 
 // ObserveCloud implements CloudSource: restore the session, authenticate
@@ -74,6 +79,18 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 	}
 	defer c.saveSession(ctx, log)
 	defer c.clockOffset(obs)
+	// The stored snapshot is read while the session is validated: reading
+	// it needs no session, and the first Photos request needs both. After
+	// a failed sign-in it is not used; the read still ends in this cycle.
+	prevc := make(chan *icloudapi.PhotosSnapshot, 1)
+	go func() {
+		prevc <- c.loadSnapshot(ctx, log)
+		if c.snapshotLoaded != nil {
+			c.snapshotLoaded()
+		}
+	}()
+	loadedPrev := sync.OnceValue(func() *icloudapi.PhotosSnapshot { return <-prevc })
+	defer loadedPrev()
 	attempts := c.Client.SignInAttempts()
 	signIns, lostAt := c.Client.SignIns(), c.lostAt
 	err := c.Client.Authenticate(ctx, c.password(ctx, log))
@@ -95,7 +112,7 @@ func (c *ICloud) ObserveCloud(ctx context.Context, obs *checks.Observation) *Clo
 		c.updateMirrors(ctx, log, nil, obs, "iCloud could not be read; the mirror is as of its last update")
 		return nil
 	}
-	prev := c.loadSnapshot(ctx, log)
+	prev := loadedPrev()
 	tokens := 0
 	if prev != nil {
 		tokens = len(prev.DBTokens)

@@ -100,7 +100,7 @@ func (c *cli) openAccount(cfg *configs.Config, name string) (configs.Account, *s
 		return acct, nil, nil, nil, err
 	}
 	log := newLogger(cfg, c.stderr)
-	roots, err := extraRoots(cfg.TLS.CAFile)
+	roots, err := trustedRoots(cfg.TLS.CAFile)
 	if err != nil {
 		return acct, log, nil, nil, err
 	}

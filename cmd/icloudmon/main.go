@@ -48,6 +48,9 @@ type cli struct {
 	keychainDelete func(ctx context.Context, appleID string) error
 	// warmRoots starts loading the system's TLS roots (warmSystemRoots).
 	warmRoots func()
+	// oneShotGC sets the garbage collector up for a one-shot command
+	// (deferGC).
+	oneShotGC func()
 }
 
 // newCLI returns the cli of a real process on the given streams.
@@ -55,7 +58,7 @@ func newCLI(stdin io.Reader, stdout, stderr io.Writer) *cli {
 	return &cli{stdin: stdin, stdout: stdout, stderr: stderr,
 		isTerminal: stdinTerminal, sessionMode: credstore.ModeAuto,
 		keychainSet: credstore.SetPassword, keychainDelete: credstore.DeletePassword,
-		warmRoots: warmSystemRoots}
+		warmRoots: warmSystemRoots, oneShotGC: func() { deferGC(oneShotHeap) }}
 }
 
 // commands is every subcommand, each built by a function in a file of its

@@ -33,7 +33,7 @@ func (c *cli) notifyTest(ctx context.Context, cfg *configs.Config) error {
 		return withExit(exitUnknown, err)
 	}
 	defer db.Close()
-	roots, err := extraRoots(cfg.TLS.CAFile)
+	roots, err := trustedRoots(cfg.TLS.CAFile)
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}

@@ -2,9 +2,14 @@ package main
 
 import (
 	"bytes"
+	"crypto/x509"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/icloudmon/icloudmon/internal/fakeicloud"
 )
 
 // TestVerifyStartsTheRootsFirst (issue 25): verify starts loading the
@@ -22,5 +27,43 @@ func TestVerifyStartsTheRootsFirst(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Errorf("verify started loading the roots %d times before failing on its configuration, want once", calls)
+	}
+}
+
+// TestServersAreVerifiedWithTheSystemRoots (issue 25): without tls.ca_file
+// the clients get the system's roots from sysroots (loaded once, each
+// certificate parsed once) instead of leaving crypto/x509 to load them
+// again; the roots trusted are exactly the system's, and tls.ca_file adds
+// to them.
+func TestServersAreVerifiedWithTheSystemRoots(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("elsewhere the platform's verifier checks servers (roots stay nil)")
+	}
+	sys, err := x509.SystemCertPool()
+	if err != nil {
+		t.Skipf("no system roots on this machine: %v", err)
+	}
+	roots, err := trustedRoots("")
+	if err != nil {
+		t.Fatalf("trustedRoots without tls.ca_file: %v", err)
+	}
+	if roots == nil || !roots.Equal(sys) {
+		t.Fatalf("without tls.ca_file the roots are not the system's")
+	}
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	srv := fakeicloud.New(fakeicloud.Options{})
+	defer srv.Close()
+	if err := os.WriteFile(ca, srv.CertificatePEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withCA, err := trustedRoots(ca)
+	if err != nil {
+		t.Fatalf("trustedRoots with tls.ca_file: %v", err)
+	}
+	if withCA.Equal(sys) {
+		t.Errorf("tls.ca_file added nothing to the system roots")
+	}
+	if again, _ := trustedRoots(""); !again.Equal(sys) {
+		t.Errorf("adding tls.ca_file changed the system roots of the next caller")
 	}
 }

@@ -38,6 +38,7 @@ func newVerifyCmd(c *cli) *cobra.Command {
 				return withExit(exitUnknown, fmt.Errorf("--output must be text or json, not %q", f.output))
 			}
 			c.warmRoots()
+			c.oneShotGC()
 			cfg, err := c.loadConfig(cmd)
 			if err != nil {
 				return withExit(exitUnknown, err)

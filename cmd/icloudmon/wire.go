@@ -20,6 +20,7 @@ import (
 
 	"github.com/icloudmon/icloudmon/agent"
 	"github.com/icloudmon/icloudmon/checks"
+	"github.com/icloudmon/icloudmon/cmd/icloudmon/internal/sysroots"
 	"github.com/icloudmon/icloudmon/configs"
 	"github.com/icloudmon/icloudmon/credstore"
 	"github.com/icloudmon/icloudmon/icloudapi"
@@ -146,7 +147,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buil
 	if rt.sessions, err = credstore.NewSessionStore(cfg.DataDir, opts.sessions, log); err != nil {
 		return nil, rt.closeWith(err)
 	}
-	if rt.roots, err = extraRoots(cfg.TLS.CAFile); err != nil {
+	if rt.roots, err = trustedRoots(cfg.TLS.CAFile); err != nil {
 		return nil, rt.closeWith(err)
 	}
 	if !opts.noNotify {
@@ -413,16 +414,27 @@ func passwordOptions(a configs.Account) credstore.PasswordOptions {
 		Keyring: a.Password.Keyring, File: a.Password.File, Env: a.Password.Env}
 }
 
-// warmSystemRoots starts loading the system's TLS roots in the background.
-// crypto/x509 loads them once per process, parsing every certificate of
-// the bundle and of /etc/ssl/certs (about 30 ms of CPU, a fifth of a small
-// repeat verify); extraRoots, or the first TLS handshake when there is no
-// tls.ca_file, would do it on the way to the first request. Started when
+// warmSystemRoots starts loading the system's TLS roots in the background
+// (sysroots: the roots crypto/x509 loads, each certificate parsed once
+// where Debian's layout made crypto/x509 parse it three times; for verify
+// the load already started in sysroots' init). trustedRoots, or extraRoots
+// with a tls.ca_file, would do it on the way to the first request. Started when
 // verify begins, the load runs while the configuration is read, the store
 // opened and the folder scans started, and whoever needs the roots then
-// waits for that same load. Which roots are trusted does not change.
-func warmSystemRoots() {
-	go func() { _, _ = x509.SystemCertPool() }()
+// waits for that same load.
+func warmSystemRoots() { sysroots.Start() }
+
+// trustedRoots are the roots that verify Apple's and the notification
+// servers' certificates: extraRoots with a tls.ca_file; without one the
+// system's from sysroots.Default, so that crypto/tls does not load them a
+// second time its own way (nil on platforms whose own verifier checks
+// servers, as before).
+func trustedRoots(caFile string) (*x509.CertPool, error) {
+	roots, err := extraRoots(caFile)
+	if roots == nil && err == nil {
+		roots = sysroots.Default()
+	}
+	return roots, err
 }
 
 // extraRoots returns the system roots plus tls.ca_file, or nil for the
@@ -435,7 +447,7 @@ func extraRoots(caFile string) (*x509.CertPool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tls.ca_file: %w", err)
 	}
-	pool, err := x509.SystemCertPool()
+	pool, err := sysroots.Pool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}

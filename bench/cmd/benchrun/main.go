@@ -47,6 +47,9 @@ func main() {
 	if len(os.Args) == 3 && os.Args[1] == scanChildArg {
 		os.Exit(scanChild(os.Args[2]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == serveArg {
+		os.Exit(serve(os.Args[2:]))
+	}
 	cfg, err := parseFlags(os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun:", err)
