@@ -36,11 +36,9 @@ type Options struct {
 	// "https://idmsa.apple.com/appleauth/auth",
 	// "https://setup.icloud.com/setup/ws/1" and "https://www.icloud.com".
 	AuthURL, SetupURL, HomeURL string
-	// RootCAs replaces the system roots (tests).
+	// RootCAs replaces the system roots: icloudmon passes the system roots
+	// plus tls.ca_file (cmd/icloudmon trustedRoots), tests their own CA.
 	RootCAs *x509.CertPool
-	// ExtraRootsPEM is added to the system roots (config `tls.ca_file`,
-	// corporate proxies). Ignored when RootCAs is set.
-	ExtraRootsPEM []byte
 	// TLSConfig, if set, is cloned and used as is; InsecureSkipVerify is
 	// refused.
 	TLSConfig *tls.Config
@@ -148,16 +146,6 @@ func (c *Client) setEndpoints() error {
 
 func (c *Client) transport() (http.RoundTripper, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: c.opts.RootCAs}
-	if cfg.RootCAs == nil && len(c.opts.ExtraRootsPEM) > 0 {
-		pool, err := x509.SystemCertPool()
-		if err != nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(c.opts.ExtraRootsPEM) {
-			return nil, errors.New("icloudapi: the extra CA bundle contains no PEM certificate")
-		}
-		cfg.RootCAs = pool
-	}
 	if c.opts.TLSConfig != nil {
 		if c.opts.TLSConfig.InsecureSkipVerify {
 			return nil, errors.New("icloudapi: TLS verification cannot be disabled")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"io"
 	"net/http"
@@ -172,11 +171,12 @@ func TestRevalidate(t *testing.T) {
 	}
 }
 
-func TestExtraRootsPEMTrustsServer(t *testing.T) {
+func TestRootCAsTrustServer(t *testing.T) {
 	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "{}") }))
 	defer ts.Close()
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
-	c, err := New(Options{AppleID: "a@b.c", ExtraRootsPEM: certPEM})
+	pool := x509.NewCertPool()
+	pool.AddCert(ts.Certificate())
+	c, err := New(Options{AppleID: "a@b.c", RootCAs: pool})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,6 @@ func TestNewValidatesOptions(t *testing.T) {
 		"region":       {AppleID: "a@b.c", Region: "mars"},
 		"http":         {AppleID: "a@b.c", SetupURL: "http://setup.example/"},
 		"insecure tls": {AppleID: "a@b.c", TLSConfig: &tls.Config{InsecureSkipVerify: true}}, //nolint:gosec // must be refused
-		"bad CA PEM":   {AppleID: "a@b.c", ExtraRootsPEM: []byte("not a certificate")},
 	} {
 		if _, err := New(o); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -67,3 +67,24 @@ func TestServersAreVerifiedWithTheSystemRoots(t *testing.T) {
 		t.Errorf("adding tls.ca_file changed the system roots of the next caller")
 	}
 }
+
+// TestCAFileWithoutCertificateIsRefused: a tls.ca_file that holds no PEM
+// certificate (a DER file, a key, a typo'd path's neighbour) is an error
+// that names the key, never a silent fall back to the system roots alone.
+func TestCAFileWithoutCertificateIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(bad, []byte("not a certificate\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, path := range map[string]string{"no PEM": bad, "missing": filepath.Join(dir, "absent.pem")} {
+		roots, err := trustedRoots(path)
+		if err == nil || roots != nil {
+			t.Errorf("%s: trustedRoots = %v, %v; want an error and no roots", name, roots, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), "tls.ca_file") {
+			t.Errorf("%s: error %q does not name tls.ca_file", name, err)
+		}
+	}
+}
