@@ -120,9 +120,39 @@ type walker struct {
 // job is one directory to index.
 type job struct {
 	rel   string
-	info  fs.FileInfo
-	chain []fileID // ancestors, for loop detection
+	st    dirStat
+	chain *chainLink // ancestors, for loop detection
 	depth int
+}
+
+// dirStat is what the walk needs of a directory it enters (stat'ed with
+// symlinks followed).
+type dirStat struct {
+	mtime int64 // unix nanoseconds
+	id    fileID
+	hasID bool // id is known (not on systems without inode numbers)
+	isDir bool
+}
+
+func dirStatOf(info fs.FileInfo) dirStat {
+	id, ok := idOf(info)
+	return dirStat{mtime: info.ModTime().UnixNano(), id: id, hasID: ok, isDir: info.IsDir()}
+}
+
+// chainLink is one ancestor of a directory being walked; up is its parent.
+// A link is made only for a directory whose subdirectories are walked.
+type chainLink struct {
+	id fileID
+	up *chainLink
+}
+
+func (c *chainLink) contains(id fileID) bool {
+	for ; c != nil; c = c.up {
+		if c.id == id {
+			return true
+		}
+	}
+	return false
 }
 
 // tally is what one directory contributes to the ScanResult.
@@ -152,7 +182,7 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	defer w.stop()
 	rootInfo, rootErr := os.Stat(ix.root)
 	if rootErr == nil && rootInfo.IsDir() {
-		w.run(job{info: rootInfo})
+		w.run(job{st: dirStatOf(rootInfo)})
 	}
 	if w.saveErr != nil {
 		return res, w.saveErr
@@ -204,17 +234,23 @@ func (w *walker) visit(j job) {
 	// yield per directory (about 0.2 µs) keeps the tick moving.
 	runtime.Gosched()
 	var t tally
-	chain, ok := w.enter(j, &t)
+	ok := w.enter(j, &t)
 	var d *dirState
 	if ok {
-		d = w.dir(j.rel, j.info, &t)
+		d = w.dir(j.rel, j.st, &t)
 	}
 	w.merge(j.rel, d, &t)
 	if d == nil {
 		return
 	}
-	for _, name := range d.subdirs {
-		w.spawn(w.child(path.Join(j.rel, name), chain, j.depth, &t))
+	chain := j.chain
+	if j.st.hasID && (len(d.subdirs) > 0 || len(d.links) > 0) {
+		chain = &chainLink{id: j.st.id, up: j.chain}
+	}
+	if len(d.subdirs) > 0 {
+		var st tally
+		w.subdirs(j, d, chain, &st)
+		w.merge("", nil, &st)
 	}
 	var lt tally
 	for _, name := range d.links {
@@ -225,6 +261,105 @@ func (w *walker) visit(j job) {
 		}
 	}
 	w.merge("", nil, &lt)
+}
+
+// pathBuf is the reusable memory of subdirs: the paths of the
+// subdirectories it stats, and the unchanged ones it takes over.
+type pathBuf struct {
+	abs, rel []byte
+	leaves   []leaf
+}
+
+// leaf is an unchanged directory without subdirectories, stat'ed by its
+// parent's walker.
+type leaf struct {
+	d  *dirState
+	st dirStat
+}
+
+var pathBufs = sync.Pool{New: func() any { return new(pathBuf) }}
+
+// subdirs stats the subdirectories of d and walks them. Most directories of
+// a photo folder are leaves (the day directories of YYYY/MM/DD) and, on a
+// warm rescan, unchanged: such a directory is taken over from the last
+// scan right here (takeLeaves: all of the parent's under one lock), with
+// no job, goroutine, path string or FileInfo of its own; the others are
+// visited as jobs. The stat is the same as os.Stat (symlinks followed), of
+// a path built in a reused buffer.
+func (w *walker) subdirs(j job, d *dirState, chain *chainLink, t *tally) {
+	pb := pathBufs.Get().(*pathBuf)
+	defer func() {
+		clear(pb.leaves)
+		pb.leaves = pb.leaves[:0]
+		pathBufs.Put(pb)
+	}()
+	pb.abs = append(pb.abs[:0], w.abs(d.rel)...)
+	if len(pb.abs) == 0 || !os.IsPathSeparator(pb.abs[len(pb.abs)-1]) {
+		pb.abs = append(pb.abs, filepath.Separator)
+	}
+	absLen := len(pb.abs)
+	pb.rel = append(pb.rel[:0], d.rel...)
+	if d.rel != "" {
+		pb.rel = append(pb.rel, '/')
+	}
+	relLen := len(pb.rel)
+	depth := j.depth + 1
+	for i, name := range d.subdirs {
+		if i%64 == 63 {
+			runtime.Gosched() // see visit: a flat folder has thousands of subdirectories
+		}
+		pb.abs = append(append(pb.abs[:absLen], name...), 0)
+		pb.rel = append(pb.rel[:relLen], name...)
+		st, err := statDir(pb.abs)
+		if err != nil {
+			t.fail(string(pb.rel), "stat", err)
+			continue
+		}
+		if !st.isDir {
+			continue
+		}
+		old := w.old[string(pb.rel)]
+		if old == nil {
+			old = w.ix.stash[string(pb.rel)]
+		}
+		if old != nil && depth <= maxDepth && len(old.subdirs) == 0 && len(old.links) == 0 && w.unchanged(old, st.mtime) {
+			pb.leaves = append(pb.leaves, leaf{d: old, st: st})
+			continue
+		}
+		rel := string(pb.rel)
+		if old != nil {
+			rel = old.rel // the same path, without a copy
+		}
+		w.spawn(&job{rel: rel, st: st, chain: chain, depth: depth})
+	}
+	w.takeLeaves(pb.leaves, chain, t)
+}
+
+// takeLeaves does for unchanged leaf directories what visit, enter, dir and
+// merge do for any directory, under one lock for all of them.
+func (w *walker) takeLeaves(leaves []leaf, chain *chainLink, t *tally) {
+	if len(leaves) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, l := range leaves {
+		if l.st.hasID {
+			if chain.contains(l.st.id) {
+				t.fail(l.d.rel, "symlink loop", errLoop)
+				continue
+			}
+			if !w.firstVisit(l.st.id) {
+				continue
+			}
+		}
+		n := l.d.count()
+		t.unchanged++
+		t.kept += n
+		w.new[l.d.rel] = l.d
+		w.files += n
+	}
+	w.progressLocked(false)
 }
 
 func (w *walker) spawn(c *job) {
@@ -243,31 +378,36 @@ func (w *walker) spawn(c *job) {
 	}
 }
 
+var errLoop = errors.New("directory links back to one of its parents; skipped")
+
 // enter checks for loops and directories already indexed through a link.
-func (w *walker) enter(j job, t *tally) ([]fileID, bool) {
+func (w *walker) enter(j job, t *tally) bool {
 	if j.depth > maxDepth {
 		t.fail(j.rel, "list", errors.New("directory nesting too deep; skipped"))
-		return nil, false
+		return false
 	}
-	id, ok := idOf(j.info)
-	if !ok {
-		return j.chain, true
+	if !j.st.hasID {
+		return true
 	}
-	if slices.Contains(j.chain, id) {
-		t.fail(j.rel, "symlink loop", errors.New("directory links back to one of its parents; skipped"))
-		return nil, false
+	if j.chain.contains(j.st.id) {
+		t.fail(j.rel, "symlink loop", errLoop)
+		return false
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.visited[id] {
-		return nil, false // reached twice through a symlink: index it once
-	}
+	return w.firstVisit(j.st.id) // else reached twice through a symlink: index it once
+}
+
+// firstVisit marks id visited and reports whether it was not before; w.mu
+// is held.
+func (w *walker) firstVisit(id fileID) bool {
+	n := len(w.visited)
 	w.visited[id] = true
-	return append(slices.Clip(j.chain), id), true
+	return len(w.visited) > n
 }
 
 // child stats a subdirectory (following symlinks) into a job.
-func (w *walker) child(rel string, chain []fileID, depth int, t *tally) *job {
+func (w *walker) child(rel string, chain *chainLink, depth int, t *tally) *job {
 	info, err := os.Stat(w.abs(rel))
 	if err != nil {
 		t.fail(rel, "stat", err)
@@ -276,7 +416,7 @@ func (w *walker) child(rel string, chain []fileID, depth int, t *tally) *job {
 	if !info.IsDir() {
 		return nil
 	}
-	return &job{rel: rel, info: info, chain: chain, depth: depth + 1}
+	return &job{rel: rel, st: dirStatOf(info), chain: chain, depth: depth + 1}
 }
 
 // merge adds one directory's results to the scan. When the listed
@@ -367,22 +507,27 @@ func (w *walker) saveBatch(batch []*dirState) {
 }
 
 // dir returns the directory's entry, listing it only when needed.
-func (w *walker) dir(rel string, info fs.FileInfo, t *tally) *dirState {
-	mtime := info.ModTime().UnixNano()
+func (w *walker) dir(rel string, st dirStat, t *tally) *dirState {
 	old := w.old[rel]
 	if old == nil {
 		old = w.ix.stash[rel]
 	}
-	if old != nil && !w.full && !old.racy && !old.unreadable && old.mtime == mtime {
+	if w.unchanged(old, st.mtime) {
 		t.unchanged++
 		t.kept += old.count()
 		return old
 	}
-	d := &dirState{rel: rel, mtime: mtime, racy: w.start.Sub(info.ModTime()) < racyWindow, loaded: true, changed: true}
+	d := &dirState{rel: rel, mtime: st.mtime, racy: w.start.Sub(time.Unix(0, st.mtime)) < racyWindow, loaded: true, changed: true}
 	w.list(d, w.ix.oldFiles(w.ctx, old), t)
 	d.summarize()
 	t.listed++
 	return d
+}
+
+// unchanged reports whether the directory old, whose mtime is now mtime,
+// can be taken over from the last scan without listing it.
+func (w *walker) unchanged(old *dirState, mtime int64) bool {
+	return old != nil && !w.full && !old.racy && !old.unreadable && old.mtime == mtime
 }
 
 // list reads the directory entries into d, reusing unchanged file entries

@@ -3,8 +3,10 @@ package localindex
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -147,5 +149,112 @@ func TestFstatatNUL(t *testing.T) {
 		if got != want {
 			t.Errorf("%s: stat %+v, unix.Fstatat %+v", name, got, want)
 		}
+	}
+}
+
+// TestWarmRescanAllocatesPerParent: a warm rescan of a photo tree (months
+// of day directories, nothing changed) takes the unchanged day directories
+// over without allocating for each: no FileInfo, path, job, goroutine or
+// ancestor chain per directory, only per directory that has subdirectories
+// (the months). Before, every day directory cost about six allocations.
+func TestWarmRescanAllocatesPerParent(t *testing.T) {
+	root := t.TempDir()
+	mt := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
+	const months, days = 4, 30
+	for m := range months {
+		for d := range days {
+			writeFile(t, root, fmt.Sprintf("2024/%02d/%02d/IMG_%02d%02d.HEIC", m+1, d+1, m, d), []byte("x"), mt)
+		}
+	}
+	age(t, root)
+	ix := openIndex(t, NewMemKV(), root, Options{})
+	scan(t, ix, false)
+	warm := func() {
+		res := scan(t, ix, false)
+		if res.DirsListed != 0 || res.DirsUnchanged != 2+months+months*days || res.Files != months*days || len(res.Errors) > 0 {
+			t.Fatalf("warm rescan: %+v", res)
+		}
+	}
+	allocs := testing.AllocsPerRun(10, warm)
+	// the scan's own maps and result, and a few per month: well below one
+	// per day directory
+	if limit := float64(months*days) / 2; allocs > limit {
+		t.Errorf("a warm rescan of %d day directories made %.0f allocations, want at most %.0f", months*days, allocs, limit)
+	}
+	if testing.Verbose() {
+		t.Logf("%.0f allocations", allocs)
+	}
+}
+
+// TestStatDirLikeOsStat: the walk's stat of a subdirectory agrees with
+// os.Stat (symlinks followed) on a directory, a symlink to one, a file and a
+// missing path, errors included.
+func TestStatDirLikeOsStat(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, root, "sub/IMG_0001.HEIC", []byte("12345"), time.Date(2024, 5, 1, 9, 0, 0, 123456789, time.UTC))
+	if err := os.Symlink("sub", filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"sub", "link", "sub/IMG_0001.HEIC", "missing"} {
+		p := filepath.Join(root, name)
+		got, gotErr := statDir(append([]byte(p), 0))
+		info, wantErr := os.Stat(p)
+		if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) {
+			t.Errorf("%s: error %v, os.Stat %v", name, gotErr, wantErr)
+		}
+		if wantErr != nil {
+			if !errors.Is(gotErr, fs.ErrNotExist) {
+				t.Errorf("%s: %v is not fs.ErrNotExist", name, gotErr)
+			}
+			continue
+		}
+		if want := dirStatOf(info); got != want {
+			t.Errorf("%s: %+v, os.Stat gives %+v", name, got, want)
+		}
+	}
+}
+
+// TestSubdirectoryStatErrorReported: a subdirectory that cannot be stat'ed
+// (here its path is longer than PATH_MAX, while its parent's is not) is a
+// "stat" error of the scan. Before, such errors were dropped: the
+// directory and its files were missing from the index without a word.
+func TestSubdirectoryStatErrorReported(t *testing.T) {
+	root := t.TempDir()
+	name := strings.Repeat("d", 250)
+	fd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, tooLong := "", ""
+	for len(root)+len(rel) < unix.PathMax+300 {
+		if err := unix.Mkdirat(fd, name, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		next, err := unix.Openat(fd, name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		_ = unix.Close(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fd = next
+		if rel != "" {
+			rel += "/"
+		}
+		rel += name
+		if tooLong == "" && len(root)+1+len(rel) >= unix.PathMax {
+			tooLong = rel
+		}
+	}
+	_ = unix.Close(fd)
+	ix := openIndex(t, NewMemKV(), root, Options{})
+	res := scan(t, ix, false)
+	var got []string
+	for _, e := range res.Errors {
+		got = append(got, e.Op+" "+e.Path)
+	}
+	if want := []string{"stat " + tooLong}; !slices.Equal(got, want) {
+		t.Errorf("%d errors, want one: stat of the directory at depth %d (%v)", len(got), strings.Count(tooLong, "/")+1, res.Errors)
+	}
+	if res.Health.ErrorPaths != 1 {
+		t.Errorf("ErrorPaths = %d, want 1", res.Health.ErrorPaths)
 	}
 }
