@@ -88,6 +88,14 @@ type Index struct {
 	openDir       func(string) (*os.File, error) // os.Open; tests inject failures
 	batchFiles    int                            // files listed before a scan saves them (scanBatchFiles; tests lower it)
 	loadWarn      string
+	// chunks are the starts of the summary rows (chunks.go), sorted,
+	// chunks[0] == ""; chunksNonce is the nonce of the state row they go
+	// with (another process's write changes it: then they are read
+	// again). staleChunks, set after an unreadable load, are the keys of
+	// summary rows that the next save deletes (it reads none of them).
+	chunks      []string
+	chunksNonce []byte
+	staleChunks []string
 	// view is the nonce of the state row this index loaded or last saved
 	// (memo.go); nil when it has none. A scan's batches leave it behind
 	// until the scan's own save: a view that differs from the saved state
@@ -154,6 +162,7 @@ func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error)
 	ix.onDisk = map[string]bool{}
 	ix.openDir = os.Open
 	ix.batchFiles = scanBatchFiles
+	ix.chunks = []string{""}
 	if err := ix.load(ctx); err != nil {
 		return nil, err
 	}

@@ -483,22 +483,36 @@ func (w *walker) saveBatch(batch []*dirState) {
 	if failed {
 		return
 	}
-	keys := make([]string, 0, 2*len(batch)+1)
-	vals := make([][]byte, 0, 2*len(batch)+1)
+	keys := make([]string, 0, len(batch)+len(batch)/8+2)
+	vals := make([][]byte, 0, len(batch)+len(batch)/8+2)
+	heads := make(map[string][]byte, len(batch))
 	for _, d := range batch {
-		keys = append(keys, headPrefix+d.rel, filePrefix+d.rel)
-		vals = append(vals, encodeHead(d), encodeFiles(d))
+		keys = append(keys, filePrefix+d.rel)
+		vals = append(vals, encodeFiles(d))
+		heads[d.rel] = encodeHead(d)
 	}
-	keys = append(keys, metaKey)
-	vals = append(vals, encodeMeta(w.ix.state))
-	err := w.ix.kv.WriteRows(w.ctx, w.ix.ns, keys, vals)
+	// The summary rows of the batch's directories as saved, with the
+	// batch's summaries in them: the other directories of those rows keep
+	// what the last save wrote until their own batch or the scan's save.
+	sk, sv, starts, err := w.ix.summaryWrites(w.ctx, heads)
+	if err == nil {
+		keys, vals = append(keys, sk...), append(vals, sv...)
+		keys = append(keys, metaKey)
+		vals = append(vals, encodeMeta(w.ix.state))
+		err = w.ix.kv.WriteRows(w.ctx, w.ix.ns, keys, vals)
+		if err != nil {
+			err = fmt.Errorf("save index of %s to the store: %w", w.ix.root, err)
+		}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err != nil {
-		w.saveErr = fmt.Errorf("save index of %s to the store: %w", w.ix.root, err)
+		w.ix.chunksNonce = nil // the state row may or may not be written
+		w.saveErr = err
 		w.stop()
 		return
 	}
+	w.ix.wroteChunks(starts, vals[len(vals)-1])
 	for _, d := range batch {
 		d.changed, d.loaded, d.files = false, false, nil
 		w.ix.onDisk[d.rel] = true

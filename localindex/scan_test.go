@@ -212,11 +212,13 @@ func TestCorruptSavedIndexMeansColdScan(t *testing.T) {
 	scan(t, openIndex(t, kv, root, Options{}), false)
 	ctx := context.Background()
 	ns := rowNamespace(filepath.Clean(root))
-	head, _, _ := kv.Get(ctx, ns, headPrefix+"2023/06/15")
+	sums, _, _ := kv.Get(ctx, ns, chunkKey(""))
 	meta, _, _ := kv.Get(ctx, ns, metaKey)
 	for _, bad := range []struct{ key, val string }{
-		{headPrefix + "2023/06/15", string(head[:len(head)/2])},
-		{headPrefix + "2023/06/15", "garbage"},
+		{chunkKey(""), string(sums[:len(sums)/2])},
+		{chunkKey(""), "garbage"},
+		// a second summary row holding a directory of the first
+		{chunkKey("2023"), string(encodeChunk([]chunkEntry{{rel: "2023/06/15", head: encodeHead(&dirState{nfiles: 1})}}))},
 		{metaKey, "garbage"},
 		{metaKey, string(meta[:len(rowsMagic)+1])},
 	} {
