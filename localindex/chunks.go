@@ -20,7 +20,8 @@ import (
 // says which rows they are, see summaryWrites). A row that grows beyond
 // the limits is split in two or more; its first part keeps its key, the
 // others get the rel of their first summary as start. A row that becomes
-// empty is deleted. So a change to one directory rewrites one row of at
+// empty is deleted, one that shrinks below half is merged with the next
+// one when they fit in three quarters of a row. So a change to one directory rewrites one row of at
 // most chunkMaxEntries summaries (two or three after a split), never a
 // group that grows with the folder: an icloudpd YYYY/MM/DD tree keeps a
 // month's days in one or two rows, a flat YYYY-MM-DD tree 32 days per row.
@@ -163,22 +164,19 @@ func (ix *Index) summaryWrites(ctx context.Context, heads map[string][]byte) ([]
 	newStarts := make([]string, 0, len(starts)+len(byChunk))
 	prev := 0
 	written := map[string]bool{}
-	for _, i := range order {
+	for k, i := range order {
 		newStarts = append(newStarts, starts[prev:i]...)
 		prev = i + 1
 		cur := map[string][]byte{}
 		if ix.staleChunks == nil {
-			v, ok, err := ix.kv.Get(ctx, ix.ns, chunkKey(starts[i]))
+			// An unreadable row counts as empty: its directories are
+			// listed again by the next scan.
+			saved, _, err := ix.readChunk(ctx, starts[i])
 			if err != nil {
-				return nil, nil, nil, fmt.Errorf("read saved index of %s from the store: %w", ix.root, err)
+				return nil, nil, nil, err
 			}
-			if ok {
-				// An unreadable row counts as empty: its directories are
-				// listed again by the next scan.
-				_ = eachChunkEntry(v, func(rel, head []byte) error {
-					cur[string(rel)] = bytes.Clone(head)
-					return nil
-				})
+			for _, c := range saved {
+				cur[c.rel] = c.head
 			}
 		}
 		for _, rel := range byChunk[i] {
@@ -193,6 +191,25 @@ func (ix *Index) summaryWrites(ctx context.Context, heads map[string][]byte) ([]
 			entries = append(entries, chunkEntry{rel: rel, head: h})
 		}
 		slices.SortFunc(entries, func(a, b chunkEntry) int { return strings.Compare(a.rel, b.rel) })
+		// A row that shrank below half is merged with the next one when
+		// the two fit in three quarters of a row and this write does not
+		// change the next one otherwise: many deletions do not leave many
+		// small rows behind.
+		if ix.staleChunks == nil && len(entries) < chunkMaxEntries/2 && i+1 < len(starts) && (k+1 == len(order) || order[k+1] != i+1) {
+			next, ok, err := ix.readChunk(ctx, starts[i+1])
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			size := 0
+			for _, c := range slices.Concat(entries, next) {
+				size += entrySize(c)
+			}
+			if ok && len(entries)+len(next) <= chunkMaxEntries*3/4 && size <= chunkMaxBytes*3/4 {
+				entries = append(entries, next...)
+				keys, vals = append(keys, chunkKey(starts[i+1])), append(vals, nil)
+				prev = i + 2
+			}
+		}
 		if len(entries) == 0 {
 			keys, vals = append(keys, chunkKey(starts[i])), append(vals, nil)
 			if i == 0 {
@@ -219,6 +236,25 @@ func (ix *Index) summaryWrites(ctx context.Context, heads map[string][]byte) ([]
 		}
 	}
 	return keys, vals, newStarts, nil
+}
+
+// readChunk returns the entries of the summary row that starts at start,
+// sorted (none when there is no such row); ok is false when the row is
+// unreadable (the entries are then those before the damage).
+func (ix *Index) readChunk(ctx context.Context, start string) ([]chunkEntry, bool, error) {
+	v, found, err := ix.kv.Get(ctx, ix.ns, chunkKey(start))
+	if err != nil {
+		return nil, false, fmt.Errorf("read saved index of %s from the store: %w", ix.root, err)
+	}
+	if !found {
+		return nil, true, nil
+	}
+	var out []chunkEntry
+	err = eachChunkEntry(v, func(rel, head []byte) error {
+		out = append(out, chunkEntry{rel: string(rel), head: bytes.Clone(head)})
+		return nil
+	})
+	return out, err == nil, nil
 }
 
 // freshChunks makes sure ix.chunks are the starts of the summary rows in

@@ -327,3 +327,58 @@ func TestAnotherWriterMovesRows(t *testing.T) {
 		t.Errorf("scan after two writers: listed %d %v, files %d; want 0, 80", res.DirsListed, res.ListedDirs, res.Files)
 	}
 }
+
+// TestSmallRowsMerge: directories removed from a summary row leave it
+// small; the next save that changes it merges it with the following row
+// when the two fit, so that deletions do not leave a row per directory.
+func TestSmallRowsMerge(t *testing.T) {
+	root := t.TempDir()
+	day := time.Date(2023, 1, 1, 12, 0, 0, 0, time.UTC)
+	var rels []string
+	for i := range 64 {
+		rel := day.AddDate(0, 0, i).Format("2006-01-02")
+		rels = append(rels, rel)
+		writeFile(t, root, rel+"/IMG_0001.JPG", []byte("x"), day)
+	}
+	age(t, root)
+	kv := NewMemKV()
+	ix := openIndex(t, kv, root, Options{})
+	scan(t, ix, false)
+	ns := rowNamespace(ix.root)
+	rows := func() []string {
+		var starts []string
+		if err := kv.EachRow(context.Background(), ns, chunkPrefix, func(key string, _ []byte) error {
+			starts = append(starts, key)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return starts
+	}
+	// the root and 64 days: three rows of about 22
+	if r := rows(); len(r) != 3 {
+		t.Fatalf("rows after the first scan: %q", r)
+	}
+	remove := func(from, to int) {
+		for _, rel := range rels[from:to] {
+			if err := os.RemoveAll(filepath.Join(root, rel)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		age(t, root, ".")
+		scan(t, ix, false)
+		savedSummaries(t, kv, ns)
+	}
+	remove(52, 64) // the last row keeps about 10
+	if r := rows(); len(r) != 3 {
+		t.Fatalf("rows after removing from the last one: %q", r)
+	}
+	remove(26, 40) // the middle row keeps about 7: merged with the last
+	if r := rows(); len(r) != 2 {
+		t.Errorf("rows after removing from the middle one: %q, want 2", r)
+	}
+	again := openIndex(t, kv, root, Options{})
+	if res := scan(t, again, false); again.loadWarn != "" || res.DirsListed != 0 || res.Files != 64-12-14 {
+		t.Errorf("after a restart: warning %q, listed %d, files %d; want none, 0, 38", again.loadWarn, res.DirsListed, res.Files)
+	}
+}
