@@ -81,6 +81,7 @@ type Index struct {
 	// did before issue 25 (tests compare the two).
 	allCandidates bool
 	gen           uint64     // counts scans that changed the directories
+	scanGen       uint32     // counts scans (dirState.seen)
 	last          *lastCands // the candidates of the last Match call
 	dirty         bool       // in-memory state differs from the saved rows
 	stats         Stats
@@ -121,6 +122,7 @@ type dirState struct {
 	files      []fileEntry // sorted by name; only when loaded
 	loaded     bool        // files holds the entries (else they are in the saved row)
 	changed    bool        // listed or updated since the last save (implies loaded)
+	seen       uint32      // the scan (Index.scanGen) that last kept this entry as it was
 	// summary, kept when the files are not loaded
 	nfiles     int
 	newest     int64 // sortTime of the newest file, unix ns

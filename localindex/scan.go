@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -103,9 +104,11 @@ type walker struct {
 	sem   chan struct{}
 	wg    sync.WaitGroup
 
+	gen      uint32 // marks the directories of old this scan keeps (dirState.seen)
 	mu       sync.Mutex
-	new      map[string]*dirState
-	visited  map[fileID]bool
+	kept     int                  // directories of old kept as they were (marked)
+	delta    map[string]*dirState // the other directories of the new index: listed, or from the stash
+	visited  map[fileID]struct{}
 	links    []job // symlinked directories, walked after the real tree
 	res      *ScanResult
 	files    int
@@ -177,7 +180,9 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	start := ix.opts.Now()
 	res := ScanResult{Folder: ix.root, Started: start, Full: so.Full}
 	w := &walker{ix: ix, full: so.Full, start: start, old: ix.dirs, sem: make(chan struct{}, scanWorkers),
-		new: make(map[string]*dirState, len(ix.dirs)), visited: make(map[fileID]bool, len(ix.dirs)), res: &res}
+		delta: map[string]*dirState{}, visited: make(map[fileID]struct{}, len(ix.dirs)), res: &res}
+	ix.scanGen++
+	w.gen = ix.scanGen
 	w.ctx, w.stop = context.WithCancel(ctx)
 	defer w.stop()
 	rootInfo, rootErr := os.Stat(ix.root)
@@ -236,10 +241,11 @@ func (w *walker) visit(j job) {
 	var t tally
 	ok := w.enter(j, &t)
 	var d *dirState
+	fromOld := false
 	if ok {
-		d = w.dir(j.rel, j.st, &t)
+		d, fromOld = w.dir(j.rel, j.st, &t)
 	}
-	w.merge(j.rel, d, &t)
+	w.merge(j.rel, d, fromOld, &t)
 	if d == nil {
 		return
 	}
@@ -250,7 +256,7 @@ func (w *walker) visit(j job) {
 	if len(d.subdirs) > 0 {
 		var st tally
 		w.subdirs(j, d, chain, &st)
-		w.merge("", nil, &st)
+		w.merge("", nil, false, &st)
 	}
 	var lt tally
 	for _, name := range d.links {
@@ -260,7 +266,7 @@ func (w *walker) visit(j job) {
 			w.mu.Unlock()
 		}
 	}
-	w.merge("", nil, &lt)
+	w.merge("", nil, false, &lt)
 }
 
 // pathBuf is the reusable memory of subdirs: the paths of the
@@ -273,8 +279,9 @@ type pathBuf struct {
 // leaf is an unchanged directory without subdirectories, stat'ed by its
 // parent's walker.
 type leaf struct {
-	d  *dirState
-	st dirStat
+	d       *dirState
+	st      dirStat
+	fromOld bool // d is in walker.old (else in the stash)
 }
 
 var pathBufs = sync.Pool{New: func() any { return new(pathBuf) }}
@@ -319,11 +326,12 @@ func (w *walker) subdirs(j job, d *dirState, chain *chainLink, t *tally) {
 			continue
 		}
 		old := w.old[string(pb.rel)]
+		fromOld := old != nil
 		if old == nil {
 			old = w.ix.stash[string(pb.rel)]
 		}
 		if old != nil && depth <= maxDepth && len(old.subdirs) == 0 && len(old.links) == 0 && w.unchanged(old, st.mtime) {
-			pb.leaves = append(pb.leaves, leaf{d: old, st: st})
+			pb.leaves = append(pb.leaves, leaf{d: old, st: st, fromOld: fromOld})
 			continue
 		}
 		rel := string(pb.rel)
@@ -356,7 +364,7 @@ func (w *walker) takeLeaves(leaves []leaf, chain *chainLink, t *tally) {
 		n := l.d.count()
 		t.unchanged++
 		t.kept += n
-		w.new[l.d.rel] = l.d
+		w.include(l.d.rel, l.d, l.fromOld)
 		w.files += n
 	}
 	w.progressLocked(false)
@@ -402,7 +410,7 @@ func (w *walker) enter(j job, t *tally) bool {
 // is held.
 func (w *walker) firstVisit(id fileID) bool {
 	n := len(w.visited)
-	w.visited[id] = true
+	w.visited[id] = struct{}{}
 	return len(w.visited) > n
 }
 
@@ -422,13 +430,13 @@ func (w *walker) child(rel string, chain *chainLink, depth int, t *tally) *job {
 // merge adds one directory's results to the scan. When the listed
 // directories not saved yet reach a batch, this goroutine saves them after
 // releasing w.mu, so that the other walkers go on listing meanwhile.
-func (w *walker) merge(rel string, d *dirState, t *tally) {
-	if batch := w.mergeLocked(rel, d, t); batch != nil {
+func (w *walker) merge(rel string, d *dirState, fromOld bool, t *tally) {
+	if batch := w.mergeLocked(rel, d, fromOld, t); batch != nil {
 		w.saveBatch(batch)
 	}
 }
 
-func (w *walker) mergeLocked(rel string, d *dirState, t *tally) []*dirState {
+func (w *walker) mergeLocked(rel string, d *dirState, fromOld bool, t *tally) []*dirState {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r := w.res
@@ -448,7 +456,7 @@ func (w *walker) mergeLocked(rel string, d *dirState, t *tally) []*dirState {
 		r.ListedDirs = append(r.ListedDirs, rel)
 		w.ix.dirty = true
 	}
-	w.new[rel] = d
+	w.include(rel, d, fromOld && t.listed == 0)
 	w.files += d.count()
 	var batch []*dirState
 	if t.listed > 0 {
@@ -520,22 +528,36 @@ func (w *walker) saveBatch(batch []*dirState) {
 	w.ix.gen++ // rows changed under the candidates of the last Match
 }
 
-// dir returns the directory's entry, listing it only when needed.
-func (w *walker) dir(rel string, st dirStat, t *tally) *dirState {
+// include puts d into the new index under rel; w.mu is held. A directory of
+// the old index kept as it was is only marked: a warm rescan that changes
+// nothing keeps the old map instead of building a new one (finish).
+func (w *walker) include(rel string, d *dirState, fromOld bool) {
+	if fromOld {
+		d.seen = w.gen
+		w.kept++
+		return
+	}
+	w.delta[rel] = d
+}
+
+// dir returns the directory's entry, listing it only when needed; fromOld
+// reports an entry of the old index kept as it was.
+func (w *walker) dir(rel string, st dirStat, t *tally) (d *dirState, fromOld bool) {
 	old := w.old[rel]
+	fromOld = old != nil
 	if old == nil {
 		old = w.ix.stash[rel]
 	}
 	if w.unchanged(old, st.mtime) {
 		t.unchanged++
 		t.kept += old.count()
-		return old
+		return old, fromOld
 	}
-	d := &dirState{rel: rel, mtime: st.mtime, racy: w.start.Sub(time.Unix(0, st.mtime)) < racyWindow, loaded: true, changed: true}
+	d = &dirState{rel: rel, mtime: st.mtime, racy: w.start.Sub(time.Unix(0, st.mtime)) < racyWindow, loaded: true, changed: true}
 	w.list(d, w.ix.oldFiles(w.ctx, old), t)
 	d.summarize()
 	t.listed++
-	return d
+	return d, false
 }
 
 // unchanged reports whether the directory old, whose mtime is now mtime,
@@ -637,17 +659,27 @@ func (ix *Index) keepStash(old map[string]*dirState, h FolderHealth) {
 
 // finish accounts for directories that disappeared and installs the result.
 func (w *walker) finish() {
-	for rel, d := range w.old {
-		if _, ok := w.new[rel]; !ok {
-			w.res.FilesRemoved += d.count()
-			w.ix.dirty = true
+	dirs := w.old
+	if w.kept != len(w.old) || len(w.delta) > 0 {
+		dirs = make(map[string]*dirState, w.kept+len(w.delta))
+		for rel, d := range w.old {
+			if d.seen == w.gen {
+				dirs[rel] = d
+			}
+		}
+		maps.Copy(dirs, w.delta)
+		for rel, d := range w.old {
+			if _, ok := dirs[rel]; !ok {
+				w.res.FilesRemoved += d.count()
+				w.ix.dirty = true
+			}
 		}
 	}
-	if w.res.DirsListed > 0 || len(w.new) != len(w.old) {
+	if w.res.DirsListed > 0 || len(dirs) != len(w.old) {
 		w.ix.gen++ // the candidates of the last Match are out of date
 	}
-	w.ix.dirs = w.new
-	w.res.Dirs = len(w.new)
+	w.ix.dirs = dirs
+	w.res.Dirs = len(dirs)
 	w.res.Files = w.files
 	w.ix.scanned = true
 }
@@ -677,6 +709,6 @@ func (w *walker) progressLocked(done bool) {
 		return
 	}
 	w.lastProg = now
-	cb(Progress{Folder: w.ix.root, Dirs: len(w.new), Files: w.files, Listed: w.res.DirsListed,
+	cb(Progress{Folder: w.ix.root, Dirs: w.kept + len(w.delta), Files: w.files, Listed: w.res.DirsListed,
 		Elapsed: now.Sub(w.start), Done: done})
 }

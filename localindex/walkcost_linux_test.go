@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -256,5 +257,31 @@ func TestSubdirectoryStatErrorReported(t *testing.T) {
 	}
 	if res.Health.ErrorPaths != 1 {
 		t.Errorf("ErrorPaths = %d, want 1", res.Health.ErrorPaths)
+	}
+}
+
+// TestUnchangedRescanKeepsTheMap: a warm rescan that finds nothing changed
+// keeps the index's map of directories instead of building a copy of it
+// (at 58 000 directories, 27 ms of a repeat verify's CPU went into making
+// the copy and the memory it touched); one that finds a change installs a
+// new one with the change.
+func TestUnchangedRescanKeepsTheMap(t *testing.T) {
+	root, rels := bigTree(t, 40, 1)
+	ix := openIndex(t, NewMemKV(), root, Options{})
+	scan(t, ix, false)
+	before := reflect.ValueOf(ix.dirs).UnsafePointer()
+	if res := scan(t, ix, false); res.DirsListed != 0 || res.Dirs != 40+2+1+1 || res.Files != 40 {
+		t.Fatalf("warm rescan: %+v", res)
+	}
+	if reflect.ValueOf(ix.dirs).UnsafePointer() != before {
+		t.Error("a rescan that changed nothing built a new map of directories")
+	}
+	if err := os.RemoveAll(filepath.Join(root, rels[3])); err != nil {
+		t.Fatal(err)
+	}
+	age(t, root, filepath.Dir(rels[3]))
+	res := scan(t, ix, false)
+	if res.FilesRemoved != 1 || res.Dirs != 43 || ix.dirs[rels[3]] != nil || len(ix.dirs) != 43 {
+		t.Errorf("rescan after removing %s: %+v, %d directories", rels[3], res, len(ix.dirs))
 	}
 }
