@@ -197,7 +197,9 @@ func TestLoadReadsARowPer32Directories(t *testing.T) {
 	if res := scan(t, ix, false); res.DirsListed != 1 || res.FilesAdded != 1 {
 		t.Fatalf("scan after one new file: %+v", res)
 	}
-	if rows, bytes := kv.Puts()-puts, kv.BytesWritten()-written; rows != 3 || bytes > chunkMaxBytes+300 {
+	rows, bytes := kv.Puts()-puts, kv.BytesWritten()-written
+	t.Logf("one new file: %d rows, %d bytes (the cold scan wrote %d)", rows, bytes, written)
+	if rows != 3 || bytes > chunkMaxBytes+300 {
 		t.Errorf("one new file wrote %d rows, %d bytes; want 3 (files, summary, state), at most %d bytes", rows, bytes, chunkMaxBytes+300)
 	}
 }
