@@ -294,6 +294,35 @@ var pathBufs = sync.Pool{New: func() any { return new(pathBuf) }}
 // visited as jobs. The stat is the same as os.Stat (symlinks followed), of
 // a path built in a reused buffer.
 func (w *walker) subdirs(j job, d *dirState, chain *chainLink, t *tally) {
+	names := d.subdirs
+	// A flat folder (thousands of day directories side by side) is
+	// stat'ed in runs of subdirSegment, on a free worker when there is one.
+	for len(names) > subdirSegment {
+		seg := names[:subdirSegment]
+		names = names[subdirSegment:]
+		select {
+		case w.sem <- struct{}{}:
+			w.wg.Add(1)
+			go func() {
+				defer w.wg.Done()
+				defer func() { <-w.sem }()
+				var st tally
+				w.subdirRun(j, d, seg, chain, &st)
+				w.merge("", nil, false, &st)
+			}()
+		default:
+			w.subdirRun(j, d, seg, chain, t)
+		}
+	}
+	w.subdirRun(j, d, names, chain, t)
+}
+
+// subdirSegment is how many subdirectories of one directory a walker
+// stats before it hands the rest to another one.
+const subdirSegment = 256
+
+// subdirRun stats the subdirectories names of d and walks them (subdirs).
+func (w *walker) subdirRun(j job, d *dirState, names []string, chain *chainLink, t *tally) {
 	pb := pathBufs.Get().(*pathBuf)
 	defer func() {
 		clear(pb.leaves)
@@ -311,7 +340,7 @@ func (w *walker) subdirs(j job, d *dirState, chain *chainLink, t *tally) {
 	}
 	relLen := len(pb.rel)
 	depth := j.depth + 1
-	for i, name := range d.subdirs {
+	for i, name := range names {
 		if i%64 == 63 {
 			runtime.Gosched() // see visit: a flat folder has thousands of subdirectories
 		}

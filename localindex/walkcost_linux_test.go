@@ -285,3 +285,45 @@ func TestUnchangedRescanKeepsTheMap(t *testing.T) {
 		t.Errorf("rescan after removing %s: %+v, %d directories", rels[3], res, len(ix.dirs))
 	}
 }
+
+// TestFlatFolderRescanInRuns: the subdirectories of a flat folder are
+// stat'ed in runs of subdirSegment by several walkers; a warm rescan after
+// some day directories changed, went or came finds what a new index's
+// cold scan finds.
+func TestFlatFolderRescanInRuns(t *testing.T) {
+	root := t.TempDir()
+	day := time.Date(2023, 1, 1, 12, 0, 0, 0, time.UTC)
+	const days = 3*subdirSegment + 17
+	var rels []string
+	for i := range days {
+		rel := day.AddDate(0, 0, i).Format("2006-01-02")
+		rels = append(rels, rel)
+		writeFile(t, root, rel+"/IMG_0001.JPG", []byte("x"), day)
+	}
+	age(t, root)
+	ix := openIndex(t, NewMemKV(), root, Options{})
+	scan(t, ix, false)
+	if res := scan(t, ix, false); res.DirsUnchanged != days+1 || res.Files != days {
+		t.Fatalf("warm rescan: %d unchanged, %d files; want %d, %d", res.DirsUnchanged, res.Files, days+1, days)
+	}
+	changed := []string{"."}
+	for i := 5; i < days; i += 97 {
+		writeFile(t, root, rels[i]+"/IMG_0002.JPG", []byte("y"), day)
+		changed = append(changed, rels[i])
+		if err := os.RemoveAll(filepath.Join(root, rels[i+1])); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, root, rels[i]+"-new/IMG_0003.JPG", []byte("z"), day)
+		changed = append(changed, rels[i]+"-new")
+	}
+	age(t, root, changed...)
+	res := scan(t, ix, false)
+	fresh := openIndex(t, NewMemKV(), root, Options{})
+	want := scan(t, fresh, false)
+	if res.Files != want.Files || res.Dirs != want.Dirs || res.DirsListed != len(changed) {
+		t.Errorf("rescan: %d files, %d dirs, %d listed; a cold scan finds %d files, %d dirs", res.Files, res.Dirs, res.DirsListed, want.Files, want.Dirs)
+	}
+	if diff := cmp.Diff(walked(t, fresh), walked(t, ix)); diff != "" {
+		t.Errorf("directories (-cold +rescan):\n%s", diff)
+	}
+}
