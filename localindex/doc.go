@@ -15,14 +15,16 @@
 // file whose size and mtime did not change keeps its cached capture time. The
 // summary of every directory is kept in memory between cycles, so a warm
 // rescan costs one stat per directory. The files live on disk, one row per
-// directory (namespace "localindex3:<folder>", format LIX3, rows.go): a
-// changed directory rewrites its own rows, in one transaction with the
-// folder state. Match streams the rows once per call and builds its lookups
+// directory, and the summaries in rows of up to 32 directories (namespace
+// "localindex3:<folder>", format LIX5, rows.go and chunks.go): a changed
+// directory rewrites its files row and the one summary row that holds it,
+// in one transaction with the folder state. Match streams the rows once per call and builds its lookups
 // from the files the call's assets can match (candidates.go). A call that
 // read no file header saves its result beside the rows, and a later call
 // with the same input over rows that were not written since returns it
 // (memo.go: every write of directory rows gives the folder state row a new
-// nonce). The one-blob format of earlier versions (LIX2) is migrated on Open.
+// nonce). The earlier formats (LIX2, one blob; LIX3, a summary row per
+// directory) are migrated on Open.
 //
 // Trade-off: a file rewritten in place keeps its directory's mtime, so the
 // incremental scan does not notice it; ScanOptions.Full lists everything and

@@ -11,3 +11,8 @@ import "golang.org/x/sys/unix"
 func fstatatNUL(fd int, name *byte, st *unix.Stat_t) error {
 	return unix.Fstatat(fd, unix.BytePtrToString(name), st, unix.AT_SYMLINK_NOFOLLOW)
 }
+
+// statNUL stats the NUL-terminated path at name, following symlinks.
+func statNUL(name *byte, st *unix.Stat_t) error {
+	return unix.Stat(unix.BytePtrToString(name), st)
+}

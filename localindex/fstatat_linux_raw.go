@@ -24,3 +24,14 @@ func fstatatNUL(fd int, name *byte, st *unix.Stat_t) error {
 	}
 	return nil
 }
+
+// statNUL stats the NUL-terminated path at name, following symlinks, as
+// os.Stat does (fstatat relative to the working directory, no flags).
+func statNUL(name *byte, st *unix.Stat_t) error {
+	cwd := unix.AT_FDCWD
+	_, _, e := syscall.Syscall6(sysFstatat, uintptr(cwd), uintptr(unsafe.Pointer(name)), uintptr(unsafe.Pointer(st)), 0, 0, 0) //nolint:gosec // pointers to a live buffer and a local, for the call only
+	if e != 0 {
+		return e
+	}
+	return nil
+}

@@ -81,6 +81,7 @@ type Index struct {
 	// did before issue 25 (tests compare the two).
 	allCandidates bool
 	gen           uint64     // counts scans that changed the directories
+	scanGen       uint32     // counts scans (dirState.seen)
 	last          *lastCands // the candidates of the last Match call
 	dirty         bool       // in-memory state differs from the saved rows
 	stats         Stats
@@ -88,6 +89,14 @@ type Index struct {
 	openDir       func(string) (*os.File, error) // os.Open; tests inject failures
 	batchFiles    int                            // files listed before a scan saves them (scanBatchFiles; tests lower it)
 	loadWarn      string
+	// chunks are the starts of the summary rows (chunks.go), sorted,
+	// chunks[0] == ""; chunksNonce is the nonce of the state row they go
+	// with (another process's write changes it: then they are read
+	// again). staleChunks, set after an unreadable load, are the keys of
+	// summary rows that the next save deletes (it reads none of them).
+	chunks      []string
+	chunksNonce []byte
+	staleChunks []string
 	// view is the nonce of the state row this index loaded or last saved
 	// (memo.go); nil when it has none. A scan's batches leave it behind
 	// until the scan's own save: a view that differs from the saved state
@@ -113,6 +122,7 @@ type dirState struct {
 	files      []fileEntry // sorted by name; only when loaded
 	loaded     bool        // files holds the entries (else they are in the saved row)
 	changed    bool        // listed or updated since the last save (implies loaded)
+	seen       uint32      // the scan (Index.scanGen) that last kept this entry as it was
 	// summary, kept when the files are not loaded
 	nfiles     int
 	newest     int64 // sortTime of the newest file, unix ns
@@ -154,6 +164,7 @@ func Open(ctx context.Context, kv KV, root string, opts Options) (*Index, error)
 	ix.onDisk = map[string]bool{}
 	ix.openDir = os.Open
 	ix.batchFiles = scanBatchFiles
+	ix.chunks = []string{""}
 	if err := ix.load(ctx); err != nil {
 		return nil, err
 	}

@@ -10,24 +10,33 @@ import (
 	"strings"
 )
 
-// On-disk format LIX3: one namespace per folder (rowNamespace), holding
+// On-disk format LIX5: one namespace per folder (rowNamespace), holding
 //
 //	"m"        the folder state: format magic, name-rules version, last
 //	           scan, files, baseline;
-//	"h/<rel>"  one directory's summary: mtime, flags, subdirectories,
-//	           links, file count, newest file, unreadable-header count;
-//	"f/<rel>"  the same directory's files: name, size, mtime, cached
-//	           capture time, and the 32-bit hashes of the name keys and the
-//	           time written in the name, so that a cycle can pick the
-//	           matcher's candidates without parsing every name.
+//	"s/<start>" the summaries of a run of directories, by rel: mtime,
+//	           flags, subdirectories, links, file count, newest file,
+//	           unreadable-header count of each (chunks.go: at most 32
+//	           directories a row, runs that stay put);
+//	"f/<rel>"  one directory's files: name, size, mtime, cached capture
+//	           time, and the 32-bit hashes of the name keys and the time
+//	           written in the name, so that a cycle can pick the matcher's
+//	           candidates without parsing every name.
 //
 // A scan keeps only the summaries in memory (what the walk and the folder
-// health need); a changed directory rewrites its own two rows, and the
-// state row, in one transaction (KV.WriteRows), so a crash leaves the
-// previous index or the new one. Match streams the "f/" rows and keeps the
-// files the cycle's assets can match (candidates.go). The LIX2 blob of
-// earlier versions is migrated on Open.
-const rowsMagic = "LIX3"
+// health need); a changed directory rewrites its files row, the summary
+// row that holds it, and the state row, in one transaction
+// (KV.WriteRows), so a crash leaves the previous index or the new one.
+// Match streams the "f/" rows and keeps the files the cycle's assets can
+// match (candidates.go). Earlier formats are migrated on Open: LIX3 (one
+// "h/<rel>" summary row per directory: a repeat verify read a row per
+// directory) and the LIX2 blob. LIX4 (summaries grouped by parent, whose
+// group could grow with the folder) was never released.
+const rowsMagic = "LIX5"
+
+// rowsMagicLIX3 marks the state row of the per-directory summary rows that
+// Open migrates (migrateLIX3).
+const rowsMagicLIX3 = "LIX3"
 
 // nameRulesVersion versions parseLocal and nameTime as far as the saved
 // name-key hashes depend on them: bump it when a naming rule changes, and
@@ -36,7 +45,7 @@ const nameRulesVersion = 1
 
 const (
 	metaKey    = "m"
-	headPrefix = "h/"
+	headPrefix = "h/" // LIX3 summary rows, migrated
 	filePrefix = "f/"
 )
 
@@ -326,26 +335,51 @@ func (ix *Index) load(ctx context.Context) error {
 }
 
 func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
+	if bytes.HasPrefix(meta, []byte(rowsMagicLIX3)) {
+		return ix.migrateLIX3(ctx, meta)
+	}
 	st, rules, err := decodeMeta(meta)
-	// A repeat verify loads a summary per directory: they are decoded into
-	// blocks (a summary replaced by a scan keeps its block alive; at most
-	// those loaded here), and the map is made at its size once all are read.
+	// A repeat verify loads a summary per directory, from a row per 32 of
+	// them: they are decoded into blocks (a summary replaced by a scan
+	// keeps its block alive; at most those loaded here), and the map is
+	// made at its size once all are read.
 	var blocks [][]dirState
+	var keys []string
 	n := 0
-	err2 := ix.kv.EachRow(ctx, ix.ns, headPrefix, func(key string, v []byte) error {
-		rel := strings.TrimPrefix(key, headPrefix)
-		if err != nil {
-			ix.diskRels = append(ix.diskRels, rel)
+	starts := []string{""}
+	last, first := "", true // the last rel read, for the order check
+	err2 := ix.kv.EachRow(ctx, ix.ns, chunkPrefix, func(key string, v []byte) error {
+		keys = append(keys, key)
+		start := key[len(chunkPrefix):]
+		if start != "" {
+			starts = append(starts, start)
+		}
+		if err == nil && !first && last >= start {
+			err = fmt.Errorf("summary row %q: %w", key, errUnknownRow)
+		}
+		gerr := eachChunkEntry(v, func(relb, head []byte) error {
+			if err == nil && (string(relb) < start || !first && string(relb) <= last) {
+				err = fmt.Errorf("summary row %q: directory %q out of order: %w", key, relb, errUnknownRow)
+			}
+			rel := string(relb)
+			last, first = rel, false
+			if err != nil {
+				ix.diskRels = append(ix.diskRels, rel)
+				return nil
+			}
+			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == cap(blocks[len(blocks)-1]) {
+				blocks = append(blocks, make([]dirState, 0, 1024))
+			}
+			b := &blocks[len(blocks)-1]
+			*b = (*b)[:len(*b)+1]
+			n++
+			if derr := decodeHeadInto(&(*b)[len(*b)-1], rel, head); derr != nil {
+				err = fmt.Errorf("directory %q: %w", rel, derr)
+			}
 			return nil
-		}
-		if len(blocks) == 0 || len(blocks[len(blocks)-1]) == cap(blocks[len(blocks)-1]) {
-			blocks = append(blocks, make([]dirState, 0, 1024))
-		}
-		b := &blocks[len(blocks)-1]
-		*b = (*b)[:len(*b)+1]
-		n++
-		if derr := decodeHeadInto(&(*b)[len(*b)-1], rel, v); derr != nil {
-			err = fmt.Errorf("directory %q: %w", rel, derr)
+		})
+		if gerr != nil && err == nil {
+			err = fmt.Errorf("summary row %q: %w", key, gerr)
 		}
 		return nil
 	})
@@ -356,8 +390,17 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 	if err != nil {
 		ix.log.Warn("saved folder index is unreadable; the next scan reads the whole folder again", "err", err)
 		ix.loadWarn = err.Error()
+		// the next save writes every summary afresh and deletes these rows
+		ix.staleChunks = append([]string{}, keys...)
+		for _, b := range blocks {
+			for i := range b {
+				ix.diskRels = append(ix.diskRels, b[i].rel)
+			}
+		}
+		ix.diskBlocks = nil
 		return nil
 	}
+	ix.chunks, ix.chunksNonce = starts, metaNonce(meta)
 	dirs := make(map[string]*dirState, n)
 	for _, b := range blocks {
 		for i := range b {
@@ -386,9 +429,57 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 			ix.log.Warn("could not add a nonce to the saved folder state; matching reads the whole index", "err", err)
 			return nil
 		}
-		ix.view = metaNonce(v)
+		ix.view, ix.chunksNonce = metaNonce(v), metaNonce(v)
 	}
 	return nil
+}
+
+// migrateLIX3 moves the summary rows of format LIX3 (one "h/<rel>" row per
+// directory) into summary rows of 32, in one transaction with the state
+// row, now LIX5 with a fresh nonce; the files rows stay as they are, and
+// the folder is not listed again. A crash before the commit leaves the
+// LIX3 rows, migrated again on the next Open.
+func (ix *Index) migrateLIX3(ctx context.Context, meta []byte) error {
+	var entries []chunkEntry
+	var old []string
+	err := ix.kv.EachRow(ctx, ix.ns, headPrefix, func(key string, v []byte) error {
+		entries = append(entries, chunkEntry{rel: strings.TrimPrefix(key, headPrefix), head: bytes.Clone(v)})
+		old = append(old, key)
+		return nil
+	})
+	nDirs := len(old)
+	// Summary rows left by an earlier LIX5 index (a downgrade to LIX3 and
+	// back) are deleted: the new ones are written after them.
+	if err == nil {
+		err = ix.kv.EachRow(ctx, ix.ns, chunkPrefix, func(key string, _ []byte) error {
+			old = append(old, key)
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("read saved index of %s from the store: %w", ix.root, err)
+	}
+	slices.SortFunc(entries, func(a, b chunkEntry) int { return strings.Compare(a.rel, b.rel) })
+	keys, vals := old, make([][]byte, len(old), len(old)+len(entries)/chunkMaxEntries+2)
+	for i, part := range splitChunk(entries) {
+		start := ""
+		if i > 0 {
+			start = part[0].rel
+		}
+		keys, vals = append(keys, chunkKey(start)), append(vals, encodeChunk(part))
+	}
+	// The same state under the new magic; its nonce (when it has one) is
+	// renewed, for the memo stands for the rows it was made over.
+	nm := append([]byte(rowsMagic), meta[len(rowsMagicLIX3):]...)
+	if metaNonce(nm) != nil {
+		copy(nm[len(nm)-nonceLen:], newNonce())
+	}
+	keys, vals = append(keys, metaKey), append(vals, nm)
+	if err := ix.kv.WriteRows(ctx, ix.ns, keys, vals); err != nil {
+		return fmt.Errorf("migrate saved index of %s to format %s: %w", ix.root, rowsMagic, err)
+	}
+	ix.log.Info("folder index migrated to summary rows of 32 directories", "format", rowsMagic, "dirs", nDirs, "rows", len(keys)-len(old)-1)
+	return ix.loadRows(ctx, nm)
 }
 
 // migrateBlob converts an LIX2 blob (one value for the whole folder) into
@@ -469,32 +560,41 @@ func (ix *Index) save(ctx context.Context) error {
 	var keys []string
 	var vals [][]byte
 	var saved []*dirState
+	heads := map[string][]byte{}
 	for rel, ds := range ix.dirs {
 		if ds.changed {
-			keys = append(keys, headPrefix+rel, filePrefix+rel)
-			vals = append(vals, encodeHead(ds), encodeFiles(ds))
+			keys = append(keys, filePrefix+rel)
+			vals = append(vals, encodeFiles(ds))
+			heads[rel] = encodeHead(ds)
 			saved = append(saved, ds)
 		}
 	}
 	for rel := range ix.onDisk {
 		if _, ok := ix.dirs[rel]; !ok && ix.stash[rel] == nil {
-			keys = append(keys, headPrefix+rel, filePrefix+rel)
-			vals = append(vals, nil, nil)
+			keys = append(keys, filePrefix+rel)
+			vals = append(vals, nil)
+			heads[rel] = nil
 		}
 	}
+	sk, sv, starts, err := ix.summaryWrites(ctx, heads)
+	if err != nil {
+		return err
+	}
+	keys, vals = append(keys, sk...), append(vals, sv...)
 	keys = append(keys, metaKey)
 	vals = append(vals, encodeMeta(ix.state))
 	if err := ix.kv.WriteRows(ctx, ix.ns, keys, vals); err != nil {
 		ix.view = nil // the state row may or may not be written
+		ix.chunksNonce = nil
 		return fmt.Errorf("save index of %s to the store: %w", ix.root, err)
 	}
 	ix.view = metaNonce(vals[len(vals)-1])
+	ix.wroteChunks(starts, vals[len(vals)-1])
 	for _, ds := range saved {
 		ds.changed, ds.loaded, ds.files = false, false, nil
 	}
-	for i := 0; i < len(keys)-1; i += 2 {
-		rel := strings.TrimPrefix(keys[i], headPrefix)
-		if vals[i] == nil {
+	for rel, h := range heads {
+		if h == nil {
 			delete(ix.onDisk, rel)
 		} else {
 			ix.onDisk[rel] = true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -103,9 +104,11 @@ type walker struct {
 	sem   chan struct{}
 	wg    sync.WaitGroup
 
+	gen      uint32 // marks the directories of old this scan keeps (dirState.seen)
 	mu       sync.Mutex
-	new      map[string]*dirState
-	visited  map[fileID]bool
+	kept     int                  // directories of old kept as they were (marked)
+	delta    map[string]*dirState // the other directories of the new index: listed, or from the stash
+	visited  map[fileID]struct{}
 	links    []job // symlinked directories, walked after the real tree
 	res      *ScanResult
 	files    int
@@ -120,9 +123,39 @@ type walker struct {
 // job is one directory to index.
 type job struct {
 	rel   string
-	info  fs.FileInfo
-	chain []fileID // ancestors, for loop detection
+	st    dirStat
+	chain *chainLink // ancestors, for loop detection
 	depth int
+}
+
+// dirStat is what the walk needs of a directory it enters (stat'ed with
+// symlinks followed).
+type dirStat struct {
+	mtime int64 // unix nanoseconds
+	id    fileID
+	hasID bool // id is known (not on systems without inode numbers)
+	isDir bool
+}
+
+func dirStatOf(info fs.FileInfo) dirStat {
+	id, ok := idOf(info)
+	return dirStat{mtime: info.ModTime().UnixNano(), id: id, hasID: ok, isDir: info.IsDir()}
+}
+
+// chainLink is one ancestor of a directory being walked; up is its parent.
+// A link is made only for a directory whose subdirectories are walked.
+type chainLink struct {
+	id fileID
+	up *chainLink
+}
+
+func (c *chainLink) contains(id fileID) bool {
+	for ; c != nil; c = c.up {
+		if c.id == id {
+			return true
+		}
+	}
+	return false
 }
 
 // tally is what one directory contributes to the ScanResult.
@@ -147,12 +180,14 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	start := ix.opts.Now()
 	res := ScanResult{Folder: ix.root, Started: start, Full: so.Full}
 	w := &walker{ix: ix, full: so.Full, start: start, old: ix.dirs, sem: make(chan struct{}, scanWorkers),
-		new: make(map[string]*dirState, len(ix.dirs)), visited: make(map[fileID]bool, len(ix.dirs)), res: &res}
+		delta: map[string]*dirState{}, visited: make(map[fileID]struct{}, len(ix.dirs)), res: &res}
+	ix.scanGen++
+	w.gen = ix.scanGen
 	w.ctx, w.stop = context.WithCancel(ctx)
 	defer w.stop()
 	rootInfo, rootErr := os.Stat(ix.root)
 	if rootErr == nil && rootInfo.IsDir() {
-		w.run(job{info: rootInfo})
+		w.run(job{st: dirStatOf(rootInfo)})
 	}
 	if w.saveErr != nil {
 		return res, w.saveErr
@@ -204,17 +239,24 @@ func (w *walker) visit(j job) {
 	// yield per directory (about 0.2 µs) keeps the tick moving.
 	runtime.Gosched()
 	var t tally
-	chain, ok := w.enter(j, &t)
+	ok := w.enter(j, &t)
 	var d *dirState
+	fromOld := false
 	if ok {
-		d = w.dir(j.rel, j.info, &t)
+		d, fromOld = w.dir(j.rel, j.st, &t)
 	}
-	w.merge(j.rel, d, &t)
+	w.merge(j.rel, d, fromOld, &t)
 	if d == nil {
 		return
 	}
-	for _, name := range d.subdirs {
-		w.spawn(w.child(path.Join(j.rel, name), chain, j.depth, &t))
+	chain := j.chain
+	if j.st.hasID && (len(d.subdirs) > 0 || len(d.links) > 0) {
+		chain = &chainLink{id: j.st.id, up: j.chain}
+	}
+	if len(d.subdirs) > 0 {
+		var st tally
+		w.subdirs(j, d, chain, &st)
+		w.merge("", nil, false, &st)
 	}
 	var lt tally
 	for _, name := range d.links {
@@ -224,7 +266,137 @@ func (w *walker) visit(j job) {
 			w.mu.Unlock()
 		}
 	}
-	w.merge("", nil, &lt)
+	w.merge("", nil, false, &lt)
+}
+
+// pathBuf is the reusable memory of subdirs: the paths of the
+// subdirectories it stats, and the unchanged ones it takes over.
+type pathBuf struct {
+	abs, rel []byte
+	leaves   []leaf
+}
+
+// leaf is an unchanged directory without subdirectories, stat'ed by its
+// parent's walker.
+type leaf struct {
+	d       *dirState
+	st      dirStat
+	fromOld bool // d is in walker.old (else in the stash)
+}
+
+var pathBufs = sync.Pool{New: func() any { return new(pathBuf) }}
+
+// subdirs stats the subdirectories of d and walks them. Most directories of
+// a photo folder are leaves (the day directories of YYYY/MM/DD) and, on a
+// warm rescan, unchanged: such a directory is taken over from the last
+// scan right here (takeLeaves: all of the parent's under one lock), with
+// no job, goroutine, path string or FileInfo of its own; the others are
+// visited as jobs. The stat is the same as os.Stat (symlinks followed), of
+// a path built in a reused buffer.
+func (w *walker) subdirs(j job, d *dirState, chain *chainLink, t *tally) {
+	names := d.subdirs
+	// A flat folder (thousands of day directories side by side) is
+	// stat'ed in runs of subdirSegment, on a free worker when there is one.
+	for len(names) > subdirSegment {
+		seg := names[:subdirSegment]
+		names = names[subdirSegment:]
+		select {
+		case w.sem <- struct{}{}:
+			w.wg.Add(1)
+			go func() {
+				defer w.wg.Done()
+				defer func() { <-w.sem }()
+				var st tally
+				w.subdirRun(j, d, seg, chain, &st)
+				w.merge("", nil, false, &st)
+			}()
+		default:
+			w.subdirRun(j, d, seg, chain, t)
+		}
+	}
+	w.subdirRun(j, d, names, chain, t)
+}
+
+// subdirSegment is how many subdirectories of one directory a walker
+// stats before it hands the rest to another one.
+const subdirSegment = 256
+
+// subdirRun stats the subdirectories names of d and walks them (subdirs).
+func (w *walker) subdirRun(j job, d *dirState, names []string, chain *chainLink, t *tally) {
+	pb := pathBufs.Get().(*pathBuf)
+	defer func() {
+		clear(pb.leaves)
+		pb.leaves = pb.leaves[:0]
+		pathBufs.Put(pb)
+	}()
+	pb.abs = append(pb.abs[:0], w.abs(d.rel)...)
+	if len(pb.abs) == 0 || !os.IsPathSeparator(pb.abs[len(pb.abs)-1]) {
+		pb.abs = append(pb.abs, filepath.Separator)
+	}
+	absLen := len(pb.abs)
+	pb.rel = append(pb.rel[:0], d.rel...)
+	if d.rel != "" {
+		pb.rel = append(pb.rel, '/')
+	}
+	relLen := len(pb.rel)
+	depth := j.depth + 1
+	for i, name := range names {
+		if i%64 == 63 {
+			runtime.Gosched() // see visit: a flat folder has thousands of subdirectories
+		}
+		pb.abs = append(append(pb.abs[:absLen], name...), 0)
+		pb.rel = append(pb.rel[:relLen], name...)
+		st, err := statDir(pb.abs)
+		if err != nil {
+			t.fail(string(pb.rel), "stat", err)
+			continue
+		}
+		if !st.isDir {
+			continue
+		}
+		old := w.old[string(pb.rel)]
+		fromOld := old != nil
+		if old == nil {
+			old = w.ix.stash[string(pb.rel)]
+		}
+		if old != nil && depth <= maxDepth && len(old.subdirs) == 0 && len(old.links) == 0 && w.unchanged(old, st.mtime) {
+			pb.leaves = append(pb.leaves, leaf{d: old, st: st, fromOld: fromOld})
+			continue
+		}
+		rel := string(pb.rel)
+		if old != nil {
+			rel = old.rel // the same path, without a copy
+		}
+		w.spawn(&job{rel: rel, st: st, chain: chain, depth: depth})
+	}
+	w.takeLeaves(pb.leaves, chain, t)
+}
+
+// takeLeaves does for unchanged leaf directories what visit, enter, dir and
+// merge do for any directory, under one lock for all of them.
+func (w *walker) takeLeaves(leaves []leaf, chain *chainLink, t *tally) {
+	if len(leaves) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, l := range leaves {
+		if l.st.hasID {
+			if chain.contains(l.st.id) {
+				t.fail(l.d.rel, "symlink loop", errLoop)
+				continue
+			}
+			if !w.firstVisit(l.st.id) {
+				continue
+			}
+		}
+		n := l.d.count()
+		t.unchanged++
+		t.kept += n
+		w.include(l.d.rel, l.d, l.fromOld)
+		w.files += n
+	}
+	w.progressLocked(false)
 }
 
 func (w *walker) spawn(c *job) {
@@ -243,31 +415,36 @@ func (w *walker) spawn(c *job) {
 	}
 }
 
+var errLoop = errors.New("directory links back to one of its parents; skipped")
+
 // enter checks for loops and directories already indexed through a link.
-func (w *walker) enter(j job, t *tally) ([]fileID, bool) {
+func (w *walker) enter(j job, t *tally) bool {
 	if j.depth > maxDepth {
 		t.fail(j.rel, "list", errors.New("directory nesting too deep; skipped"))
-		return nil, false
+		return false
 	}
-	id, ok := idOf(j.info)
-	if !ok {
-		return j.chain, true
+	if !j.st.hasID {
+		return true
 	}
-	if slices.Contains(j.chain, id) {
-		t.fail(j.rel, "symlink loop", errors.New("directory links back to one of its parents; skipped"))
-		return nil, false
+	if j.chain.contains(j.st.id) {
+		t.fail(j.rel, "symlink loop", errLoop)
+		return false
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.visited[id] {
-		return nil, false // reached twice through a symlink: index it once
-	}
-	w.visited[id] = true
-	return append(slices.Clip(j.chain), id), true
+	return w.firstVisit(j.st.id) // else reached twice through a symlink: index it once
+}
+
+// firstVisit marks id visited and reports whether it was not before; w.mu
+// is held.
+func (w *walker) firstVisit(id fileID) bool {
+	n := len(w.visited)
+	w.visited[id] = struct{}{}
+	return len(w.visited) > n
 }
 
 // child stats a subdirectory (following symlinks) into a job.
-func (w *walker) child(rel string, chain []fileID, depth int, t *tally) *job {
+func (w *walker) child(rel string, chain *chainLink, depth int, t *tally) *job {
 	info, err := os.Stat(w.abs(rel))
 	if err != nil {
 		t.fail(rel, "stat", err)
@@ -276,19 +453,19 @@ func (w *walker) child(rel string, chain []fileID, depth int, t *tally) *job {
 	if !info.IsDir() {
 		return nil
 	}
-	return &job{rel: rel, info: info, chain: chain, depth: depth + 1}
+	return &job{rel: rel, st: dirStatOf(info), chain: chain, depth: depth + 1}
 }
 
 // merge adds one directory's results to the scan. When the listed
 // directories not saved yet reach a batch, this goroutine saves them after
 // releasing w.mu, so that the other walkers go on listing meanwhile.
-func (w *walker) merge(rel string, d *dirState, t *tally) {
-	if batch := w.mergeLocked(rel, d, t); batch != nil {
+func (w *walker) merge(rel string, d *dirState, fromOld bool, t *tally) {
+	if batch := w.mergeLocked(rel, d, fromOld, t); batch != nil {
 		w.saveBatch(batch)
 	}
 }
 
-func (w *walker) mergeLocked(rel string, d *dirState, t *tally) []*dirState {
+func (w *walker) mergeLocked(rel string, d *dirState, fromOld bool, t *tally) []*dirState {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	r := w.res
@@ -308,7 +485,7 @@ func (w *walker) mergeLocked(rel string, d *dirState, t *tally) []*dirState {
 		r.ListedDirs = append(r.ListedDirs, rel)
 		w.ix.dirty = true
 	}
-	w.new[rel] = d
+	w.include(rel, d, fromOld && t.listed == 0)
 	w.files += d.count()
 	var batch []*dirState
 	if t.listed > 0 {
@@ -343,22 +520,36 @@ func (w *walker) saveBatch(batch []*dirState) {
 	if failed {
 		return
 	}
-	keys := make([]string, 0, 2*len(batch)+1)
-	vals := make([][]byte, 0, 2*len(batch)+1)
+	keys := make([]string, 0, len(batch)+len(batch)/8+2)
+	vals := make([][]byte, 0, len(batch)+len(batch)/8+2)
+	heads := make(map[string][]byte, len(batch))
 	for _, d := range batch {
-		keys = append(keys, headPrefix+d.rel, filePrefix+d.rel)
-		vals = append(vals, encodeHead(d), encodeFiles(d))
+		keys = append(keys, filePrefix+d.rel)
+		vals = append(vals, encodeFiles(d))
+		heads[d.rel] = encodeHead(d)
 	}
-	keys = append(keys, metaKey)
-	vals = append(vals, encodeMeta(w.ix.state))
-	err := w.ix.kv.WriteRows(w.ctx, w.ix.ns, keys, vals)
+	// The summary rows of the batch's directories as saved, with the
+	// batch's summaries in them: the other directories of those rows keep
+	// what the last save wrote until their own batch or the scan's save.
+	sk, sv, starts, err := w.ix.summaryWrites(w.ctx, heads)
+	if err == nil {
+		keys, vals = append(keys, sk...), append(vals, sv...)
+		keys = append(keys, metaKey)
+		vals = append(vals, encodeMeta(w.ix.state))
+		err = w.ix.kv.WriteRows(w.ctx, w.ix.ns, keys, vals)
+		if err != nil {
+			err = fmt.Errorf("save index of %s to the store: %w", w.ix.root, err)
+		}
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err != nil {
-		w.saveErr = fmt.Errorf("save index of %s to the store: %w", w.ix.root, err)
+		w.ix.chunksNonce = nil // the state row may or may not be written
+		w.saveErr = err
 		w.stop()
 		return
 	}
+	w.ix.wroteChunks(starts, vals[len(vals)-1])
 	for _, d := range batch {
 		d.changed, d.loaded, d.files = false, false, nil
 		w.ix.onDisk[d.rel] = true
@@ -366,23 +557,42 @@ func (w *walker) saveBatch(batch []*dirState) {
 	w.ix.gen++ // rows changed under the candidates of the last Match
 }
 
-// dir returns the directory's entry, listing it only when needed.
-func (w *walker) dir(rel string, info fs.FileInfo, t *tally) *dirState {
-	mtime := info.ModTime().UnixNano()
+// include puts d into the new index under rel; w.mu is held. A directory of
+// the old index kept as it was is only marked: a warm rescan that changes
+// nothing keeps the old map instead of building a new one (finish).
+func (w *walker) include(rel string, d *dirState, fromOld bool) {
+	if fromOld {
+		d.seen = w.gen
+		w.kept++
+		return
+	}
+	w.delta[rel] = d
+}
+
+// dir returns the directory's entry, listing it only when needed; fromOld
+// reports an entry of the old index kept as it was.
+func (w *walker) dir(rel string, st dirStat, t *tally) (d *dirState, fromOld bool) {
 	old := w.old[rel]
+	fromOld = old != nil
 	if old == nil {
 		old = w.ix.stash[rel]
 	}
-	if old != nil && !w.full && !old.racy && !old.unreadable && old.mtime == mtime {
+	if w.unchanged(old, st.mtime) {
 		t.unchanged++
 		t.kept += old.count()
-		return old
+		return old, fromOld
 	}
-	d := &dirState{rel: rel, mtime: mtime, racy: w.start.Sub(info.ModTime()) < racyWindow, loaded: true, changed: true}
+	d = &dirState{rel: rel, mtime: st.mtime, racy: w.start.Sub(time.Unix(0, st.mtime)) < racyWindow, loaded: true, changed: true}
 	w.list(d, w.ix.oldFiles(w.ctx, old), t)
 	d.summarize()
 	t.listed++
-	return d
+	return d, false
+}
+
+// unchanged reports whether the directory old, whose mtime is now mtime,
+// can be taken over from the last scan without listing it.
+func (w *walker) unchanged(old *dirState, mtime int64) bool {
+	return old != nil && !w.full && !old.racy && !old.unreadable && old.mtime == mtime
 }
 
 // list reads the directory entries into d, reusing unchanged file entries
@@ -478,17 +688,27 @@ func (ix *Index) keepStash(old map[string]*dirState, h FolderHealth) {
 
 // finish accounts for directories that disappeared and installs the result.
 func (w *walker) finish() {
-	for rel, d := range w.old {
-		if _, ok := w.new[rel]; !ok {
-			w.res.FilesRemoved += d.count()
-			w.ix.dirty = true
+	dirs := w.old
+	if w.kept != len(w.old) || len(w.delta) > 0 {
+		dirs = make(map[string]*dirState, w.kept+len(w.delta))
+		for rel, d := range w.old {
+			if d.seen == w.gen {
+				dirs[rel] = d
+			}
+		}
+		maps.Copy(dirs, w.delta)
+		for rel, d := range w.old {
+			if _, ok := dirs[rel]; !ok {
+				w.res.FilesRemoved += d.count()
+				w.ix.dirty = true
+			}
 		}
 	}
-	if w.res.DirsListed > 0 || len(w.new) != len(w.old) {
+	if w.res.DirsListed > 0 || len(dirs) != len(w.old) {
 		w.ix.gen++ // the candidates of the last Match are out of date
 	}
-	w.ix.dirs = w.new
-	w.res.Dirs = len(w.new)
+	w.ix.dirs = dirs
+	w.res.Dirs = len(dirs)
 	w.res.Files = w.files
 	w.ix.scanned = true
 }
@@ -518,6 +738,6 @@ func (w *walker) progressLocked(done bool) {
 		return
 	}
 	w.lastProg = now
-	cb(Progress{Folder: w.ix.root, Dirs: len(w.new), Files: w.files, Listed: w.res.DirsListed,
+	cb(Progress{Folder: w.ix.root, Dirs: w.kept + len(w.delta), Files: w.files, Listed: w.res.DirsListed,
 		Elapsed: now.Sub(w.start), Done: done})
 }

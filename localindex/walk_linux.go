@@ -3,6 +3,7 @@ package localindex
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path"
 	"path/filepath"
@@ -61,7 +62,7 @@ func (w *walker) readDir(d *dirState, f *os.File, t *tally) error {
 	cerr := rc.Control(func(fd uintptr) {
 		for {
 			n, err := unix.Getdents(int(fd), buf)
-			if err == unix.EINTR {
+			if errors.Is(err, unix.EINTR) {
 				continue
 			}
 			if err != nil {
@@ -157,4 +158,27 @@ func records(buf []byte) int {
 		n++
 	}
 	return n
+}
+
+// statDir stats the path in abs, which ends with a NUL byte that is not
+// part of it, following symlinks: os.Stat without the allocations of its
+// path copy and FileInfo, as the warm rescan stats every directory.
+func statDir(abs []byte) (dirStat, error) {
+	var st unix.Stat_t
+	for {
+		err := statNUL(&abs[0], &st)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return dirStat{}, &os.PathError{Op: "stat", Path: string(abs[:len(abs)-1]), Err: err}
+		}
+		break
+	}
+	return dirStat{
+		mtime: int64(st.Mtim.Sec)*1e9 + int64(st.Mtim.Nsec), //nolint:unconvert // Mtim fields are int32 on 32-bit platforms
+		id:    fileID{dev: uint64(st.Dev), ino: st.Ino},     //nolint:unconvert // Dev is uint32 on some platforms
+		hasID: true,
+		isDir: st.Mode&unix.S_IFMT == unix.S_IFDIR,
+	}, nil
 }

@@ -46,3 +46,13 @@ func (w *walker) entry(d *dirState, dir, name string, t *tally) {
 	}
 	w.add(d, name, entryStat{size: fi.Size(), mtime: fi.ModTime().UnixNano(), mode: fi.Mode().Type()}, t)
 }
+
+// statDir stats the path in abs, which ends with a NUL byte that is not
+// part of it, following symlinks.
+func statDir(abs []byte) (dirStat, error) {
+	info, err := os.Stat(string(abs[:len(abs)-1]))
+	if err != nil {
+		return dirStat{}, err
+	}
+	return dirStatOf(info), nil
+}
