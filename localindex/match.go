@@ -146,6 +146,8 @@ type matcher struct {
 	incomplete bool
 	claimed    map[int32]bool // files already matched to an asset in this call
 	ids        []int32        // scratch of nameCands
+	seen       map[int32]bool // scratch of nameCands
+	cands      []cand         // the chunk nameCands cuts candidates from
 	// keysOf's asset, its cloudKeys and (id7Other) the id7 of its master
 	keysName, keysMaster, own string
 	keys                      []string
@@ -276,25 +278,37 @@ func (m *matcher) nameCands(a photo.Asset) []cand {
 	}
 	// A file is found once per key it shares with the asset: keep the
 	// first. Few files share a name, so a scan of those kept beats a map;
-	// a name as common as "image" (thousands of files) gets the map.
-	var seen map[int32]bool
-	if len(ids) > 32 {
-		seen = make(map[int32]bool, len(ids))
+	// a name as common as "image" (thousands of files) gets the map, one
+	// for the whole call.
+	seen := len(ids) > 32
+	if seen {
+		if m.seen == nil {
+			m.seen = make(map[int32]bool, len(ids))
+		}
+		clear(m.seen)
 	}
-	out := make([]cand, 0, len(ids))
+	// The candidates of every asset of the call live until its last pass:
+	// they are cut from chunks of the call's own, not allocated per asset.
+	if cap(m.cands)-len(m.cands) < len(ids) {
+		m.cands = make([]cand, 0, max(candChunk, len(ids)))
+	}
+	from := len(m.cands)
 	for j, id := range ids {
-		if seen != nil {
-			if seen[id] {
+		if seen {
+			if m.seen[id] {
 				continue
 			}
-			seen[id] = true
+			m.seen[id] = true
 		} else if slices.Contains(ids[:j], id) {
 			continue
 		}
-		out = append(out, cand{id: id})
+		m.cands = append(m.cands, cand{id: id})
 	}
-	return out
+	return m.cands[from:len(m.cands):len(m.cands)]
 }
+
+// candChunk is how many candidates nameCands allocates at once (64 kB).
+const candChunk = 8192
 
 // keysOf returns cloudKeys of the asset, computed once for consecutive
 // calls with the same asset.
