@@ -43,6 +43,8 @@ const (
 	auditBudgetNS = "audit_budget"
 	// defaultForegroundMax: see AuditOptions.ForegroundMax.
 	defaultForegroundMax = 20_000
+	// bucketSaveTimeout bounds saveBucket once the cycle's context ended.
+	bucketSaveTimeout = 10 * time.Second
 )
 
 // auditBucket is the request budget: Tokens requests available at At.
@@ -91,7 +93,13 @@ func (c *ICloud) loadBucket(ctx context.Context, log *slog.Logger) auditBucket {
 	return b
 }
 
+// saveBucket stores the bucket also when the cycle's context has ended: a
+// cycle that ran out of time (cycle_timeout) spent its requests all the
+// same, and without them stored the next cycle would start again from the
+// bucket of before, free to send as many.
 func (c *ICloud) saveBucket(ctx context.Context, log *slog.Logger, b auditBucket) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bucketSaveTimeout)
+	defer cancel()
 	data, _ := json.Marshal(b)
 	if err := c.DB.Put(ctx, auditBudgetNS, c.Account, data); err != nil {
 		log.Warn("could not store the audit's request budget", "err", err)

@@ -146,17 +146,37 @@ type matcher struct {
 	incomplete bool
 	claimed    map[int32]bool // files already matched to an asset in this call
 	ids        []int32        // scratch of nameCands
+	seen       map[int32]bool // scratch of nameCands
+	cands      []cand         // the chunk nameCands cuts candidates from
+	// keysOf's asset, its cloudKeys and (id7Other) the id7 of its master
+	keysName, keysMaster, own string
+	keys                      []string
+	keysSet, ownSet           bool
 	// witness: the layout renames files and keeps their bytes (Immich,
 	// PhotoPrism), so a match by capture time alone must also agree in
 	// size with one of the asset's renditions.
 	witness bool
 }
 
-// cand is a file found by name.
+// cand is a file found by name, with what the passes read of its parsed
+// name. Match keeps the candidates of every asset of a call for its three
+// passes, and a name that comes back every 10 000 photos has dozens of
+// files: the whole localName (keys, extension, id7) of each would be kept
+// that long too (about 20 MB for a batch of 4 096 assets at 700 000
+// files).
 type cand struct {
-	id int32
-	ln localName
+	id    int32
+	state uint8 // candUnread until keep read the name
+	kind  Kind
+	edit  bool
 }
+
+// cand states.
+const (
+	candUnread uint8 = iota
+	candKept
+	candDropped
+)
 
 // passSize finds certain matches for every asset first, so that weaker
 // passes never hand one asset's file to another.
@@ -240,12 +260,16 @@ func finish(a photo.Asset, res *Match) {
 	res.Incomplete = res.Incomplete && res.Confidence.Rank() < photo.ConfidenceLikely.Rank()
 }
 
-// nameCands returns files whose name keys equal one of the asset's keys,
-// dropping icloudpd _<id7> names that belong to another asset.
+// nameCands returns the files found under one of the asset's name keys,
+// each once, in the order of the keys. Whether a file really is a
+// candidate (a name key equal to one of the asset's, not merely the same
+// hash; not an icloudpd _<id7> name of another asset) is decided by
+// keep, only for the files a pass looks at: a name that comes back every
+// 10 000 photos has dozens of files, and the size pass, which settles
+// most assets, looks only at those of an equal size.
 func (m *matcher) nameCands(a photo.Asset) []cand {
-	keys := cloudKeys(a.Filename, a.MasterID)
 	ids := m.ids[:0]
-	for _, k := range keys {
+	for _, k := range m.keysOf(a) {
 		ids = m.l.byKey(k, ids)
 	}
 	m.ids = ids
@@ -254,37 +278,74 @@ func (m *matcher) nameCands(a photo.Asset) []cand {
 	}
 	// A file is found once per key it shares with the asset: keep the
 	// first. Few files share a name, so a scan of those kept beats a map;
-	// a name as common as "image" (thousands of files) gets the map.
-	var seen map[int32]bool
-	if len(ids) > 32 {
-		seen = make(map[int32]bool, len(ids))
+	// a name as common as "image" (thousands of files) gets the map, one
+	// for the whole call.
+	seen := len(ids) > 32
+	if seen {
+		if m.seen == nil {
+			m.seen = make(map[int32]bool, len(ids))
+		}
+		clear(m.seen)
 	}
-	own, ownDone := "", false
-	out := make([]cand, 0, len(ids))
+	// The candidates of every asset of the call live until its last pass:
+	// they are cut from chunks of the call's own, not allocated per asset.
+	if cap(m.cands)-len(m.cands) < len(ids) {
+		m.cands = make([]cand, 0, max(candChunk, len(ids)))
+	}
+	from := len(m.cands)
 	for j, id := range ids {
-		if seen != nil {
-			if seen[id] {
+		if seen {
+			if m.seen[id] {
 				continue
 			}
-			seen[id] = true
+			m.seen[id] = true
 		} else if slices.Contains(ids[:j], id) {
 			continue
 		}
-		ln := parseLocal(m.l.name(id))
-		if !sharesKey(ln.keys, keys) {
-			continue
-		}
-		if ln.id7 != "" {
-			if !ownDone {
-				own, ownDone = id7(a.MasterID), true
-			}
-			if own != "" && ln.id7 != own && !contains(keys, ln.keys[0]) {
-				continue
-			}
-		}
-		out = append(out, cand{id: id, ln: ln})
+		m.cands = append(m.cands, cand{id: id})
 	}
-	return out
+	return m.cands[from:len(m.cands):len(m.cands)]
+}
+
+// candChunk is how many candidates nameCands allocates at once (64 kB).
+const candChunk = 8192
+
+// keysOf returns cloudKeys of the asset, computed once for consecutive
+// calls with the same asset.
+func (m *matcher) keysOf(a photo.Asset) []string {
+	if !m.keysSet || a.Filename != m.keysName || a.MasterID != m.keysMaster {
+		m.keys, m.keysName, m.keysMaster, m.keysSet = cloudKeys(a.Filename, a.MasterID), a.Filename, a.MasterID, true
+		m.ownSet = false
+	}
+	return m.keys
+}
+
+// keep tells whether c, found by nameCands for a, is a candidate of a,
+// and fills in its kind and edit flag; the name is parsed once per asset
+// and file.
+func (m *matcher) keep(a photo.Asset, c *cand) bool {
+	if c.state == candUnread {
+		c.state = candDropped
+		ln := parseLocal(m.l.name(c.id))
+		keys := m.keysOf(a)
+		switch {
+		case !sharesKey(ln.keys, keys):
+		case ln.id7 != "" && !contains(keys, ln.keys[0]) && m.id7Other(ln.id7, a):
+		default:
+			c.state, c.kind, c.edit = candKept, ln.kind, ln.edit
+		}
+	}
+	return c.state == candKept
+}
+
+// id7Other: a file's icloudpd _<id7> belongs to another asset than a
+// (false when the asset has no id7 to compare).
+func (m *matcher) id7Other(fileID7 string, a photo.Asset) bool {
+	m.keysOf(a)
+	if !m.ownSet {
+		m.own, m.ownSet = id7(a.MasterID), true
+	}
+	return m.own != "" && fileID7 != m.own
 }
 
 func sharesKey(a, b []string) bool {
@@ -298,19 +359,28 @@ func sharesKey(a, b []string) bool {
 
 // bySize finds certain matches: same name and exact byte size.
 func (m *matcher) bySize(a photo.Asset, cands []cand, res *Match) {
-	for _, c := range cands {
+	orig, alt, live, edited := a.PartSize(photo.PartOriginal), a.PartSize(photo.PartAlternate), a.PartSize(photo.PartLiveVideo), a.PartSize(photo.PartEdited)
+	for i := range cands {
+		c := &cands[i]
 		f := &m.l.files[c.id]
 		if m.claimed[c.id] {
 			continue
 		}
+		// only a file of one of the sizes still looked for can match below:
+		// the others' names need not be read
+		wanted := res.File == nil && (f.size == orig || alt > 0 && f.size == alt) ||
+			res.LiveVideo == nil && live > 0 && f.size == live || res.Edited == nil && edited > 0 && f.size == edited
+		if !wanted || !m.keep(a, c) {
+			continue
+		}
 		switch {
-		case res.File == nil && f.size == a.PartSize(photo.PartOriginal) && kindFits(assetKind(a), c.ln.kind):
+		case res.File == nil && f.size == a.PartSize(photo.PartOriginal) && kindFits(assetKind(a), c.kind):
 			res.File = m.found(c.id, photo.ConfidenceCertain, "name and size equal", nil)
-		case res.File == nil && a.PartSize(photo.PartAlternate) > 0 && f.size == a.PartSize(photo.PartAlternate) && c.ln.kind == KindPhoto:
+		case res.File == nil && a.PartSize(photo.PartAlternate) > 0 && f.size == a.PartSize(photo.PartAlternate) && c.kind == KindPhoto:
 			res.File = m.found(c.id, photo.ConfidenceCertain, "name and size equal the RAW+JPEG alternative original", nil)
-		case res.LiveVideo == nil && a.PartSize(photo.PartLiveVideo) > 0 && f.size == a.PartSize(photo.PartLiveVideo) && c.ln.kind == KindVideo:
+		case res.LiveVideo == nil && a.PartSize(photo.PartLiveVideo) > 0 && f.size == a.PartSize(photo.PartLiveVideo) && c.kind == KindVideo:
 			res.LiveVideo = m.found(c.id, photo.ConfidenceCertain, "name and size equal the Live Photo video", nil)
-		case res.Edited == nil && a.PartSize(photo.PartEdited) > 0 && f.size == a.PartSize(photo.PartEdited) && c.ln.kind != KindUnknown:
+		case res.Edited == nil && a.PartSize(photo.PartEdited) > 0 && f.size == a.PartSize(photo.PartEdited) && c.kind != KindUnknown:
 			res.Edited = m.found(c.id, photo.ConfidenceCertain, "name and size equal the edited rendition", nil)
 		}
 	}
@@ -326,8 +396,9 @@ func (m *matcher) byNameTime(a photo.Asset, cands []cand, kind Kind, tol time.Du
 	var best *FileMatch
 	var bestID int32
 	var bestScore time.Duration
-	for _, c := range cands {
-		if !kindFits(kind, c.ln.kind) || c.ln.edit != edits || m.claimed[c.id] {
+	for i := range cands {
+		c := &cands[i]
+		if m.claimed[c.id] || !m.keep(a, c) || !kindFits(kind, c.kind) || c.edit != edits {
 			continue
 		}
 		if !edits && kind == assetKind(a) && isEditSize(a) && m.l.files[c.id].size == a.PartSize(photo.PartEdited) {

@@ -81,7 +81,11 @@ func newCycleEnv(cfg config, assets int) (*cycleEnv, error) {
 	return e, nil
 }
 
-func (e *cycleEnv) writeConfig() error {
+func (e *cycleEnv) writeConfig() error { return e.writeConfigWith(nil) }
+
+// writeConfigWith writes the configuration of writeConfig after edit (when
+// not nil) changed it.
+func (e *cycleEnv) writeConfigWith(edit func(*configs.Config)) error {
 	pw, ca := filepath.Join(e.dir, "password"), filepath.Join(e.dir, "ca.pem")
 	if err := os.WriteFile(pw, []byte(benchPassword+"\n"), 0o600); err != nil {
 		return err
@@ -105,6 +109,9 @@ func (e *cycleEnv) writeConfig() error {
 	folder.Path, folder.Name, folder.Layout = filepath.Join(e.dir, "photos"), "photos", configs.LayoutICloudPD
 	acct.Folders = []configs.Folder{folder}
 	c.Accounts = []configs.Account{acct}
+	if edit != nil {
+		edit(&c)
+	}
 	if err := c.Validate(); err != nil {
 		return fmt.Errorf("bench configuration: %w", err)
 	}

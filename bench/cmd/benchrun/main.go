@@ -11,7 +11,9 @@
 //     benchstat;
 //
 // and writes the tables to docs/performance.md. Run it from the repository
-// root: go run ./bench/cmd/benchrun.
+// root: go run ./bench/cmd/benchrun. With -daemon SIZES it measures instead
+// the RSS of `icloudmon run` filling and comparing the audit's mirror
+// (daemon.go) and prints its table.
 package main
 
 import (
@@ -38,6 +40,12 @@ type config struct {
 	large     []int // library sizes (assets)
 	largeRuns int   // find/scan alternations and repeat verify runs per size
 	sections  []string
+	// daemon measurement (issue 20), only with -daemon; it replaces the
+	// sections
+	daemon        []int // library sizes (assets mirrored)
+	daemonGCTrace bool
+	daemonBin     string        // a prebuilt icloudmon instead of the release build
+	daemonWait    time.Duration // the longest wait for one phase
 }
 
 // sectionNames are the sections -sections may select; "large" needs -large.
@@ -54,6 +62,13 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun:", err)
 		os.Exit(2)
+	}
+	if len(cfg.daemon) > 0 {
+		if err := runDaemonMode(cfg, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "benchrun:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if err := run(cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "benchrun:", err)
@@ -76,8 +91,23 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.largeRuns, "large-runs", 2, "repetitions per size in the large section")
 	fs.StringVar(&sections, "sections", "", "comma-separated sections to run ("+strings.Join(sectionNames, ", ")+"); default all, large only with -large. "+
 		"Running the large section alone replaces only its block in -out")
+	var daemon string
+	fs.StringVar(&daemon, "daemon", "", "measure only the RSS of 'icloudmon run' filling and comparing the audit mirror of libraries of these sizes "+
+		"(e.g. 100000,500000; about 25 minutes each plus the fill) and print its table; docs/performance.md is not written")
+	fs.BoolVar(&cfg.daemonGCTrace, "daemon-gctrace", false, "run the daemon with GODEBUG=gctrace=1 (its log is in the scratch directory, kept with -keep)")
+	fs.StringVar(&cfg.daemonBin, "daemon-bin", "", "measure this icloudmon binary instead of building the release binary (e.g. a build with a profiling endpoint)")
+	fs.DurationVar(&cfg.daemonWait, "daemon-wait", time.Hour, "the longest wait for one phase of the daemon measurement")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
+	}
+	if daemon != "" {
+		var err error
+		if cfg.daemon, err = intList(daemon); err != nil {
+			return cfg, fmt.Errorf("-daemon: %w", err)
+		}
+		if sections != "" || large != "" {
+			return cfg, fmt.Errorf("-daemon runs alone; leave out -sections and -large")
+		}
 	}
 	if large != "" {
 		var err error
