@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -76,15 +77,26 @@ var gcTight struct {
 	prev int
 }
 
+// userGOGC reports whether GOGC is set in the environment (a test replaces
+// it): then the user's setting stands and tightenGC changes nothing.
+var userGOGC = func() bool { return os.Getenv("GOGC") != "" }
+
 // tightenGC sets auditGCPercent until release is called, unless GOGC is
-// already lower or off (the user's choice stands).
+// set in the environment (the user's choice stands). A collector found off
+// is not the user's (that would be GOGC=off in the environment) but a
+// one-shot command's deferred first collection (cmd/icloudmon deferGC,
+// whose memory limit may already be gone by the time the comparison ends):
+// release then puts the default pacing (100) back, never "off".
 func tightenGC() (release func()) {
 	gcTight.mu.Lock()
 	defer gcTight.mu.Unlock()
+	if userGOGC() {
+		return func() {}
+	}
 	if gcTight.n == 0 {
 		gcTight.prev = setGCPercent(auditGCPercent)
-		if gcTight.prev < auditGCPercent { // lower, or off (-1)
-			setGCPercent(gcTight.prev)
+		if gcTight.prev < 0 {
+			gcTight.prev = 100
 		}
 	}
 	gcTight.n++

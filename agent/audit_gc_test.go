@@ -32,8 +32,9 @@ func TestAuditTightensGCWhileComparing(t *testing.T) {
 	var events []string
 	defer func(f func(), n int) { freeOSMemory, auditReleaseAfter = f, n }(freeOSMemory, auditReleaseAfter)
 	freeOSMemory = func() { events = append(events, "free") }
-	old := setGCPercent
-	defer func() { setGCPercent = old }()
+	old, oldUser := setGCPercent, userGOGC
+	defer func() { setGCPercent, userGOGC = old, oldUser }()
+	userGOGC = func() bool { return false }
 	cur := 100
 	setGCPercent = func(p int) int {
 		events = append(events, fmt.Sprint("gc ", p))
@@ -55,8 +56,9 @@ func TestAuditTightensGCWhileComparing(t *testing.T) {
 }
 
 // TestTightenGCNests: comparisons of two accounts overlap; the setting of
-// before the first comes back when the last ends, and a lower GOGC or GOGC
-// off set by the user stands.
+// before the first comes back when the last ends; GOGC set by the user
+// stands; a collector switched off by verify's deferral is never put back
+// off.
 func TestTightenGCNests(t *testing.T) {
 	calls := recordGC(t, 100)
 	a := tightenGC()
@@ -70,11 +72,21 @@ func TestTightenGCNests(t *testing.T) {
 	if want := []int{auditGCPercent, 100}; !slices.Equal(*calls, want) {
 		t.Fatalf("after both: %v, want %v", *calls, want)
 	}
-	for _, user := range []int{10, -1} {
-		calls := recordGC(t, user)
-		tightenGC()()
-		if want := []int{auditGCPercent, user, user}; !slices.Equal(*calls, want) {
-			t.Errorf("GOGC %d: calls %v, want %v (the user's setting back at once)", user, *calls, want)
-		}
+	// GOGC in the environment: nothing is changed.
+	defer func(f func() bool) { userGOGC = f }(userGOGC)
+	userGOGC = func() bool { return true }
+	calls = recordGC(t, 10)
+	tightenGC()()
+	if len(*calls) != 0 {
+		t.Errorf("with GOGC set by the user: calls %v, want none", *calls)
+	}
+	// Off without GOGC in the environment is verify's deferred first
+	// collection: the comparison is tightened like any other, and off is
+	// not put back (the deferral's memory limit may be gone by then).
+	userGOGC = func() bool { return false }
+	calls = recordGC(t, -1)
+	tightenGC()()
+	if want := []int{auditGCPercent, 100}; !slices.Equal(*calls, want) {
+		t.Errorf("collector off (deferred): calls %v, want %v", *calls, want)
 	}
 }

@@ -35,11 +35,22 @@ func deferGC(limit int64) {
 	sentinel := &struct{ p *int }{}
 	runtime.AddCleanup(sentinel, func(gen uint64) {
 		if deferredGC.Load() == gen {
-			debug.SetGCPercent(100)
-			debug.SetMemoryLimit(math.MaxInt64)
+			endDeferral()
 		}
 	}, gen)
 }
 
 // deferredGC counts the calls of deferGC.
 var deferredGC atomic.Uint64
+
+// endDeferral ends deferGC's deferral: the memory limit goes, and the
+// collector is switched back on at the default pacing unless someone set
+// another pacing meanwhile (the audit tightens GOGC while it compares a
+// large library: that setting stays, and the audit puts the default back
+// when it ends).
+func endDeferral() {
+	debug.SetMemoryLimit(math.MaxInt64)
+	if p := debug.SetGCPercent(100); p >= 0 {
+		debug.SetGCPercent(p)
+	}
+}

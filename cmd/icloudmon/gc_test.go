@@ -98,3 +98,25 @@ func allocate(n int) {
 		gcSink = make([]byte, 64<<10)
 	}
 }
+
+// TestDeferralKeepsAPacingSetMeanwhile: when the first collection ends the
+// deferral while the audit has the collector at its tighter pacing, that
+// pacing stays (only "off" becomes the default 100), and the memory limit
+// goes either way.
+func TestDeferralKeepsAPacingSetMeanwhile(t *testing.T) {
+	t.Cleanup(func() {
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+	})
+	for _, tc := range []struct{ during, want int }{{-1, 100}, {15, 15}} {
+		debug.SetGCPercent(tc.during)
+		debug.SetMemoryLimit(32 << 20)
+		endDeferral()
+		if got := debug.SetGCPercent(100); got != tc.want {
+			t.Errorf("pacing %d when the deferral ended: now %d, want %d", tc.during, got, tc.want)
+		}
+		if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+			t.Errorf("pacing %d: memory limit %d left after the deferral", tc.during, limit)
+		}
+	}
+}
