@@ -117,8 +117,20 @@ type walker struct {
 	pendFile int         // their files
 	saveErr  error       // a batch that could not be saved
 
-	saveMu sync.Mutex // held while a batch is encoded and written
+	saveMu sync.Mutex     // held while a batch is encoded and written
+	saveQ  chan struct{}  // a slot per batch handed to a saving goroutine (saveAhead)
+	saves  sync.WaitGroup // those goroutines
 }
+
+// saveAhead is how many full batches may wait for the store at once. A
+// walker that fills a batch hands it to a goroutine of its own and goes
+// on: it may be the one that would spawn the next subdirectories (every
+// walker visits inline when the worker slots are full), and a store that
+// is slow to write (a busy NAS disk) would otherwise stop those
+// subdirectories, and with them most of the walk, for the whole write.
+// Only when this many batches are waiting does the walker that fills one
+// more wait for a slot, which bounds the memory held by batches.
+const saveAhead = 2
 
 // job is one directory to index.
 type job struct {
@@ -179,7 +191,7 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	defer ix.mu.Unlock()
 	start := ix.opts.Now()
 	res := ScanResult{Folder: ix.root, Started: start, Full: so.Full}
-	w := &walker{ix: ix, full: so.Full, start: start, old: ix.dirs, sem: make(chan struct{}, scanWorkers),
+	w := &walker{ix: ix, full: so.Full, start: start, old: ix.dirs, sem: make(chan struct{}, scanWorkers), saveQ: make(chan struct{}, saveAhead),
 		delta: map[string]*dirState{}, visited: make(map[fileID]struct{}, len(ix.dirs)), res: &res}
 	ix.scanGen++
 	w.gen = ix.scanGen
@@ -221,6 +233,7 @@ func (w *walker) run(root job) {
 		w.visit(j)
 		w.wg.Wait()
 	}
+	w.saves.Wait()
 	slices.Sort(w.res.ListedDirs)
 }
 
@@ -457,11 +470,17 @@ func (w *walker) child(rel string, chain *chainLink, depth int, t *tally) *job {
 }
 
 // merge adds one directory's results to the scan. When the listed
-// directories not saved yet reach a batch, this goroutine saves them after
-// releasing w.mu, so that the other walkers go on listing meanwhile.
+// directories not saved yet reach a batch, a goroutine of their own saves
+// them (saveAhead), so that this walker and the others go on listing
+// meanwhile.
 func (w *walker) merge(rel string, d *dirState, fromOld bool, t *tally) {
 	if batch := w.mergeLocked(rel, d, fromOld, t); batch != nil {
-		w.saveBatch(batch)
+		w.saveQ <- struct{}{}
+		w.saves.Add(1)
+		go func() {
+			defer func() { <-w.saveQ; w.saves.Done() }()
+			w.saveBatch(batch)
+		}()
 	}
 }
 
