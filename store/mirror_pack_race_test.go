@@ -381,3 +381,56 @@ func joinOf(db *DB, m MirrorLibrary) ([]MirrorEntry, error) {
 	}
 	return out, rows.Err()
 }
+
+// TestMirrorPackAfterDropAndReopen: a library dropped and opened again can
+// take the same id (SQLite reuses the highest rowid) and reach the same rev
+// with other rows; a walk of the dropped library that was under way must
+// not write its pack over the new library's, and the new library's rev is
+// not one the dropped library had (the audit's memo is keyed on it too).
+func TestMirrorPackAfterDropAndReopen(t *testing.T) {
+	quietPack(t)
+	ctx := context.Background()
+	db, _ := openAliceMirror(t, filepath.Join(t.TempDir(), FileName))
+	defer db.Close()
+	old, err := db.OpenMirror(ctx, "alice", "Shared")
+	must(t, err)
+	must(t, db.StartMirrorFill(ctx, &old))
+	must(t, db.ApplyMirrorPage(ctx, &old, pageOf(0, 20, "a", true), mirrorT0))
+	oldRev, err := db.MirrorRev(ctx, old)
+	must(t, err)
+	var fresh MirrorLibrary
+	n := 0
+	must(t, db.EachMirrorAsset(ctx, old, func(MirrorEntry) error {
+		if n++; n > 1 {
+			return nil
+		}
+		must(t, db.DropMirror(ctx, "alice", "Shared"))
+		var err error
+		fresh, err = db.OpenMirror(ctx, "alice", "Shared")
+		must(t, err)
+		must(t, db.StartMirrorFill(ctx, &fresh))
+		return db.ApplyMirrorPage(ctx, &fresh, pageOf(100, 5, "b", true), mirrorT0)
+	}))
+	rev, err := db.MirrorRev(ctx, fresh)
+	must(t, err)
+	if fresh.ID == old.ID && rev == oldRev {
+		t.Errorf("library %d again at rev %d after it was dropped and filled again", fresh.ID, rev)
+	}
+	want := joinSeq(t, db, fresh)
+	if len(want) != 5 {
+		t.Fatalf("%d assets in the new library", len(want))
+	}
+	sameSeq(t, "the library filled again", eachSeq(t, db, fresh), want)
+	sameSeq(t, "the library filled again, from the pack", eachSeq(t, db, fresh), want)
+	// a library dropped later at a lower rev does not lower the floor
+	freshRev := rev
+	_, err = db.OpenMirror(ctx, "alice", "Empty")
+	must(t, err)
+	must(t, db.DropMirror(ctx, "alice", "Shared"))
+	must(t, db.DropMirror(ctx, "alice", "Empty"))
+	again, err := db.OpenMirror(ctx, "alice", "Empty")
+	must(t, err)
+	if rev, err = db.MirrorRev(ctx, again); err != nil || rev <= freshRev || again.ID != fresh.ID {
+		t.Errorf("library %d (the dropped %d) opened again at rev %d (%v), want above %d", again.ID, fresh.ID, rev, err, freshRev)
+	}
+}
