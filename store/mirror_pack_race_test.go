@@ -73,7 +73,7 @@ func TestMirrorPackPagesDuringWalks(t *testing.T) {
 	quietPack(t)
 	smallPackChunks(t, 8)
 	stop := errors.New("stop")
-	for seed := uint64(1); seed <= 6; seed++ {
+	for seed := uint64(1); seed <= 4; seed++ {
 		rng := rand.New(rand.NewPCG(seed, 2020))
 		a, b := openTwo(t, filepath.Join(t.TempDir(), FileName))
 		countPackWrites(t, a)
@@ -104,7 +104,7 @@ func TestMirrorPackPagesDuringWalks(t *testing.T) {
 			p.Done = m.Filling && rng.IntN(3) == 0
 			must(t, handle().ApplyMirrorPage(ctx, m, p, mirrorT0))
 		}
-		for range 80 {
+		for range 60 {
 			l := rng.IntN(2)
 			faults(rng.IntN(4) == 0)
 			want := joinSeq(t, a, libs[l])
@@ -209,7 +209,7 @@ func TestMirrorPackWalksRaceWithPages(t *testing.T) {
 		joins[i][rev] = joinSeq(t, a, m)
 		_ = eachSeq(t, a, m) // a first pack
 	}
-	const pages = 150
+	const pages = 100
 	done := make(chan struct{})
 	errs := make(chan error, 64)
 	var wg sync.WaitGroup
