@@ -148,8 +148,7 @@ type MirrorPage struct {
 
 // OpenMirror returns the mirror state of a library, creating it empty.
 func (db *DB) OpenMirror(ctx context.Context, account, library string) (MirrorLibrary, error) {
-	if _, err := db.w.ExecContext(ctx, `INSERT INTO mirror_library (account, library) VALUES (?, ?)
-		ON CONFLICT (account, library) DO NOTHING`, account, library); err != nil {
+	if err := db.createMirror(ctx, account, library); err != nil {
 		return MirrorLibrary{}, db.wrap("open the mirror of "+account+"/"+library+" in", err)
 	}
 	m := MirrorLibrary{Account: account, Library: library}
@@ -163,6 +162,37 @@ func (db *DB) OpenMirror(ctx context.Context, account, library string) (MirrorLi
 	}
 	m.Filling, m.Filled, m.Compared = filling != 0, fromMS(filled), fromMS(compared)
 	return m, nil
+}
+
+// createMirror adds the library if it is not there; a new library starts
+// above every rev a dropped one reached (see DropMirror).
+func (db *DB) createMirror(ctx context.Context, account, library string) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	res, err := tx.ExecContext(ctx, `INSERT INTO mirror_library (account, library) VALUES (?, ?)
+		ON CONFLICT (account, library) DO NOTHING`, account, library)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	var floor int64
+	switch err := tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM kv WHERE ns = ? AND key = ?`,
+		mirrorKV, mirrorDroppedRev).Scan(&floor); {
+	case errors.Is(err, sql.ErrNoRows): // no library was dropped
+	case err != nil:
+		return err
+	default:
+		if _, err := tx.ExecContext(ctx, `UPDATE mirror_library SET rev = ? WHERE account = ? AND library = ?`,
+			floor+1, account, library); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 // StartMirrorFill begins a fresh fill of the whole zone: the stored tokens
@@ -514,6 +544,16 @@ func (e *MirrorEntry) fromRow(v []driver.Value) error {
 	return nil
 }
 
+// The highest rev of a dropped library, kept in kv: SQLite gives a new
+// library the highest id again once the library that had it is dropped,
+// and a walk under way in the dropped one (which writes its pack only
+// while the rev is the one it read), or the audit's memo keyed on (id,
+// rev), must not take the new library for the old one.
+const (
+	mirrorKV         = integrityNS
+	mirrorDroppedRev = "mirror-dropped-rev"
+)
+
 // DropMirror forgets the mirror of a library (rows and tokens).
 func (db *DB) DropMirror(ctx context.Context, account, library string) error {
 	tx, err := db.w.BeginTx(ctx, nil)
@@ -525,6 +565,13 @@ func (db *DB) DropMirror(ctx context.Context, account, library string) error {
 	err = tx.QueryRowContext(ctx, `SELECT id FROM mirror_library WHERE account = ? AND library = ?`, account, library).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
+	}
+	if err == nil {
+		_, err = tx.ExecContext(ctx, `INSERT INTO kv (ns, key, value, updated_ns)
+			SELECT ?, ?, CAST(rev AS TEXT), ? FROM mirror_library WHERE id = ?
+			ON CONFLICT (ns, key) DO UPDATE SET updated_ns = excluded.updated_ns,
+			value = CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)`,
+			mirrorKV, mirrorDroppedRev, time.Now().UnixNano(), id)
 	}
 	for _, s := range []string{`DELETE FROM mirror_asset WHERE lib = ?`, `DELETE FROM mirror_master WHERE lib = ?`,
 		`DELETE FROM mirror_pack WHERE lib = ?`, `DELETE FROM mirror_pack_stale WHERE lib = ?`,
