@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,6 +101,30 @@ func oldBySize(m *matcher, a photo.Asset, cands []cand, res *Match) {
 	}
 }
 
+// mapNameCands is nameCands as it was: the files of each key in turn,
+// each kept once (the first time) by a map.
+func mapNameCands(l *lookup, keys []string) []int32 {
+	seen := map[int32]bool{}
+	var out []int32
+	for _, k := range keys {
+		for _, id := range l.byKey(k, nil) {
+			if !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+func candIDs(cs []cand) []int32 {
+	var out []int32
+	for _, c := range cs {
+		out = append(out, c.id)
+	}
+	return out
+}
+
 // tagTwins returns n sizes above from that share one size tag (and
 // differ).
 func tagTwins(from int64, n int) []int64 {
@@ -125,7 +150,7 @@ func TestSizePassWithRepeatedNamesAsBefore(t *testing.T) {
 			sizes := append(tagTwins(300, 3), tagTwins(700, 2)...)
 			sizes = append(sizes, 0, 301, 302, 512)
 			pick := func() int64 { return sizes[rng.IntN(len(sizes))] }
-			stems := []string{"IMG_0001", "IMG_0002", "IMG_0003", "IMG_E0001", "photo"}
+			stems := []string{"IMG_0001", "IMG_0002", "IMG_0003", "IMG_E0001", "photo", "Café", "Caf", "café"}
 			exts := []string{".HEIC", ".JPG", ".MOV", ".DNG", "_HEVC.MOV", "-1.HEIC", ".heic"}
 			root := t.TempDir()
 			for i := range 150 + rng.IntN(150) {
@@ -140,7 +165,8 @@ func TestSizePassWithRepeatedNamesAsBefore(t *testing.T) {
 			scan(t, ix, false)
 			mNew := sessionMatcher(t, ix, nil)
 			mOld := sessionMatcher(t, ix, mNew.l)
-			names := []string{"IMG_0001.HEIC", "IMG_0002.JPG", "IMG_0003.MOV", "IMG_0001.DNG", "photo.heic", "IMG_0002.HEIC"}
+			// Café.HEIC has two keys (café, and caf as icloudpd cleans it)
+			names := []string{"IMG_0001.HEIC", "IMG_0002.JPG", "IMG_0003.MOV", "IMG_0001.DNG", "photo.heic", "IMG_0002.HEIC", "Café.HEIC", "café.mov"}
 			reads, total, found := 0, 0, 0
 			for i := range 200 {
 				a := photo.Asset{ID: fmt.Sprint("a", i), MasterID: fmt.Sprintf("AbCdEfGhIjKlMnOpQrStUvWx%04d", i),
@@ -162,6 +188,9 @@ func TestSizePassWithRepeatedNamesAsBefore(t *testing.T) {
 				}
 				var got, want Match
 				cn, co := mNew.nameCands(a), mOld.nameCands(a)
+				if ids, want := candIDs(cn), mapNameCands(mNew.l, cloudKeys(a.Filename, a.MasterID)); !slices.Equal(ids, want) {
+					t.Fatalf("asset %d %q: candidates %v, want %v", i, a.Filename, ids, want)
+				}
 				before := mNew.sizeReads
 				mNew.bySize(a, cn, &got)
 				oldBySize(mOld, a, co, &want)
@@ -188,5 +217,48 @@ func TestSizePassWithRepeatedNamesAsBefore(t *testing.T) {
 				t.Errorf("only %d files found by name and size: the folder does not test the pass", found)
 			}
 		})
+	}
+}
+
+// TestNameCandsKeepsFirstOfEachFile: a file filed under two of the
+// asset's keys (or twice under one hash) is a candidate once, where the
+// map of before first met it. Real names rarely do that, so the postings
+// are made up here: random files under café, caf or both, in random
+// order, some twice under one.
+func TestNameCandsKeepsFirstOfEachFile(t *testing.T) {
+	keys := cloudKeys("Café.heic", "")
+	if len(keys) != 2 {
+		t.Fatalf("keys of Café.heic: %q, want two", keys)
+	}
+	for seed := range uint64(50) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		b := newLookupBuilder(0)
+		for i := range 1 + rng.IntN(120) {
+			var hs []uint32
+			switch rng.IntN(5) {
+			case 0:
+				hs = []uint32{keyHash(keys[0])}
+			case 1:
+				hs = []uint32{keyHash(keys[1])}
+			case 2:
+				hs = []uint32{keyHash(keys[1]), keyHash(keys[0])}
+			case 3:
+				hs = []uint32{keyHash(keys[0]), keyHash(keys[0]), keyHash(keys[1])}
+			default:
+				hs = []uint32{keyHash("other")}
+			}
+			name := fmt.Sprintf("f%03d.heic", i)
+			f := fileEntry{name: name, size: int64(rng.IntN(4))}
+			b.add(fmt.Sprint("d", rng.IntN(4)), &f, []byte(name), &nameInfo{known: true, keys: hs})
+		}
+		l, err := b.finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := &matcher{l: l, claimed: map[int32]bool{}}
+		got := candIDs(m.nameCands(photo.Asset{Filename: "Café.heic"}))
+		if want := mapNameCands(l, keys); !slices.Equal(got, want) {
+			t.Fatalf("seed %d: candidates %v, want %v", seed, got, want)
+		}
 	}
 }
