@@ -27,6 +27,7 @@ type lookup struct {
 	blocks  []fileBlock // runs of files of one directory (one run a directory once built)
 	names   []string    // the names in file order, packed in chunks of about 1 MiB
 	keys    []keyPost   // sorted by hash, then by file number descending
+	keyTags []uint8     // sizeTag of each posting's file, beside keys
 	byMtime []int32
 	days    []dayRun // sorted by day, then by first file
 	byName  secIndex // name-encoded wall clock second
@@ -244,6 +245,12 @@ func (b *lookupBuilder) finish() (*lookup, error) {
 		}
 		return cmp.Compare(int64(y.file), int64(x.file))
 	})
+	// The size pass reads the tags beside the postings in order rather
+	// than every candidate's record at random (match.go bySize).
+	l.keyTags = make([]uint8, len(l.keys))
+	for i, p := range l.keys {
+		l.keyTags[i] = sizeTag(l.files[p.file].size)
+	}
 	for _, s := range []*[]secPost{&l.byName.base, &l.capWall.base, &l.capInst.base} {
 		slices.SortFunc(*s, func(x, y secPost) int {
 			if x.sec != y.sec {
@@ -379,6 +386,24 @@ func (l *lookup) byKey(key string, out []int32) []int32 {
 		out = append(out, l.keys[i].file)
 	}
 	return out
+}
+
+// byKeyTagged is byKey that also appends the size tag of each file.
+func (l *lookup) byKeyTagged(key string, out []int32, tags []uint8) ([]int32, []uint8) {
+	h := keyHash(key)
+	i, _ := slices.BinarySearchFunc(l.keys, h, func(p keyPost, h uint32) int { return cmp.Compare(p.hash, h) })
+	for ; i < len(l.keys) && l.keys[i].hash == h; i++ {
+		out = append(out, l.keys[i].file)
+		tags = append(tags, l.keyTags[i])
+	}
+	return out, tags
+}
+
+// sizeTag is one byte of a file size's hash: files of unequal tags have
+// unequal sizes, and of a name's files of other sizes about one in 256
+// shares the tag of a size looked for.
+func sizeTag(size int64) uint8 {
+	return uint8(uint64(size) * 0x9E3779B97F4A7C15 >> 56) //nolint:gosec // the top byte
 }
 
 // day appends the files in folders dated d.

@@ -2,6 +2,7 @@ package localindex
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -146,7 +147,9 @@ type matcher struct {
 	incomplete bool
 	claimed    map[int32]bool // files already matched to an asset in this call
 	ids        []int32        // scratch of nameCands
-	seen       map[int32]bool // scratch of nameCands
+	tags       []uint8        // scratch of nameCands: the size tags of ids
+	sizeReads  int            // records bySize read (tests)
+	groups     []int          // scratch of nameCands: where each key's ids start
 	cands      []cand         // the chunk nameCands cuts candidates from
 	// keysOf's asset, its cloudKeys and (id7Other) the id7 of its master
 	keysName, keysMaster, own string
@@ -169,6 +172,7 @@ type cand struct {
 	state uint8 // candUnread until keep read the name
 	kind  Kind
 	edit  bool
+	tag   uint8 // sizeTag of the file's size, from the name index
 }
 
 // cand states.
@@ -268,24 +272,14 @@ func finish(a photo.Asset, res *Match) {
 // 10 000 photos has dozens of files, and the size pass, which settles
 // most assets, looks only at those of an equal size.
 func (m *matcher) nameCands(a photo.Asset) []cand {
-	ids := m.ids[:0]
+	ids, tags, groups := m.ids[:0], m.tags[:0], m.groups[:0]
 	for _, k := range m.keysOf(a) {
-		ids = m.l.byKey(k, ids)
+		groups = append(groups, len(ids))
+		ids, tags = m.l.byKeyTagged(k, ids, tags)
 	}
-	m.ids = ids
+	m.ids, m.tags, m.groups = ids, tags, groups
 	if len(ids) == 0 {
 		return nil
-	}
-	// A file is found once per key it shares with the asset: keep the
-	// first. Few files share a name, so a scan of those kept beats a map;
-	// a name as common as "image" (thousands of files) gets the map, one
-	// for the whole call.
-	seen := len(ids) > 32
-	if seen {
-		if m.seen == nil {
-			m.seen = make(map[int32]bool, len(ids))
-		}
-		clear(m.seen)
 	}
 	// The candidates of every asset of the call live until its last pass:
 	// they are cut from chunks of the call's own, not allocated per asset.
@@ -293,18 +287,34 @@ func (m *matcher) nameCands(a photo.Asset) []cand {
 		m.cands = make([]cand, 0, max(candChunk, len(ids)))
 	}
 	from := len(m.cands)
+	// A file is found once per key it shares with the asset: keep the
+	// first. Each key's files come in descending file number, so a file
+	// seen before under the same key is the one just before, and one seen
+	// under an earlier key is found there by bisection (a name that comes
+	// back every 10 000 photos has some 70 files: no map per asset).
+	g := 0
 	for j, id := range ids {
-		if seen {
-			if m.seen[id] {
-				continue
-			}
-			m.seen[id] = true
-		} else if slices.Contains(ids[:j], id) {
+		for g+1 < len(groups) && groups[g+1] <= j {
+			g++
+		}
+		if j > groups[g] && ids[j-1] == id || seenBefore(ids, groups[:g+1], id) {
 			continue
 		}
-		m.cands = append(m.cands, cand{id: id})
+		m.cands = append(m.cands, cand{id: id, tag: tags[j]})
 	}
 	return m.cands[from:len(m.cands):len(m.cands)]
+}
+
+// seenBefore: id is among the ids of the keys before the last of groups
+// (each a run of ids in descending order, up to the next start).
+func seenBefore(ids []int32, groups []int, id int32) bool {
+	for h := 0; h+1 < len(groups); h++ {
+		run := ids[groups[h]:groups[h+1]]
+		if _, ok := slices.BinarySearchFunc(run, id, func(x, id int32) int { return cmp.Compare(id, x) }); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // candChunk is how many candidates nameCands allocates at once (64 kB).
@@ -360,8 +370,22 @@ func sharesKey(a, b []string) bool {
 // bySize finds certain matches: same name and exact byte size.
 func (m *matcher) bySize(a photo.Asset, cands []cand, res *Match) {
 	orig, alt, live, edited := a.PartSize(photo.PartOriginal), a.PartSize(photo.PartAlternate), a.PartSize(photo.PartLiveVideo), a.PartSize(photo.PartEdited)
+	// A name that comes back every 10 000 photos has dozens of files: the
+	// tags beside the candidates rule out almost all of other sizes without
+	// reading their records (at random in the lookup) or the claimed map.
+	want := [4]uint8{sizeTag(orig)} // an original of 0 bytes matches an empty file
+	nw := 1
+	for _, sz := range [3]int64{alt, live, edited} {
+		if sz > 0 {
+			want[nw], nw = sizeTag(sz), nw+1
+		}
+	}
 	for i := range cands {
 		c := &cands[i]
+		if !slices.Contains(want[:nw], c.tag) {
+			continue
+		}
+		m.sizeReads++
 		f := &m.l.files[c.id]
 		if m.claimed[c.id] {
 			continue
