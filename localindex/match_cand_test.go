@@ -39,16 +39,7 @@ func TestCandIsCompact(t *testing.T) {
 // assets. Parsing a name allocates, so the allocations of one match say
 // how many names it read.
 func TestSizePassReadsOnlyNamesOfEqualSize(t *testing.T) {
-	root := t.TempDir()
-	const dup = 80
-	for i := range dup {
-		day := fmt.Sprintf("2023/%02d/%02d", 1+i/28, 1+i%28)
-		writeFile(t, root, day+"/IMG_0001.HEIC", make([]byte, 100+i), past)
-		writeFile(t, root, day+"/IMG_0001_HEVC.MOV", make([]byte, 1000+i), past)
-	}
-	age(t, root)
-	ix := openIndex(t, NewMemKV(), root, Options{})
-	scan(t, ix, false)
+	ix := repeatedNameIndex(t)
 	s := ix.Session(MatchOptions{})
 	live := &photo.Resource{Size: 1000 + 41}
 	asset := []photo.Asset{{ID: "a", MasterID: "AbCdEfGhIjKlMnOpQrStUvWxYz01", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto,
@@ -63,8 +54,29 @@ func TestSizePassReadsOnlyNamesOfEqualSize(t *testing.T) {
 	match() // reads the rows
 	allocs := testing.AllocsPerRun(5, match)
 	t.Logf("%.0f allocations", allocs)
-	if allocs > dup/2 {
+	if allocs > repeatedNameDup/2 {
 		t.Errorf("one asset with %d files of its name (and %d of its video's) took %.0f allocations: names of other sizes were parsed",
-			dup, dup, allocs)
+			repeatedNameDup, repeatedNameDup, allocs)
 	}
+}
+
+// repeatedNameDup is how many files repeatedNameIndex gives each name.
+const repeatedNameDup = 80
+
+// repeatedNameIndex is a scanned index of a folder where one name comes
+// back repeatedNameDup times, as IMG_nnnn does every 10 000 photos: day i
+// holds IMG_0001.HEIC of 100+i bytes and its Live Photo video
+// IMG_0001_HEVC.MOV of 1000+i bytes.
+func repeatedNameIndex(t *testing.T) *Index {
+	t.Helper()
+	root := t.TempDir()
+	for i := range repeatedNameDup {
+		day := fmt.Sprintf("2023/%02d/%02d", 1+i/28, 1+i%28)
+		writeFile(t, root, day+"/IMG_0001.HEIC", make([]byte, 100+i), past)
+		writeFile(t, root, day+"/IMG_0001_HEVC.MOV", make([]byte, 1000+i), past)
+	}
+	age(t, root)
+	ix := openIndex(t, NewMemKV(), root, Options{})
+	scan(t, ix, false)
+	return ix
 }

@@ -36,22 +36,13 @@ func sessionMatcher(t testing.TB, ix *Index, l *lookup) *matcher {
 // beside the name index leave it only the records of candidates whose
 // size may be one the asset has.
 func TestSizePassReadsOnlyRecordsOfItsSizes(t *testing.T) {
-	root := t.TempDir()
-	const dup = 80
-	for i := range dup {
-		day := fmt.Sprintf("2023/%02d/%02d", 1+i/28, 1+i%28)
-		writeFile(t, root, day+"/IMG_0001.HEIC", make([]byte, 100+i), past)
-		writeFile(t, root, day+"/IMG_0001_HEVC.MOV", make([]byte, 1000+i), past)
-	}
-	age(t, root)
-	ix := openIndex(t, NewMemKV(), root, Options{})
-	scan(t, ix, false)
+	ix := repeatedNameIndex(t)
 	m := sessionMatcher(t, ix, nil)
 	a := photo.Asset{ID: "a", MasterID: "AbCdEfGhIjKlMnOpQrStUvWxYz01", Filename: "IMG_0001.HEIC", Kind: photo.KindPhoto,
 		Size: 100 + 41, LiveVideo: &photo.Resource{Size: 1000 + 41}, Taken: past, Added: past}
 	cands := m.nameCands(a)
-	if len(cands) != 2*dup {
-		t.Fatalf("%d candidates, want %d", len(cands), 2*dup)
+	if len(cands) != 2*repeatedNameDup {
+		t.Fatalf("%d candidates, want %d", len(cands), 2*repeatedNameDup)
 	}
 	// the candidates whose size has the tag of one the asset wants: the
 	// two files of its sizes and the few of other sizes that share a tag
