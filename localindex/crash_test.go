@@ -83,17 +83,7 @@ func TestCrashDuringWriteKeepsIndex(t *testing.T) {
 		writeFile(t, root, rel+"/IMG_NEW.JPG", []byte("n"), past)
 	}
 	age(t, root)
-	killedMidWrite := false
-	for _, delay := range []time.Duration{2 * time.Millisecond, 10 * time.Millisecond, 30 * time.Millisecond, 100 * time.Millisecond} {
-		out := runCrashChild(t, work, delay)
-		if strings.Contains(out, "BEGIN") && !strings.Contains(out, "END") {
-			killedMidWrite = true
-			break
-		}
-	}
-	if !killedMidWrite {
-		t.Fatal("the child was never killed during a write; make the write larger")
-	}
+	killMidWrite(t, work, "a write", 2*time.Millisecond, 10*time.Millisecond, 30*time.Millisecond, 100*time.Millisecond)
 	db, err = store.Open(dbPath)
 	if err != nil {
 		t.Fatalf("the store does not open after the crash: %v", err)
@@ -185,17 +175,7 @@ func TestCrashDuringLIX3MigrationKeepsIndex(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	killedMidWrite := false
-	for _, delay := range []time.Duration{time.Millisecond, 3 * time.Millisecond, 10 * time.Millisecond, 30 * time.Millisecond} {
-		out := runCrashChild(t, work, delay)
-		if strings.Contains(out, "BEGIN") && !strings.Contains(out, "END") {
-			killedMidWrite = true
-			break
-		}
-	}
-	if !killedMidWrite {
-		t.Fatal("the child was never killed during the migration's write; make it larger")
-	}
+	killMidWrite(t, work, "the migration's write", time.Millisecond, 3*time.Millisecond, 10*time.Millisecond, 30*time.Millisecond)
 	db, err = store.Open(dbPath)
 	if err != nil {
 		t.Fatalf("the store does not open after the crash: %v", err)
@@ -212,4 +192,18 @@ func TestCrashDuringLIX3MigrationKeepsIndex(t *testing.T) {
 	if err := db.EachRow(context.Background(), rowNamespace(ix.root), headPrefix, func(string, []byte) error { n++; return nil }); err != nil || n != 0 {
 		t.Errorf("%d LIX3 summary rows left (%v)", n, err)
 	}
+}
+
+// killMidWrite runs the crash child with each delay in turn until one run
+// is killed between its BEGIN and its END (during what), and fails the
+// test when none is.
+func killMidWrite(t *testing.T, work, what string, delays ...time.Duration) {
+	t.Helper()
+	for _, delay := range delays {
+		out := runCrashChild(t, work, delay)
+		if strings.Contains(out, "BEGIN") && !strings.Contains(out, "END") {
+			return
+		}
+	}
+	t.Fatalf("the child was never killed during %s; make it larger", what)
 }
