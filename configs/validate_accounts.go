@@ -33,7 +33,7 @@ func (v *validator) accountName(key, name string, seen map[string]int, i int) {
 	case name == "":
 		v.add(key, "is empty; set a short label such as \"alice\" (metrics and messages use it instead of the Apple ID)")
 		return
-	case !labelRE.MatchString(name):
+	case !validLabel(name):
 		v.add(key, "%q is not a valid label; use up to 63 lower-case letters, digits, \"_\" and \"-\", for example %q", name, FolderName(name))
 		return
 	}
@@ -142,7 +142,7 @@ func (v *validator) folderName(key, name string, seen map[string]int, listKey st
 	if name == "" {
 		return // reported with the path
 	}
-	if !labelRE.MatchString(name) {
+	if !validLabel(name) {
 		v.add(key, "%q is not a valid label; use up to 63 lower-case letters, digits, \"_\" and \"-\", for example %q", name, FolderName(name))
 		return
 	}

@@ -208,3 +208,20 @@ func TestValidateFolderPerLibrary(t *testing.T) {
 		t.Errorf("default folder libraries %v, want [all]", got)
 	}
 }
+
+// The label rule's length is checked beside its pattern (validLabel):
+// 63 bytes are a label, 64 are not, whatever the characters.
+func TestValidLabelLength(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want bool
+	}{
+		{"a", true}, {strings.Repeat("a", 63), true}, {strings.Repeat("a", 64), false},
+		{"0-_x", true}, {"-a", false}, {"_a", false}, {"A", false}, {"", false}, {"a.b", false},
+		{strings.Repeat("é", 10), false},
+	} {
+		if got := validLabel(c.s); got != c.want {
+			t.Errorf("validLabel(%q) = %v, want %v", c.s, got, c.want)
+		}
+	}
+}

@@ -245,12 +245,17 @@ func (m *Metrics) SetLastSuccess(account string, t time.Time) {
 	m.lastSuccess.WithLabelValues(account).Set(unixSeconds(t))
 }
 
-var safeNameRE = regexp.MustCompile(`^[A-Za-z0-9_.+/-]{1,64}$`)
+// safeNameRE and maxSafeName: the length is checked apart, as a counted
+// repetition ({1,64}) compiles to hundreds of instructions when the binary
+// starts.
+var safeNameRE = regexp.MustCompile(`^[A-Za-z0-9_.+/-]+$`)
+
+const maxSafeName = 64
 
 // safeName returns s if it looks like a short identifier and "other"
 // otherwise, so that URLs, tokens or e-mail addresses never become labels.
 func safeName(s string) string {
-	if safeNameRE.MatchString(s) && !looksLikeURL(s) {
+	if len(s) <= maxSafeName && safeNameRE.MatchString(s) && !looksLikeURL(s) {
 		return s
 	}
 	return labelOther
