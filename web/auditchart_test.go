@@ -111,7 +111,7 @@ func TestStatusPageShowsTheAudit(t *testing.T) {
 		t.Errorf("headline %q", p.Headline)
 	}
 	var b bytes.Buffer
-	if err := pages.ExecuteTemplate(&b, "status.html", p); err != nil {
+	if err := pages().ExecuteTemplate(&b, "status.html", p); err != nil {
 		t.Fatal(err)
 	}
 	html := b.String()

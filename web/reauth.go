@@ -425,7 +425,7 @@ func (h *reauthHandler) render(w http.ResponseWriter, status int, page reauthPag
 	// to other sites.
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)
-	if err := pages.ExecuteTemplate(w, "reauth.html", page); err != nil {
+	if err := pages().ExecuteTemplate(w, "reauth.html", page); err != nil {
 		h.log.Error("rendering the re-auth page", "err", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -17,7 +18,11 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
+// pages are parsed when first served, not when the binary starts: about
+// 1 ms of every command, verify too, which serves no page.
+var pages = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
+})
 
 // statusPage is the data of templates/status.html.
 type statusPage struct {
@@ -90,7 +95,7 @@ func (s *server) serveStatusPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-	if err := pages.ExecuteTemplate(w, "status.html", page); err != nil {
+	if err := pages().ExecuteTemplate(w, "status.html", page); err != nil {
 		s.log.Error("rendering the status page", "err", err)
 	}
 }

@@ -121,7 +121,7 @@ func TestStatusPageProblemsFirst(t *testing.T) {
 		t.Errorf("label %q, %d ok rows", probs[0].Label, len(p.Accounts[0].OK))
 	}
 	var html bytes.Buffer
-	if err := pages.ExecuteTemplate(&html, "status.html", p); err != nil {
+	if err := pages().ExecuteTemplate(&html, "status.html", p); err != nil {
 		t.Fatal(err)
 	}
 	body := html.String()

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/icloudmon/icloudmon/credstore"
@@ -139,7 +140,7 @@ func unauthorized(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
 	rw.Header().Set("Cache-Control", "no-store")
 	rw.WriteHeader(http.StatusUnauthorized)
-	_ = unauthorizedPage.Execute(rw, struct{ InContainer bool }{inContainer()}) // the client may have gone
+	_ = unauthorizedPage().Execute(rw, struct{ InContainer bool }{inContainer()}) // the client may have gone
 }
 
 // inContainer says whether the agent runs in a container, to put the way
@@ -149,7 +150,8 @@ var inContainer = credstore.InContainer
 // unauthorizedPage tells a person how to get the web token, where
 // icloudmon runs, and lets them paste it (the form sends ?token=, which
 // sets the cookie and leaves the token out of the address).
-var unauthorizedPage = template.Must(template.New("401").Parse(`<!doctype html>
+var unauthorizedPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("401").Parse(`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -196,6 +198,7 @@ button{display:block;box-sizing:border-box;width:100%;margin:10px 0 0;font:inher
 </body>
 </html>
 `))
+})
 
 // LoadOrCreateWebToken returns the token from path, creating a random one
 // (mode 0600) when the file does not exist. It never logs the token.
