@@ -195,6 +195,7 @@ func (f *Folder) open(ctx context.Context) (*localindex.Index, error) {
 	}
 	opts := f.Options
 	opts.RenamesFiles = f.RenamesFiles
+	opts.StatAhead = true // openScan scans right after opening
 	if opts.Logger == nil {
 		opts.Logger = f.Logger
 	}

@@ -42,6 +42,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// StatAhead stats the saved directories while Open reads them, for a
+	// caller that scans right after Open (statahead.go): that first scan
+	// then sees each unchanged directory as it was during Open.
+	StatAhead bool
 }
 
 // Progress reports a running scan.
@@ -102,6 +106,12 @@ type Index struct {
 	// until the scan's own save: a view that differs from the saved state
 	// row only makes Match read the rows.
 	view []byte
+	// aheadAt is when loadRows stat'ed the loaded directories
+	// (statahead.go) on the device aheadDev; aheadUse is set until the
+	// first scan after the load.
+	aheadAt  time.Time
+	aheadDev uint64
+	aheadUse bool
 }
 
 // persisted is the folder-level state saved beside the directory entries.
@@ -117,6 +127,7 @@ type dirState struct {
 	mtime      int64  // unix nanoseconds
 	racy       bool   // listed within racyWindow of its mtime: list again next time
 	unreadable bool
+	ahead      uint8 // stat'ed unchanged while loaded (statahead.go); aheadIno is its inode
 	subdirs    []string
 	links      []string    // subdirectories reached through symlinks, walked after subdirs
 	files      []fileEntry // sorted by name; only when loaded
@@ -129,6 +140,7 @@ type dirState struct {
 	newestName string
 	newestSrc  CaptureSource
 	nUnread    int // files whose headers were unreadable
+	aheadIno   uint64
 }
 
 // fileEntry is one file. The capture fields cache header metadata for this

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // On-disk format LIX5: one namespace per folder (rowNamespace), holding
@@ -348,7 +349,13 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 	n := 0
 	starts := []string{""}
 	last, first := "", true // the last rel read, for the order check
+	aheadAt := time.Now()
+	var ahead *statAhead
+	if ix.opts.StatAhead {
+		ahead = startStatAhead(ctx, ix.root)
+	}
 	err2 := ix.kv.EachRow(ctx, ix.ns, chunkPrefix, func(key string, v []byte) error {
+		var rowDirs []*dirState
 		keys = append(keys, key)
 		start := key[len(chunkPrefix):]
 		if start != "" {
@@ -373,16 +380,26 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 			b := &blocks[len(blocks)-1]
 			*b = (*b)[:len(*b)+1]
 			n++
-			if derr := decodeHeadInto(&(*b)[len(*b)-1], rel, head); derr != nil {
+			ds := &(*b)[len(*b)-1]
+			if derr := decodeHeadInto(ds, rel, head); derr != nil {
 				err = fmt.Errorf("directory %q: %w", rel, derr)
+			} else if rel != "" {
+				if rowDirs == nil {
+					rowDirs = make([]*dirState, 0, chunkMaxEntries)
+				}
+				rowDirs = append(rowDirs, ds)
 			}
 			return nil
 		})
 		if gerr != nil && err == nil {
 			err = fmt.Errorf("summary row %q: %w", key, gerr)
 		}
+		if err == nil {
+			ahead.add(rowDirs)
+		}
 		return nil
 	})
+	ahead.wait()
 	ix.diskBlocks = blocks
 	if err2 != nil {
 		return fmt.Errorf("read saved index of %s from the store: %w", ix.root, err2)
@@ -408,6 +425,9 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 		}
 	}
 	ix.dirs, ix.state, ix.view = dirs, st, metaNonce(meta)
+	if ahead != nil {
+		ix.aheadAt, ix.aheadDev, ix.aheadUse = aheadAt, ahead.dev, true
+	}
 	if rules != nameRulesVersion {
 		// Saved with other naming rules: rewrite every row with fresh
 		// name-key hashes (a one-off, like a migration).

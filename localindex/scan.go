@@ -102,13 +102,17 @@ type walker struct {
 	start time.Time
 	old   map[string]*dirState
 	sem   chan struct{}
-	wg    sync.WaitGroup
+	// ahead: the directories of old were stat'ed while they were loaded
+	// (statahead.go), on the device aheadDev.
+	ahead    bool
+	aheadDev uint64
+	wg       sync.WaitGroup
 
 	gen      uint32 // marks the directories of old this scan keeps (dirState.seen)
 	mu       sync.Mutex
 	kept     int                  // directories of old kept as they were (marked)
 	delta    map[string]*dirState // the other directories of the new index: listed, or from the stash
-	visited  map[fileID]struct{}
+	visited  *idSet
 	links    []job // symlinked directories, walked after the real tree
 	res      *ScanResult
 	files    int
@@ -192,12 +196,21 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	start := ix.opts.Now()
 	res := ScanResult{Folder: ix.root, Started: start, Full: so.Full}
 	w := &walker{ix: ix, full: so.Full, start: start, old: ix.dirs, sem: make(chan struct{}, scanWorkers), saveQ: make(chan struct{}, saveAhead),
-		delta: map[string]*dirState{}, visited: make(map[fileID]struct{}, len(ix.dirs)), res: &res}
+		delta: map[string]*dirState{}, visited: newIDSet(len(ix.dirs)), res: &res}
 	ix.scanGen++
 	w.gen = ix.scanGen
 	w.ctx, w.stop = context.WithCancel(ctx)
 	defer w.stop()
 	rootInfo, rootErr := os.Stat(ix.root)
+	if ix.aheadUse {
+		ix.aheadUse = false
+		id, ok := fileID{}, false
+		if rootErr == nil {
+			id, ok = idOf(rootInfo)
+		}
+		w.ahead = time.Since(ix.aheadAt) < statAheadFresh && (!ok || id.dev == ix.aheadDev)
+		w.aheadDev = ix.aheadDev
+	}
 	if rootErr == nil && rootInfo.IsDir() {
 		w.run(job{st: dirStatOf(rootInfo)})
 	}
@@ -357,17 +370,22 @@ func (w *walker) subdirRun(j job, d *dirState, names []string, chain *chainLink,
 		if i%64 == 63 {
 			runtime.Gosched() // see visit: a flat folder has thousands of subdirectories
 		}
-		pb.abs = append(append(pb.abs[:absLen], name...), 0)
 		pb.rel = append(pb.rel[:relLen], name...)
-		st, err := statDir(pb.abs)
-		if err != nil {
-			t.fail(string(pb.rel), "stat", err)
-			continue
-		}
-		if !st.isDir {
-			continue
-		}
 		old := w.old[string(pb.rel)]
+		var st dirStat
+		if old != nil && w.ahead && old.ahead != aheadNone {
+			st = aheadStat(old, w.aheadDev)
+		} else {
+			pb.abs = append(append(pb.abs[:absLen], name...), 0)
+			var err error
+			if st, err = statDir(pb.abs); err != nil {
+				t.fail(string(pb.rel), "stat", err)
+				continue
+			}
+			if !st.isDir {
+				continue
+			}
+		}
 		fromOld := old != nil
 		if old == nil {
 			old = w.ix.stash[string(pb.rel)]
@@ -386,28 +404,44 @@ func (w *walker) subdirRun(j job, d *dirState, names []string, chain *chainLink,
 }
 
 // takeLeaves does for unchanged leaf directories what visit, enter, dir and
-// merge do for any directory, under one lock for all of them.
+// merge do for any directory. The walkers of a warm rescan spend most of
+// their time here, so only the counts (and a leaf from the stash, which
+// goes into w.delta) wait for w.mu, once per call: the visited set has
+// locks of its own, and a leaf of the old index is marked kept (include)
+// by the one walker that reaches its path.
 func (w *walker) takeLeaves(leaves []leaf, chain *chainLink, t *tally) {
 	if len(leaves) == 0 {
 		return
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	kept, files := 0, 0
+	stash := leaves[:0] // leaves from the stash, in place of those already handled
 	for _, l := range leaves {
 		if l.st.hasID {
 			if chain.contains(l.st.id) {
 				t.fail(l.d.rel, "symlink loop", errLoop)
 				continue
 			}
-			if !w.firstVisit(l.st.id) {
+			if !w.visited.add(l.st.id) {
 				continue
 			}
 		}
 		n := l.d.count()
 		t.unchanged++
 		t.kept += n
-		w.include(l.d.rel, l.d, l.fromOld)
-		w.files += n
+		files += n
+		if l.fromOld {
+			l.d.seen = w.gen
+			kept++
+		} else {
+			stash = append(stash, l)
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.kept += kept
+	w.files += files
+	for _, l := range stash {
+		w.include(l.d.rel, l.d, false)
 	}
 	w.progressLocked(false)
 }
@@ -443,17 +477,44 @@ func (w *walker) enter(j job, t *tally) bool {
 		t.fail(j.rel, "symlink loop", errLoop)
 		return false
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.firstVisit(j.st.id) // else reached twice through a symlink: index it once
+	return w.visited.add(j.st.id) // else reached twice through a symlink: index it once
 }
 
-// firstVisit marks id visited and reports whether it was not before; w.mu
-// is held.
-func (w *walker) firstVisit(id fileID) bool {
-	n := len(w.visited)
-	w.visited[id] = struct{}{}
-	return len(w.visited) > n
+// idSet is the set of directories a scan entered, in shards with locks of
+// their own: a warm rescan adds every directory of the folder (56 000 at
+// 700 000 files) from several walkers at once, which one lock serialised.
+type idSet struct {
+	n      uint64 // shards in use: one for a small folder
+	shards [idShards]struct {
+		mu sync.Mutex
+		m  map[fileID]struct{}
+	}
+}
+
+const (
+	idShards     = 4
+	idShardsFrom = 4096 // directories
+)
+
+func newIDSet(size int) *idSet {
+	s := &idSet{n: 1}
+	if size >= idShardsFrom {
+		s.n = idShards
+	}
+	for i := range s.n {
+		s.shards[i].m = make(map[fileID]struct{}, size/int(s.n))
+	}
+	return s
+}
+
+// add adds id and reports whether it was not in the set before.
+func (s *idSet) add(id fileID) bool {
+	sh := &s.shards[(id.ino^id.dev)%s.n]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	n := len(sh.m)
+	sh.m[id] = struct{}{}
+	return len(sh.m) > n
 }
 
 // child stats a subdirectory (following symlinks) into a job.
