@@ -180,6 +180,8 @@ func (a *Agent) RunCycle(ctx context.Context, name string) (checks.AccountReport
 			}
 		}()
 	}
+	ahead := a.readHistoryAhead(ctx, name, start)
+	defer ahead.stop()
 	obs := a.observe(ctx, acct)
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// Shutdown or reload: what was observed is incomplete and must not
@@ -204,7 +206,7 @@ func (a *Agent) RunCycle(ctx context.Context, name string) (checks.AccountReport
 			obs.Auth.RetryAfter = obs.Auth.RetryAfter.Add(at.Sub(start))
 		}
 	}
-	hist := a.loadHistory(rctx, name, obs.Owner, at)
+	hist := a.historyAt(rctx, ahead, name, obs.Owner, at)
 	rep := checks.Evaluate(obs, a.policy, hist, at)
 	a.record(rctx, obs, hist, rep, start, at)
 	a.publish(rctx, cycle, rep, time.Since(start))
@@ -268,22 +270,55 @@ func (a *Agent) observe(ctx context.Context, acct Account) checks.Observation {
 // adaptive checks then fall back to their static thresholds. What was
 // recorded for another iCloud account (owner) is left out.
 func (a *Agent) loadHistory(ctx context.Context, name, owner string, now time.Time) checks.History {
-	since := now.Add(-a.policy.UploadHistory - 24*time.Hour)
-	rows, err := a.db.History(ctx, name, since)
+	points, err := a.readHistory(ctx, name, a.historySince(now))
 	if err != nil {
 		a.log.Warn("history unavailable; using static thresholds", "account", name, "err", err)
 		return checks.History{}
 	}
-	points := make([]checks.HistoryPoint, 0, len(rows))
+	return a.buildHistory(points, owner, now)
+}
+
+// historySince is the start of the longest window any check needs at now.
+func (a *Agent) historySince(now time.Time) time.Time {
+	return now.Add(-a.policy.UploadHistory - 24*time.Hour)
+}
+
+// storedPoint is a decoded history point with the time of its row.
+type storedPoint struct {
+	at time.Time
+	p  checks.HistoryPoint
+}
+
+// readHistory reads and decodes the points of name since since; an
+// unreadable point is logged and skipped.
+func (a *Agent) readHistory(ctx context.Context, name string, since time.Time) ([]storedPoint, error) {
+	rows, err := a.db.History(ctx, name, since)
+	if err != nil {
+		return nil, err
+	}
+	points := make([]storedPoint, 0, len(rows))
 	for _, r := range rows {
 		var p checks.HistoryPoint
 		if err := json.Unmarshal(r.Data, &p); err != nil {
 			a.log.Warn("skipping an unreadable history point", "account", name, "at", r.At, "err", err)
 			continue
 		}
-		points = append(points, p)
+		points = append(points, storedPoint{at: r.At, p: p})
 	}
-	return checks.BuildHistory(checks.OfOwner(points, owner), a.policy, now)
+	return points, nil
+}
+
+// buildHistory builds the checks' history at now from the points of rows
+// dated at or after historySince(now).
+func (a *Agent) buildHistory(points []storedPoint, owner string, now time.Time) checks.History {
+	since := a.historySince(now)
+	ps := make([]checks.HistoryPoint, 0, len(points))
+	for _, sp := range points {
+		if !sp.at.Before(since) {
+			ps = append(ps, sp.p)
+		}
+	}
+	return checks.BuildHistory(checks.OfOwner(ps, owner), a.policy, now)
 }
 
 // record persists the history point (dated at, the check time), the
