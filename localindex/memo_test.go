@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -274,4 +275,109 @@ func TestStateNonceFollowsTheSavedRows(t *testing.T) {
 	if n, _, ok, _ := ix.StateNonce(ctx); ok {
 		t.Fatalf("rows rewritten by another index: nonce %x reported, want none", n)
 	}
+}
+
+// The memo's digest covers every field of photo.Asset and MatchOptions and
+// the importer's renaming: changing any one of them (a field added to
+// photo.Asset later too, by its kind) changes the digest, so that a memo
+// never answers for other input. Equal input gives the equal digest.
+func TestMemoDigestCoversEveryField(t *testing.T) {
+	off := 3600
+	base := photo.Asset{ID: "A", MasterID: "M", Library: "PrimarySync", Filename: "IMG_1.HEIC",
+		FilenameSource: photo.FilenameSource("name"), Size: 10, UTI: "public.heic", Kind: photo.Kind("photo"),
+		LiveVideo: &photo.Resource{UTI: "mov", Size: 1}, Alternative: &photo.Resource{UTI: "raw", Size: 2},
+		Edited: &photo.Resource{UTI: "jpg", Size: 3}, AdjustmentType: "adj", Width: 4, Height: 5,
+		Added: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Taken: time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC),
+		TZOffset: &off, Purge: time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC)}
+	ix := &Index{}
+	mo := MatchOptions{Tolerance: 2 * time.Second, MaxHeaderReads: 100}
+	nonce := []byte("nonce")
+	digest := func(a photo.Asset, mo MatchOptions) [32]byte {
+		return ix.memoDigest([]photo.Asset{{ID: "other"}, a}, mo, nonce)
+	}
+	want := digest(base, mo)
+	clone := base
+	if digest(clone, mo) != want {
+		t.Fatal("the same input gives another digest")
+	}
+	seen := map[[32]byte]string{want: "base"}
+	check := func(what string, got [32]byte) {
+		t.Helper()
+		if prev, dup := seen[got]; dup {
+			t.Errorf("%s: same digest as %s", what, prev)
+		}
+		seen[got] = what
+	}
+	at := reflect.TypeOf(base)
+	for i := range at.NumField() {
+		f := at.Field(i)
+		for j, mutate := range mutations(t, f) {
+			a := base
+			v := reflect.ValueOf(&a).Elem().Field(i)
+			mutate(v)
+			check(fmt.Sprintf("photo.Asset.%s change %d", f.Name, j), digest(a, mo))
+		}
+	}
+	mt := reflect.TypeOf(mo)
+	for i := range mt.NumField() {
+		f := mt.Field(i)
+		for j, mutate := range mutations(t, f) {
+			m := mo
+			mutate(reflect.ValueOf(&m).Elem().Field(i))
+			check(fmt.Sprintf("MatchOptions.%s change %d", f.Name, j), digest(base, m))
+		}
+	}
+	ix.opts.RenamesFiles = true
+	check("RenamesFiles", digest(base, mo))
+	ix.opts.RenamesFiles = false
+	a := base
+	a.Added = a.Added.In(time.FixedZone("", 7200))
+	check("Added in another zone", digest(a, mo))
+}
+
+// mutations returns the changes the digest test makes to a field of kind
+// f.Type; a kind it does not know fails the test, so that a new field
+// cannot go unchecked.
+func mutations(t *testing.T, f reflect.StructField) []func(reflect.Value) {
+	t.Helper()
+	switch {
+	case f.Type == reflect.TypeOf(time.Time{}):
+		return []func(reflect.Value){
+			func(v reflect.Value) { v.Set(reflect.ValueOf(v.Interface().(time.Time).Add(time.Nanosecond))) },
+			func(v reflect.Value) { v.Set(reflect.ValueOf(time.Time{})) },
+		}
+	case f.Type.Kind() == reflect.String:
+		return []func(reflect.Value){func(v reflect.Value) { v.SetString(v.String() + "x") }}
+	case f.Type.Kind() == reflect.Bool:
+		return []func(reflect.Value){func(v reflect.Value) { v.SetBool(!v.Bool()) }}
+	case f.Type.Kind() >= reflect.Int && f.Type.Kind() <= reflect.Int64:
+		return []func(reflect.Value){func(v reflect.Value) { v.SetInt(v.Int() + 1) }}
+	case f.Type.Kind() == reflect.Pointer:
+		out := []func(reflect.Value){func(v reflect.Value) { v.Set(reflect.Zero(f.Type)) }}
+		elem := f.Type.Elem()
+		switch {
+		case elem.Kind() >= reflect.Int && elem.Kind() <= reflect.Int64:
+			out = append(out, func(v reflect.Value) {
+				p := reflect.New(elem)
+				p.Elem().SetInt(v.Elem().Int() + 1)
+				v.Set(p)
+			})
+		case elem.Kind() == reflect.Struct:
+			for k := range elem.NumField() {
+				for _, m := range mutations(t, elem.Field(k)) {
+					out = append(out, func(v reflect.Value) {
+						p := reflect.New(elem)
+						p.Elem().Set(v.Elem())
+						m(p.Elem().Field(k))
+						v.Set(p)
+					})
+				}
+			}
+		default:
+			t.Fatalf("field %s: the digest test cannot change a %s", f.Name, f.Type)
+		}
+		return out
+	}
+	t.Fatalf("field %s: the digest test cannot change a %s", f.Name, f.Type)
+	return nil
 }
