@@ -100,11 +100,15 @@ type Options struct {
 	HistoryRetention time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// NoLastReports leaves the reports of the previous process unread:
+	// for a one-shot command, which shows only the reports of its own
+	// cycles (Report is then empty until one finishes).
+	NoLastReports bool
 }
 
-// New builds an agent. It loads each account's last report from the store
-// so /api/status and /metrics have something to show before the first
-// cycle of this process finishes.
+// New builds an agent. Unless NoLastReports is set, it loads each
+// account's last report from the store so /api/status and /metrics have
+// something to show before the first cycle of this process finishes.
 func New(ctx context.Context, opts Options) (*Agent, error) {
 	if opts.DB == nil {
 		return nil, fmt.Errorf("agent: no database given")
@@ -134,7 +138,9 @@ func New(ctx context.Context, opts Options) (*Agent, error) {
 		}
 		a.metrics.Init(a.AccountNames(), notifiers)
 	}
-	a.loadLastReports(ctx)
+	if !opts.NoLastReports {
+		a.loadLastReports(ctx)
+	}
 	return a, nil
 }
 

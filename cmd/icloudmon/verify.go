@@ -60,7 +60,7 @@ func (c *cli) verify(ctx context.Context, cfg *configs.Config, f verifyFlags) er
 	ctx, cancel := context.WithTimeout(ctx, cfg.CycleTimeout)
 	defer cancel()
 	app, err := build(ctx, cfg, newLogger(cfg, c.stderr),
-		buildOptions{only: f.account, noCache: f.noCache, noNotify: !f.notify, scanEarly: true})
+		buildOptions{only: f.account, noCache: f.noCache, noNotify: !f.notify, scanEarly: true, noLastReports: true})
 	if err != nil {
 		return withExit(exitUnknown, err)
 	}

@@ -107,6 +107,9 @@ type buildOptions struct {
 	// while the rest is built (verify: the scan does not wait for the
 	// system's TLS roots); ctx bounds the scans.
 	scanEarly bool
+	// noLastReports: the command shows only the reports of its own cycles
+	// (verify), so the agent does not read the previous process's.
+	noLastReports bool
 	// sessions is where sessions are kept (default auto: the OS keychain
 	// when it works, else data_dir/sessions).
 	sessions credstore.Mode
@@ -162,7 +165,7 @@ func build(ctx context.Context, cfg *configs.Config, log *slog.Logger, opts buil
 	rt.agent, err = agent.New(ctx, agent.Options{
 		Accounts: accounts, Policy: checks.Policy(cfg.Checks), DB: rt.db,
 		Metrics: rt.metrics, Notifier: rt.notifier, Logger: log, Interval: cfg.Interval,
-		HistoryRetention: cfg.HistoryRetention, Now: clockNow})
+		HistoryRetention: cfg.HistoryRetention, Now: clockNow, NoLastReports: opts.noLastReports})
 	if err != nil {
 		return nil, rt.closeWith(err)
 	}
