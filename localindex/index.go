@@ -112,6 +112,11 @@ type Index struct {
 	aheadAt  time.Time
 	aheadDev uint64
 	aheadUse bool
+	// aheadAll: those stats found every directory but the root unchanged
+	// and keepable; keptAll tells tests that the last scan kept the whole
+	// index without a walk.
+	aheadAll bool
+	keptAll  bool
 }
 
 // persisted is the folder-level state saved beside the directory entries.

@@ -16,7 +16,7 @@ import (
 func fullMatch() savedMatch {
 	fm := func(p string) *FileMatch {
 		return &FileMatch{Path: p, Size: 123, ModTime: time.Unix(1_700_000_000, 42),
-			Capture: &Capture{Wall: time.Unix(1_600_000_000, 7).UTC(), Offset: -5 * time.Hour, OffsetKnown: true, Source: CaptureSource(3)},
+			Capture:    &Capture{Wall: time.Unix(1_600_000_000, 7).UTC(), Offset: -5 * time.Hour, OffsetKnown: true, Source: CaptureSource(3)},
 			Confidence: photo.Confidence("exact"), Reason: "size and name"}
 	}
 	return savedMatch{CacheHits: 9, Matches: []Match{

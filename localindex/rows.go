@@ -427,6 +427,11 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 	ix.dirs, ix.state, ix.view = dirs, st, metaNonce(meta)
 	if ahead != nil {
 		ix.aheadAt, ix.aheadDev, ix.aheadUse = aheadAt, ahead.dev, true
+		others := len(dirs)
+		if _, ok := dirs[""]; ok {
+			others--
+		}
+		ix.aheadAll = int(ahead.same.Load()) == others
 	}
 	if rules != nameRulesVersion {
 		// Saved with other naming rules: rewrite every row with fresh

@@ -202,6 +202,7 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 	w.ctx, w.stop = context.WithCancel(ctx)
 	defer w.stop()
 	rootInfo, rootErr := os.Stat(ix.root)
+	all := false // nothing changed, as the stats of Open found
 	if ix.aheadUse {
 		ix.aheadUse = false
 		id, ok := fileID{}, false
@@ -210,8 +211,14 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 		}
 		w.ahead = time.Since(ix.aheadAt) < statAheadFresh && (!ok || id.dev == ix.aheadDev)
 		w.aheadDev = ix.aheadDev
+		all = w.ahead && ix.aheadAll && ix.stash == nil && rootErr == nil && rootInfo.IsDir()
 	}
-	if rootErr == nil && rootInfo.IsDir() {
+	ix.keptAll = false
+	switch {
+	case all && w.rootKept(rootInfo):
+		w.keepAll()
+		ix.keptAll = true
+	case rootErr == nil && rootInfo.IsDir():
 		w.run(job{st: dirStatOf(rootInfo)})
 	}
 	if w.saveErr != nil {
@@ -231,6 +238,25 @@ func (ix *Index) Scan(ctx context.Context, so ScanOptions) (ScanResult, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// rootKept reports whether a walk would keep the root directory as it is.
+func (w *walker) rootKept(root os.FileInfo) bool {
+	old := w.old[""]
+	return old != nil && keepable(old) && w.unchanged(old, dirStatOf(root).mtime)
+}
+
+// keepAll is the walk of a folder in which nothing changed, as the stats
+// of Open found them (Index.aheadAll) and the root now: it keeps every
+// directory of the old index as a walk would, without visiting them (at
+// 11 500 directories that walk took 10 ms of a repeat verify's wall time).
+func (w *walker) keepAll() {
+	files := 0
+	for _, d := range w.old {
+		files += d.count()
+	}
+	w.res.DirsUnchanged, w.res.FilesKept = len(w.old), files
+	w.kept, w.files = len(w.old), files
 }
 
 // run walks the real tree in parallel, then the symlinked directories one

@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,6 +54,11 @@ type statAhead struct {
 	q     chan []*dirState
 	wg    sync.WaitGroup
 	ctx   context.Context
+	// same counts the directories found unchanged that a walk would keep
+	// as they are (keepable); when that is every directory but the root,
+	// and the root is unchanged too, the scan keeps the whole index
+	// without walking it (walker.keepAll).
+	same atomic.Int64
 }
 
 // startStatAhead starts the workers for the folder root; nil when the root
@@ -106,8 +113,19 @@ func (s *statAhead) work() {
 			if !st.hasID {
 				d.ahead = aheadNoID
 			}
+			if keepable(d) {
+				s.same.Add(1)
+			}
 		}
 	}
+}
+
+// keepable reports whether a walk that finds d unchanged keeps it as it
+// is, with nothing else to visit through it: not racy, readable, no
+// symlinked subdirectories (walked after the tree, through visited), not
+// deeper than a walk goes.
+func keepable(d *dirState) bool {
+	return !d.racy && !d.unreadable && len(d.links) == 0 && strings.Count(d.rel, "/") < maxDepth
 }
 
 // aheadStat is the stat statAhead took of d (d.ahead != aheadNone), on the

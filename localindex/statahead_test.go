@@ -1,11 +1,14 @@
 package localindex
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // statAheadTree is a folder of days under months, scanned once into kv and
@@ -16,7 +19,8 @@ func statAheadTree(t *testing.T) (root string, kv KV) {
 	mt := time.Date(2024, 5, 1, 9, 0, 0, 0, time.UTC)
 	for m := range 3 {
 		for d := range 20 {
-			writeFile(t, root, fmt.Sprintf("2024/%02d/%02d/IMG_%02d%02d.HEIC", m+1, d+1, m, d), []byte("x"), mt)
+			// distinct times: the newest file is one, whatever the order
+			writeFile(t, root, fmt.Sprintf("2024/%02d/%02d/IMG_%02d%02d.HEIC", m+1, d+1, m, d), []byte("x"), mt.Add(time.Duration(m*20+d)*time.Minute))
 		}
 	}
 	age(t, root)
@@ -98,4 +102,81 @@ func TestStatAheadOnlyFreshAndOnce(t *testing.T) {
 	if res := scan(t, ix, false); res.Files != 59 || res.FilesRemoved != 1 || res.FilesAdded != 1 || ix.aheadUse {
 		t.Fatalf("second scan after Open: %+v", res)
 	}
+}
+
+// When the stats of Open found nothing changed, the first scan keeps the
+// whole index without walking it, with the result a walk gives; a change
+// before Open, a symlinked directory, a racy directory or a full scan
+// walks. Every case is compared with a scan of an index opened without
+// StatAhead (the Started and Duration of a result aside).
+func TestStatAheadKeepsAnUnchangedFolderWhole(t *testing.T) {
+	same := func(t *testing.T, got, want ScanResult) {
+		t.Helper()
+		got.Started, got.Duration, want.Started, want.Duration = time.Time{}, 0, time.Time{}, 0
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("scan with the stats of Open differs from a walk (-walk +ahead):\n%s", d)
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		prepare func(t *testing.T, root string, kv KV)
+		full    bool
+		keepAll bool
+	}{
+		{name: "unchanged", keepAll: true},
+		{name: "a new file before Open", prepare: func(t *testing.T, root string, _ KV) {
+			writeFile(t, root, "2024/02/07/IMG_9999.HEIC", []byte("new"), time.Time{})
+			age(t, root, "2024/02/07")
+		}},
+		{name: "a new directory before Open", prepare: func(t *testing.T, root string, _ KV) {
+			writeFile(t, root, "2024/04/01/IMG_9999.HEIC", []byte("new"), time.Time{})
+			age(t, root, "2024", "2024/04", "2024/04/01")
+		}},
+		{name: "a symlinked directory", prepare: func(t *testing.T, root string, kv KV) {
+			if err := os.Symlink(filepath.Join(root, "2024", "01"), filepath.Join(root, "january")); err != nil {
+				t.Fatal(err)
+			}
+			age(t, root)
+			scan(t, openIndex(t, kv, root, Options{}), false)
+		}},
+		{name: "a racy directory", prepare: func(t *testing.T, root string, kv KV) {
+			writeFile(t, root, "2024/03/02/IMG_9998.HEIC", []byte("new"), time.Time{})
+			// an mtime ahead of the scan: racy however slow the machine
+			soon := time.Now().Add(time.Hour)
+			if err := os.Chtimes(filepath.Join(root, "2024", "03", "02"), soon, soon); err != nil {
+				t.Fatal(err)
+			}
+			scan(t, openIndex(t, kv, root, Options{}), false)
+		}},
+		{name: "full", full: true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root, kv := statAheadTree(t)
+			if c.prepare != nil {
+				c.prepare(t, root, kv)
+			}
+			snap := cloneKV(kv.(*MemKV))
+			ahead := openIndex(t, kv, root, Options{StatAhead: true})
+			got := scan(t, ahead, c.full)
+			if ahead.keptAll != c.keepAll {
+				t.Errorf("kept the whole index without a walk: %v, want %v", ahead.keptAll, c.keepAll)
+			}
+			want := scan(t, openIndex(t, snap, root, Options{}), c.full)
+			same(t, got, want)
+			if next := scan(t, ahead, false); ahead.keptAll || next.Files != want.Files {
+				t.Errorf("the scan after: kept all %v, %d files, want a walk and %d", ahead.keptAll, next.Files, want.Files)
+			}
+		})
+	}
+}
+
+// cloneKV copies m, so that two indexes can start from the same rows.
+func cloneKV(m *MemKV) *MemKV {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := NewMemKV()
+	for k, v := range m.data {
+		c.data[k] = bytes.Clone(v)
+	}
+	return c
 }
