@@ -510,7 +510,7 @@ func (w *walker) enter(j job, t *tally) bool {
 // their own: a warm rescan adds every directory of the folder (56 000 at
 // 700 000 files) from several walkers at once, which one lock serialised.
 type idSet struct {
-	n      uint64 // shards in use: one for a small folder
+	mask   uint64 // shards in use - 1: one shard for a small folder
 	shards [idShards]struct {
 		mu sync.Mutex
 		m  map[fileID]struct{}
@@ -518,24 +518,24 @@ type idSet struct {
 }
 
 const (
-	idShards     = 4
+	idShards     = 4    // a power of two
 	idShardsFrom = 4096 // directories
 )
 
 func newIDSet(size int) *idSet {
-	s := &idSet{n: 1}
+	s := &idSet{}
 	if size >= idShardsFrom {
-		s.n = idShards
+		s.mask, size = idShards-1, size/idShards
 	}
-	for i := range s.n {
-		s.shards[i].m = make(map[fileID]struct{}, size/int(s.n))
+	for i := range s.mask + 1 {
+		s.shards[i].m = make(map[fileID]struct{}, size)
 	}
 	return s
 }
 
 // add adds id and reports whether it was not in the set before.
 func (s *idSet) add(id fileID) bool {
-	sh := &s.shards[(id.ino^id.dev)%s.n]
+	sh := &s.shards[(id.ino^id.dev)&s.mask]
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	n := len(sh.m)
