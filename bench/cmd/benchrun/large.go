@@ -150,6 +150,7 @@ func measureLarge(cfg config, bin string, assets int) (largeRow, error) {
 		switch i {
 		case 0:
 			row.first = d
+			settle()
 		case 1:
 			row.second = d
 		default:
@@ -179,7 +180,9 @@ func largeSection(cfg config, r *report) error {
 		"alternating with %d child processes that each run a cold scan (no saved index) and 3 warm rescans; medians. CPU is user+sys "+
 		"of find and of the cold scan (getrusage in the scan child before and after it): on a busy machine wall time follows "+
 		"CPU time. Peak RSS is measured by running the child under `/usr/bin/time -f %%M` (its \"Maximum resident set size\"). "+
-		"`verify` is the release binary as a separate process: the first run signs in and scans cold, the second is warm, "+
+		"`verify` is the release binary as a separate process: the first run signs in and scans cold (then the harness "+
+		"runs sync(2) and collects its own garbage, so that the runs after it do not share the cores with the writeback of "+
+		"the index just written or with a collection of the fake's heap), the second is warm, "+
 		"and the %d runs after it are the \"repeat verify\" (median) whose peak RSS is shown. `run` is started afterwards; VmRSS and VmHWM from "+
 		"/proc/PID/status 2 s after its first cycle.\n\n",
 		r.start.UTC().Format("2006-01-02 15:04 MST"), r.loadStart, cfg.largeRuns, cfg.largeRuns, cfg.largeRuns)
