@@ -349,10 +349,10 @@ func (ix *Index) loadRows(ctx context.Context, meta []byte) error {
 	n := 0
 	starts := []string{""}
 	last, first := "", true // the last rel read, for the order check
-	aheadAt := time.Now()
 	var ahead *statAhead
+	var aheadAt time.Time
 	if ix.opts.StatAhead {
-		ahead = startStatAhead(ctx, ix.root)
+		aheadAt, ahead = time.Now(), startStatAhead(ctx, ix.root)
 	}
 	err2 := ix.kv.EachRow(ctx, ix.ns, chunkPrefix, func(key string, v []byte) error {
 		var rowDirs []*dirState

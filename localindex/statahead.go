@@ -18,11 +18,11 @@ import (
 // with Options.StatAhead loadRows hands each row's directories to
 // statAhead as soon as they are decoded, and its workers stat them while
 // the next rows are read (a repeat verify at 700 000 files: 309 → 291 ms,
-// the same CPU time). The
-// scan that follows (only the first after the load, and only soon after
-// it: statAheadFresh) takes a directory whose stat found it unchanged
-// without statting it again; any other directory (changed, gone, no
-// longer a directory, on another device) it stats as before.
+// the same CPU time). The scan that follows (only the first after the
+// load, and only soon after it: statAheadFresh) takes a directory whose
+// stat found it unchanged without statting it again; any other directory
+// (changed, gone, no longer a directory, on another device) it stats as
+// before.
 //
 // The stat is taken a few milliseconds before the scan would have taken
 // it, which is no different from a scan that ran a little earlier: what
