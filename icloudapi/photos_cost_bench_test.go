@@ -161,6 +161,7 @@ func benchCloudCost(b *testing.B, size int) {
 		return err
 	}
 	coldReq, coldBytes := e.measure(b, snap)
+	_, coldBudget := firstCycleBudget(prev, opts.Newest)
 	var sameReq, chReq, baseReq, takenReq, walked, takenWalked int
 	var sameBytes, chBytes, baseBytes, takenBytes int64
 	var baseTime time.Duration
@@ -195,7 +196,7 @@ func benchCloudCost(b *testing.B, size int) {
 		v    float64
 		unit string
 	}{
-		{float64(coldReq), "cold-req"}, {float64(coldBytes), "cold-B"},
+		{float64(coldReq), "cold-req"}, {float64(coldBytes), "cold-B"}, {float64(coldBudget), "cold-budget-B"},
 		{float64(sameReq), "nochange-req"}, {float64(sameBytes), "nochange-B"},
 		{float64(chReq), "changed-req"}, {float64(chBytes), "changed-B"},
 		{float64(baseReq), "walk-req"}, {float64(baseBytes), "walk-B"},
