@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +109,59 @@ func TestCloudKeysPlainNames(t *testing.T) {
 	for _, name := range []string{"Café.jpg", "a:b.jpg", "写真.JPG", "a\x00.jpg", `a\b.jpg`} {
 		if plainName(name) {
 			t.Errorf("%q takes the shortcut", name)
+		}
+	}
+}
+
+// dirDaySplit is dirDay as it was written first (split the path, parse
+// with the time package); TestDirDayInPlace holds the in-place walk to it.
+func dirDaySplit(rel string) (int32, bool) {
+	parts := strings.Split(rel, "/")
+	for i, p := range parts {
+		if len(p) >= 10 && p[4] == '-' && p[7] == '-' {
+			if t, err := time.Parse("2006-01-02", p[:10]); err == nil {
+				return dayOf(t), true
+			}
+		}
+		if len(p) == 4 && allDigits(p) && i+2 < len(parts) && len(parts[i+1]) == 2 && len(parts[i+2]) == 2 {
+			if t, err := time.Parse("2006/01/02", p+"/"+parts[i+1]+"/"+parts[i+2]); err == nil {
+				return dayOf(t), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// TestDirDayInPlace: dirDay gives what the split-and-parse form gave, on
+// paths built from the segments that decide it (valid and impossible
+// dates, short, long and non-digit parts, empty segments).
+func TestDirDayInPlace(t *testing.T) {
+	segs := []string{"", "2023", "1915", "0000", "20x3", "06", "6", "00", "13", "12", "15", "29", "30", "31", "3x",
+		"2023-06-15", "2024-02-29", "2023-02-29", "2023-13-01", "2023-06-15 Trip", "2023-6-15", "2023-06-1", "photos", "x-y-z-abcde"}
+	n := 0
+	for _, a := range segs {
+		for _, b := range segs {
+			for _, c := range segs {
+				for _, rel := range []string{a + "/" + b + "/" + c, "lib/" + a + "/" + b + "/" + c, a + "/" + b, a} {
+					n++
+					wd, wok := dirDaySplit(rel)
+					gd, gok := dirDay(rel)
+					if wd != gd || wok != gok {
+						t.Fatalf("dirDay(%q) = %d, %v; the split form gives %d, %v", rel, gd, gok, wd, wok)
+					}
+				}
+			}
+		}
+	}
+	if n < 50_000 {
+		t.Fatalf("only %d paths compared", n)
+	}
+}
+
+func BenchmarkDirDay(b *testing.B) {
+	for b.Loop() {
+		if _, ok := dirDay("2023/06/15"); !ok {
+			b.Fatal("no day")
 		}
 	}
 }
