@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Format LIX2, the saved index up to issue 25: one blob per folder (namespace
@@ -140,11 +141,37 @@ func (d *decoder) byte() uint8 {
 	return c
 }
 
+// strs decodes a list of strings (nil when empty) with one allocation for
+// the slice and one for the bytes of all its strings: the summaries hold
+// the names of every subdirectory, tens of thousands of short names.
 func (d *decoder) strs() []string {
 	n := d.count()
-	var out []string
+	if n == 0 || d.err != nil {
+		return nil
+	}
+	start, total := d.b, 0
 	for i := 0; i < n && d.err == nil; i++ {
-		out = append(out, d.str())
+		l := d.count()
+		d.b = d.b[l:]
+		total += l
+	}
+	if d.err != nil {
+		return nil
+	}
+	var sb strings.Builder
+	sb.Grow(total)
+	lens := decoder{b: start}
+	for range n {
+		l := lens.count()
+		sb.Write(lens.b[:l])
+		lens.b = lens.b[l:]
+	}
+	all, out := sb.String(), make([]string, n)
+	lens = decoder{b: start}
+	for i, off := 0, 0; i < n; i++ {
+		l := lens.count()
+		lens.b = lens.b[l:]
+		out[i], off = all[off:off+l], off+l
 	}
 	return out
 }

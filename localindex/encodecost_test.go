@@ -1,6 +1,7 @@
 package localindex
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -59,5 +60,29 @@ func TestLowerExt(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(100, func() { lowerExt("HEIC") }); a != 0 {
 		t.Errorf("lowerExt(HEIC): %.0f allocations, want 0", a)
+	}
+}
+
+// TestDecodeStrs: a list of strings decodes to what was encoded (nil when
+// empty, whatever follows left in place), and a list cut anywhere is an
+// error, never a shorter list.
+func TestDecodeStrs(t *testing.T) {
+	for _, list := range [][]string{nil, {"06"}, {"01", "", "12", "Holiday 2019 (2)", "Café"}, nameCorpus} {
+		var buf bytes.Buffer
+		e := encoder{b: &buf}
+		e.strs(list)
+		e.int(42)
+		enc := buf.Bytes()
+		d := decoder{b: enc}
+		got := d.strs()
+		if d.err != nil || !slices.Equal(got, list) || (len(list) == 0) != (got == nil) || d.int() != 42 {
+			t.Errorf("strs(%q) decoded to %q, err %v", list, got, d.err)
+		}
+		for cut := 1; cut < len(enc)-1; cut++ {
+			d := decoder{b: enc[:cut]}
+			if got := d.strs(); d.err == nil && len(list) > 0 && !slices.Equal(got, list) {
+				t.Fatalf("strs of %q cut at %d gave %q without an error", list, cut, got)
+			}
+		}
 	}
 }
