@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // nameCorpus: names of every shape the naming rules know, with extensions
@@ -84,5 +85,14 @@ func TestDecodeStrs(t *testing.T) {
 				t.Fatalf("strs of %q cut at %d gave %q without an error", list, cut, got)
 			}
 		}
+	}
+}
+
+// TestDirStateSize: a summary stays in memory for every directory (80 000
+// at a million files in icloudpd's layout), so its size is held here; a
+// new field belongs with the fields of its size (see dirState).
+func TestDirStateSize(t *testing.T) {
+	if unsafe.Sizeof(uintptr(0)) == 8 && unsafe.Sizeof(dirState{}) > 152 {
+		t.Errorf("dirState is %d bytes, more than 152", unsafe.Sizeof(dirState{}))
 	}
 }

@@ -128,24 +128,27 @@ type persisted struct {
 
 // dirState is one directory of the index.
 type dirState struct {
-	rel        string // slash path relative to the root; "" for the root
-	mtime      int64  // unix nanoseconds
-	racy       bool   // listed within racyWindow of its mtime: list again next time
-	unreadable bool
-	ahead      uint8 // stat'ed unchanged while loaded (statahead.go); aheadIno is its inode
-	subdirs    []string
-	links      []string    // subdirectories reached through symlinks, walked after subdirs
-	files      []fileEntry // sorted by name; only when loaded
-	loaded     bool        // files holds the entries (else they are in the saved row)
-	changed    bool        // listed or updated since the last save (implies loaded)
-	seen       uint32      // the scan (Index.scanGen) that last kept this entry as it was
+	rel     string      // slash path relative to the root; "" for the root
+	mtime   int64       // unix nanoseconds
+	subdirs []string    // names
+	links   []string    // subdirectories reached through symlinks, walked after subdirs
+	files   []fileEntry // sorted by name; only when loaded
 	// summary, kept when the files are not loaded
-	nfiles     int
 	newest     int64 // sortTime of the newest file, unix ns
 	newestName string
+	aheadIno   uint64 // the inode stat'ed while loaded (statahead.go)
+	nfiles     int32
+	nUnread    int32  // files whose headers were unreadable
+	seen       uint32 // the scan (Index.scanGen) that last kept this entry as it was
+	racy       bool   // listed within racyWindow of its mtime: list again next time
+	unreadable bool
+	loaded     bool  // files holds the entries (else they are in the saved row)
+	changed    bool  // listed or updated since the last save (implies loaded)
+	ahead      uint8 // stat'ed unchanged while loaded (statahead.go); aheadIno is its inode
 	newestSrc  CaptureSource
-	nUnread    int // files whose headers were unreadable
-	aheadIno   uint64
+	// 152 bytes on 64-bit (the small fields together, the counts in 32
+	// bits): a summary stays in memory for every directory, 80 000 at a
+	// million files in an icloudpd layout.
 }
 
 // fileEntry is one file. The capture fields cache header metadata for this
@@ -244,5 +247,5 @@ func (d *dirState) count() int {
 	if d.loaded {
 		return len(d.files)
 	}
-	return d.nfiles
+	return int(d.nfiles)
 }

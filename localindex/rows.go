@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -112,14 +113,15 @@ func decodeHeadInto(ds *dirState, rel string, v []byte) error {
 	ds.racy, ds.unreadable = flags&1 != 0, flags&2 != 0
 	ds.subdirs = d.strs()
 	ds.links = d.strs()
-	ds.nfiles = int(d.int())
+	nfiles := d.int()
 	ds.newest = d.int()
 	ds.newestSrc = CaptureSource(d.int()) //nolint:gosec // a small enum
 	ds.newestName = d.str()
-	ds.nUnread = int(d.int())
-	if d.err == nil && (ds.nfiles < 0 || ds.nUnread < 0) {
+	nUnread := d.int()
+	if d.err == nil && (nfiles < 0 || nUnread < 0 || nfiles > math.MaxInt32 || nUnread > math.MaxInt32) {
 		d.err = errTruncated
 	}
+	ds.nfiles, ds.nUnread = int32(nfiles), int32(nUnread) //nolint:gosec // checked above
 	return d.err
 }
 
@@ -298,7 +300,7 @@ func decodeFiles(v []byte) ([]fileEntry, error) {
 
 // summarize sets the directory's summary fields from its files.
 func (ds *dirState) summarize() {
-	ds.nfiles, ds.nUnread, ds.newest, ds.newestName, ds.newestSrc = len(ds.files), 0, 0, "", SourceMtime
+	ds.nfiles, ds.nUnread, ds.newest, ds.newestName, ds.newestSrc = int32(min(len(ds.files), math.MaxInt32)), 0, 0, "", SourceMtime //nolint:gosec // clamped
 	for i := range ds.files {
 		f := &ds.files[i]
 		if t, src := f.sortTime(); t > ds.newest {
