@@ -304,8 +304,8 @@ func (a *Agent) readHistory(ctx context.Context, name string, since time.Time) (
 	}
 	points := make([]storedPoint, 0, len(rows))
 	for _, r := range rows {
-		var p checks.HistoryPoint
-		if err := json.Unmarshal(r.Data, &p); err != nil {
+		p, err := history.DecodePoint(r.Data)
+		if err != nil {
 			a.log.Warn("skipping an unreadable history point", "account", name, "at", r.At, "err", err)
 			continue
 		}
