@@ -1,7 +1,9 @@
 package icloudapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -35,24 +37,51 @@ const (
 	takenWalkMax = 10_000
 )
 
-// countingHandler counts the response bytes the Photos handler writes.
+// countingHandler counts the response bytes the Photos handler writes and,
+// when records is set, the asset and master records of its records/query
+// answers (not the indexing state's).
 type countingHandler struct {
-	h     http.Handler
-	bytes atomic.Int64
+	h       http.Handler
+	bytes   atomic.Int64
+	records *atomic.Int64
 }
 
 func (c *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c.h.ServeHTTP(&countingWriter{ResponseWriter: w, n: &c.bytes}, r)
+	cw := &countingWriter{ResponseWriter: w, n: &c.bytes}
+	if c.records != nil && strings.HasSuffix(r.URL.Path, "/records/query") {
+		cw.body = &bytes.Buffer{}
+	}
+	c.h.ServeHTTP(cw, r)
+	if cw.body == nil {
+		return
+	}
+	var page struct {
+		Records []struct {
+			RecordType string `json:"recordType"`
+		} `json:"records"`
+	}
+	if err := json.Unmarshal(cw.body.Bytes(), &page); err == nil {
+		for _, rec := range page.Records {
+			if rec.RecordType == "CPLAsset" || rec.RecordType == "CPLMaster" {
+				c.records.Add(1)
+			}
+		}
+	}
 }
 
+// countingWriter counts the bytes written, and keeps them in body if set.
 type countingWriter struct {
 	http.ResponseWriter
-	n *atomic.Int64
+	n    *atomic.Int64
+	body *bytes.Buffer
 }
 
 func (w *countingWriter) Write(b []byte) (int, error) {
 	n, err := w.ResponseWriter.Write(b)
 	w.n.Add(int64(n))
+	if w.body != nil {
+		w.body.Write(b[:n])
+	}
 	return n, err
 }
 
