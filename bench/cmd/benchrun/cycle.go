@@ -101,7 +101,7 @@ func (e *cycleEnv) writeConfigWith(edit func(*configs.Config)) error {
 	}
 	c := configs.Default()
 	e.listen = "127.0.0.1:" + strconv.Itoa(port)
-	c.DataDir, c.Listen, c.Interval, c.Jitter = filepath.Join(e.dir, "data"), e.listen, configs.MinInterval, 0
+	c.DataDir, c.Listen, c.Interval, c.Jitter = e.dataDir(), e.listen, configs.MinInterval, 0
 	c.TLS.CAFile = ca
 	acct := configs.DefaultAccount()
 	acct.Name, acct.AppleID, acct.Password.Keyring, acct.Password.File = benchAccount, benchAppleID, false, pw
@@ -134,6 +134,9 @@ func freePort() (int, error) {
 	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// dataDir is the data_dir of the configuration.
+func (e *cycleEnv) dataDir() string { return filepath.Join(e.dir, "data") }
 
 // childEnv keeps sessions in data_dir (no Secret Service) and drops the
 // caller's ICLOUDMON_* settings.

@@ -23,7 +23,7 @@ const historyHours = 90 * 24
 // new and has only the points of its few runs.
 func (e *cycleEnv) seedHistory(hours int) error {
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(e.dir, "data", store.FileName))
+	db, err := store.Open(filepath.Join(e.dataDir(), store.FileName))
 	if err != nil {
 		return err
 	}
